@@ -1,0 +1,163 @@
+import type Docker from 'dockerode';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+
+/**
+ * Image operations of the Docker runtime: exists, digest, pull, build and import. The engine
+ * answers the last three with a stream of JSON progress objects; this file turns them into
+ * human lines and turns in-stream errors (which arrive after a 200 status) into rejections.
+ */
+
+/** One object of the engine's progress stream (pull, build and import share the shape). */
+const progressEvent = z.object({
+  stream: z.string().optional(),
+  status: z.string().optional(),
+  id: z.string().optional(),
+  progress: z.string().optional(),
+  error: z.string().optional(),
+  errorDetail: z.object({ message: z.string().optional() }).optional(),
+});
+type ProgressEvent = z.infer<typeof progressEvent>;
+
+/** What docker-modem attaches to the errors it raises for non-2xx answers. */
+const modemError = z.object({
+  message: z.string(),
+  statusCode: z.number().optional(),
+  json: z.object({ message: z.string() }).nullish(),
+});
+
+export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+  return (await inspectImage(docker, ref)) !== undefined;
+}
+
+/** The registry digest when the image came from a registry, else the local image id. */
+export async function imageDigest(docker: Docker, ref: string): Promise<string | undefined> {
+  const info = await inspectImage(docker, ref);
+  if (!info) return undefined;
+  return info.RepoDigests?.[0] ?? info.Id;
+}
+
+export async function pull(docker: Docker, ref: string, onProgress: (line: string) => void): Promise<void> {
+  try {
+    const stream = await docker.pull(ref);
+    await followProgress(docker, stream, onProgress);
+  } catch (err) {
+    throw new Error(`cannot pull ${ref}: ${engineReason(err)}`);
+  }
+}
+
+/** Builds from a tar stream with a Dockerfile at its root. */
+export async function build(
+  docker: Docker,
+  contextTar: Readable,
+  tag: string,
+  onProgress: (line: string) => void,
+): Promise<void> {
+  await withSource(contextTar, async (signal) => {
+    try {
+      const stream = await docker.buildImage(contextTar, { t: tag, rm: true, forcerm: true, abortSignal: signal });
+      await followProgress(docker, stream, onProgress);
+    } catch (err) {
+      throw new Error(`cannot build ${tag}: ${engineReason(err)}`);
+    }
+  });
+}
+
+/** `docker import`: `changes` are Dockerfile instructions such as `ENV PATH=...` or `USER 10001`. */
+export async function importRootfs(docker: Docker, tarball: Readable, tag: string, changes: string[]): Promise<void> {
+  const { repo, tagPart } = splitRef(tag);
+  await withSource(tarball, async (signal) => {
+    try {
+      const stream = await docker.importImage(tarball, { repo, tag: tagPart, changes, abortSignal: signal });
+      await followProgress(docker, stream, () => undefined);
+    } catch (err) {
+      throw new Error(`cannot import ${tag}: ${engineReason(err)}`);
+    }
+  });
+}
+
+async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+  try {
+    return await docker.getImage(ref).inspect();
+  } catch (err) {
+    if (modemError.safeParse(err).data?.statusCode === 404) return undefined;
+    throw new Error(`cannot inspect image ${ref}: ${engineReason(err)}`);
+  }
+}
+
+/**
+ * Runs an upload whose body is `source`. docker-modem pipes the source into the request but
+ * ignores its errors, so a failing source would leave the request hanging: abort it instead.
+ */
+async function withSource(source: Readable, upload: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const abort = new AbortController();
+  let onError: (err: Error) => void = () => undefined;
+  const sourceFailed = new Promise<never>((_, reject) => {
+    onError = (err) => {
+      abort.abort();
+      reject(new Error(`cannot read the image contents: ${err.message}`));
+    };
+    source.once('error', onError);
+  });
+  try {
+    await Promise.race([upload(abort.signal), sourceFailed]);
+  } catch (err) {
+    source.destroy();
+    throw err;
+  } finally {
+    source.off('error', onError);
+  }
+}
+
+function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onProgress: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failure: string | undefined;
+    docker.modem.followProgress(
+      stream,
+      (err) => {
+        if (err) reject(err);
+        else if (failure !== undefined) reject(new Error(failure));
+        else resolve();
+      },
+      (raw: unknown) => {
+        const event = progressEvent.safeParse(raw);
+        if (!event.success) return;
+        const message = event.data.errorDetail?.message ?? event.data.error;
+        if (message !== undefined) {
+          failure ??= message.trim();
+          return;
+        }
+        for (const line of describe(event.data)) onProgress(line);
+      },
+    );
+  });
+}
+
+function describe(event: ProgressEvent): string[] {
+  // Build output arrives as raw text chunks that may hold several lines, or none.
+  if (event.stream !== undefined) {
+    return event.stream
+      .split('\n')
+      .map((line) => line.trimEnd())
+      .filter((line) => line.trim() !== '');
+  }
+  if (event.status === undefined) return [];
+  const parts = [event.id ? `${event.id}: ${event.status}` : event.status];
+  if (event.progress) parts.push(event.progress);
+  return [parts.join(' ')];
+}
+
+/** The engine's own words, without docker-modem's "(HTTP code 500) server error - " prefix. */
+function engineReason(err: unknown): string {
+  const parsed = modemError.safeParse(err);
+  if (!parsed.success) return String(err);
+  const text = parsed.data.json?.message ?? parsed.data.message.replace(/^\(HTTP code \d+\)[^-]*- /, '');
+  return text.trim();
+}
+
+/** `name:tag` → repo and tag; a colon before the last slash belongs to a registry port. */
+function splitRef(ref: string): { repo: string; tagPart: string } {
+  const colon = ref.lastIndexOf(':');
+  if (colon > ref.lastIndexOf('/')) return { repo: ref.slice(0, colon), tagPart: ref.slice(colon + 1) };
+  return { repo: ref, tagPart: 'latest' };
+}

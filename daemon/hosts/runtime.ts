@@ -1,0 +1,99 @@
+import type { Duplex, Readable } from 'node:stream';
+
+/**
+ * The one small interface the daemon uses to talk to a container engine. Everything above it
+ * speaks Berth's model; only hosts/ knows about Docker's API.
+ */
+export interface ContainerRuntime {
+  /** Engine version facts, also a liveness probe: rejects with a readable error when the engine is down. */
+  ping(): Promise<{ version: string; apiVersion: string }>;
+
+  listManaged(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  inspect(id: string): Promise<ContainerInfo | undefined>;
+  create(options: CreateOptions): Promise<string>;
+  start(id: string): Promise<void>;
+  /** Graceful: SIGTERM, then SIGKILL after `timeoutSeconds`. */
+  stop(id: string, timeoutSeconds: number): Promise<void>;
+  kill(id: string, signal?: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Waits for the container to exit and gives its exit code. */
+  wait(id: string): Promise<number>;
+
+  /** A hijacked attach: write to stdin; read demultiplexed stdout and stderr. */
+  attach(id: string): Promise<AttachedStdio>;
+  /** Past stderr/stdout lines with their engine timestamps (used to backfill after a daemon restart). */
+  logsSince(id: string, sinceSeconds: number): Promise<{ stream: 'stdout' | 'stderr'; text: string }[]>;
+  /** Raw stats documents from the engine's stats stream. */
+  stats(id: string, onSample: (sample: unknown) => void): Promise<{ close(): void }>;
+  /** Container lifecycle events for containers with the given labels. */
+  events(labels: Record<string, string>, onEvent: (event: RuntimeEvent) => void): Promise<{ close(): void }>;
+
+  imageExists(ref: string): Promise<boolean>;
+  imageDigest(ref: string): Promise<string | undefined>;
+  pull(ref: string, onProgress: (line: string) => void): Promise<void>;
+  /** Builds from a tar stream holding a Dockerfile at its root. */
+  build(context: Readable, tag: string, onProgress: (line: string) => void): Promise<void>;
+  /** `docker import`: a root filesystem tarball becomes an image. */
+  importRootfs(tarball: Readable, tag: string, changes: string[]): Promise<void>;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: string;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  running: boolean;
+  status: string;
+  exitCode: number;
+  oomKilled: boolean;
+  startedAt: string;
+  image: string;
+}
+
+export interface CreateOptions {
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  entrypoint?: string[];
+  cmd?: string[];
+  env: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+  /** `stdio` servers keep stdin open for the daemon's attach. */
+  openStdin: boolean;
+  binds: string[];
+  tmpfs: Record<string, string>;
+  networkMode: string;
+  readonlyRootfs: boolean;
+  capDrop: string[];
+  capAdd: string[];
+  securityOpt: string[];
+  memoryBytes?: number;
+  nanoCpus?: number;
+  pidsLimit?: number;
+  init: boolean;
+  /** Container port → loopback host port (HTTP servers). */
+  loopbackPorts?: Record<string, number>;
+}
+
+export interface AttachedStdio {
+  stdin: NodeJS.WritableStream;
+  stdout: Readable;
+  stderr: Readable;
+  /** Closes the attach (and, with it, our end of stdin). */
+  close(): void;
+  raw: Duplex;
+}
+
+export interface RuntimeEvent {
+  id: string;
+  action: string;
+  labels: Record<string, string>;
+  exitCode?: number;
+}

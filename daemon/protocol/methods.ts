@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { EnvKey, ImageRef, ServerName, VolumeSpec } from './spec.js';
+import { Capabilities, CatalogEntryInfo, LogLine, ServerStatus } from './status.js';
+
+/**
+ * The daemon API, defined once. Every client (CLI, extension) compiles this in; the daemon
+ * validates each incoming params object against it.
+ */
+export const PROTOCOL_VERSION = 1;
+
+export interface RequestDef<P extends z.ZodType, R extends z.ZodType> {
+  method: string;
+  params: P;
+  result: R;
+}
+export interface NotificationDef<P extends z.ZodType> {
+  method: string;
+  params: P;
+}
+
+const request = <P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDef<P, R> => ({ method, params, result });
+const notification = <P extends z.ZodType>(method: string, params: P): NotificationDef<P> => ({ method, params });
+
+const ByName = z.object({ name: ServerName }).strict();
+/** Long operations report progress as `progress/didReport` notifications carrying this token. */
+const WithProgress = { progressToken: z.string().max(100).optional() };
+
+export const Initialize = request(
+  'initialize',
+  z.object({ protocolVersion: z.number().int(), client: z.object({ name: z.string(), version: z.string() }) }).strict(),
+  z.object({ protocolVersion: z.number(), daemon: z.object({ pid: z.number(), version: z.string() }) }),
+);
+
+export const DaemonStatus = request(
+  'daemon/status',
+  z.object({}).strict(),
+  z.object({
+    pid: z.number(),
+    version: z.string(),
+    userSpecFile: z.string(),
+    engine: z.object({ ok: z.boolean(), version: z.string().optional(), error: z.string().optional() }),
+    specErrors: z.array(z.string()),
+  }),
+);
+
+export const CatalogList = request('catalog/list', z.object({ query: z.string().max(200).optional() }).strict(), z.array(CatalogEntryInfo));
+
+export const ServersList = request('servers/list', z.object({ name: ServerName.optional() }).strict(), z.array(ServerStatus));
+
+export const ServersAdd = request(
+  'servers/add',
+  z
+    .object({
+      name: ServerName,
+      catalog: z.string().max(100).optional(),
+      image: ImageRef.optional(),
+      args: z.array(z.string().max(4096)).optional(),
+      env: z.record(EnvKey, z.string().max(32768)).optional(),
+      volumes: z.array(VolumeSpec).optional(),
+      memory: z.string().max(32).optional(),
+      cpus: z.string().max(32).optional(),
+      start: z.boolean().optional(),
+      ...WithProgress,
+    })
+    .strict()
+    .refine((p) => (p.catalog === undefined) !== (p.image === undefined), 'give exactly one of catalog or image'),
+  ServerStatus,
+);
+
+export const ServersStart = request('servers/start', ByName.extend(WithProgress), ServerStatus);
+export const ServersStop = request('servers/stop', ByName, ServerStatus);
+export const ServersRestart = request('servers/restart', ByName.extend(WithProgress), ServerStatus);
+export const ServersRemove = request('servers/remove', ByName, z.object({ removed: z.string() }));
+export const ServersBuild = request('servers/build', ByName.extend({ force: z.boolean().optional(), ...WithProgress }), z.object({ image: z.string() }));
+export const ServersCapabilities = request('servers/capabilities', ByName, Capabilities);
+export const ServersCallTool = request(
+  'servers/callTool',
+  ByName.extend({ tool: z.string().min(1).max(200), arguments: z.record(z.string(), z.unknown()).optional() }),
+  CallToolResultSchema,
+);
+
+export const LogsQuery = request(
+  'logs/query',
+  ByName.extend({ lines: z.number().int().min(1).max(100_000).optional(), since: z.number().optional(), grep: z.string().max(1000).optional() }),
+  z.array(LogLine),
+);
+export const LogsFollow = request('logs/follow', ByName.extend({ grep: z.string().max(1000).optional() }), z.object({ subscription: z.string() }));
+export const LogsUnfollow = request('logs/unfollow', z.object({ subscription: z.string() }).strict(), z.object({}));
+
+export const ServersDidChange = notification('servers/didChange', z.object({ servers: z.array(ServerStatus) }));
+export const LogsDidAppend = notification('logs/didAppend', z.object({ subscription: z.string(), lines: z.array(LogLine) }));
+export const ProgressDidReport = notification('progress/didReport', z.object({ token: z.string(), message: z.string() }));

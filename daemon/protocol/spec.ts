@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/** Docker container names allow more, but Berth names also become file names and label values. */
+export const ServerName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9, "_", "." or "-", starting with a letter or digit');
+
+/**
+ * Docker's reference grammar (registry/path:tag@digest), strict enough that nothing shell-shaped
+ * (`;`, `$(…)`, backticks, spaces) or flag-shaped (`-x`) gets through.
+ */
+export const ImageRef = z
+  .string()
+  .max(255)
+  .regex(
+    /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
+    'is not a valid image reference (expected something like "name:tag" or "registry:5000/path/name:tag")',
+  );
+
+export const NpmPackage = z
+  .string()
+  .regex(/^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/, 'is not a valid npm package name');
+
+export const EnvKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not a valid environment variable name');
+
+/** Plain strings handed to the container's argv; never to a shell. */
+const Arg = z.string().max(4096);
+
+export const VolumeSpec = z
+  .object({
+    source: z.string().min(1),
+    target: z.string().min(1),
+    readOnly: z.boolean().default(true),
+  })
+  .strict();
+
+export const Limits = z
+  .object({
+    memory: z.string().default('512m'),
+    cpus: z.string().default('1'),
+    pids: z.number().int().min(16).max(65536).default(256),
+  })
+  .strict();
+
+/** Each hardening default may be relaxed, explicitly, per server. */
+export const Security = z
+  .object({
+    readOnlyRootfs: z.boolean().default(true),
+    noNewPrivileges: z.boolean().default(true),
+    user: z.string().regex(/^[0-9]+(?::[0-9]+)?$|^[a-z_][a-z0-9_-]*$/, 'must be a uid[:gid] or a user name').default('10001:10001'),
+    capAdd: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a capability name like NET_BIND_SERVICE')).default([]),
+  })
+  .strict();
+
+export const Health = z
+  .object({
+    intervalSeconds: z.number().min(1).max(3600).default(15),
+    timeoutSeconds: z.number().min(1).max(600).default(10),
+    initializeTimeoutSeconds: z.number().min(1).max(600).default(60),
+    failuresBeforeUnhealthy: z.number().int().min(1).max(100).default(3),
+  })
+  .strict();
+
+/** A catalog entry's npm build source: `berth build` turns it into an image offline. */
+export const BuildSource = z.object({ npm: NpmPackage, version: z.string().regex(/^[A-Za-z0-9.^~<>=*|-]+$/).optional() }).strict();
+
+/** What a spec file may say about one server (the name is the key it sits under). */
+export const ServerSpecInput = z
+  .object({
+    catalog: z.string().optional(),
+    description: z.string().max(500).optional(),
+    host: z.literal('local').default('local'),
+    image: ImageRef.optional(),
+    build: BuildSource.optional(),
+    transport: z.literal('stdio').default('stdio'),
+    command: z.array(Arg).optional(),
+    args: z.array(Arg).optional(),
+    env: z.record(EnvKey, z.string().max(32768)).optional(),
+    volumes: z.array(VolumeSpec).optional(),
+    network: z.enum(['none', 'bridge']).optional(),
+    limits: Limits.partial().optional(),
+    security: Security.partial().optional(),
+    health: Health.partial().optional(),
+    restart: z.enum(['on-failure', 'always', 'never']).optional(),
+  })
+  .strict();
+export type ServerSpecInput = z.infer<typeof ServerSpecInput>;
+
+/** A fully resolved server spec: catalog defaults applied, every field present. */
+export const ServerSpec = z.object({
+  name: ServerName,
+  description: z.string().optional(),
+  host: z.literal('local'),
+  image: ImageRef,
+  build: BuildSource.optional(),
+  transport: z.literal('stdio'),
+  command: z.array(Arg).optional(),
+  args: z.array(Arg),
+  env: z.record(EnvKey, z.string()),
+  volumes: z.array(VolumeSpec),
+  network: z.enum(['none', 'bridge']),
+  limits: Limits,
+  security: Security,
+  health: Health,
+  restart: z.enum(['on-failure', 'always', 'never']),
+  /** Where the spec came from: the file that defines it. */
+  source: z.string(),
+});
+export type ServerSpec = z.infer<typeof ServerSpec>;
+
+export const SpecFile = z
+  .object({
+    servers: z.record(z.string(), ServerSpecInput).default({}),
+  })
+  .strict();

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+export const Phase = z.enum(['creating', 'starting', 'healthy', 'unhealthy', 'stopped', 'exited', 'oom-killed', 'error']);
+export type Phase = z.infer<typeof Phase>;
+
+export const Stats = z.object({
+  cpuPercent: z.number(),
+  memoryBytes: z.number(),
+  memoryLimitBytes: z.number(),
+  networkRxBytes: z.number(),
+  networkTxBytes: z.number(),
+  pids: z.number(),
+});
+
+export const HealthCheck = z.object({ t: z.number(), ok: z.boolean(), ms: z.number().optional(), error: z.string().optional() });
+
+const Named = z.object({ name: z.string(), description: z.string().optional() });
+export const Capabilities = z.object({
+  tools: z.array(Named.extend({ inputSchema: z.unknown().optional() })),
+  prompts: z.array(Named),
+  resources: z.array(Named.extend({ uri: z.string() })),
+});
+export type Capabilities = z.infer<typeof Capabilities>;
+
+export const ServerStatus = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  host: z.string(),
+  image: z.string(),
+  imageDigest: z.string().optional(),
+  source: z.string(),
+  phase: Phase,
+  /** One sentence on why the server is in an error, exited or unhealthy phase. */
+  message: z.string().optional(),
+  containerId: z.string().optional(),
+  restartCount: z.number(),
+  health: z.array(HealthCheck),
+  stats: Stats.optional(),
+  capabilities: Capabilities.optional(),
+});
+export type ServerStatus = z.infer<typeof ServerStatus>;
+
+export const CatalogEntryInfo = z.object({ id: z.string(), description: z.string(), image: z.string(), npm: z.string() });
+
+export const LogLine = z.object({ t: z.number(), stream: z.enum(['stdout', 'stderr', 'berth']), text: z.string() });

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { Health, Limits, Security, ServerName, ServerSpec, ServerSpecInput, SpecFile } from '../protocol/spec.js';
+import { findCatalogEntry } from './catalog.js';
+import { parseCpus, parseMemory } from './units.js';
+
+export interface SpecLoad {
+  specs: ServerSpec[];
+  /** One readable sentence per problem: file, field path and reason. */
+  errors: string[];
+}
+
+/**
+ * Loads the user file and then each workspace file; a workspace server overrides a user server of
+ * the same name. A file with any error contributes nothing, so a typo never stops or changes
+ * what is already running.
+ */
+export async function loadSpecs(files: string[]): Promise<SpecLoad> {
+  const byName = new Map<string, ServerSpec>();
+  const errors: string[] = [];
+  for (const file of files) {
+    const result = await loadSpecFile(file);
+    if ('error' in result) {
+      errors.push(result.error);
+      continue;
+    }
+    for (const spec of result.specs) byName.set(spec.name, spec);
+  }
+  return { specs: [...byName.values()], errors };
+}
+
+export async function loadSpecFile(file: string): Promise<{ specs: ServerSpec[] } | { error: string }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { specs: [] };
+    return { error: `${file}: cannot be read: ${(e as Error).message}` };
+  }
+  return parseSpecText(text, file);
+}
+
+export function parseSpecText(text: string, file: string): { specs: ServerSpec[] } | { error: string } {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const line = yamlError.linePos?.[0];
+    return { error: `${file}${line ? `:${line.line}` : ''}: not valid YAML: ${yamlError.message.split('\n')[0]}` };
+  }
+  const parsed = SpecFile.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) return { error: `${file}: ${describeIssue(parsed.error)}` };
+  const specs: ServerSpec[] = [];
+  for (const [name, input] of Object.entries(parsed.data.servers)) {
+    const resolved = resolveSpec(name, input, file);
+    if ('error' in resolved) return { error: `${file}: ${resolved.error}` };
+    specs.push(resolved.spec);
+  }
+  return { specs };
+}
+
+/** Applies catalog defaults and checks what zod cannot (units, required mounts). */
+export function resolveSpec(name: string, input: ServerSpecInput, source: string): { spec: ServerSpec } | { error: string } {
+  const nameCheck = ServerName.safeParse(name);
+  if (!nameCheck.success) return { error: `servers.${name}: the name ${nameCheck.error.issues[0]?.message}` };
+  const entry = input.catalog === undefined ? undefined : findCatalogEntry(input.catalog);
+  if (input.catalog !== undefined && !entry) return { error: `servers.${name}.catalog: there is no catalog entry "${input.catalog}"; run \`berth catalog\` to see them` };
+  const base: Partial<ServerSpecInput> = entry?.spec ?? {};
+  const image = input.image ?? base.image;
+  if (!image) return { error: `servers.${name}: needs either "image" or "catalog"` };
+  const volumes = input.volumes ?? base.volumes ?? [];
+  if (entry?.requires && !volumes.some((v) => v.target === entry.requires?.volumeTarget)) {
+    return { error: `servers.${name}: the ${entry.id} server needs a folder at ${entry.requires.volumeTarget}; ${entry.requires.hint}` };
+  }
+  for (const [i, v] of volumes.entries()) {
+    for (const p of [v.source, v.target]) {
+      if (!path.isAbsolute(p)) return { error: `servers.${name}.volumes.${i}: "${p}" must be an absolute path` };
+      if (p.split(/[\\/]/).includes('..')) return { error: `servers.${name}.volumes.${i}: "${p}" contains "..", which is not allowed` };
+    }
+  }
+  const limits = Limits.parse({ ...base.limits, ...input.limits });
+  try {
+    parseMemory(limits.memory);
+    parseCpus(limits.cpus);
+  } catch (e) {
+    return { error: `servers.${name}.limits: ${(e as Error).message}` };
+  }
+  const spec = ServerSpec.parse({
+    name,
+    description: input.description ?? base.description,
+    host: input.host,
+    image,
+    build: input.image ? input.build : (input.build ?? base.build),
+    transport: input.transport,
+    command: input.command ?? base.command,
+    args: input.args ?? base.args ?? [],
+    env: { ...base.env, ...input.env },
+    volumes,
+    network: input.network ?? base.network ?? 'none',
+    limits,
+    security: Security.parse({ ...base.security, ...input.security }),
+    health: Health.parse({ ...base.health, ...input.health }),
+    restart: input.restart ?? base.restart ?? 'on-failure',
+    source,
+  });
+  return { spec };
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const where = issue.path.length ? issue.path.join('.') : '(top level)';
+  return `${where}: ${issue.message}`;
+}
+
+/** The parts of a spec that shape its container; a change to any of them means a new container. */
+export function specHash(spec: ServerSpec): string {
+  const { image, command, args, env, volumes, network, limits, security, transport } = spec;
+  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Adds or replaces one server in a spec file, keeping every comment and other entry; atomic. */
+export async function writeServerEntry(file: string, name: string, input: ServerSpecInput | undefined): Promise<void> {
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const doc = parseDocument(text || 'servers: {}\n');
+  if (doc.errors.length) throw new Error(`${file} is not valid YAML (${doc.errors[0]?.message.split('\n')[0]}); fix it first`);
+  if (!isMap(doc.get('servers'))) doc.set('servers', doc.createNode({}));
+  if (input === undefined) doc.deleteIn(['servers', name]);
+  else doc.setIn(['servers', name], doc.createNode(stripUndefined(input)));
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, doc.toString(), { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return JSON.parse(JSON.stringify(o)) as Partial<T>;
+}
