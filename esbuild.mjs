@@ -1,7 +1,9 @@
 // Bundles each entry point into dist/. The daemon and the CLI are one bundle (dist/berth.js):
 // `berth daemon` runs the daemon, every other verb is a thin client of it.
 import { build } from 'esbuild';
-import { chmod } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
+
+const pkg = JSON.parse(await readFile('package.json', 'utf8'));
 
 const common = {
   bundle: true,
@@ -11,6 +13,7 @@ const common = {
   logLevel: 'warning',
   // ssh2/cpu-features ship optional native parts that esbuild cannot bundle.
   external: ['cpu-features', '*.node'],
+  define: { __BERTH_VERSION__: JSON.stringify(pkg.version) },
 };
 
 await build({

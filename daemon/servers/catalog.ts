@@ -11,18 +11,18 @@ export interface CatalogEntry {
 
 const OFFICIAL_VERSION = '2026.8.31';
 
-function official(id: string, description: string, extra: Partial<ServerSpecInput> = {}): CatalogEntry {
+function official(id: string, description: string, extra: Pick<ServerSpecInput, 'env' | 'args'> = {}): CatalogEntry {
   const npm = `@modelcontextprotocol/server-${id}`;
   return {
     id,
     description,
     spec: {
+      ...extra,
       description,
       image: `berth/mcp-${id}:${OFFICIAL_VERSION}`,
       build: { npm, version: OFFICIAL_VERSION },
       transport: 'stdio',
       limits: { memory: '256m', cpus: '1', pids: 128 },
-      ...extra,
     },
   };
 }

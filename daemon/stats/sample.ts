@@ -40,10 +40,14 @@ export function statsFromSample(raw: unknown): ServerStats | undefined {
   const { cpu_stats: cpu, precpu_stats: pre, memory_stats: mem, networks, pids_stats } = parsed.data;
 
   // Same method as `docker stats`: share of host CPU time used between the two samples, scaled to cores.
-  const cpuDelta = cpu.cpu_usage.total_usage - (pre?.cpu_usage?.total_usage ?? 0);
-  const systemDelta = (cpu.system_cpu_usage ?? 0) - (pre?.system_cpu_usage ?? 0);
-  const cpus = cpu.online_cpus || cpu.cpu_usage.percpu_usage?.length || 1;
-  const cpuPercent = cpuDelta > 0 && systemDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
+  // Without a previous reading a "delta" would be the container's lifetime average, so report 0.
+  let cpuPercent = 0;
+  if (pre?.system_cpu_usage) {
+    const cpuDelta = cpu.cpu_usage.total_usage - (pre.cpu_usage?.total_usage ?? 0);
+    const systemDelta = (cpu.system_cpu_usage ?? 0) - pre.system_cpu_usage;
+    const cpus = cpu.online_cpus || cpu.cpu_usage.percpu_usage?.length || 1;
+    if (cpuDelta > 0 && systemDelta > 0) cpuPercent = (cpuDelta / systemDelta) * cpus * 100;
+  }
 
   // Page cache is reclaimable, so like `docker stats` we leave it out of "memory used".
   const usage = mem.usage ?? 0;

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { ContainerRuntime } from '../hosts/runtime.js';
+import type { LogStore } from '../logs/store.js';
+import * as M from '../protocol/methods.js';
+import { CATALOG, searchCatalog } from '../servers/catalog.js';
+import type { Registry } from '../servers/registry.js';
+import { parseCpus, parseMemory } from '../servers/units.js';
+import { handle, notify } from './rpc.js';
+
+export interface ApiContext {
+  version: string;
+  userSpecFile: string;
+  rt: ContainerRuntime;
+  registry: Registry;
+  logs: LogStore;
+}
+
+/** One client connection (a CLI invocation, an extension window). */
+class Session {
+  initialized = false;
+  follows = new Map<string, { dispose(): void }>();
+  constructor(readonly connection: MessageConnection) {}
+  dispose(): void {
+    for (const f of this.follows.values()) f.dispose();
+    this.follows.clear();
+  }
+}
+
+/** Serves the JSON-RPC API on an already-listening socket server. */
+export class ApiServer {
+  private sessions = new Set<Session>();
+
+  constructor(private readonly ctx: ApiContext) {}
+
+  attach(server: net.Server): void {
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  broadcastServers(): void {
+    const servers = this.ctx.registry.list();
+    for (const s of this.sessions) if (s.initialized) notify(s.connection, M.ServersDidChange, { servers });
+  }
+
+  private accept(socket: net.Socket): void {
+    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+    const session = new Session(connection);
+    this.sessions.add(session);
+    connection.onClose(() => {
+      session.dispose();
+      this.sessions.delete(session);
+    });
+    connection.onError(() => socket.destroy());
+    this.register(session);
+    connection.listen();
+  }
+
+  private register(session: Session): void {
+    const { connection } = session;
+    const { registry, logs, rt } = this.ctx;
+    const requireInit = () => {
+      if (!session.initialized) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'send initialize first');
+    };
+    const progress = (token: string | undefined) => (message: string) => {
+      if (token) notify(connection, M.ProgressDidReport, { token, message });
+    };
+
+    handle(connection, M.Initialize, (p) => {
+      if (p.protocolVersion !== M.PROTOCOL_VERSION) {
+        throw new ResponseError(
+          ErrorCodes.InvalidRequest,
+          `protocol mismatch: ${p.client.name} ${p.client.version} speaks Berth protocol ${p.protocolVersion}, this daemon (${this.ctx.version}) speaks ${M.PROTOCOL_VERSION}; restart the daemon with the same Berth version (berth daemon restart)`,
+        );
+      }
+      session.initialized = true;
+      return { protocolVersion: M.PROTOCOL_VERSION, daemon: { pid: process.pid, version: this.ctx.version } };
+    });
+
+    handle(connection, M.DaemonStatus, async () => {
+      requireInit();
+      const engine = await rt.ping().then(
+        (v) => ({ ok: true, version: v.version }),
+        (e: Error) => ({ ok: false, error: e.message }),
+      );
+      return { pid: process.pid, version: this.ctx.version, userSpecFile: this.ctx.userSpecFile, engine, specErrors: registry.specErrors };
+    });
+
+    handle(connection, M.CatalogList, (p) => {
+      requireInit();
+      return searchCatalog(p.query).map((e) => ({ id: e.id, description: e.description, image: e.spec.image, npm: e.spec.build.npm }));
+    });
+
+    handle(connection, M.ServersList, (p) => {
+      requireInit();
+      return p.name ? [registry.get(p.name).status()] : registry.list();
+    });
+
+    handle(connection, M.ServersAdd, async (p) => {
+      requireInit();
+      if (p.catalog !== undefined && !CATALOG.some((e) => e.id === p.catalog)) {
+        throw new Error(`there is no catalog entry "${p.catalog}"; run \`berth catalog\` to see them`);
+      }
+      // Checked here too so the user reads about the flag they typed, not a spec-file path.
+      if (p.memory !== undefined) parseMemory(p.memory);
+      if (p.cpus !== undefined) parseCpus(p.cpus);
+      const limits = p.memory || p.cpus ? { ...(p.memory ? { memory: p.memory } : {}), ...(p.cpus ? { cpus: p.cpus } : {}) } : undefined;
+      const sup = await registry.add(p.name, {
+        host: 'local',
+        transport: 'stdio',
+        catalog: p.catalog,
+        image: p.image,
+        args: p.args,
+        env: p.env,
+        volumes: p.volumes?.map((v) => ({ source: v.source, target: v.target, readOnly: v.readOnly })),
+        limits,
+      });
+      if (p.start) await sup.start(progress(p.progressToken));
+      return sup.status();
+    });
+
+    handle(connection, M.ServersStart, async (p) => {
+      requireInit();
+      const sup = registry.get(p.name);
+      await sup.start(progress(p.progressToken));
+      return sup.status();
+    });
+
+    handle(connection, M.ServersStop, async (p) => {
+      requireInit();
+      const sup = registry.get(p.name);
+      await sup.stop();
+      return sup.status();
+    });
+
+    handle(connection, M.ServersRestart, async (p) => {
+      requireInit();
+      const sup = registry.get(p.name);
+      await sup.restart(progress(p.progressToken));
+      return sup.status();
+    });
+
+    handle(connection, M.ServersRemove, async (p) => {
+      requireInit();
+      await registry.remove(p.name);
+      return { removed: p.name };
+    });
+
+    handle(connection, M.ServersBuild, async (p) => {
+      requireInit();
+      const sup = registry.get(p.name);
+      await sup.build(progress(p.progressToken), p.force ?? false);
+      return { image: sup.spec.image };
+    });
+
+    handle(connection, M.ServersCapabilities, (p) => {
+      requireInit();
+      const sup = registry.get(p.name);
+      if (!sup.capabilities) throw new Error(`server ${p.name} is ${sup.phase}; its tools are known once it has started (berth start ${p.name})`);
+      return sup.capabilities;
+    });
+
+    handle(connection, M.ServersCallTool, (p) => {
+      requireInit();
+      return registry.get(p.name).callTool(p.tool, p.arguments);
+    });
+
+    handle(connection, M.LogsQuery, (p) => {
+      requireInit();
+      registry.get(p.name);
+      return logs.query(p.name, { lines: p.lines, since: p.since, grep: p.grep });
+    });
+
+    handle(connection, M.LogsFollow, (p) => {
+      requireInit();
+      registry.get(p.name);
+      const grep = p.grep === undefined ? undefined : new RegExp(p.grep);
+      const subscription = randomUUID();
+      const follow = logs.follow(p.name, (line) => {
+        if (!grep || grep.test(line.text)) notify(connection, M.LogsDidAppend, { subscription, lines: [line] });
+      });
+      session.follows.set(subscription, follow);
+      return { subscription };
+    });
+
+    handle(connection, M.LogsUnfollow, (p) => {
+      requireInit();
+      session.follows.get(p.subscription)?.dispose();
+      session.follows.delete(p.subscription);
+      return {};
+    });
+  }
+}

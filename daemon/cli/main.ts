@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import { Command, CommanderError, Option } from 'commander';
+import { runDaemon } from '../daemonProcess.js';
+import { berthPaths } from '../paths.js';
+import * as M from '../protocol/methods.js';
+import type { ServerStatus } from '../protocol/status.js';
+import { parseDuration, parseEnvPair, parseVolume } from '../servers/units.js';
+import { VERSION } from '../version.js';
+import { connectDaemon, type DaemonClient } from './client.js';
+import { serverRows, table } from './format.js';
+
+/** Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage. */
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`berth: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`berth: ${oneLine((e as Error).message)}\n`);
+    return 1;
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Runs `fn` with a daemon connection; long work reports progress on a terminal. */
+async function withDaemon<T>(fn: (client: DaemonClient, progressToken: string | undefined) => Promise<T>): Promise<T> {
+  const client = await connectDaemon(berthPaths(), 'berth-cli');
+  const token = randomUUID();
+  const showProgress = process.stderr.isTTY || process.env.BERTH_PROGRESS === '1';
+  client.on(M.ProgressDidReport, (p) => {
+    if (p.token === token && showProgress) process.stderr.write(`… ${p.message}\n`);
+  });
+  try {
+    return await fn(client, token);
+  } finally {
+    client.close();
+  }
+}
+
+function print(json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human()}\n`);
+}
+
+function buildProgram(): Command {
+  const program = new Command('berth')
+    .description('Run MCP servers in containers and use them from every MCP client.')
+    .version(VERSION, '-v, --version')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: (s, write) => write(s) });
+  const json = new Option('--json', 'print machine-readable JSON');
+
+  program
+    .command('daemon')
+    .description('run the Berth daemon in the foreground')
+    .action(async () => {
+      await runDaemon(berthPaths());
+    });
+
+  const catalog = program.command('catalog').description('list the built-in catalog of MCP servers').addOption(json);
+  catalog.action(async (o: { json?: boolean }) => listCatalog(undefined, o.json ?? false));
+  catalog
+    .command('search <term>')
+    .description('search the catalog')
+    .addOption(json)
+    .action(async (term: string, o: { json?: boolean }) => listCatalog(term, o.json ?? false));
+
+  program
+    .command('add <name>')
+    .description('add a server from the catalog or from any image')
+    .option('--catalog <entry>', 'a catalog entry (see `berth catalog`)')
+    .option('--image <image>', 'any image that speaks MCP over stdio')
+    .option('--env <K=V>', 'an environment variable (repeatable)', collect)
+    .option('--volume <SRC:DST[:ro|rw]>', 'a host folder to mount, read-only unless :rw (repeatable)', collect)
+    .option('--memory <size>', 'memory limit, like 512m or 1g')
+    .option('--cpus <n>', 'CPU limit, like 0.5 or 2')
+    .option('--start', 'start it right away')
+    .option('--arg <value>', 'an argument for the server command (repeatable)', collect)
+    .addOption(json)
+    .action(async (name: string, o: { catalog?: string; image?: string; env?: string[]; volume?: string[]; memory?: string; cpus?: string; start?: boolean; arg?: string[]; json?: boolean }) => {
+      if ((o.catalog === undefined) === (o.image === undefined)) throw new UsageError('give exactly one of --catalog ENTRY or --image IMAGE');
+      const env = Object.fromEntries((o.env ?? []).map(parseEnvPair));
+      const volumes = (o.volume ?? []).map(parseVolume);
+      const status = await withDaemon((c, progressToken) =>
+        c.request(M.ServersAdd, { name, catalog: o.catalog, image: o.image, env, volumes, memory: o.memory, cpus: o.cpus, args: o.arg, start: o.start, progressToken }),
+      );
+      print(o.json ?? false, status, () => `added ${status.name} (${status.phase})`);
+    });
+
+  program
+    .command('build <name>')
+    .description("build a server's image offline from its npm package")
+    .option('--force', 'rebuild even if the image exists')
+    .addOption(json)
+    .action(async (name: string, o: { force?: boolean; json?: boolean }) => {
+      const r = await withDaemon((c, progressToken) => c.request(M.ServersBuild, { name, force: o.force, progressToken }));
+      print(o.json ?? false, r, () => `built ${r.image}`);
+    });
+
+  const lifecycle: [string, string, (c: DaemonClient, name: string, progressToken?: string) => Promise<ServerStatus>][] = [
+    ['start', 'started', (c, name, progressToken) => c.request(M.ServersStart, { name, progressToken })],
+    ['stop', 'stopped', (c, name) => c.request(M.ServersStop, { name })],
+    ['restart', 'restarted', (c, name, progressToken) => c.request(M.ServersRestart, { name, progressToken })],
+  ];
+  for (const [verb, past, run] of lifecycle) {
+    program
+      .command(`${verb} <name>`)
+      .description(`${verb} a server`)
+      .addOption(json)
+      .action(async (name: string, o: { json?: boolean }) => {
+        const status = await withDaemon((c, progressToken) => run(c, name, progressToken));
+        print(o.json ?? false, status, () => `${past} ${status.name} (${status.phase})`);
+      });
+  }
+
+  program
+    .command('rm <name>')
+    .description('stop a server, remove its container and its entry in the spec file')
+    .addOption(json)
+    .action(async (name: string, o: { json?: boolean }) => {
+      const r = await withDaemon((c) => c.request(M.ServersRemove, { name }));
+      print(o.json ?? false, r, () => `removed ${r.removed}`);
+    });
+
+  program
+    .command('status [name]')
+    .description('the daemon, the engine and every server')
+    .addOption(json)
+    .action(async (name: string | undefined, o: { json?: boolean }) => {
+      const { daemon, servers } = await withDaemon(async (c) => ({
+        daemon: await c.request(M.DaemonStatus, {}),
+        servers: await c.request(M.ServersList, { name }),
+      }));
+      const value = { daemon: { pid: daemon.pid, version: daemon.version, specFile: daemon.userSpecFile }, engine: daemon.engine, specErrors: daemon.specErrors, servers };
+      print(o.json ?? false, value, () =>
+        [
+          `daemon ${daemon.version} (pid ${daemon.pid}); engine: ${daemon.engine.ok ? `Docker ${daemon.engine.version}` : daemon.engine.error}`,
+          ...daemon.specErrors.map((e) => `spec error: ${e}`),
+          servers.length ? table(serverRows(servers)) : 'no servers yet; add one with `berth add NAME --catalog everything`',
+          ...servers.filter((s) => s.message).map((s) => `${s.name}: ${s.message}`),
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('logs <name>')
+    .description("a server's stderr and Berth's notes about it")
+    .option('-n, --lines <n>', 'how many lines from the end', (v) => positiveInt(v, '--lines'))
+    .option('--since <duration>', 'only lines newer than this, like 10m or 2h')
+    .option('--grep <regex>', 'only lines matching this regular expression')
+    .option('-f, --follow', 'keep printing new lines')
+    .addOption(json)
+    .action(async (name: string, o: { lines?: number; since?: string; grep?: string; follow?: boolean; json?: boolean }) => {
+      let since: number | undefined;
+      if (o.since !== undefined) {
+        try {
+          since = Date.now() - parseDuration(o.since);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      }
+      const client = await connectDaemon(berthPaths(), 'berth-cli');
+      const show = (l: { t: number; stream: string; text: string }) =>
+        process.stdout.write(o.json ? `${JSON.stringify(l)}\n` : `${new Date(l.t).toISOString()} ${l.stream.padEnd(6)} ${l.text}\n`);
+      try {
+        const lines = await client.request(M.LogsQuery, { name, lines: o.lines ?? (o.follow ? 20 : undefined), since, grep: o.grep });
+        lines.forEach(show);
+        if (!o.follow) return;
+        client.on(M.LogsDidAppend, (p) => p.lines.forEach(show));
+        await client.request(M.LogsFollow, { name, grep: o.grep });
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+          client.connection.onClose(resolve);
+        });
+      } finally {
+        client.close();
+      }
+    });
+
+  program
+    .command('tools <name>')
+    .description('the tools, prompts and resources a server offers')
+    .addOption(json)
+    .action(async (name: string, o: { json?: boolean }) => {
+      const caps = await withDaemon((c) => c.request(M.ServersCapabilities, { name }));
+      print(o.json ?? false, caps, () =>
+        [
+          ...caps.tools.map((t) => `tool      ${t.name}${t.description ? ` — ${firstLine(t.description)}` : ''}`),
+          ...caps.prompts.map((p) => `prompt    ${p.name}${p.description ? ` — ${firstLine(p.description)}` : ''}`),
+          ...caps.resources.map((r) => `resource  ${r.uri}${r.name ? ` (${r.name})` : ''}`),
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('call <name> <tool> [json-args]')
+    .description('call a tool with JSON arguments and print its result')
+    .addOption(json)
+    .action(async (name: string, tool: string, rawArgs: string | undefined, o: { json?: boolean }) => {
+      let args: Record<string, unknown> | undefined;
+      if (rawArgs !== undefined) {
+        try {
+          const parsed: unknown = JSON.parse(rawArgs);
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+          args = parsed as Record<string, unknown>;
+        } catch {
+          throw new UsageError(`the tool arguments must be a JSON object, like '{"message":"hi"}'`);
+        }
+      }
+      const result = await withDaemon((c) => c.request(M.ServersCallTool, { name, tool, arguments: args }));
+      print(o.json ?? false, result, () =>
+        result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n'),
+      );
+      if (result.isError) throw new Error(`tool ${tool} reported an error`);
+    });
+
+  return program;
+}
+
+async function listCatalog(term: string | undefined, json: boolean): Promise<void> {
+  const entries = await withDaemon((c) => c.request(M.CatalogList, { query: term }));
+  print(json, entries, () => table([['ENTRY', 'DESCRIPTION'], ...entries.map((e) => [e.id, e.description])]));
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a whole number above 0, not "${v}"`);
+  return n;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? '';
+}

@@ -1,0 +1,86 @@
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { ApiServer } from './api/server.js';
+import { DockerRuntime } from './hosts/dockerRuntime.js';
+import { LogStore } from './logs/store.js';
+import type { BerthPaths } from './paths.js';
+import { Registry } from './servers/registry.js';
+import { VERSION } from './version.js';
+
+/**
+ * Runs the daemon in this process until SIGTERM/SIGINT. Containers outlive the daemon: on exit it
+ * lets go of them, and the next daemon adopts them by label.
+ */
+export async function runDaemon(paths: BerthPaths): Promise<void> {
+  const server = await listenExclusively(paths.socket);
+  const rt = new DockerRuntime();
+  const logs = new LogStore(paths.logsDir);
+  let api: ApiServer | undefined;
+  const registry = new Registry({
+    rt,
+    logs,
+    instance: paths.instance,
+    userSpecFile: paths.userSpecFile,
+    stateDir: paths.stateDir,
+    onChange: () => api?.broadcastServers(),
+  });
+  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs });
+  api.attach(server);
+  log(`berth daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);
+  try {
+    await registry.open();
+  } catch (e) {
+    // A dead engine must not kill the daemon: clients still get answers that say what is wrong.
+    log(`could not adopt containers: ${(e as Error).message}`);
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(`received ${signal}; detaching from containers and exiting`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  registry.close();
+  server.close();
+  await unlink(paths.socket).catch(() => undefined);
+}
+
+/** Listens on the socket unless another live daemon owns it; a stale socket file is replaced. */
+async function listenExclusively(socket: string): Promise<net.Server> {
+  await mkdir(path.dirname(socket), { recursive: true, mode: 0o700 });
+  const existing = await lstat(socket).catch(() => undefined);
+  if (existing) {
+    const uid = process.getuid?.();
+    if (uid !== undefined && existing.uid !== uid) {
+      throw new Error(`the daemon socket ${socket} belongs to uid ${existing.uid}, not to you (uid ${uid}); remove it or set BERTH_HOME to use another folder`);
+    }
+    if (!existing.isSocket()) throw new Error(`${socket} exists and is not a socket; remove it and try again`);
+    if (await answers(socket)) throw new Error(`a Berth daemon is already running on ${socket}; stop it first (or use that one)`);
+    await unlink(socket);
+  }
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socket, () => resolve());
+  });
+  await chmod(socket, 0o600);
+  return server;
+}
+
+function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(socket);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}

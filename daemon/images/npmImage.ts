@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import * as tarFs from 'tar-fs';
+import { z } from 'zod';
+import type { ContainerRuntime } from '../hosts/runtime.js';
+import { MCP_UID } from './baseImage.js';
+
+/**
+ * Images for MCP servers published on npm. The package is installed on the daemon's machine
+ * (which can reach the registry) into a build context, and the image only copies it: nothing
+ * inside the build needs a network, a shell or npm.
+ */
+
+export interface NpmImageOptions {
+  tag: string;
+  npmPackage: string;
+  version?: string;
+  baseImage: string;
+  onProgress(line: string): void;
+  force?: boolean;
+}
+
+/** npm's rules for new package names, minus the leading `-`/`.`/`_` that npm also refuses. */
+const PACKAGE_NAME = /^(?:@[a-z0-9~][a-z0-9._~-]*\/)?[a-z0-9~][a-z0-9._~-]*$/;
+/** Versions, ranges such as `^1.2` and dist-tags: nothing that a shell or npm would read as syntax. */
+const VERSION_SPEC = /^[~^]?[0-9A-Za-z][0-9A-Za-z.+-]*$/;
+/** What a registry may put in an installed package.json's version before it goes into a Dockerfile. */
+const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+/** A bin path inside the package, kept to characters that need no quoting anywhere. */
+const BIN_PATH = /^[A-Za-z0-9._@+-]+(?:\/[A-Za-z0-9._@+-]+)*$/;
+
+const installedManifest = z.object({
+  version: z.string().regex(SEMVER, 'has an unexpected version'),
+  bin: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+});
+
+/** Throws a readable error unless the package name and version are safe to pass to npm. */
+export function validateNpmSpec(npmPackage: string, version?: string): void {
+  if (npmPackage.length > 214 || !PACKAGE_NAME.test(npmPackage)) {
+    throw new Error(`invalid npm package name ${JSON.stringify(npmPackage)}`);
+  }
+  if (version !== undefined && (version.length > 64 || !VERSION_SPEC.test(version))) {
+    throw new Error(`invalid npm version ${JSON.stringify(version)} for ${npmPackage}`);
+  }
+}
+
+export async function buildNpmImage(
+  rt: Pick<ContainerRuntime, 'build' | 'imageExists'>,
+  opts: NpmImageOptions,
+): Promise<void> {
+  validateNpmSpec(opts.npmPackage, opts.version);
+  if (!opts.force && (await rt.imageExists(opts.tag))) return;
+
+  const context = await mkdtemp(join(tmpdir(), 'berth-npm-'));
+  try {
+    const app = join(context, 'app');
+    await mkdir(app);
+    // A package.json of its own stops npm from walking up and installing into some parent project.
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'berth-npm-image', private: true }));
+    await npmInstall(app, opts.npmPackage, opts.version ?? 'latest', opts.onProgress);
+
+    const { version, entry } = await readInstalled(app, opts.npmPackage);
+    await writeFile(join(context, 'Dockerfile'), dockerfile(opts.baseImage, `${opts.npmPackage}@${version}`, entry));
+    opts.onProgress(`building ${opts.tag} from ${opts.npmPackage}@${version}`);
+    await rt.build(Readable.from(tarFs.pack(context), { objectMode: false }), opts.tag, opts.onProgress);
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
+}
+
+function dockerfile(baseImage: string, label: string, entry: string): string {
+  return [
+    `FROM ${baseImage}`,
+    'COPY app /app',
+    `USER ${MCP_UID}:${MCP_UID}`,
+    'WORKDIR /app',
+    `LABEL berth.npm-package=${label}`,
+    `ENTRYPOINT ${JSON.stringify(['node', entry])}`,
+    '',
+  ].join('\n');
+}
+
+/** The installed version and the absolute in-image path of the package's (first) bin script. */
+async function readInstalled(app: string, npmPackage: string): Promise<{ version: string; entry: string }> {
+  const packageDir = posix.join('node_modules', npmPackage);
+  const parsed = installedManifest.safeParse(JSON.parse(await readFile(join(app, packageDir, 'package.json'), 'utf8')));
+  if (!parsed.success) throw new Error(`npm package ${npmPackage} ${parsed.error.issues[0]?.message ?? 'has an unreadable package.json'}`);
+  const { bin, version } = parsed.data;
+  const script = typeof bin === 'string' ? bin : Object.values(bin ?? {})[0];
+  if (script === undefined) throw new Error(`npm package ${npmPackage} has no "bin" entry to run`);
+  const relative = posix.normalize(script);
+  if (relative.startsWith('../') || !BIN_PATH.test(relative)) {
+    throw new Error(`npm package ${npmPackage} has an unusable bin path ${JSON.stringify(script)}`);
+  }
+  return { version, entry: posix.join('/app', packageDir, relative) };
+}
+
+/** Runs npm without a shell, streaming its lines, and turns its failure codes into one sentence. */
+function npmInstall(app: string, npmPackage: string, version: string, onProgress: (line: string) => void): Promise<void> {
+  const spec = `${npmPackage}@${version}`;
+  const args = ['install', '--prefix', app, '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', spec];
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', args, { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    const errors: string[] = [];
+    for (const output of [child.stdout, child.stderr]) {
+      createInterface({ input: output }).on('line', (line) => {
+        if (line.trim() === '') return;
+        if (line.startsWith('npm error')) errors.push(line);
+        onProgress(line);
+      });
+    }
+    child.once('error', (err) => reject(new Error(`cannot run npm: ${err.message}`)));
+    child.once('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(npmFailure(errors, npmPackage, version, code)));
+    });
+  });
+}
+
+function npmFailure(errors: string[], npmPackage: string, version: string, code: number | null): string {
+  const spec = `${npmPackage}@${version}`;
+  const text = errors.join('\n');
+  if (/\bcode E404\b/.test(text)) return `npm package ${npmPackage} was not found`;
+  if (/\bcode ETARGET\b/.test(text)) return `npm has no version of ${npmPackage} matching ${version}`;
+  if (/\bcode (?:ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT)\b/.test(text)) return `cannot reach the npm registry to install ${spec}`;
+  const detail = errors
+    .map((line) => line.replace(/^npm error\s*/, ''))
+    .find((line) => line && !line.startsWith('code ') && !line.startsWith('A complete log'));
+  return `npm install ${spec} failed${detail ? `: ${detail}` : ` with exit code ${code}`}`;
+}

@@ -1,0 +1,352 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { z } from 'zod';
+
+/** 'berth' = lines the daemon writes about the server (started, restarted, errors). */
+export type LogStream = 'stdout' | 'stderr' | 'berth';
+export interface LogLine { t: number /* ms since epoch */; stream: LogStream; text: string }
+export interface LogQuery {
+  lines?: number;
+  since?: number /* ms since epoch */;
+  /** A regular expression source; an invalid one makes query() reject with a one-line message. */
+  grep?: string;
+}
+
+const SERVER_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+const MAX_LINE_BYTES = 16 * 1024;
+
+const storedLine = z.object({ t: z.number(), s: z.enum(['stdout', 'stderr', 'berth']), m: z.string() });
+
+interface Pending { text: string; t: number; droppedBytes: number }
+interface ServerState {
+  pending: Map<LogStream, Pending>;
+  decoders: Map<LogStream, StringDecoder>;
+  /** Size of the current file; undefined until first looked up (so a restart picks up where it was). */
+  size: number | undefined;
+}
+
+/**
+ * Bounded per-server log store, one JSON-lines file per server plus rotated `.1`…`.N` copies.
+ * Writes are synchronous appends, so a daemon killed outright loses only the unterminated line it
+ * was still buffering, and lines land on disk in the order they arrived.
+ */
+export class LogStore {
+  private readonly maxFileBytes: number;
+  private readonly maxFiles: number;
+  private readonly states = new Map<string, ServerState>();
+  private readonly listeners = new Map<string, Set<(line: LogLine) => void>>();
+  // Bumped on every rotation so a query racing one can notice and re-read.
+  private readonly rotations = new Map<string, number>();
+
+  constructor(private readonly dir: string, limits: { maxFileBytes?: number; maxFiles?: number } = {}) {
+    this.maxFileBytes = limits.maxFileBytes ?? 1024 * 1024;
+    this.maxFiles = limits.maxFiles ?? 3;
+    if (!(this.maxFileBytes > 0) || !Number.isInteger(this.maxFiles) || this.maxFiles < 0) {
+      throw new Error(`invalid log limits: maxFileBytes must be > 0 and maxFiles a whole number >= 0`);
+    }
+    // Logs can carry secrets a server printed; keep them private to the user.
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /**
+   * Raw chunks as they come from a container: split into lines, keeping a partial last line
+   * buffered per server+stream until its newline (or flush). Chunks on the 'berth' stream are
+   * whole messages from the daemon itself, so they are never left buffered.
+   * Throws if the disk write fails (other than a vanished directory, which is recreated).
+   */
+  append(server: string, stream: LogStream, chunk: string | Buffer, t: number = Date.now()): void {
+    const state = this.state(server);
+    let text: string;
+    if (typeof chunk === 'string') {
+      text = chunk;
+    } else {
+      // A chunk boundary can split a multi-byte character; the decoder carries it over.
+      let decoder = state.decoders.get(stream);
+      if (!decoder) state.decoders.set(stream, (decoder = new StringDecoder('utf8')));
+      text = decoder.write(chunk);
+    }
+    const pieces = text.split('\n');
+    const rest = pieces.pop()!;
+    const complete: LogLine[] = [];
+    for (const piece of pieces) {
+      this.extend(state, stream, piece, t);
+      complete.push(this.take(state, stream) ?? { t, stream, text: '' });
+    }
+    this.extend(state, stream, rest, t);
+    if (stream === 'berth') {
+      const line = this.take(state, stream);
+      if (line) complete.push(line);
+    }
+    this.emit(server, state, complete);
+  }
+
+  /** Writes out any buffered partial lines of the server (e.g. when its container exits). */
+  flush(server: string): void {
+    const state = this.state(server);
+    const lines: LogLine[] = [];
+    for (const stream of ['stdout', 'stderr', 'berth'] as const) {
+      const tail = state.decoders.get(stream)?.end();
+      if (tail) this.extend(state, stream, tail, Date.now());
+      const line = this.take(state, stream);
+      if (line) lines.push(line);
+    }
+    this.emit(server, state, lines);
+  }
+
+  /** Stored lines oldest → newest; `lines` keeps the last N after the `since` and `grep` filters. */
+  async query(server: string, q: LogQuery): Promise<LogLine[]> {
+    checkName(server);
+    let re: RegExp | undefined;
+    if (q.grep !== undefined) {
+      try {
+        re = new RegExp(q.grep);
+      } catch (err) {
+        throw new Error(`grep pattern ${JSON.stringify(q.grep)} is not a valid regular expression: ${(err as Error).message}`);
+      }
+    }
+    if (q.lines !== undefined && !(Number.isInteger(q.lines) && q.lines >= 0)) {
+      throw new Error(`lines must be a whole number of 0 or more, not ${q.lines}`);
+    }
+    let out = (await this.readAll(server)).filter(
+      (l) => (q.since === undefined || l.t >= q.since) && (!re || re.test(l.text)),
+    );
+    if (q.lines !== undefined) out = q.lines === 0 ? [] : out.slice(-q.lines);
+    return out;
+  }
+
+  /** New lines of the server as they are stored (no history). */
+  follow(server: string, listener: (line: LogLine) => void): { dispose(): void } {
+    checkName(server);
+    let set = this.listeners.get(server);
+    if (!set) this.listeners.set(server, (set = new Set()));
+    const own = set;
+    // Wrap so the same function can follow twice and each dispose removes only its own.
+    const entry = (line: LogLine): void => listener(line);
+    own.add(entry);
+    return {
+      dispose: () => {
+        own.delete(entry);
+        if (own.size === 0 && this.listeners.get(server) === own) this.listeners.delete(server);
+      },
+    };
+  }
+
+  /** Time of the newest stored line, e.g. to backfill from the engine after a daemon restart. */
+  async lastTimestamp(server: string): Promise<number | undefined> {
+    checkName(server);
+    for (const file of this.files(server).reverse()) {
+      const lines = parseLines(await readIfExists(file));
+      const last = lines[lines.length - 1];
+      if (last) return last.t;
+    }
+    return undefined;
+  }
+
+  /** Deletes the server's files and drops anything still buffered for it. */
+  async remove(server: string): Promise<void> {
+    checkName(server);
+    this.states.delete(server);
+    const prefix = `${server}.log`;
+    const names = await fs.promises.readdir(this.dir).catch(() => [] as string[]);
+    // Also catches rotated files beyond maxFiles left by an earlier, larger setting.
+    const ours = names.filter((n) => n === prefix || (n.startsWith(`${prefix}.`) && /^\d+$/.test(n.slice(prefix.length + 1))));
+    await Promise.all(ours.map((n) => fs.promises.rm(path.join(this.dir, n), { force: true })));
+  }
+
+  private state(server: string): ServerState {
+    checkName(server);
+    let s = this.states.get(server);
+    if (!s) this.states.set(server, (s = { pending: new Map(), decoders: new Map(), size: undefined }));
+    return s;
+  }
+
+  /** Adds text to the stream's unterminated line, keeping at most MAX_LINE_BYTES of it in memory. */
+  private extend(state: ServerState, stream: LogStream, text: string, t: number): void {
+    let p = state.pending.get(stream);
+    if (!p) {
+      if (text === '') return;
+      state.pending.set(stream, (p = { text: '', t, droppedBytes: 0 }));
+    }
+    if (p.droppedBytes > 0) {
+      p.droppedBytes += Buffer.byteLength(text);
+      return;
+    }
+    p.text += text;
+    const bytes = Buffer.byteLength(p.text);
+    if (bytes > MAX_LINE_BYTES) {
+      p.text = truncateUtf8(p.text, MAX_LINE_BYTES);
+      p.droppedBytes = bytes - Buffer.byteLength(p.text);
+    }
+  }
+
+  /** Ends the stream's pending line, if any, and returns it. */
+  private take(state: ServerState, stream: LogStream): LogLine | undefined {
+    const p = state.pending.get(stream);
+    if (!p) return undefined;
+    state.pending.delete(stream);
+    let text = p.text.endsWith('\r') ? p.text.slice(0, -1) : p.text;
+    if (p.droppedBytes > 0) text += ` …[truncated ${p.droppedBytes} bytes]`;
+    return { t: p.t, stream, text };
+  }
+
+  private emit(server: string, state: ServerState, lines: LogLine[]): void {
+    if (lines.length === 0) return;
+    try {
+      this.write(server, state, lines);
+    } finally {
+      for (const line of lines) {
+        for (const listener of this.listeners.get(server) ?? []) {
+          try {
+            listener(line);
+          } catch {
+            // A broken follower must not stop logging or starve the other followers.
+          }
+        }
+      }
+    }
+  }
+
+  private write(server: string, state: ServerState, lines: LogLine[]): void {
+    const file = this.file(server);
+    let batch = '';
+    let batchBytes = 0;
+    if (state.size === undefined) {
+      state.size = fileSize(file);
+      // A SIGKILL mid-write can leave a torn last line; start on a fresh line so only it is lost.
+      if (state.size > 0 && !endsWithNewline(file, state.size)) {
+        batch = '\n';
+        batchBytes = 1;
+      }
+    }
+    for (const line of lines) {
+      const json = JSON.stringify({ t: line.t, s: line.stream, m: line.text }) + '\n';
+      const bytes = Buffer.byteLength(json);
+      if (state.size + batchBytes > 0 && state.size + batchBytes + bytes > this.maxFileBytes) {
+        this.appendToFile(state, file, batch);
+        this.rotate(server);
+        state.size = 0;
+        batch = '';
+        batchBytes = 0;
+      }
+      batch += json;
+      batchBytes += bytes;
+    }
+    this.appendToFile(state, file, batch);
+  }
+
+  private appendToFile(state: ServerState, file: string, data: string): void {
+    if (data === '') return;
+    try {
+      try {
+        fs.appendFileSync(file, data, { mode: 0o600 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        fs.appendFileSync(file, data, { mode: 0o600 });
+      }
+      state.size = (state.size ?? 0) + Buffer.byteLength(data);
+    } catch (err) {
+      // The file may be partly written; re-measure it before the next write.
+      state.size = undefined;
+      throw err;
+    }
+  }
+
+  /** current → .1 → .2 … keeping maxFiles rotated copies. */
+  private rotate(server: string): void {
+    const file = this.file(server);
+    fs.rmSync(`${file}.${this.maxFiles}`, { force: true });
+    for (let i = this.maxFiles - 1; i >= 1; i--) renameIfExists(`${file}.${i}`, `${file}.${i + 1}`);
+    if (this.maxFiles > 0) renameIfExists(file, `${file}.1`);
+    else fs.rmSync(file, { force: true });
+    this.rotations.set(server, (this.rotations.get(server) ?? 0) + 1);
+  }
+
+  private file(server: string): string {
+    return path.join(this.dir, `${server}.log`);
+  }
+
+  /** Oldest first: .N … .1, then the current file. */
+  private files(server: string): string[] {
+    const file = this.file(server);
+    const out: string[] = [];
+    for (let i = this.maxFiles; i >= 1; i--) out.push(`${file}.${i}`);
+    out.push(file);
+    return out;
+  }
+
+  private async readAll(server: string): Promise<LogLine[]> {
+    for (let attempt = 0; ; attempt++) {
+      const before = this.rotations.get(server);
+      const texts = await Promise.all(this.files(server).map(readIfExists));
+      // A rotation between reading two files would show lines twice or skip some; read again.
+      if (this.rotations.get(server) === before || attempt === 2) return texts.flatMap(parseLines);
+    }
+  }
+}
+
+function checkName(server: string): void {
+  if (!SERVER_NAME.test(server)) throw new Error(`invalid server name ${JSON.stringify(server)}`);
+}
+
+function parseLines(text: string): LogLine[] {
+  const out: LogLine[] = [];
+  for (const raw of text.split('\n')) {
+    if (raw === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      continue; // torn write
+    }
+    const r = storedLine.safeParse(json);
+    if (r.success) out.push({ t: r.data.t, stream: r.data.s, text: r.data.m });
+  }
+  return out;
+}
+
+/** Cuts to at most `max` UTF-8 bytes without splitting a character. */
+function truncateUtf8(s: string, max: number): string {
+  const buf = Buffer.from(s, 'utf8');
+  let end = max;
+  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--; // step back off continuation bytes
+  return buf.subarray(0, end).toString('utf8');
+}
+
+async function readIfExists(file: string): Promise<string> {
+  try {
+    return await fs.promises.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+}
+
+function endsWithNewline(file: string, size: number): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 0x0a;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function renameIfExists(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}

@@ -1,0 +1,51 @@
+import type { CreateOptions } from '../hosts/runtime.js';
+import type { ServerSpec } from '../protocol/spec.js';
+import { parseCpus, parseMemory } from './units.js';
+
+export const LABEL = {
+  managed: 'berth.managed',
+  instance: 'berth.instance',
+  server: 'berth.server',
+  specHash: 'berth.spec-hash',
+  host: 'berth.host',
+} as const;
+
+export function containerName(instance: string, server: string): string {
+  return `berth-${instance}-${server}`;
+}
+
+/**
+ * The hardened container for a spec: no network unless asked, every capability dropped,
+ * no-new-privileges, a read-only root with a tmpfs /tmp, a non-root user, memory/CPU/pids
+ * limits and an init process. Each relaxation comes from the spec, explicitly.
+ */
+export function containerOptions(spec: ServerSpec, instance: string, hash: string): CreateOptions {
+  const s = spec.security;
+  return {
+    name: containerName(instance, spec.name),
+    image: spec.image,
+    labels: {
+      [LABEL.managed]: 'true',
+      [LABEL.instance]: instance,
+      [LABEL.server]: spec.name,
+      [LABEL.specHash]: hash,
+      [LABEL.host]: spec.host,
+    },
+    entrypoint: spec.command,
+    cmd: spec.args.length ? spec.args : undefined,
+    env: spec.env,
+    user: s.user,
+    openStdin: spec.transport === 'stdio',
+    binds: spec.volumes.map((v) => `${v.source}:${v.target}:${v.readOnly ? 'ro' : 'rw'}`),
+    tmpfs: { '/tmp': 'rw,noexec,nosuid,size=64m' },
+    networkMode: spec.network,
+    readonlyRootfs: s.readOnlyRootfs,
+    capDrop: ['ALL'],
+    capAdd: s.capAdd,
+    securityOpt: s.noNewPrivileges ? ['no-new-privileges:true'] : [],
+    memoryBytes: parseMemory(spec.limits.memory),
+    nanoCpus: parseCpus(spec.limits.cpus),
+    pidsLimit: spec.limits.pids,
+    init: true,
+  };
+}

@@ -1,0 +1,199 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
+import type { LogStore } from '../logs/store.js';
+import type { ServerSpec, ServerSpecInput } from '../protocol/spec.js';
+import type { ServerStatus } from '../protocol/status.js';
+import { LABEL } from './containerOptions.js';
+import { loadSpecs, resolveSpec, specHash, writeServerEntry } from './specFiles.js';
+import { ServerSupervisor } from './supervisor.js';
+
+const Desired = z.record(z.string(), z.boolean());
+
+export interface RegistryOptions {
+  rt: ContainerRuntime;
+  logs: LogStore;
+  instance: string;
+  userSpecFile: string;
+  stateDir: string;
+  onChange(servers: ServerStatus[]): void;
+}
+
+/**
+ * All servers of this Berth home: their specs (from the spec files), their supervisors, and the
+ * user's wish for each (running or not), which survives daemon restarts.
+ */
+export class Registry {
+  private supervisors = new Map<string, ServerSupervisor>();
+  private desired: Record<string, boolean> = {};
+  specErrors: string[] = [];
+  private watcher: FSWatcher | undefined;
+  private changeTimer: NodeJS.Timeout | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private reloading: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: RegistryOptions) {}
+
+  private get desiredFile(): string {
+    return path.join(this.o.stateDir, 'desired.json');
+  }
+
+  get specFiles(): string[] {
+    return [this.o.userSpecFile];
+  }
+
+  /** Loads specs, adopts the containers this home already has, removes orphans, starts what should run. */
+  async open(): Promise<void> {
+    await mkdir(path.dirname(this.o.userSpecFile), { recursive: true, mode: 0o700 });
+    try {
+      this.desired = Desired.parse(JSON.parse(await readFile(this.desiredFile, 'utf8')));
+    } catch {
+      this.desired = {};
+    }
+    await this.loadSpecsIntoSupervisors();
+    const containers = await this.o.rt.listManaged({ [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance });
+    const byServer = new Map<string, ContainerSummary[]>();
+    for (const c of containers) {
+      const name = c.labels[LABEL.server] ?? '';
+      byServer.set(name, [...(byServer.get(name) ?? []), c]);
+    }
+    const adoptions: Promise<void>[] = [];
+    for (const [name, found] of byServer) {
+      const sup = this.supervisors.get(name);
+      // Running first, so a duplicate (which Berth never makes, but a user might) is the one removed.
+      const [keep, ...extra] = [...found].sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running'));
+      for (const c of sup ? extra : found) await this.o.rt.remove(c.id);
+      if (sup && keep) adoptions.push(sup.adopt(keep, this.desired[name] === true).catch(() => undefined));
+    }
+    for (const [name, sup] of this.supervisors) {
+      if (!byServer.has(name) && this.desired[name]) adoptions.push(sup.start().catch(() => undefined));
+    }
+    await Promise.all(adoptions);
+    this.watchSpecFiles();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    clearTimeout(this.changeTimer);
+    clearTimeout(this.reloadTimer);
+    for (const sup of this.supervisors.values()) sup.detach();
+  }
+
+  list(): ServerStatus[] {
+    return [...this.supervisors.values()].map((s) => s.status()).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): ServerSupervisor {
+    const sup = this.supervisors.get(name);
+    if (!sup) throw new Error(`there is no server named "${name}"; run \`berth status\` to see them, or \`berth add\` to add one`);
+    return sup;
+  }
+
+  /** Validates first, so a bad add changes nothing; then writes the user spec file. */
+  async add(name: string, input: ServerSpecInput): Promise<ServerSupervisor> {
+    if (this.supervisors.has(name)) throw new Error(`a server named "${name}" already exists; pick another name or remove it first`);
+    const resolved = resolveSpec(name, input, this.o.userSpecFile);
+    if ('error' in resolved) throw new Error(resolved.error);
+    await writeServerEntry(this.o.userSpecFile, name, input);
+    await this.reload();
+    return this.get(name);
+  }
+
+  async remove(name: string): Promise<void> {
+    const sup = this.get(name);
+    if (!this.specFiles.includes(sup.spec.source)) throw new Error(`server "${name}" is defined in ${sup.spec.source}; remove it there`);
+    await sup.remove();
+    this.supervisors.delete(name);
+    delete this.desired[name];
+    await this.saveDesired();
+    await writeServerEntry(this.o.userSpecFile, name, undefined);
+    await this.o.logs.remove(name);
+    this.changed();
+  }
+
+  reload(): Promise<void> {
+    this.reloading = this.reloading.then(() => this.applySpecChanges()).catch(() => undefined);
+    return this.reloading;
+  }
+
+  private async loadSpecsIntoSupervisors(): Promise<ServerSpec[] | undefined> {
+    const { specs, errors } = await loadSpecs(this.specFiles);
+    this.specErrors = errors;
+    for (const e of errors) this.o.logs.append('daemon', 'berth', `spec error: ${e}\n`);
+    if (errors.length) {
+      // Keep every server as it is: a broken file must not stop or change what runs.
+      this.changed();
+      return undefined;
+    }
+    for (const spec of specs) {
+      if (!this.supervisors.has(spec.name)) this.supervisors.set(spec.name, this.newSupervisor(spec));
+    }
+    return specs;
+  }
+
+  /** After a spec file changed: new servers appear, changed running ones are recreated, removed ones go. */
+  private async applySpecChanges(): Promise<void> {
+    const before = new Map([...this.supervisors].map(([n, s]) => [n, specHash(s.spec)]));
+    const specs = await this.loadSpecsIntoSupervisors();
+    if (!specs) return;
+    const names = new Set(specs.map((s) => s.name));
+    for (const [name, sup] of this.supervisors) {
+      if (!names.has(name)) {
+        await sup.remove().catch(() => undefined);
+        this.supervisors.delete(name);
+      }
+    }
+    for (const spec of specs) {
+      const sup = this.get(spec.name);
+      sup.spec = spec;
+      const old = before.get(spec.name);
+      if (old !== undefined && old !== specHash(spec) && sup.running) void sup.restart().catch(() => undefined);
+    }
+    this.changed();
+  }
+
+  private newSupervisor(spec: ServerSpec): ServerSupervisor {
+    return new ServerSupervisor(spec, {
+      rt: this.o.rt,
+      logs: this.o.logs,
+      instance: this.o.instance,
+      onChange: () => this.changed(),
+      setDesired: (name, running) => {
+        if (this.desired[name] === running) return;
+        this.desired[name] = running;
+        void this.saveDesired();
+      },
+    });
+  }
+
+  private async saveDesired(): Promise<void> {
+    await mkdir(this.o.stateDir, { recursive: true });
+    const tmp = `${this.desiredFile}.tmp`;
+    await writeFile(tmp, JSON.stringify(this.desired), { mode: 0o600 });
+    await rename(tmp, this.desiredFile);
+  }
+
+  private watchSpecFiles(): void {
+    const dir = path.dirname(this.o.userSpecFile);
+    try {
+      this.watcher = watch(dir, (_event, file) => {
+        if (file !== path.basename(this.o.userSpecFile)) return;
+        clearTimeout(this.reloadTimer);
+        this.reloadTimer = setTimeout(() => void this.reload(), 200);
+      });
+    } catch {
+      // The folder appears with the first `berth add`, which reloads by itself.
+    }
+  }
+
+  /** Coalesces bursts (stats, health) into one notification. */
+  private changed(): void {
+    if (this.changeTimer) return;
+    this.changeTimer = setTimeout(() => {
+      this.changeTimer = undefined;
+      this.o.onChange(this.list());
+    }, 100);
+  }
+}

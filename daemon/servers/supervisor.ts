@@ -1,0 +1,425 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
+import { ensureImage } from '../images/ensureImage.js';
+import type { LogStore } from '../logs/store.js';
+import { AttachTransport } from '../mcp/attachTransport.js';
+import type { ServerSpec } from '../protocol/spec.js';
+import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
+import { statsFromSample, type ServerStats } from '../stats/sample.js';
+import { containerOptions, LABEL } from './containerOptions.js';
+import { specHash } from './specFiles.js';
+import { VERSION } from '../version.js';
+
+const HEALTH_HISTORY = 20;
+const STOP_TIMEOUT_SECONDS = 5;
+const MAX_BACKOFF_MS = 30_000;
+/** A server healthy for this long has its crash backoff reset. */
+const STABLE_AFTER_MS = 60_000;
+
+export interface SupervisorDeps {
+  rt: ContainerRuntime;
+  logs: LogStore;
+  instance: string;
+  onChange(): void;
+  /** Whether the user wants this server running; persisted by the registry. */
+  setDesired(name: string, running: boolean): void;
+}
+
+type Progress = (line: string) => void;
+
+/** Thrown when a run was superseded by a stop/restart/remove; not an error to report. */
+class Superseded extends Error {}
+
+/**
+ * Owns one server's container: creates or adopts it, attaches to its stdio, speaks MCP to it for
+ * health and capabilities, follows its stats, and restarts it with backoff when it crashes.
+ */
+export class ServerSupervisor {
+  phase: Phase = 'stopped';
+  message: string | undefined;
+  containerId: string | undefined;
+  restartCount = 0;
+  imageDigest: string | undefined;
+  capabilities: Capabilities | undefined;
+  stats: ServerStats | undefined;
+  private health: ServerStatus['health'] = [];
+  private generation = 0;
+  private attached: AttachedStdio | undefined;
+  private client: Client | undefined;
+  private timers = new Set<NodeJS.Timeout>();
+  private statsStream: { close(): void } | undefined;
+  private crashes = 0;
+  private healthySince = 0;
+  private garbage: string | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    public spec: ServerSpec,
+    private readonly deps: SupervisorDeps,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  status(): ServerStatus {
+    return {
+      name: this.name,
+      description: this.spec.description,
+      host: this.spec.host,
+      image: this.spec.image,
+      imageDigest: this.imageDigest,
+      source: this.spec.source,
+      phase: this.phase,
+      message: this.message,
+      containerId: this.containerId,
+      restartCount: this.restartCount,
+      health: this.health,
+      stats: this.stats,
+      capabilities: this.capabilities,
+    };
+  }
+
+  get running(): boolean {
+    return this.phase === 'healthy' || this.phase === 'unhealthy' || this.phase === 'starting' || this.phase === 'creating';
+  }
+
+  /** Operations on one server run one after another; a stop first cancels a start in flight. */
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  start(progress: Progress = () => undefined): Promise<void> {
+    this.deps.setDesired(this.name, true);
+    return this.serial(async () => {
+      if (this.phase === 'healthy' || this.phase === 'unhealthy') return;
+      this.crashes = 0;
+      await this.run(undefined, progress);
+    });
+  }
+
+  /** Takes over a container found by label when the daemon starts. */
+  adopt(existing: ContainerSummary, wantRunning: boolean): Promise<void> {
+    return this.serial(async () => {
+      this.containerId = existing.id;
+      if (existing.labels[LABEL.specHash] !== specHash(this.spec)) {
+        this.log(`spec changed since container ${existing.id.slice(0, 12)} was made; recreating it`);
+        await this.deps.rt.remove(existing.id);
+        this.containerId = undefined;
+        if (wantRunning) await this.run(undefined, () => undefined);
+        return;
+      }
+      if (existing.state === 'running') {
+        await this.run(existing, () => undefined);
+      } else if (wantRunning) {
+        this.log('container was not running when the daemon started; starting it');
+        await this.run(existing, () => undefined);
+      } else {
+        this.setPhase('stopped');
+      }
+    });
+  }
+
+  stop(): Promise<void> {
+    this.deps.setDesired(this.name, false);
+    this.cancel();
+    return this.serial(async () => {
+      await this.stopContainer();
+      this.setPhase('stopped', undefined);
+    });
+  }
+
+  restart(progress: Progress = () => undefined): Promise<void> {
+    this.deps.setDesired(this.name, true);
+    this.cancel();
+    return this.serial(async () => {
+      await this.stopContainer();
+      this.crashes = 0;
+      await this.run(undefined, progress);
+    });
+  }
+
+  /** Stops and removes the container; the caller forgets the server. */
+  remove(): Promise<void> {
+    this.cancel();
+    return this.serial(async () => {
+      await this.stopContainer();
+      if (this.containerId) await this.deps.rt.remove(this.containerId);
+      this.containerId = undefined;
+      this.setPhase('stopped');
+    });
+  }
+
+  /** The daemon is going away: let go of the container without stopping it. */
+  detach(): void {
+    this.cancel();
+  }
+
+  async callTool(tool: string, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
+    const client = this.client;
+    if (!client || !this.running) throw new Error(`server ${this.name} is ${this.phase}; start it first (berth start ${this.name})`);
+    return (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
+  }
+
+  build(progress: Progress, force: boolean): Promise<void> {
+    return ensureImage(this.deps.rt, this.spec, progress, force);
+  }
+
+  /** Ends the current run: timers, stats, MCP client, attach. */
+  private cancel(): void {
+    this.generation++;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.statsStream?.close();
+    this.statsStream = undefined;
+    const client = this.client;
+    this.client = undefined;
+    void client?.close().catch(() => undefined);
+    this.attached?.close();
+    this.attached = undefined;
+  }
+
+  private async stopContainer(): Promise<void> {
+    this.cancel();
+    if (!this.containerId) return;
+    const info = await this.deps.rt.inspect(this.containerId);
+    if (!info) {
+      this.containerId = undefined;
+      return;
+    }
+    if (info.running) {
+      this.log('stopping (SIGTERM, then SIGKILL after 5 s)');
+      await this.deps.rt.stop(this.containerId, STOP_TIMEOUT_SECONDS);
+    }
+    this.stats = undefined;
+  }
+
+  /** One run of the server: image, container, attach, MCP initialize, health and stats. */
+  private async run(existing: ContainerSummary | undefined, progress: Progress): Promise<void> {
+    this.cancel();
+    const gen = this.generation;
+    const check = () => {
+      if (gen !== this.generation) throw new Superseded();
+    };
+    const { rt } = this.deps;
+    this.garbage = undefined;
+    try {
+      this.setPhase('creating', undefined);
+      await ensureImage(rt, this.spec, (line) => {
+        progress(line);
+        this.log(line);
+      });
+      check();
+      this.imageDigest = await rt.imageDigest(this.spec.image);
+      const hash = specHash(this.spec);
+      let id = existing?.id ?? this.containerId;
+      if (id) {
+        const info = await rt.inspect(id);
+        if (!info || info.labels[LABEL.specHash] !== hash) {
+          if (info) {
+            this.log('spec changed; recreating the container');
+            await rt.remove(id);
+          }
+          id = undefined;
+        }
+      }
+      if (!id) {
+        progress(`creating container for ${this.name}`);
+        id = await rt.create(containerOptions(this.spec, this.deps.instance, hash));
+        this.log(`created container ${id.slice(0, 12)}`);
+      }
+      this.containerId = id;
+      check();
+      // Attach before starting so not one byte of the server's output is missed.
+      const attached = await rt.attach(id);
+      if (gen !== this.generation) {
+        attached.close();
+        throw new Superseded();
+      }
+      this.attached = attached;
+      attached.stderr.on('data', (chunk: Buffer) => this.deps.logs.append(this.name, 'stderr', chunk));
+      const info = await rt.inspect(id);
+      if (!info) throw new Error(`container ${id.slice(0, 12)} was removed while starting`);
+      if (info.running) {
+        const last = await this.deps.logs.lastTimestamp(this.name);
+        if (last !== undefined) await this.backfillLogs(id, last);
+      } else {
+        await rt.start(id);
+        this.log('container started');
+      }
+      this.watchExit(id, gen);
+      check();
+      this.setPhase('starting');
+      progress(`waiting for ${this.name} to answer MCP initialize`);
+      await this.connect(attached, gen);
+      check();
+      this.setPhase('healthy', undefined);
+      this.healthySince = Date.now();
+      this.scheduleHealth(gen);
+      await this.followStats(id, gen);
+    } catch (e) {
+      if (e instanceof Superseded || gen !== this.generation) return;
+      // Read through a widened type: TS narrowed the field when run() reset it above.
+      const garbage = this.garbage as string | undefined;
+      const reason = garbage
+        ? `it wrote non-MCP output to stdout ("${garbage.slice(0, 120)}"); MCP stdio servers must write only protocol messages there`
+        : (e as Error).message;
+      this.cancel();
+      this.setPhase('error', reason);
+      this.log(`failed to start: ${reason}`);
+      throw new Error(`server ${this.name} failed to start: ${reason}`);
+    }
+  }
+
+  private async connect(attached: AttachedStdio, gen: number): Promise<void> {
+    const transport = new AttachTransport(attached.stdin, attached.stdout, (line) => {
+      this.garbage ??= line;
+      this.deps.logs.append(this.name, 'stdout', `${line}\n`);
+    });
+    const client = new Client({ name: 'berth-daemon', version: VERSION }, { capabilities: {} });
+    const timeoutMs = this.spec.health.initializeTimeoutSeconds * 1000;
+    const closed = new Promise<never>((_, reject) => {
+      transport.onclose = () => reject(new Error('the container closed its stdio before answering MCP initialize'));
+    });
+    try {
+      await Promise.race([client.connect(transport, { timeout: timeoutMs }), closed]);
+    } catch (e) {
+      void client.close().catch(() => undefined);
+      const msg = (e as Error).message;
+      if (/timed out|timeout/i.test(msg)) throw new Error(`it did not answer MCP initialize within ${timeoutMs / 1000} s`);
+      throw e;
+    }
+    if (gen !== this.generation) {
+      void client.close().catch(() => undefined);
+      throw new Superseded();
+    }
+    this.client = client;
+    this.capabilities = await listCapabilities(client);
+  }
+
+  /** Lines the server wrote while no daemon was attached. */
+  private async backfillLogs(id: string, lastMs: number): Promise<void> {
+    const frames = await this.deps.rt.logsSince(id, Math.floor(lastMs / 1000) + 1);
+    for (const f of frames) this.deps.logs.append(this.name, f.stream, f.text);
+  }
+
+  private watchExit(id: string, gen: number): void {
+    this.deps.rt.wait(id).then(
+      (code) => this.onExit(id, gen, code),
+      () => this.onExit(id, gen, -1),
+    );
+  }
+
+  private async onExit(id: string, gen: number, code: number): Promise<void> {
+    if (gen !== this.generation) return;
+    this.cancel();
+    const info = await this.deps.rt.inspect(id).catch(() => undefined);
+    if (!info) {
+      this.containerId = undefined;
+      this.setPhase('error', 'its container was removed outside Berth');
+    } else if (info.oomKilled) {
+      this.setPhase('oom-killed', `the kernel killed it for using more than its ${this.spec.limits.memory} memory limit`);
+    } else {
+      this.setPhase('exited', `it exited with code ${code}`);
+    }
+    this.log(`container stopped: ${this.message}`);
+    const policy = this.spec.restart;
+    if (policy === 'never' || (policy === 'on-failure' && code === 0 && !info?.oomKilled)) return;
+    if (Date.now() - this.healthySince > STABLE_AFTER_MS) this.crashes = 0;
+    const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.crashes);
+    this.crashes++;
+    this.log(`restarting in ${delay / 1000} s (attempt ${this.crashes})`);
+    const restartGen = this.generation;
+    this.timer(delay, () => {
+      if (restartGen !== this.generation) return;
+      this.restartCount++;
+      void this.serial(() => this.run(undefined, () => undefined)).catch(() => undefined);
+    });
+  }
+
+  private scheduleHealth(gen: number): void {
+    const { intervalSeconds, timeoutSeconds, failuresBeforeUnhealthy } = this.spec.health;
+    this.timer(intervalSeconds * 1000, async () => {
+      const client = this.client;
+      if (gen !== this.generation || !client) return;
+      const t0 = Date.now();
+      try {
+        await client.ping({ timeout: timeoutSeconds * 1000 });
+        this.recordHealth({ t: t0, ok: true, ms: Date.now() - t0 });
+        if (this.phase === 'unhealthy') {
+          this.log('answering pings again');
+          this.setPhase('healthy', undefined);
+        }
+      } catch (e) {
+        if (gen !== this.generation) return;
+        this.recordHealth({ t: t0, ok: false, error: (e as Error).message });
+        const failures = this.trailingFailures();
+        if (failures >= failuresBeforeUnhealthy && this.phase !== 'unhealthy') {
+          this.setPhase('unhealthy', `it did not answer ${failures} pings in a row`);
+          this.log(`unhealthy: ${this.message}; restarting it`);
+          void this.restart().catch(() => undefined);
+          return;
+        }
+      }
+      this.scheduleHealth(gen);
+    });
+  }
+
+  private trailingFailures(): number {
+    let n = 0;
+    for (let i = this.health.length - 1; i >= 0 && this.health[i]?.ok === false; i--) n++;
+    return n;
+  }
+
+  private recordHealth(check: ServerStatus['health'][number]): void {
+    this.health = [...this.health, check].slice(-HEALTH_HISTORY);
+    this.deps.onChange();
+  }
+
+  private async followStats(id: string, gen: number): Promise<void> {
+    const stream = await this.deps.rt.stats(id, (sample) => {
+      const s = statsFromSample(sample);
+      if (s && gen === this.generation) {
+        this.stats = s;
+        this.deps.onChange();
+      }
+    });
+    if (gen !== this.generation) stream.close();
+    else this.statsStream = stream;
+  }
+
+  private timer(ms: number, fn: () => void | Promise<void>): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private setPhase(phase: Phase, message?: string): void {
+    this.phase = phase;
+    if (arguments.length > 1) this.message = message;
+    this.deps.onChange();
+  }
+
+  private log(text: string): void {
+    this.deps.logs.append(this.name, 'berth', `${text}\n`);
+  }
+}
+
+async function listCapabilities(client: Client): Promise<Capabilities> {
+  const caps = client.getServerCapabilities() ?? {};
+  const [tools, prompts, resources] = await Promise.all([
+    caps.tools ? client.listTools().then((r) => r.tools) : [],
+    caps.prompts ? client.listPrompts().then((r) => r.prompts) : [],
+    caps.resources ? client.listResources().then((r) => r.resources) : [],
+  ]);
+  return {
+    tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
+    prompts: prompts.map((p) => ({ name: p.name, description: p.description })),
+    resources: resources.map((r) => ({ name: r.name, description: r.description, uri: r.uri })),
+  };
+}
