@@ -52,6 +52,9 @@ export class ApiServer {
       this.sessions.delete(session);
     });
     connection.onError(() => socket.destroy());
+    connection.onNotification(M.Exit.method, () => {
+      socket.end();
+    });
     this.register(session);
     connection.listen();
   }
@@ -67,15 +70,22 @@ export class ApiServer {
     };
 
     handle(connection, M.Initialize, (p) => {
-      if (p.protocolVersion !== M.PROTOCOL_VERSION) {
+      const { protocolVersion, client } = p.initializationOptions;
+      if (protocolVersion !== M.PROTOCOL_VERSION) {
         throw new ResponseError(
           ErrorCodes.InvalidRequest,
-          `protocol mismatch: ${p.client.name} ${p.client.version} speaks Berth protocol ${p.protocolVersion}, this daemon (${this.ctx.version}) speaks ${M.PROTOCOL_VERSION}; restart the daemon with the same Berth version (berth daemon restart)`,
+          `protocol mismatch: ${client.name} ${client.version} speaks Berth protocol ${protocolVersion}, this daemon (${this.ctx.version}) speaks ${M.PROTOCOL_VERSION}; stop the old daemon (kill ${process.pid}) so a matching one starts`,
         );
       }
       session.initialized = true;
-      return { protocolVersion: M.PROTOCOL_VERSION, daemon: { pid: process.pid, version: this.ctx.version } };
+      return {
+        capabilities: {},
+        serverInfo: { name: 'berth', version: this.ctx.version },
+        protocolVersion: M.PROTOCOL_VERSION,
+        daemon: { pid: process.pid, version: this.ctx.version },
+      };
     });
+    handle(connection, M.Shutdown, () => null);
 
     handle(connection, M.DaemonStatus, async () => {
       requireInit();

@@ -52,7 +52,7 @@ export async function connectDaemon(paths: BerthPaths, clientName: string, opts:
   const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   connection.listen();
   const client = new DaemonClient(connection);
-  await client.request(Initialize, { protocolVersion: PROTOCOL_VERSION, client: { name: clientName, version: VERSION } });
+  await client.request(Initialize, { initializationOptions: { protocolVersion: PROTOCOL_VERSION, client: { name: clientName, version: VERSION } } });
   return client;
 }
 

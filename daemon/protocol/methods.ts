@@ -26,11 +26,27 @@ const ByName = z.object({ name: ServerName }).strict();
 /** Long operations report progress as `progress/didReport` notifications carrying this token. */
 const WithProgress = { progressToken: z.string().max(100).optional() };
 
+/**
+ * LSP-shaped, so the extension can join the daemon through vscode-languageclient: Berth's own
+ * handshake rides in `initializationOptions`, and other LSP fields are accepted and ignored.
+ */
 export const Initialize = request(
   'initialize',
-  z.object({ protocolVersion: z.number().int(), client: z.object({ name: z.string(), version: z.string() }) }).strict(),
-  z.object({ protocolVersion: z.number(), daemon: z.object({ pid: z.number(), version: z.string() }) }),
+  z
+    .object({
+      initializationOptions: z.object({ protocolVersion: z.number().int(), client: z.object({ name: z.string(), version: z.string() }) }),
+    })
+    .passthrough(),
+  z.object({
+    capabilities: z.object({}).passthrough(),
+    serverInfo: z.object({ name: z.string(), version: z.string() }),
+    protocolVersion: z.number(),
+    daemon: z.object({ pid: z.number(), version: z.string() }),
+  }),
 );
+export const Shutdown = request('shutdown', z.null().optional(), z.null());
+/** A client is done: the daemon closes that connection only, it is shared by every other client. */
+export const Exit = notification('exit', z.null().optional());
 
 export const DaemonStatus = request(
   'daemon/status',
