@@ -175,6 +175,16 @@ export class ApiServer {
       return registry.get(p.name).callTool(p.tool, p.arguments);
     });
 
+    handle(connection, M.ServersGetPrompt, (p) => {
+      requireInit();
+      return registry.get(p.name).session().getPrompt({ name: p.prompt, arguments: p.arguments });
+    });
+
+    handle(connection, M.ServersReadResource, (p) => {
+      requireInit();
+      return registry.get(p.name).session().readResource({ uri: p.uri });
+    });
+
     handle(connection, M.LogsQuery, (p) => {
       requireInit();
       registry.get(p.name);

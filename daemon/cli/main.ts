@@ -7,6 +7,7 @@ import type { ServerStatus } from '../protocol/status.js';
 import { parseDuration, parseEnvPair, parseVolume } from '../servers/units.js';
 import { VERSION } from '../version.js';
 import { connectDaemon, type DaemonClient } from './client.js';
+import { runConnect } from './connect.js';
 import { serverRows, table } from './format.js';
 
 /** Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage. */
@@ -230,6 +231,13 @@ function buildProgram(): Command {
         result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n'),
       );
       if (result.isError) throw new Error(`tool ${tool} reported an error`);
+    });
+
+  program
+    .command('connect <name>')
+    .description('serve one Berth server as MCP over stdio, for clients that spawn processes (shares its one container)')
+    .action(async (name: string) => {
+      await runConnect(name);
     });
 
   return program;

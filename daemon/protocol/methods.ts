@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { EnvKey, ImageRef, ServerName, VolumeSpec } from './spec.js';
 import { Capabilities, CatalogEntryInfo, LogLine, ServerStatus } from './status.js';
 
@@ -95,6 +95,13 @@ export const ServersCallTool = request(
   ByName.extend({ tool: z.string().min(1).max(200), arguments: z.record(z.string(), z.unknown()).optional() }),
   CallToolResultSchema,
 );
+
+export const ServersGetPrompt = request(
+  'servers/getPrompt',
+  ByName.extend({ prompt: z.string().min(1).max(200), arguments: z.record(z.string(), z.string()).optional() }),
+  GetPromptResultSchema,
+);
+export const ServersReadResource = request('servers/readResource', ByName.extend({ uri: z.string().min(1).max(4096) }), ReadResourceResultSchema);
 
 export const LogsQuery = request(
   'logs/query',

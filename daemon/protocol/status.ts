@@ -14,9 +14,12 @@ export const Stats = z.object({
 
 export const HealthCheck = z.object({ t: z.number(), ok: z.boolean(), ms: z.number().optional(), error: z.string().optional() });
 
-const Named = z.object({ name: z.string(), description: z.string().optional() });
+// Passthrough: clients bridged through the daemon get the server's full definitions (schemas, annotations).
+const Named = z.object({ name: z.string(), description: z.string().optional() }).passthrough();
 export const Capabilities = z.object({
-  tools: z.array(Named.extend({ inputSchema: z.unknown().optional() })),
+  serverInfo: z.object({ name: z.string(), version: z.string() }).passthrough().optional(),
+  instructions: z.string().optional(),
+  tools: z.array(Named.extend({ inputSchema: z.object({ type: z.literal('object') }).passthrough() })),
   prompts: z.array(Named),
   resources: z.array(Named.extend({ uri: z.string() })),
 });

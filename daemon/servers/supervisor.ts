@@ -159,9 +159,13 @@ export class ServerSupervisor {
   }
 
   async callTool(tool: string, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
-    const client = this.client;
-    if (!client || !this.running) throw new Error(`server ${this.name} is ${this.phase}; start it first (berth start ${this.name})`);
-    return (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
+    return (await this.session().callTool({ name: tool, arguments: args })) as CallToolResult;
+  }
+
+  /** The daemon's own MCP session with the server; one per container, shared by every bridged client. */
+  session(): Client {
+    if (!this.client || !this.running) throw new Error(`server ${this.name} is ${this.phase}; start it first (berth start ${this.name})`);
+    return this.client;
   }
 
   build(progress: Progress, force: boolean): Promise<void> {
@@ -417,9 +421,5 @@ async function listCapabilities(client: Client): Promise<Capabilities> {
     caps.prompts ? client.listPrompts().then((r) => r.prompts) : [],
     caps.resources ? client.listResources().then((r) => r.resources) : [],
   ]);
-  return {
-    tools: tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
-    prompts: prompts.map((p) => ({ name: p.name, description: p.description })),
-    resources: resources.map((r) => ({ name: r.name, description: r.description, uri: r.uri })),
-  };
+  return { serverInfo: client.getServerVersion(), instructions: client.getInstructions(), tools, prompts, resources };
 }
