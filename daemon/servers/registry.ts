@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import type { LogStore } from '../logs/store.js';
-import type { ServerSpec, ServerSpecInput } from '../protocol/spec.js';
+import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { ServerStatus } from '../protocol/status.js';
 import { LABEL } from './containerOptions.js';
 import { loadSpecs, resolveSpec, specHash, writeServerEntry } from './specFiles.js';
@@ -92,9 +92,11 @@ export class Registry {
   }
 
   /** Validates first, so a bad add changes nothing; then writes the user spec file. */
-  async add(name: string, input: ServerSpecInput): Promise<ServerSupervisor> {
+  async add(name: string, input: z.input<typeof ServerSpecInput>): Promise<ServerSupervisor> {
     if (this.supervisors.has(name)) throw new Error(`a server named "${name}" already exists; pick another name or remove it first`);
-    const resolved = resolveSpec(name, input, this.o.userSpecFile);
+    const parsed = ServerSpecInput.safeParse(input);
+    if (!parsed.success) throw new Error(`servers.${name}.${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
     if ('error' in resolved) throw new Error(resolved.error);
     await writeServerEntry(this.o.userSpecFile, name, input);
     await this.reload();

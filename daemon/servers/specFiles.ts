@@ -127,24 +127,39 @@ function sortKeys(o: Record<string, string>): Record<string, string> {
 }
 
 /** Adds or replaces one server in a spec file, keeping every comment and other entry; atomic. */
-export async function writeServerEntry(file: string, name: string, input: ServerSpecInput | undefined): Promise<void> {
+export async function writeServerEntry(file: string, name: string, input: z.input<typeof ServerSpecInput> | undefined): Promise<void> {
   let text = '';
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const doc = parseDocument(text || 'servers: {}\n');
+  const doc = parseDocument(text || '# Berth servers: each key under `servers` is a server name (see "Spec files" in the Berth README).\nservers:\n');
   if (doc.errors.length) throw new Error(`${file} is not valid YAML (${doc.errors[0]?.message.split('\n')[0]}); fix it first`);
-  if (!isMap(doc.get('servers'))) doc.set('servers', doc.createNode({}));
+  const servers = doc.get('servers');
+  if (!isMap(servers)) {
+    const fresh = doc.createNode({});
+    fresh.flow = false;
+    doc.set('servers', fresh);
+  } else if (servers.items.length === 0) {
+    servers.flow = false;
+  }
   if (input === undefined) doc.deleteIn(['servers', name]);
-  else doc.setIn(['servers', name], doc.createNode(stripUndefined(input)));
+  else doc.setIn(['servers', name], doc.createNode(compact(input)));
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, doc.toString(), { mode: 0o600 });
   await rename(tmp, file);
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return JSON.parse(JSON.stringify(o)) as Partial<T>;
+/** What a person would write: no undefined, empty or default-valued fields. */
+function compact(input: z.input<typeof ServerSpecInput>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    if (v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    if ((k === 'host' && v === 'local') || (k === 'transport' && v === 'stdio')) continue;
+    out[k] = v;
+  }
+  return out;
 }

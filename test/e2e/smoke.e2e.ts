@@ -60,12 +60,14 @@ async function main(): Promise<void> {
     await wb.screenshot('mcp-list-servers');
 
     console.log(`screenshots: ${screenshots}`);
-    console.log('e2e smoke: 1 passed, 0 failed');
+    // The plain closing line CI reads ("one word with a colon" may precede the counts).
+    console.log('e2e: 1 passed, 0 failed');
   } catch (err) {
     if (wb) await wb.screenshot('failure').catch(() => undefined);
     console.error(`e2e smoke failed: ${err instanceof Error ? err.message : String(err)}`);
     console.error(`screenshots: ${screenshots}`);
     if (server) console.error(`code-server log: ${server.logFile}`);
+    console.log('e2e: 0 passed, 1 failed');
     process.exitCode = 1;
   } finally {
     await wb?.close().catch(() => undefined);

@@ -1,0 +1,147 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { berthPaths } from '../daemon/paths.js';
+import type { ServerStatus } from '../daemon/protocol/status.js';
+
+const run = promisify(execFile);
+export const FIXTURE_IMAGE = 'berth-test/fixtures:latest';
+export const BERTH = path.resolve('dist', 'berth.js');
+
+export interface StatusJson {
+  daemon: { pid: number; version: string };
+  engine: { ok: boolean; version?: string; error?: string };
+  specErrors: string[];
+  servers: ServerStatus[];
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** An isolated Berth home with its own daemon; `dispose` kills the daemon and removes its containers. */
+export class TestHome {
+  private constructor(readonly dir: string) {}
+
+  static async create(): Promise<TestHome> {
+    return new TestHome(await mkdtemp(path.join(os.tmpdir(), 'berth-test-')));
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, BERTH_HOME: this.dir, BERTH_PROGRESS: '0' };
+  }
+
+  get paths() {
+    return berthPaths({ BERTH_HOME: this.dir });
+  }
+
+  /** Runs the real CLI bundle. */
+  async berth(args: string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [BERTH, ...args], { env: { ...this.env, ...extraEnv }, timeout: timeoutMs }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** Like berth() but fails the test with the CLI's stderr unless it exits 0. */
+  async ok(args: string[]): Promise<string> {
+    const r = await this.berth(args);
+    if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  async json<T>(args: string[]): Promise<T> {
+    return JSON.parse(await this.ok([...args, '--json'])) as T;
+  }
+
+  async status(): Promise<StatusJson> {
+    return this.json<StatusJson>(['status']);
+  }
+
+  async server(name: string): Promise<ServerStatus> {
+    const [s] = (await this.json<StatusJson>(['status', name])).servers;
+    if (!s) throw new Error(`no status for ${name}`);
+    return s;
+  }
+
+  /** Containers of this home, by label, straight from the engine. */
+  async containers(all = true): Promise<{ id: string; name: string; server: string; state: string }[]> {
+    const { stdout } = await run('docker', [
+      'ps', ...(all ? ['-a'] : []), '--no-trunc', '--filter', `label=berth.instance=${this.paths.instance}`,
+      '--format', '{{.ID}}\t{{.Names}}\t{{.Label "berth.server"}}\t{{.State}}',
+    ]);
+    return stdout.trim().split('\n').filter(Boolean).map((l) => {
+      const [id = '', name = '', server = '', state = ''] = l.split('\t');
+      return { id, name, server, state };
+    });
+  }
+
+  async writeSpecs(yaml: string): Promise<void> {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(path.dirname(this.paths.userSpecFile), { recursive: true });
+    await writeFile(this.paths.userSpecFile, yaml);
+  }
+
+  async readSpecs(): Promise<string> {
+    return readFile(this.paths.userSpecFile, 'utf8').catch(() => '');
+  }
+
+  async killDaemon(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const pid = await readPidFromStatus(this).catch(() => undefined);
+    if (pid === undefined) return;
+    process.kill(pid, signal);
+    await waitFor(`daemon ${pid} to exit`, async () => !isAlive(pid), 10_000);
+  }
+
+  async dispose(): Promise<void> {
+    await this.killDaemon('SIGKILL');
+    const ids = (await this.containers()).map((c) => c.id);
+    if (ids.length) await run('docker', ['rm', '-f', ...ids]).catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function readPidFromStatus(home: TestHome): Promise<number | undefined> {
+  // Only ask a daemon that is already up: connecting would start one.
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(home.paths.socket)) return undefined;
+  const r = await home.berth(['status', '--json'], {}, 10_000);
+  return r.code === 0 ? (JSON.parse(r.stdout) as { daemon: { pid: number } }).daemon.pid : undefined;
+}
+
+/** A killed daemon may linger as a zombie when nothing reaps it here; that counts as gone. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls until `check` returns a truthy value or the time runs out. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await sleep(250);
+  }
+}
