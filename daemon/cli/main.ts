@@ -178,12 +178,15 @@ function buildProgram(): Command {
         }
       }
       const client = await connectDaemon(berthPaths(), 'berth-cli');
-      const show = (l: { t: number; stream: string; text: string }) =>
-        process.stdout.write(o.json ? `${JSON.stringify(l)}\n` : `${new Date(l.t).toISOString()} ${l.stream.padEnd(6)} ${l.text}\n`);
+      const show = (l: LogLine) => process.stdout.write(`${o.json ? JSON.stringify(l) : humanLine(l)}\n`);
       try {
         const lines = await client.request(M.LogsQuery, { name, lines: o.lines ?? (o.follow ? 20 : undefined), since, grep: o.grep });
+        // --json: one array for a query; JSON lines when following, so each can be read as it comes.
+        if (!o.follow) {
+          print(o.json ?? false, lines, () => lines.map(humanLine).join('\n'));
+          return;
+        }
         lines.forEach(show);
-        if (!o.follow) return;
         client.on(M.LogsDidAppend, (p) => p.lines.forEach(show));
         await client.request(M.LogsFollow, { name, grep: o.grep });
         await new Promise<void>((resolve) => {
@@ -252,6 +255,12 @@ function positiveInt(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a whole number above 0, not "${v}"`);
   return n;
+}
+
+type LogLine = { t: number; stream: string; text: string };
+
+function humanLine(l: LogLine): string {
+  return `${new Date(l.t).toISOString()} ${l.stream.padEnd(6)} ${l.text}`;
 }
 
 function firstLine(s: string): string {

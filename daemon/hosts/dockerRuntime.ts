@@ -192,10 +192,17 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
-  logsSince(id: string, sinceSeconds: number) {
+  stderrBetween(id: string, sinceMs: number, untilMs: number) {
     return engine(async () => {
-      const buf = (await this.docker.getContainer(id).logs({ stdout: false, stderr: true, since: sinceSeconds, follow: false })) as unknown as Buffer;
-      return demuxBuffer(buf);
+      // The engine takes fractional seconds, and with timestamps each line starts with RFC 3339 time.
+      const opts = { stdout: false, stderr: true, timestamps: true, follow: false as const, since: (sinceMs / 1000).toFixed(3), until: (untilMs / 1000).toFixed(3) };
+      const buf = (await this.docker.getContainer(id).logs(opts as unknown as { follow: false })) as unknown as Buffer;
+      return demuxBuffer(buf).flatMap((frame) =>
+        frame.text.split('\n').filter(Boolean).map((line) => {
+          const space = line.indexOf(' ');
+          return { t: Date.parse(line.slice(0, space)), text: `${line.slice(space + 1)}\n` };
+        }),
+      );
     });
   }
 
@@ -265,13 +272,12 @@ function onJsonLines(stream: NodeJS.ReadableStream, onDoc: (doc: unknown) => voi
 }
 
 /** Docker's multiplexed log format: 8-byte headers (stream, size) before each frame. */
-function demuxBuffer(buf: Buffer): { stream: 'stdout' | 'stderr'; text: string }[] {
-  const out: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+function demuxBuffer(buf: Buffer): { text: string }[] {
+  const out: { text: string }[] = [];
   let i = 0;
   while (i + 8 <= buf.length) {
-    const type = buf[i];
     const size = buf.readUInt32BE(i + 4);
-    out.push({ stream: type === 2 ? 'stderr' : 'stdout', text: buf.subarray(i + 8, i + 8 + size).toString('utf8') });
+    out.push({ text: buf.subarray(i + 8, i + 8 + size).toString('utf8') });
     i += 8 + size;
   }
   return out;

@@ -21,8 +21,8 @@ export interface ContainerRuntime {
 
   /** A hijacked attach: write to stdin; read demultiplexed stdout and stderr. */
   attach(id: string): Promise<AttachedStdio>;
-  /** Past stderr/stdout lines with their engine timestamps (used to backfill after a daemon restart). */
-  logsSince(id: string, sinceSeconds: number): Promise<{ stream: 'stdout' | 'stderr'; text: string }[]>;
+  /** Stderr lines the engine kept between two times (ms), with its timestamps: fills the gap a daemon restart left. */
+  stderrBetween(id: string, sinceMs: number, untilMs: number): Promise<{ t: number; text: string }[]>;
   /** Raw stats documents from the engine's stats stream. */
   stats(id: string, onSample: (sample: unknown) => void): Promise<{ close(): void }>;
   /** Container lifecycle events for containers with the given labels. */

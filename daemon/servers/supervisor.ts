@@ -238,19 +238,19 @@ export class ServerSupervisor {
       this.containerId = id;
       check();
       // Attach before starting so not one byte of the server's output is missed.
+      const attachedAt = Date.now();
       const attached = await rt.attach(id);
       if (gen !== this.generation) {
         attached.close();
         throw new Superseded();
       }
       this.attached = attached;
-      attached.stderr.on('data', (chunk: Buffer) => this.deps.logs.append(this.name, 'stderr', chunk));
       const info = await rt.inspect(id);
       if (!info) throw new Error(`container ${id.slice(0, 12)} was removed while starting`);
-      if (info.running) {
-        const last = await this.deps.logs.lastTimestamp(this.name);
-        if (last !== undefined) await this.backfillLogs(id, last);
-      } else {
+      if (info.running) await this.backfillLogs(id, attachedAt);
+      // Subscribed after the backfill, so the log keeps its order; the attach stream buffers meanwhile.
+      attached.stderr.on('data', (chunk: Buffer) => this.deps.logs.append(this.name, 'stderr', chunk));
+      if (!info.running) {
         await rt.start(id);
         this.log('container started');
       }
@@ -304,10 +304,13 @@ export class ServerSupervisor {
     this.capabilities = await listCapabilities(client);
   }
 
-  /** Lines the server wrote while no daemon was attached. */
-  private async backfillLogs(id: string, lastMs: number): Promise<void> {
-    const frames = await this.deps.rt.logsSince(id, Math.floor(lastMs / 1000) + 1);
-    for (const f of frames) this.deps.logs.append(this.name, f.stream, f.text);
+  /** Lines an adopted server wrote while no daemon was attached to it. */
+  private async backfillLogs(id: string, untilMs: number): Promise<void> {
+    const last = await this.deps.logs.lastTimestamp(this.name);
+    if (last === undefined) return;
+    for (const line of await this.deps.rt.stderrBetween(id, last, untilMs)) {
+      if (line.t > last) this.deps.logs.append(this.name, 'stderr', line.text, line.t);
+    }
   }
 
   private watchExit(id: string, gen: number): void {
