@@ -25,15 +25,13 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
     stateDir: paths.stateDir,
     onChange: () => api?.broadcastServers(),
   });
-  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs });
+  const ready = registry.open().catch((e: Error) => {
+    // A dead engine must not kill the daemon: clients still get answers that say what is wrong.
+    log(`could not adopt containers: ${e.message}`);
+  });
+  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, ready });
   api.attach(server);
   log(`berth daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);
-  try {
-    await registry.open();
-  } catch (e) {
-    // A dead engine must not kill the daemon: clients still get answers that say what is wrong.
-    log(`could not adopt containers: ${(e as Error).message}`);
-  }
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -15,6 +15,8 @@ export interface ApiContext {
   rt: ContainerRuntime;
   registry: Registry;
   logs: LogStore;
+  /** Settles once the registry has loaded and queued its adoptions; requests wait for it. */
+  ready: Promise<void>;
 }
 
 /** One client connection (a CLI invocation, an extension window). */
@@ -56,7 +58,8 @@ export class ApiServer {
       socket.end();
     });
     this.register(session);
-    connection.listen();
+    // Unread messages wait in the socket until the registry is ready.
+    void this.ctx.ready.then(() => connection.listen());
   }
 
   private register(session: Session): void {

@@ -4,7 +4,7 @@ import { runDaemon } from '../daemonProcess.js';
 import { berthPaths } from '../paths.js';
 import * as M from '../protocol/methods.js';
 import type { ServerStatus } from '../protocol/status.js';
-import { parseDuration, parseEnvPair, parseVolume } from '../servers/units.js';
+import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
 import { VERSION } from '../version.js';
 import { connectDaemon, type DaemonClient } from './client.js';
 import { runConnect } from './connect.js';
@@ -97,8 +97,11 @@ function buildProgram(): Command {
     .addOption(json)
     .action(async (name: string, o: { catalog?: string; image?: string; env?: string[]; volume?: string[]; memory?: string; cpus?: string; start?: boolean; arg?: string[]; json?: boolean }) => {
       if ((o.catalog === undefined) === (o.image === undefined)) throw new UsageError('give exactly one of --catalog ENTRY or --image IMAGE');
-      const env = Object.fromEntries((o.env ?? []).map(parseEnvPair));
-      const volumes = (o.volume ?? []).map(parseVolume);
+      const { env, volumes } = usage(() => {
+        if (o.memory !== undefined) parseMemory(o.memory);
+        if (o.cpus !== undefined) parseCpus(o.cpus);
+        return { env: Object.fromEntries((o.env ?? []).map(parseEnvPair)), volumes: (o.volume ?? []).map(parseVolume) };
+      });
       const status = await withDaemon((c, progressToken) =>
         c.request(M.ServersAdd, { name, catalog: o.catalog, image: o.image, env, volumes, memory: o.memory, cpus: o.cpus, args: o.arg, start: o.start, progressToken }),
       );
@@ -169,14 +172,7 @@ function buildProgram(): Command {
     .option('-f, --follow', 'keep printing new lines')
     .addOption(json)
     .action(async (name: string, o: { lines?: number; since?: string; grep?: string; follow?: boolean; json?: boolean }) => {
-      let since: number | undefined;
-      if (o.since !== undefined) {
-        try {
-          since = Date.now() - parseDuration(o.since);
-        } catch (e) {
-          throw new UsageError((e as Error).message);
-        }
-      }
+      const since = o.since === undefined ? undefined : Date.now() - usage(() => parseDuration(o.since ?? ''));
       const client = await connectDaemon(berthPaths(), 'berth-cli');
       const show = (l: LogLine) => process.stdout.write(`${o.json ? JSON.stringify(l) : humanLine(l)}\n`);
       try {
@@ -249,6 +245,15 @@ function buildProgram(): Command {
 async function listCatalog(term: string | undefined, json: boolean): Promise<void> {
   const entries = await withDaemon((c) => c.request(M.CatalogList, { query: term }));
   print(json, entries, () => table([['ENTRY', 'DESCRIPTION'], ...entries.map((e) => [e.id, e.description])]));
+}
+
+/** A flag value that does not parse is bad usage (exit 2), said in the parser's own words. */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 function positiveInt(v: string, flag: string): number {

@@ -42,7 +42,7 @@ export async function pull(docker: Docker, ref: string, onProgress: (line: strin
     const stream = await docker.pull(ref);
     await followProgress(docker, stream, onProgress);
   } catch (err) {
-    throw new Error(`cannot pull ${ref}: ${engineReason(err)}`);
+    throw new Error(`cannot pull ${ref}: ${engineReason(err)}`, { cause: err });
   }
 }
 
@@ -58,7 +58,7 @@ export async function build(
       const stream = await docker.buildImage(contextTar, { t: tag, rm: true, forcerm: true, abortSignal: signal });
       await followProgress(docker, stream, onProgress);
     } catch (err) {
-      throw new Error(`cannot build ${tag}: ${engineReason(err)}`);
+      throw new Error(`cannot build ${tag}: ${engineReason(err)}`, { cause: err });
     }
   });
 }
@@ -71,7 +71,7 @@ export async function importRootfs(docker: Docker, tarball: Readable, tag: strin
       const stream = await docker.importImage(tarball, { repo, tag: tagPart, changes, abortSignal: signal });
       await followProgress(docker, stream, () => undefined);
     } catch (err) {
-      throw new Error(`cannot import ${tag}: ${engineReason(err)}`);
+      throw new Error(`cannot import ${tag}: ${engineReason(err)}`, { cause: err });
     }
   });
 }
@@ -81,7 +81,7 @@ async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageIn
     return await docker.getImage(ref).inspect();
   } catch (err) {
     if (modemError.safeParse(err).data?.statusCode === 404) return undefined;
-    throw new Error(`cannot inspect image ${ref}: ${engineReason(err)}`);
+    throw new Error(`cannot inspect image ${ref}: ${engineReason(err)}`, { cause: err });
   }
 }
 

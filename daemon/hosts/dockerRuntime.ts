@@ -34,8 +34,10 @@ function engineAddress(): string {
 /** Turns socket-level failures into the one sentence a user needs. */
 export function explainEngineError(e: unknown): Error {
   const err = e as NodeJS.ErrnoException & { statusCode?: number; json?: { message?: string } };
-  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES') {
-    const why = err.code === 'EACCES' ? 'permission denied' : 'nothing is listening there';
+  // Image operations wrap the socket error; its code is on the cause.
+  const code = err.code ?? (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
+    const why = code === 'EACCES' ? 'permission denied' : 'nothing is listening there';
     return new Error(`the Docker engine at ${engineAddress()} is not reachable (${why}); start Docker or set DOCKER_HOST, then try again`);
   }
   const message = err.json?.message ?? err.message ?? String(e);

@@ -44,7 +44,11 @@ export class Registry {
     return [this.o.userSpecFile];
   }
 
-  /** Loads specs, adopts the containers this home already has, removes orphans, starts what should run. */
+  /**
+   * Loads specs, removes orphans, and queues the adoption of the containers this home already
+   * has (and the start of what should run). Adoptions are queued on each server before any
+   * client request can be, so a request waits for them instead of racing them.
+   */
   async open(): Promise<void> {
     await mkdir(path.dirname(this.o.userSpecFile), { recursive: true, mode: 0o700 });
     try {
@@ -59,18 +63,16 @@ export class Registry {
       const name = c.labels[LABEL.server] ?? '';
       byServer.set(name, [...(byServer.get(name) ?? []), c]);
     }
-    const adoptions: Promise<void>[] = [];
     for (const [name, found] of byServer) {
       const sup = this.supervisors.get(name);
       // Running first, so a duplicate (which Berth never makes, but a user might) is the one removed.
       const [keep, ...extra] = [...found].sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running'));
       for (const c of sup ? extra : found) await this.o.rt.remove(c.id);
-      if (sup && keep) adoptions.push(sup.adopt(keep, this.desired[name] === true).catch(() => undefined));
+      if (sup && keep) void sup.adopt(keep, this.desired[name] === true).catch(() => undefined);
     }
     for (const [name, sup] of this.supervisors) {
-      if (!byServer.has(name) && this.desired[name]) adoptions.push(sup.start().catch(() => undefined));
+      if (!byServer.has(name) && this.desired[name]) void sup.start().catch(() => undefined);
     }
-    await Promise.all(adoptions);
     this.watchSpecFiles();
   }
 

@@ -44,7 +44,7 @@ export async function loadSpecFile(file: string): Promise<{ specs: ServerSpec[] 
 }
 
 export function parseSpecText(text: string, file: string): { specs: ServerSpec[] } | { error: string } {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const yamlError = doc.errors[0];
   if (yamlError) {
     const line = yamlError.linePos?.[0];

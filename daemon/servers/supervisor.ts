@@ -1,5 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureImage } from '../images/ensureImage.js';
 import type { LogStore } from '../logs/store.js';
@@ -274,6 +274,8 @@ export class ServerSupervisor {
       this.cancel();
       this.setPhase('error', reason);
       this.log(`failed to start: ${reason}`);
+      // A server that cannot speak MCP is stopped, not left running unattended.
+      if (this.containerId) await this.deps.rt.stop(this.containerId, 1).catch(() => undefined);
       throw new Error(`server ${this.name} failed to start: ${reason}`);
     }
   }
@@ -285,15 +287,12 @@ export class ServerSupervisor {
     });
     const client = new Client({ name: 'berth-daemon', version: VERSION }, { capabilities: {} });
     const timeoutMs = this.spec.health.initializeTimeoutSeconds * 1000;
-    const closed = new Promise<never>((_, reject) => {
-      transport.onclose = () => reject(new Error('the container closed its stdio before answering MCP initialize'));
-    });
     try {
-      await Promise.race([client.connect(transport, { timeout: timeoutMs }), closed]);
+      await client.connect(transport, { timeout: timeoutMs });
     } catch (e) {
       void client.close().catch(() => undefined);
-      const msg = (e as Error).message;
-      if (/timed out|timeout/i.test(msg)) throw new Error(`it did not answer MCP initialize within ${timeoutMs / 1000} s`);
+      if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) throw new Error(`it did not answer MCP initialize within ${timeoutMs / 1000} s`);
+      if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) throw new Error('the container closed its stdio before answering MCP initialize');
       throw e;
     }
     if (gen !== this.generation) {
