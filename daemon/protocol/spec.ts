@@ -34,32 +34,49 @@ export const VolumeSpec = z
   })
   .strict();
 
+// Each group is written twice from one shape: as a spec file may say it (every field optional,
+// no defaults, so a catalog's value is not overwritten by a default) and fully defaulted.
+const limitsShape = {
+  memory: z.string(),
+  cpus: z.string(),
+  pids: z.number().int().min(16).max(65536),
+};
 export const Limits = z
-  .object({
-    memory: z.string().default('512m'),
-    cpus: z.string().default('1'),
-    pids: z.number().int().min(16).max(65536).default(256),
-  })
+  .object({ memory: limitsShape.memory.default('512m'), cpus: limitsShape.cpus.default('1'), pids: limitsShape.pids.default(256) })
   .strict();
 
 /** Each hardening default may be relaxed, explicitly, per server. */
+const securityShape = {
+  readOnlyRootfs: z.boolean(),
+  noNewPrivileges: z.boolean(),
+  user: z.string().regex(/^[0-9]+(?::[0-9]+)?$|^[a-z_][a-z0-9_-]*$/, 'must be a uid[:gid] or a user name'),
+  capAdd: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a capability name like NET_BIND_SERVICE')),
+};
 export const Security = z
   .object({
-    readOnlyRootfs: z.boolean().default(true),
-    noNewPrivileges: z.boolean().default(true),
-    user: z.string().regex(/^[0-9]+(?::[0-9]+)?$|^[a-z_][a-z0-9_-]*$/, 'must be a uid[:gid] or a user name').default('10001:10001'),
-    capAdd: z.array(z.string().regex(/^[A-Z_]+$/, 'must be a capability name like NET_BIND_SERVICE')).default([]),
+    readOnlyRootfs: securityShape.readOnlyRootfs.default(true),
+    noNewPrivileges: securityShape.noNewPrivileges.default(true),
+    user: securityShape.user.default('10001:10001'),
+    capAdd: securityShape.capAdd.default([]),
   })
   .strict();
 
+const healthShape = {
+  intervalSeconds: z.number().min(1).max(3600),
+  timeoutSeconds: z.number().min(1).max(600),
+  initializeTimeoutSeconds: z.number().min(1).max(600),
+  failuresBeforeUnhealthy: z.number().int().min(1).max(100),
+};
 export const Health = z
   .object({
-    intervalSeconds: z.number().min(1).max(3600).default(15),
-    timeoutSeconds: z.number().min(1).max(600).default(10),
-    initializeTimeoutSeconds: z.number().min(1).max(600).default(60),
-    failuresBeforeUnhealthy: z.number().int().min(1).max(100).default(3),
+    intervalSeconds: healthShape.intervalSeconds.default(15),
+    timeoutSeconds: healthShape.timeoutSeconds.default(10),
+    initializeTimeoutSeconds: healthShape.initializeTimeoutSeconds.default(60),
+    failuresBeforeUnhealthy: healthShape.failuresBeforeUnhealthy.default(3),
   })
   .strict();
+
+const optional = <T extends Record<string, z.ZodType>>(shape: T) => z.object(shape).partial().strict();
 
 /** A catalog entry's npm build source: `berth build` turns it into an image offline. */
 export const BuildSource = z.object({ npm: NpmPackage, version: z.string().regex(/^[A-Za-z0-9.^~<>=*|-]+$/).optional() }).strict();
@@ -78,9 +95,9 @@ export const ServerSpecInput = z
     env: z.record(EnvKey, z.string().max(32768)).optional(),
     volumes: z.array(VolumeSpec).optional(),
     network: z.enum(['none', 'bridge']).optional(),
-    limits: Limits.partial().optional(),
-    security: Security.partial().optional(),
-    health: Health.partial().optional(),
+    limits: optional(limitsShape).optional(),
+    security: optional(securityShape).optional(),
+    health: optional(healthShape).optional(),
     restart: z.enum(['on-failure', 'always', 'never']).optional(),
   })
   .strict();

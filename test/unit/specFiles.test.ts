@@ -1,0 +1,152 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ImageRef } from '../../daemon/protocol/spec.js';
+import { CATALOG, searchCatalog } from '../../daemon/servers/catalog.js';
+import { containerOptions } from '../../daemon/servers/containerOptions.js';
+import { loadSpecs, parseSpecText, specHash, writeServerEntry } from '../../daemon/servers/specFiles.js';
+
+const F = '/home/me/.config/berth/servers.yaml';
+
+function specs(yaml: string) {
+  const r = parseSpecText(yaml, F);
+  if ('error' in r) throw new Error(r.error);
+  return r.specs;
+}
+
+function error(yaml: string): string {
+  const r = parseSpecText(yaml, F);
+  if (!('error' in r)) throw new Error('expected an error');
+  return r.error;
+}
+
+describe('spec files', () => {
+  it('resolves a catalog entry with its defaults, hardened', () => {
+    const [s] = specs('servers:\n  mem:\n    catalog: memory\n');
+    expect(s).toMatchObject({
+      name: 'mem',
+      image: expect.stringMatching(/^berth\/mcp-memory:/),
+      build: { npm: '@modelcontextprotocol/server-memory' },
+      network: 'none',
+      env: { MEMORY_FILE_PATH: '/tmp/memory.jsonl' },
+      limits: { memory: '256m', cpus: '1', pids: 128 },
+      security: { readOnlyRootfs: true, noNewPrivileges: true, user: '10001:10001', capAdd: [] },
+      restart: 'on-failure',
+      source: F,
+    });
+  });
+
+  it('lets the user override catalog fields one by one', () => {
+    const [s] = specs('servers:\n  mem:\n    catalog: memory\n    env: { EXTRA: "1" }\n    limits: { memory: 1g }\n    network: bridge\n');
+    expect(s?.env).toEqual({ MEMORY_FILE_PATH: '/tmp/memory.jsonl', EXTRA: '1' });
+    expect(s?.limits).toEqual({ memory: '1g', cpus: '1', pids: 128 });
+    expect(s?.network).toBe('bridge');
+  });
+
+  it('a custom image server: no build source, defaults applied', () => {
+    const [s] = specs('servers:\n  mine:\n    image: registry.local:5000/team/tool:1.2\n');
+    expect(s?.build).toBeUndefined();
+    expect(s?.limits.memory).toBe('512m');
+  });
+
+  it('names the file, the field path and the reason', () => {
+    expect(error('servers:\n  x:\n    catalog: everything\n    limits: { pids: 3 }\n')).toMatch(/servers\.x\.limits\.pids: /);
+    expect(error('servers:\n  x:\n    image: ok\n    colour: red\n')).toMatch(new RegExp(`^${F}: servers\\.x: .*colour`));
+    expect(error('servers:\n  x:\n    catalog: nope\n')).toBe(`${F}: servers.x.catalog: there is no catalog entry "nope"; run \`berth catalog\` to see them`);
+    expect(error('servers:\n  Bad:\n    image: ok\n')).toMatch(/servers\.Bad: the name must be/);
+    expect(error('servers:\n  x: {}\n')).toMatch(/needs either "image" or "catalog"/);
+    expect(error('servers:\n  x:\n    image: ok\n    limits: { memory: lots }\n')).toMatch(/servers\.x\.limits: memory limit "lots"/);
+    expect(error('servers:\n  fs:\n    catalog: filesystem\n')).toMatch(/needs a folder at \/data; mount the folder/);
+    expect(error('servers:\n  x:\n    image: ok\n    volumes: [{ source: /a/../etc, target: /d }]\n')).toMatch(/servers\.x\.volumes\.0: .*"\.\."/);
+    expect(error('servers:\n  x:\n    image: ok\n    volumes: [{ source: rel, target: /d }]\n')).toMatch(/must be an absolute path/);
+    expect(error('servers: [\n')).toMatch(new RegExp(`^${F}:\\d+: not valid YAML`));
+  });
+
+  it('workspace files win over the user file; a broken file contributes nothing', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-spec-'));
+    const user = path.join(dir, 'user.yaml');
+    const ws = path.join(dir, 'ws.yaml');
+    const broken = path.join(dir, 'broken.yaml');
+    await writeFile(user, 'servers:\n  a: { image: one }\n  b: { image: two }\n');
+    await writeFile(ws, 'servers:\n  b: { image: three }\n');
+    await writeFile(broken, 'servers:\n  c: { image: "x;y" }\n');
+    const r = await loadSpecs([user, ws, broken, path.join(dir, 'missing.yaml')]);
+    expect(r.specs.map((s) => [s.name, s.image, s.source])).toEqual([
+      ['a', 'one', user],
+      ['b', 'three', ws],
+    ]);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/broken\.yaml: servers\.c\.image: is not a valid image reference/);
+  });
+
+  it('writes entries keeping comments and other servers, atomically, with no default noise', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-spec-'));
+    const file = path.join(dir, 'servers.yaml');
+    await writeFile(file, '# my servers\nservers:\n  # the one I use most\n  keep: { image: kept }\n');
+    await writeServerEntry(file, 'ev', { catalog: 'everything', host: 'local', transport: 'stdio', env: {}, volumes: [] });
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain('# my servers');
+    expect(text).toContain('# the one I use most');
+    expect(text).toContain('keep: { image: kept }');
+    expect(text).toMatch(/ {2}ev:\n {4}catalog: everything\n/);
+    expect(text).not.toMatch(/host|transport|env|volumes/);
+    await writeServerEntry(file, 'ev', undefined);
+    expect(await readFile(file, 'utf8')).not.toContain('ev:');
+    await writeFile(file, 'servers: [\n');
+    await expect(writeServerEntry(file, 'x', { image: 'y' })).rejects.toThrow(/is not valid YAML .*; fix it first/);
+  });
+
+  it('hashes only what shapes the container', () => {
+    const [a] = specs('servers:\n  x:\n    image: one\n    description: first\n    env: { A: "1", B: "2" }\n');
+    const [b] = specs('servers:\n  x:\n    image: one\n    description: second\n    env: { B: "2", A: "1" }\n    health: { intervalSeconds: 5 }\n');
+    const [c] = specs('servers:\n  x:\n    image: one\n    env: { A: "1", B: "3" }\n');
+    expect(specHash(a!)).toBe(specHash(b!));
+    expect(specHash(a!)).not.toBe(specHash(c!));
+  });
+});
+
+describe('container options', () => {
+  it('are hardened by default and relax only what the spec says', () => {
+    const [s] = specs('servers:\n  x:\n    image: one\n');
+    const o = containerOptions(s!, 'abc', 'h');
+    expect(o).toMatchObject({
+      name: 'berth-abc-x',
+      networkMode: 'none',
+      readonlyRootfs: true,
+      capDrop: ['ALL'],
+      capAdd: [],
+      securityOpt: ['no-new-privileges:true'],
+      user: '10001:10001',
+      memoryBytes: 512 * 1024 * 1024,
+      nanoCpus: 1e9,
+      pidsLimit: 256,
+      init: true,
+      openStdin: true,
+      tmpfs: { '/tmp': 'rw,noexec,nosuid,size=64m' },
+      labels: { 'berth.managed': 'true', 'berth.instance': 'abc', 'berth.server': 'x', 'berth.spec-hash': 'h', 'berth.host': 'local' },
+    });
+    const [r] = specs('servers:\n  x:\n    image: one\n    security: { readOnlyRootfs: false, user: "0", capAdd: [NET_BIND_SERVICE] }\n    volumes: [{ source: /srv, target: /data, readOnly: false }]\n');
+    const ro = containerOptions(r!, 'abc', 'h');
+    expect(ro).toMatchObject({ readonlyRootfs: false, user: '0', capAdd: ['NET_BIND_SERVICE'], binds: ['/srv:/data:rw'], capDrop: ['ALL'] });
+  });
+});
+
+describe('image references and the catalog', () => {
+  it('accepts real references and refuses shell- and flag-shaped ones', () => {
+    for (const ok of ['alpine', 'alpine:3.20', 'ghcr.io/org/img:v1', 'localhost:5000/a/b', `x@sha256:${'a'.repeat(64)}`]) expect(ImageRef.safeParse(ok).success).toBe(true);
+    for (const bad of ['a;b', '$(id)', '`id`', '-x', 'A', 'a b', 'a:b:c', '']) expect(ImageRef.safeParse(bad).success).toBe(false);
+  });
+
+  it('has the four official servers, each with an image, npm source, limits and a description', () => {
+    expect(CATALOG.map((e) => e.id)).toEqual(['everything', 'memory', 'filesystem', 'sequential-thinking']);
+    for (const e of CATALOG) {
+      expect(ImageRef.safeParse(e.spec.image).success).toBe(true);
+      expect(e.spec.build.npm).toBe(`@modelcontextprotocol/server-${e.id}`);
+      expect(e.spec.limits?.memory).toBeDefined();
+      expect(e.description.length).toBeGreaterThan(10);
+    }
+    expect(searchCatalog('graph').map((e) => e.id)).toEqual(['memory']);
+    expect(searchCatalog(undefined)).toHaveLength(4);
+  });
+});
