@@ -334,6 +334,11 @@ export class ServerSupervisor {
     this.log(`container stopped: ${this.message}`);
     const policy = this.spec.restart;
     if (policy === 'never' || (policy === 'on-failure' && code === 0 && !info?.oomKilled)) return;
+    this.recoverWithBackoff();
+  }
+
+  /** Crashed or unhealthy: run again after 1 s, 2 s, 4 s … up to 30 s; a stable minute resets it. */
+  private recoverWithBackoff(): void {
     if (Date.now() - this.healthySince > STABLE_AFTER_MS) this.crashes = 0;
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.crashes);
     this.crashes++;
@@ -342,7 +347,10 @@ export class ServerSupervisor {
     this.timer(delay, () => {
       if (restartGen !== this.generation) return;
       this.restartCount++;
-      void this.serial(() => this.run(undefined, () => undefined)).catch(() => undefined);
+      void this.serial(async () => {
+        await this.stopContainer();
+        await this.run(undefined, () => undefined);
+      }).catch(() => undefined);
     });
   }
 
@@ -366,7 +374,8 @@ export class ServerSupervisor {
         if (failures >= failuresBeforeUnhealthy && this.phase !== 'unhealthy') {
           this.setPhase('unhealthy', `it did not answer ${failures} pings in a row`);
           this.log(`unhealthy: ${this.message}; restarting it`);
-          void this.restart().catch(() => undefined);
+          this.cancel();
+          this.recoverWithBackoff();
           return;
         }
       }

@@ -25,6 +25,23 @@ describe('supervision on the real engine', () => {
     expect(await home.ok(['logs', 'ev', '--grep', 'restarting in'])).toMatch(/restarting in 1 s \(attempt 1\)/);
   });
 
+  it('marks a server that stops answering pings unhealthy, and restarts it', async () => {
+    await home.writeSpecs(`servers:
+  deaf:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/deaf.js]
+    health: { intervalSeconds: 1, timeoutSeconds: 1, failuresBeforeUnhealthy: 2 }
+`);
+    expect((await home.json<{ phase: string }>(['start', 'deaf'])).phase).toBe('healthy');
+    const s = await waitFor('restarted for health', async () => {
+      const st = await home.server('deaf');
+      return st.restartCount >= 1 ? st : undefined;
+    });
+    expect(s.health.some((h) => !h.ok)).toBe(true);
+    expect(await home.ok(['logs', 'deaf', '--grep', 'unhealthy'])).toContain('unhealthy: it did not answer 2 pings in a row; restarting it');
+    expect(await home.containers()).toHaveLength(1);
+  });
+
   it('reports an OOM-killed server as such', async () => {
     await home.writeSpecs(`servers:
   hog:
