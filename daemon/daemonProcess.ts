@@ -2,7 +2,11 @@ import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { ApiServer } from './api/server.js';
+import { listenOnStablePort } from './gateway/port.js';
+import { Gateway } from './gateway/server.js';
+import { loadOrCreateToken } from './gateway/token.js';
 import { DockerRuntime } from './hosts/dockerRuntime.js';
+import { AuditLog } from './logs/audit.js';
 import { LogStore } from './logs/store.js';
 import type { BerthPaths } from './paths.js';
 import { Registry } from './servers/registry.js';
@@ -17,21 +21,28 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   const rt = new DockerRuntime();
   const logs = new LogStore(paths.logsDir);
   let api: ApiServer | undefined;
+  let gateway: Gateway | undefined;
   const registry = new Registry({
     rt,
     logs,
+    audit: new AuditLog(paths.stateDir),
     instance: paths.instance,
     userSpecFile: paths.userSpecFile,
     stateDir: paths.stateDir,
-    onChange: () => api?.broadcastServers(),
+    onChange: () => {
+      api?.broadcastServers();
+      gateway?.serversChanged();
+    },
   });
   const ready = registry.open().catch((e: Error) => {
     // A dead engine must not kill the daemon: clients still get answers that say what is wrong.
     log(`could not adopt containers: ${e.message}`);
   });
-  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, ready });
+  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir));
+  const port = await listenOnStablePort(gateway, paths.stateDir, process.env);
+  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, ready, gateway });
   api.attach(server);
-  log(`berth daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);
+  log(`berth daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}; gateway on http://127.0.0.1:${port}`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -42,6 +53,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   registry.close();
+  gateway.close();
   server.close();
   await unlink(paths.socket).catch(() => undefined);
 }

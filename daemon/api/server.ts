@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { Gateway } from '../gateway/server.js';
 import type { ContainerRuntime } from '../hosts/runtime.js';
 import type { LogStore } from '../logs/store.js';
 import * as M from '../protocol/methods.js';
@@ -17,11 +18,13 @@ export interface ApiContext {
   logs: LogStore;
   /** Settles once the registry has loaded and queued its adoptions; requests wait for it. */
   ready: Promise<void>;
+  gateway: Gateway;
 }
 
 /** One client connection (a CLI invocation, an extension window). */
 class Session {
   initialized = false;
+  clientName = 'unknown';
   follows = new Map<string, { dispose(): void }>();
   constructor(readonly connection: MessageConnection) {}
   dispose(): void {
@@ -81,6 +84,7 @@ export class ApiServer {
         );
       }
       session.initialized = true;
+      session.clientName = client.name;
       return {
         capabilities: {},
         serverInfo: { name: 'berth', version: this.ctx.version },
@@ -173,7 +177,7 @@ export class ApiServer {
 
     handle(connection, M.ServersCallTool, (p) => {
       requireInit();
-      return registry.get(p.name).callTool(p.tool, p.arguments);
+      return registry.get(p.name).callTool(p.tool, p.arguments, { client: p.client ?? session.clientName });
     });
 
     handle(connection, M.ServersGetPrompt, (p) => {
@@ -184,6 +188,16 @@ export class ApiServer {
     handle(connection, M.ServersReadResource, (p) => {
       requireInit();
       return registry.get(p.name).session().readResource({ uri: p.uri });
+    });
+
+    handle(connection, M.GatewayEndpoint, (p) => {
+      requireInit();
+      if (p.name) registry.get(p.name);
+      const query = new URLSearchParams();
+      if (p.servers?.length) query.set('servers', p.servers.join(','));
+      if (p.tools?.length) query.set('tools', p.tools.join(','));
+      const search = query.size ? `?${query.toString()}` : '';
+      return { url: `${this.ctx.gateway.url(p.name)}${search}`, headers: { Authorization: `Bearer ${this.ctx.gateway.token}` } };
     });
 
     handle(connection, M.LogsQuery, (p) => {

@@ -1,13 +1,5 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import {
-  CallToolRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { createProxyServer } from '../mcp/proxyServer.js';
 import { berthPaths } from '../paths.js';
 import * as M from '../protocol/methods.js';
 import type { Capabilities } from '../protocol/status.js';
@@ -25,23 +17,17 @@ export async function runConnect(name: string): Promise<void> {
   let caps: Capabilities | undefined = status.capabilities;
   if (!caps) throw new Error(`server ${name} started but offered no capabilities`);
 
-  const server = new Server(
-    { name: `berth/${name}`, version: caps.serverInfo?.version ?? '0.0.0' },
-    {
-      capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } },
-      instructions: caps.instructions,
+  const server = createProxyServer({
+    name: `berth/${name}`,
+    version: caps.serverInfo?.version ?? '0.0.0',
+    capabilities: () => {
+      if (!caps) throw new Error(`server ${name} is not running`);
+      return caps;
     },
-  );
-  const current = (): Capabilities => {
-    if (!caps) throw new Error(`server ${name} is not running`);
-    return caps;
-  };
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: current().tools }));
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: current().prompts }));
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: current().resources }));
-  server.setRequestHandler(CallToolRequestSchema, (req) => daemon.request(M.ServersCallTool, { name, tool: req.params.name, arguments: req.params.arguments }));
-  server.setRequestHandler(GetPromptRequestSchema, (req) => daemon.request(M.ServersGetPrompt, { name, prompt: req.params.name, arguments: req.params.arguments }));
-  server.setRequestHandler(ReadResourceRequestSchema, (req) => daemon.request(M.ServersReadResource, { name, uri: req.params.uri }));
+    callTool: (tool, args, ctx) => daemon.request(M.ServersCallTool, { name, tool, arguments: args, client: ctx.client }),
+    getPrompt: (prompt, args) => daemon.request(M.ServersGetPrompt, { name, prompt, arguments: args }),
+    readResource: (uri) => daemon.request(M.ServersReadResource, { name, uri }),
+  });
 
   // Tell the client when the server's offer changes (a restart with a new image, say).
   daemon.on(M.ServersDidChange, (p) => {

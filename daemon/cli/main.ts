@@ -233,6 +233,18 @@ function buildProgram(): Command {
     });
 
   program
+    .command('endpoint [name]')
+    .description('the gateway URL and headers for a server, or for the aggregate endpoint without a name')
+    .option('--servers <a,b>', 'aggregate endpoint: only these servers')
+    .option('--tools <server__tool,...>', 'aggregate endpoint: only these tools')
+    .addOption(json)
+    .action(async (name: string | undefined, o: { servers?: string; tools?: string; json?: boolean }) => {
+      const split = (v?: string) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+      const e = await withDaemon((c) => c.request(M.GatewayEndpoint, { name, servers: split(o.servers), tools: split(o.tools) }));
+      print(o.json ?? false, e, () => [e.url, ...Object.entries(e.headers).map(([k, v]) => `${k}: ${v}`)].join('\n'));
+    });
+
+  program
     .command('connect <name>')
     .description('serve one Berth server as MCP over stdio, for clients that spawn processes (shares its one container)')
     .action(async (name: string) => {

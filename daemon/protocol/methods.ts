@@ -92,7 +92,12 @@ export const ServersBuild = request('servers/build', ByName.extend({ force: z.bo
 export const ServersCapabilities = request('servers/capabilities', ByName, Capabilities);
 export const ServersCallTool = request(
   'servers/callTool',
-  ByName.extend({ tool: z.string().min(1).max(200), arguments: z.record(z.string(), z.unknown()).optional() }),
+  ByName.extend({
+    tool: z.string().min(1).max(200),
+    arguments: z.record(z.string(), z.unknown()).optional(),
+    /** The MCP client a bridge calls for, recorded in the audit log. */
+    client: z.string().max(200).optional(),
+  }),
   CallToolResultSchema,
 );
 
@@ -102,6 +107,13 @@ export const ServersGetPrompt = request(
   GetPromptResultSchema,
 );
 export const ServersReadResource = request('servers/readResource', ByName.extend({ uri: z.string().min(1).max(4096) }), ReadResourceResultSchema);
+
+/** What a client needs to reach a server (or, without a name, the aggregate endpoint) over HTTP. */
+export const GatewayEndpoint = request(
+  'gateway/endpoint',
+  z.object({ name: ServerName.optional(), servers: z.array(ServerName).optional(), tools: z.array(z.string().max(200)).optional() }).strict(),
+  z.object({ url: z.string(), headers: z.record(z.string(), z.string()) }),
+);
 
 export const LogsQuery = request(
   'logs/query',

@@ -66,6 +66,8 @@ const healthShape = {
   timeoutSeconds: z.number().min(1).max(600),
   initializeTimeoutSeconds: z.number().min(1).max(600),
   failuresBeforeUnhealthy: z.number().int().min(1).max(100),
+  /** A tool call that takes longer fails with a JSON-RPC error; other calls are not held up. */
+  callTimeoutSeconds: z.number().min(1).max(3600),
 };
 export const Health = z
   .object({
@@ -73,6 +75,7 @@ export const Health = z
     timeoutSeconds: healthShape.timeoutSeconds.default(10),
     initializeTimeoutSeconds: healthShape.initializeTimeoutSeconds.default(60),
     failuresBeforeUnhealthy: healthShape.failuresBeforeUnhealthy.default(3),
+    callTimeoutSeconds: healthShape.callTimeoutSeconds.default(120),
   })
   .strict();
 

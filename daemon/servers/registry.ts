@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
+import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { ServerStatus } from '../protocol/status.js';
@@ -15,6 +16,7 @@ const Desired = z.record(z.string(), z.boolean());
 export interface RegistryOptions {
   rt: ContainerRuntime;
   logs: LogStore;
+  audit: AuditLog;
   instance: string;
   userSpecFile: string;
   stateDir: string;
@@ -26,7 +28,7 @@ export interface RegistryOptions {
  * user's wish for each (running or not), which survives daemon restarts.
  */
 export class Registry {
-  private supervisors = new Map<string, ServerSupervisor>();
+  private byName = new Map<string, ServerSupervisor>();
   private desired: Record<string, boolean> = {};
   specErrors: string[] = [];
   private watcher: FSWatcher | undefined;
@@ -64,13 +66,13 @@ export class Registry {
       byServer.set(name, [...(byServer.get(name) ?? []), c]);
     }
     for (const [name, found] of byServer) {
-      const sup = this.supervisors.get(name);
+      const sup = this.byName.get(name);
       // Running first, so a duplicate (which Berth never makes, but a user might) is the one removed.
       const [keep, ...extra] = [...found].sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running'));
       for (const c of sup ? extra : found) await this.o.rt.remove(c.id);
       if (sup && keep) void sup.adopt(keep, this.desired[name] === true).catch(() => undefined);
     }
-    for (const [name, sup] of this.supervisors) {
+    for (const [name, sup] of this.byName) {
       if (!byServer.has(name) && this.desired[name]) void sup.start().catch(() => undefined);
     }
     this.watchSpecFiles();
@@ -80,22 +82,26 @@ export class Registry {
     this.watcher?.close();
     clearTimeout(this.changeTimer);
     clearTimeout(this.reloadTimer);
-    for (const sup of this.supervisors.values()) sup.detach();
+    for (const sup of this.byName.values()) sup.detach();
   }
 
   list(): ServerStatus[] {
-    return [...this.supervisors.values()].map((s) => s.status()).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.byName.values()].map((s) => s.status()).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  all(): ServerSupervisor[] {
+    return [...this.byName.values()];
   }
 
   get(name: string): ServerSupervisor {
-    const sup = this.supervisors.get(name);
+    const sup = this.byName.get(name);
     if (!sup) throw new Error(`there is no server named "${name}"; run \`berth status\` to see them, or \`berth add\` to add one`);
     return sup;
   }
 
   /** Validates first, so a bad add changes nothing; then writes the user spec file. */
   async add(name: string, input: z.input<typeof ServerSpecInput>): Promise<ServerSupervisor> {
-    if (this.supervisors.has(name)) throw new Error(`a server named "${name}" already exists; pick another name or remove it first`);
+    if (this.byName.has(name)) throw new Error(`a server named "${name}" already exists; pick another name or remove it first`);
     const parsed = ServerSpecInput.safeParse(input);
     if (!parsed.success) throw new Error(`servers.${name}.${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
@@ -109,7 +115,7 @@ export class Registry {
     const sup = this.get(name);
     if (!this.specFiles.includes(sup.spec.source)) throw new Error(`server "${name}" is defined in ${sup.spec.source}; remove it there`);
     await sup.remove();
-    this.supervisors.delete(name);
+    this.byName.delete(name);
     delete this.desired[name];
     await this.saveDesired();
     await writeServerEntry(this.o.userSpecFile, name, undefined);
@@ -132,21 +138,21 @@ export class Registry {
       return undefined;
     }
     for (const spec of specs) {
-      if (!this.supervisors.has(spec.name)) this.supervisors.set(spec.name, this.newSupervisor(spec));
+      if (!this.byName.has(spec.name)) this.byName.set(spec.name, this.newSupervisor(spec));
     }
     return specs;
   }
 
   /** After a spec file changed: new servers appear, changed running ones are recreated, removed ones go. */
   private async applySpecChanges(): Promise<void> {
-    const before = new Map([...this.supervisors].map(([n, s]) => [n, specHash(s.spec)]));
+    const before = new Map([...this.byName].map(([n, s]) => [n, specHash(s.spec)]));
     const specs = await this.loadSpecsIntoSupervisors();
     if (!specs) return;
     const names = new Set(specs.map((s) => s.name));
-    for (const [name, sup] of this.supervisors) {
+    for (const [name, sup] of this.byName) {
       if (!names.has(name)) {
         await sup.remove().catch(() => undefined);
-        this.supervisors.delete(name);
+        this.byName.delete(name);
       }
     }
     for (const spec of specs) {
@@ -162,6 +168,7 @@ export class Registry {
     return new ServerSupervisor(spec, {
       rt: this.o.rt,
       logs: this.o.logs,
+      audit: this.o.audit,
       instance: this.o.instance,
       onChange: () => this.changed(),
       setDesired: (name, running) => {

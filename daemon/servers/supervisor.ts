@@ -2,7 +2,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureImage } from '../images/ensureImage.js';
+import type { AuditEntry, AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
+import type { CallContext } from '../mcp/proxyServer.js';
 import { AttachTransport } from '../mcp/attachTransport.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
@@ -20,6 +22,7 @@ const STABLE_AFTER_MS = 60_000;
 export interface SupervisorDeps {
   rt: ContainerRuntime;
   logs: LogStore;
+  audit: AuditLog;
   instance: string;
   onChange(): void;
   /** Whether the user wants this server running; persisted by the registry. */
@@ -158,8 +161,24 @@ export class ServerSupervisor {
     this.cancel();
   }
 
-  async callTool(tool: string, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
-    return (await this.session().callTool({ name: tool, arguments: args })) as CallToolResult;
+  /** Calls a tool on the shared session, with the spec's timeout, and records it in the audit log. */
+  async callTool(tool: string, args: Record<string, unknown> | undefined, ctx: Partial<CallContext> = {}): Promise<CallToolResult> {
+    const t = Date.now();
+    const audit = (outcome: AuditEntry['outcome'], error?: string) =>
+      this.deps.audit.record({ t, client: ctx.client ?? 'unknown', server: this.name, tool, ms: Date.now() - t, outcome, error });
+    try {
+      const result = (await this.session().callTool({ name: tool, arguments: args }, undefined, {
+        signal: ctx.signal,
+        onprogress: ctx.onprogress,
+        timeout: this.spec.health.callTimeoutSeconds * 1000,
+        resetTimeoutOnProgress: true,
+      })) as CallToolResult;
+      audit(result.isError ? 'tool-error' : 'ok');
+      return result;
+    } catch (e) {
+      audit('error', (e as Error).message);
+      throw e;
+    }
   }
 
   /** The daemon's own MCP session with the server; one per container, shared by every bridged client. */

@@ -1,0 +1,37 @@
+import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export interface AuditEntry {
+  t: number;
+  client: string;
+  server: string;
+  tool: string;
+  ms: number;
+  /** `error` is a failed call (timeout, server gone); `tool-error` a tool that answered isError. */
+  outcome: 'ok' | 'tool-error' | 'error';
+  error?: string;
+}
+
+const MAX_BYTES = 5 * 1024 * 1024;
+
+/**
+ * Every tool call that passes through the daemon, one JSON line each. Argument values are never
+ * recorded: they may carry secrets or private data.
+ */
+export class AuditLog {
+  private readonly file: string;
+
+  constructor(stateDir: string) {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    this.file = path.join(stateDir, 'audit.log');
+  }
+
+  record(entry: AuditEntry): void {
+    try {
+      if ((statSync(this.file, { throwIfNoEntry: false })?.size ?? 0) > MAX_BYTES) renameSync(this.file, `${this.file}.1`);
+      appendFileSync(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    } catch {
+      // Auditing must never fail a call; a full disk shows up elsewhere first.
+    }
+  }
+}
