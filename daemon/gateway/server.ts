@@ -97,13 +97,13 @@ export class Gateway {
 
     const endpoint = parseEndpoint(url);
     if (!endpoint) return refuse(res, 404, `no such endpoint ${url.pathname}; use /mcp/NAME or /mcp`);
+    if (endpoint.server && !this.registry.has(endpoint.server)) return refuse(res, 404, `there is no server named "${endpoint.server}"`);
 
     let body: unknown;
     if (req.method === 'POST') {
       const read = await readBody(req, MAX_BODY_BYTES);
       if (read === 'too-large') {
-        refuse(res, 413, `request body over ${MAX_BODY_BYTES} bytes`);
-        req.destroy();
+        refuse(res, 413, `request body over ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
         return;
       }
       try {
@@ -184,17 +184,22 @@ function parseEndpoint(url: URL): Endpoint | undefined {
   return { key: `aggregate:${url.search}`, selection };
 }
 
-async function readBody(req: http.IncomingMessage, max: number): Promise<string | 'too-large'> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) return 'too-large';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) return 'too-large';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Reads a body up to `max` bytes. A larger one is drained unread (so the client gets to read our
+ * 413 instead of a reset) up to a hard cap, past which the connection is cut.
+ */
+function readBody(req: http.IncomingMessage, max: number): Promise<string | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) chunks.push(chunk);
+      else if (size > max * 16) req.destroy();
+    });
+    req.on('end', () => resolve(size > max ? 'too-large' : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 function refuse(res: http.ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {

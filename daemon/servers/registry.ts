@@ -93,6 +93,10 @@ export class Registry {
     return [...this.byName.values()];
   }
 
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
   get(name: string): ServerSupervisor {
     const sup = this.byName.get(name);
     if (!sup) throw new Error(`there is no server named "${name}"; run \`berth status\` to see them, or \`berth add\` to add one`);
