@@ -8,6 +8,7 @@ import * as M from '../protocol/methods.js';
 import { CATALOG, searchCatalog } from '../servers/catalog.js';
 import type { Registry } from '../servers/registry.js';
 import { parseCpus, parseMemory } from '../servers/units.js';
+import { registerClientHandlers } from '../clients/handlers.js';
 import { handle, notify } from './rpc.js';
 
 export interface ApiContext {
@@ -224,5 +225,6 @@ export class ApiServer {
       session.follows.delete(p.subscription);
       return {};
     });
+    registerClientHandlers(connection, { requireInit, servers: () => registry.list().map((s) => s.name) });
   }
 }

@@ -7,6 +7,7 @@ import type { ServerStatus } from '../protocol/status.js';
 import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
 import { VERSION } from '../version.js';
 import { connectDaemon, type DaemonClient } from './client.js';
+import { registerClientsCommand } from './clients.js';
 import { runConnect } from './connect.js';
 import { serverRows, table } from './format.js';
 
@@ -251,6 +252,7 @@ function buildProgram(): Command {
       await runConnect(name);
     });
 
+  registerClientsCommand(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   return program;
 }
 

@@ -3,7 +3,7 @@ import { copyFile, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/p
 import path from 'node:path';
 
 /** The previous version of a client file Berth changed, kept beside it. */
-export const backupOf = (file: string): string => `${file}.berth-backup`;
+const backupOf = (file: string): string => `${file}.berth-backup`;
 
 /**
  * Replaces `file` with `text` so that a reader (the client, starting up) sees either the old file

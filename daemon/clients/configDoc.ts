@@ -1,4 +1,4 @@
-import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, printParseErrorCode, type FormattingOptions, type Node, type ParseError } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, format, getNodeValue, modify, parseTree, printParseErrorCode, type FormattingOptions, type Node, type ParseError } from 'jsonc-parser';
 import YAML, { isMap, isScalar, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ConfigShape } from './client.js';
 
@@ -66,8 +66,22 @@ class JsonDoc implements ConfigDoc {
     return findNodeAtLocation(this.root, [this.container]);
   }
 
+  /**
+   * jsonc-parser's own formatting would re-indent every line an insertion touches, unfolding a
+   * neighbour written on one line; only the inserted text (and the gaps around it) is formatted.
+   * A removal takes out the entry and its comma and nothing else, so register then unregister
+   * gives back the original bytes.
+   */
   private edit(path: (string | number)[], value: unknown): void {
-    this.src = applyEdits(this.src, modify(this.src, path, value, { formattingOptions: this.fmt }));
+    const edits = modify(this.src, path, value, {});
+    let next = applyEdits(this.src, edits);
+    const edit = edits[0];
+    if (value !== undefined && edit && edits.length === 1) {
+      const start = Math.max(0, edit.offset - 1);
+      const end = Math.min(next.length, edit.offset + edit.content.length + 1);
+      next = applyEdits(next, format(next, { offset: start, length: end - start }, this.fmt));
+    }
+    this.src = next;
     this.reparse();
   }
 
@@ -185,8 +199,8 @@ class YamlListDoc implements ConfigDoc {
   }
 
   text(): string {
-    // lineWidth 0: long command paths stay on one line instead of being folded.
-    return this.doc.toString({ lineWidth: 0 });
+    // Long command paths stay on one line instead of being folded; `[a, b]` keeps its usual spacing.
+    return this.doc.toString({ lineWidth: 0, flowCollectionPadding: false });
   }
 }
 

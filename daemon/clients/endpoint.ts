@@ -41,5 +41,5 @@ export function daemonLauncher(proc: { argv: string[]; execPath: string; env: No
 }
 
 /** Berth's entries are keyed `berth-NAME`, so they never take the place of a user's own entry of the same name. */
-export const ENTRY_PREFIX = 'berth-';
+const ENTRY_PREFIX = 'berth-';
 export const entryKey = (server: string): string => `${ENTRY_PREFIX}${server}`;

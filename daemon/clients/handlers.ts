@@ -8,7 +8,7 @@ import { daemonLauncher } from './endpoint.js';
 import { list, register, status, sync, unregister, type ClientsContext } from './registrations.js';
 
 /** The daemon's own surroundings: the user's real home and platform, Berth's state dir, this Berth's launcher. */
-export function daemonClientsContext(servers: () => readonly string[]): ClientsContext {
+function daemonClientsContext(servers: () => readonly string[]): ClientsContext {
   return {
     env: { home: os.homedir(), platform: process.platform, env: { APPDATA: process.env.APPDATA, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME } },
     stateFile: path.join(berthPaths().stateDir, 'clients.json'),

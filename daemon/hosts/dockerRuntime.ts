@@ -12,6 +12,7 @@ const Inspect = z.object({
   Image: z.string(),
   Config: z.object({ Labels }),
   State: z.object({ Running: z.boolean(), Status: z.string(), ExitCode: z.number(), OOMKilled: z.boolean(), StartedAt: z.string() }),
+  NetworkSettings: z.object({ Networks: z.record(z.string(), z.object({ IPAddress: z.string() })).nullish() }).optional(),
 });
 
 const Summary = z.object({ Id: z.string(), Names: z.array(z.string()), Labels, State: z.string() });
@@ -87,6 +88,7 @@ export class DockerRuntime implements ContainerRuntime {
           oomKilled: c.State.OOMKilled,
           startedAt: c.State.StartedAt,
           image: c.Image,
+          ipAddress: Object.values(c.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress,
         };
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 404) return undefined;

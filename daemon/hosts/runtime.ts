@@ -54,6 +54,8 @@ export interface ContainerInfo {
   oomKilled: boolean;
   startedAt: string;
   image: string;
+  /** The container's address on its network, if it has one (HTTP servers are reached there). */
+  ipAddress?: string;
 }
 
 export interface CreateOptions {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { HostName } from './hosts.js';
 import { EnvKey, ImageRef, ServerName, VolumeSpec } from './spec.js';
 import { Capabilities, CatalogEntryInfo, LogLine, ServerStatus } from './status.js';
 
@@ -69,6 +70,8 @@ export const ServersAdd = request(
   z
     .object({
       name: ServerName,
+      /** A host from `hosts/list`; `local` when absent. */
+      host: HostName.optional(),
       catalog: z.string().max(100).optional(),
       image: ImageRef.optional(),
       args: z.array(z.string().max(4096)).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HostName, LOCAL_HOST } from './hosts.js';
 
 /** Docker container names allow more, but Berth names also become file names and label values. */
 export const ServerName = z
@@ -81,6 +82,17 @@ export const Health = z
 
 const optional = <T extends Record<string, z.ZodType>>(shape: T) => z.object(shape).partial().strict();
 
+/**
+ * Where an HTTP-transport server listens inside its container. The daemon reaches it on the
+ * container's own address; no port is ever published on the host.
+ */
+export const HttpEndpoint = z
+  .object({
+    port: z.number().int().min(1).max(65535),
+    path: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, 'must be a URL path like /mcp').default('/mcp'),
+  })
+  .strict();
+
 /** A catalog entry's npm build source: `berth build` turns it into an image offline. */
 export const BuildSource = z.object({ npm: NpmPackage, version: z.string().regex(/^[A-Za-z0-9.^~<>=*|-]+$/).optional() }).strict();
 
@@ -89,10 +101,11 @@ export const ServerSpecInput = z
   .object({
     catalog: z.string().optional(),
     description: z.string().max(500).optional(),
-    host: z.literal('local').default('local'),
+    host: HostName.default(LOCAL_HOST),
     image: ImageRef.optional(),
     build: BuildSource.optional(),
-    transport: z.literal('stdio').default('stdio'),
+    transport: z.enum(['stdio', 'http']).default('stdio'),
+    http: HttpEndpoint.optional(),
     command: z.array(Arg).optional(),
     args: z.array(Arg).optional(),
     env: z.record(EnvKey, z.string().max(32768)).optional(),
@@ -110,10 +123,11 @@ export type ServerSpecInput = z.infer<typeof ServerSpecInput>;
 export const ServerSpec = z.object({
   name: ServerName,
   description: z.string().optional(),
-  host: z.literal('local'),
+  host: HostName,
   image: ImageRef,
   build: BuildSource.optional(),
-  transport: z.literal('stdio'),
+  transport: z.enum(['stdio', 'http']),
+  http: HttpEndpoint.optional(),
   command: z.array(Arg).optional(),
   args: z.array(Arg),
   env: z.record(EnvKey, z.string()),

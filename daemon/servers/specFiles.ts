@@ -80,6 +80,8 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
       if (p.split(/[\\/]/).includes('..')) return { error: `servers.${name}.volumes.${i}: "${p}" contains "..", which is not allowed` };
     }
   }
+  if (input.transport === 'http' && !(input.http ?? base.http)) return { error: `servers.${name}.http: an http server needs http.port (and http.path, default /mcp)` };
+  if (input.transport === 'http' && input.network === 'none') return { error: `servers.${name}.network: an http server cannot use network none; use bridge` };
   const limits = Limits.parse({ ...base.limits, ...input.limits });
   try {
     parseMemory(limits.memory);
@@ -94,11 +96,13 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     image,
     build: input.image ? input.build : (input.build ?? base.build),
     transport: input.transport,
+    http: input.http ?? base.http,
     command: input.command ?? base.command,
     args: input.args ?? base.args ?? [],
     env: { ...base.env, ...input.env },
     volumes,
-    network: input.network ?? base.network ?? 'none',
+    // An HTTP server is reached over the container's bridge address, so it needs a network.
+    network: input.network ?? base.network ?? (input.transport === 'http' ? 'bridge' : 'none'),
     limits,
     security: Security.parse({ ...base.security, ...input.security }),
     health: Health.parse({ ...base.health, ...input.health }),
@@ -117,8 +121,8 @@ function describeIssue(error: z.ZodError): string {
 
 /** The parts of a spec that shape its container; a change to any of them means a new container. */
 export function specHash(spec: ServerSpec): string {
-  const { image, command, args, env, volumes, network, limits, security, transport } = spec;
-  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport });
+  const { image, command, args, env, volumes, network, limits, security, transport, http } = spec;
+  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport, http });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 

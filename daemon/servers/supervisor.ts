@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureImage } from '../images/ensureImage.js';
@@ -300,26 +301,55 @@ export class ServerSupervisor {
   }
 
   private async connect(attached: AttachedStdio, gen: number): Promise<void> {
-    const transport = new AttachTransport(attached.stdin, attached.stdout, (line) => {
-      this.garbage ??= line;
-      this.deps.logs.append(this.name, 'stdout', `${line}\n`);
-    });
-    const client = new Client({ name: 'berth-daemon', version: VERSION }, { capabilities: {} });
     const timeoutMs = this.spec.health.initializeTimeoutSeconds * 1000;
-    try {
-      await client.connect(transport, { timeout: timeoutMs });
-    } catch (e) {
-      void client.close().catch(() => undefined);
-      if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) throw new Error(`it did not answer MCP initialize within ${timeoutMs / 1000} s`);
-      if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) throw new Error('the container closed its stdio before answering MCP initialize');
-      throw e;
-    }
+    const client = this.spec.http ? await this.connectHttp(this.spec.http, attached, timeoutMs) : await this.connectStdio(attached, timeoutMs);
     if (gen !== this.generation) {
       void client.close().catch(() => undefined);
       throw new Superseded();
     }
     this.client = client;
     this.capabilities = await listCapabilities(client);
+  }
+
+  private async connectStdio(attached: AttachedStdio, timeoutMs: number): Promise<Client> {
+    const transport = new AttachTransport(attached.stdin, attached.stdout, (line) => {
+      this.garbage ??= line;
+      this.deps.logs.append(this.name, 'stdout', `${line}\n`);
+    });
+    const client = newClient();
+    try {
+      await client.connect(transport, { timeout: timeoutMs });
+      return client;
+    } catch (e) {
+      void client.close().catch(() => undefined);
+      if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) throw new Error(`it did not answer MCP initialize within ${timeoutMs / 1000} s`);
+      if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) throw new Error('the container closed its stdio before answering MCP initialize');
+      throw e;
+    }
+  }
+
+  /** An HTTP server: its stdout is a log too, and its port may take a moment to open. */
+  private async connectHttp(http: NonNullable<ServerSpec['http']>, attached: AttachedStdio, timeoutMs: number): Promise<Client> {
+    attached.stdout.on('data', (chunk: Buffer) => this.deps.logs.append(this.name, 'stdout', chunk));
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const info = this.containerId ? await this.deps.rt.inspect(this.containerId) : undefined;
+      if (!info?.running) throw new Error('the container exited before its HTTP endpoint answered');
+      if (info.ipAddress) {
+        const client = newClient();
+        try {
+          const url = new URL(`http://${info.ipAddress}:${http.port}${http.path}`);
+          await client.connect(new StreamableHTTPClientTransport(url), { timeout: Math.max(1000, deadline - Date.now()) });
+          return client;
+        } catch (e) {
+          void client.close().catch(() => undefined);
+          last = (e as Error).message;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`its HTTP endpoint on port ${http.port}${http.path} did not answer MCP initialize within ${timeoutMs / 1000} s${last ? ` (${last})` : ''}`);
   }
 
   /** Lines an adopted server wrote while no daemon was attached to it. */
@@ -442,6 +472,10 @@ export class ServerSupervisor {
   private log(text: string): void {
     this.deps.logs.append(this.name, 'berth', `${text}\n`);
   }
+}
+
+function newClient(): Client {
+  return new Client({ name: 'berth-daemon', version: VERSION }, { capabilities: {} });
 }
 
 async function listCapabilities(client: Client): Promise<Capabilities> {

@@ -169,6 +169,24 @@ describe('gateway: one container serves every client', () => {
     expect(await victim.callTool({ name: 'echo', arguments: { message: 'after restart' } })).toEqual({ content: [{ type: 'text', text: 'Echo: after restart' }] });
   });
 
+  it('proxies an HTTP-transport server the same way, with no port published on the host', async () => {
+    await home.writeSpecs(`${await home.readSpecs()}  web:
+    catalog: everything
+    transport: http
+    args: [streamableHttp]
+    http: { port: 3001, path: /mcp }
+`);
+    await waitFor('web in the spec', async () => (await home.status()).servers.some((s) => s.name === 'web'));
+    expect((await home.json<{ phase: string }>(['start', 'web'])).phase).toBe('healthy');
+    const c = await httpClient(await home.json<Endpoint>(['endpoint', 'web']));
+    expect(await c.callTool({ name: 'echo', arguments: { message: 'http inside' } })).toEqual({ content: [{ type: 'text', text: 'Echo: http inside' }] });
+    const [web] = (await home.containers(false)).filter((x) => x.server === 'web');
+    const { stdout } = await docker('docker', ['inspect', web!.id]);
+    const [info] = JSON.parse(stdout) as { HostConfig: { PortBindings: Record<string, unknown> | null }; NetworkSettings: { Ports: Record<string, unknown[] | null> } }[];
+    expect(Object.keys(info!.HostConfig.PortBindings ?? {})).toEqual([]);
+    expect(Object.values(info!.NetworkSettings.Ports ?? {}).filter((b) => b && b.length)).toEqual([]);
+  });
+
   describe('refuses bad requests', () => {
     const post = (url: string, headers: Record<string, string>, body: string) =>
       fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body });

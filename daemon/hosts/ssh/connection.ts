@@ -38,6 +38,8 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
   lastError: Error | undefined;
   private lanes: Lane[] = [];
   private connecting: Promise<Lane> | undefined;
+  /** One overflow connection at a time: thirty refused channels must not open thirty connections (MaxStartups). */
+  private widening: Promise<Lane> | undefined;
   private backoffMs = 0;
   private retryAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -120,6 +122,7 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
     const primary = await this.primary();
     for (let attempt = 0; attempt < 100; attempt++) {
       const lane = this.lanes.find((l) => l.channels.size < l.capacity) ?? (await this.overflowLane(primary));
+      if (lane.channels.size >= lane.capacity) continue;
       try {
         return await this.openOn(lane, command);
       } catch (e) {
@@ -148,12 +151,16 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
     });
   }
 
-  private async overflowLane(primary: Lane): Promise<Lane> {
-    const client = await connectClient(this.target, this.options);
-    const lane: Lane = { client, channels: new Set(), capacity: primary.capacity };
-    this.lanes.push(lane);
-    client.once('close', () => this.laneClosed(lane));
-    return lane;
+  private overflowLane(primary: Lane): Promise<Lane> {
+    this.widening ??= connectClient(this.target, this.options)
+      .then((client) => {
+        const lane: Lane = { client, channels: new Set(), capacity: primary.capacity };
+        this.lanes.push(lane);
+        client.once('close', () => this.laneClosed(lane));
+        return lane;
+      })
+      .finally(() => (this.widening = undefined));
+    return this.widening;
   }
 
   /** The first lane, connecting it if needed; during a backoff, the last error at once. */

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import readline from 'node:readline';
+import { Option, type Command } from 'commander';
+import { berthPaths } from '../paths.js';
+import * as H from '../protocol/hosts.js';
+import { ProgressDidReport } from '../protocol/methods.js';
+import { connectDaemon, type DaemonClient } from './client.js';
+import { table } from './format.js';
+
+type Report = H.HostReport;
+interface Credentials {
+  acceptHostKey?: string;
+  passphrase?: string;
+}
+
+/** `berth host add|ls|test|rm`: the SSH hosts servers can run on. */
+export function registerHostCommands(program: Command): void {
+  const json = () => new Option('--json', 'print machine-readable JSON');
+  const host = program.command('host').description('the Docker hosts servers run on: local, and SSH hosts you add');
+
+  host
+    .command('add <name> <url>')
+    .description('add an SSH host (ssh://user@host[:port], or an alias from ~/.ssh/config); it is tested first')
+    .option('--accept-host-key <fingerprint>', 'trust this host key (SHA256:…) if the host is not known yet; for scripts')
+    .option('--passphrase-stdin', 'read the passphrase of an encrypted identity file from stdin (kept in the daemon\'s memory only)')
+    .addOption(json())
+    .action(async (name: string, url: string, o: { acceptHostKey?: string; passphraseStdin?: boolean; json?: boolean }) => {
+      const creds = { acceptHostKey: o.acceptHostKey, passphrase: o.passphraseStdin ? await readStdinLine() : undefined };
+      const r = await withDaemon((c, progressToken) =>
+        retryInteractively(creds, (cr) => c.request(H.HostsAdd, { name, url, ...cr, progressToken }), (r) => r.report),
+      );
+      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      if (!r.host) throw new Error(failure(r.report));
+      if (!o.json) process.stdout.write(`added ${name} (${url}): Docker ${r.report.engineVersion ?? '?'}\n`);
+    });
+
+  host
+    .command('ls')
+    .description('every host, up or down, with its engine version and how many servers it has')
+    .addOption(json())
+    .action(async (o: { json?: boolean }) => {
+      const hosts = await withDaemon((c) => c.request(H.HostsList, {}));
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(hosts, null, 2)}\n`);
+        return;
+      }
+      const rows = hosts.map((h) => [h.name, h.state, h.engineVersion ?? '-', String(h.servers), h.url]);
+      process.stdout.write(`${table([['NAME', 'STATE', 'ENGINE', 'SERVERS', 'URL'], ...rows])}\n`);
+      for (const h of hosts) if (h.error) process.stdout.write(`${h.name}: ${h.error}\n`);
+    });
+
+  host
+    .command('test <name>')
+    .description('check connectivity, host key, auth, the docker CLI, permissions and the engine on a host')
+    .option('--accept-host-key <fingerprint>', 'trust this host key (SHA256:…) if the host is not known yet')
+    .option('--passphrase-stdin', 'read the passphrase of an encrypted identity file from stdin')
+    .addOption(json())
+    .action(async (name: string, o: { acceptHostKey?: string; passphraseStdin?: boolean; json?: boolean }) => {
+      const creds = { acceptHostKey: o.acceptHostKey, passphrase: o.passphraseStdin ? await readStdinLine() : undefined };
+      const report = await withDaemon((c, progressToken) => retryInteractively(creds, (cr) => c.request(H.HostsTest, { name, ...cr, progressToken }), (r) => r));
+      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(`${report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(10)}  ${c.detail}`).join('\n')}\n`);
+      if (!report.ok) throw new Error(failure(report));
+    });
+
+  host
+    .command('rm <name>')
+    .description('remove an SSH host (its servers must be removed first)')
+    .addOption(json())
+    .action(async (name: string, o: { json?: boolean }) => {
+      const r = await withDaemon((c) => c.request(H.HostsRemove, { name }));
+      process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `removed host ${r.removed}\n`);
+    });
+}
+
+async function withDaemon<T>(fn: (client: DaemonClient, progressToken: string) => Promise<T>): Promise<T> {
+  const client = await connectDaemon(berthPaths(), 'berth-cli');
+  const token = randomUUID();
+  const show = process.stderr.isTTY || process.env.BERTH_PROGRESS === '1';
+  client.on(ProgressDidReport, (p) => {
+    if (p.token === token && show) process.stderr.write(`${p.message}\n`);
+  });
+  try {
+    return await fn(client, token);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * On a terminal, an unknown host key is shown for the user to accept (as ssh does), and an
+ * encrypted key's passphrase is asked for; then the request is sent again with the answer.
+ * Without a terminal the report's error, with the fingerprint and the flag to pass, is the answer.
+ */
+async function retryInteractively<T>(creds: Credentials, send: (c: Credentials) => Promise<T>, reportOf: (r: T) => Report): Promise<T> {
+  let result = await send(creds);
+  for (let round = 0; round < 2 && process.stdin.isTTY && process.stderr.isTTY; round++) {
+    const report = reportOf(result);
+    if (report.hostKey?.status === 'unknown' && !creds.acceptHostKey) {
+      const k = report.hostKey;
+      process.stderr.write(`The authenticity of host ${k.name} can't be established.\n${k.keyType} key fingerprint is ${k.fingerprint}.\n`);
+      const answer = await ask('Trust it and record it in Berth\'s known_hosts? [y/N] ', false);
+      if (!/^y(es)?$/i.test(answer.trim())) break;
+      creds = { ...creds, acceptHostKey: k.fingerprint };
+    } else if (report.needsPassphrase && !creds.passphrase) {
+      creds = { ...creds, passphrase: await ask('Passphrase for the identity file: ', true) };
+    } else {
+      break;
+    }
+    result = await send(creds);
+  }
+  return result;
+}
+
+function failure(report: Report): string {
+  if (report.hostKey?.status === 'unknown') {
+    return `${report.error ?? 'unknown host key'}`;
+  }
+  return report.error ?? 'the host test failed';
+}
+
+function ask(question: string, hidden: boolean): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  if (hidden) {
+    // Echo nothing of what is typed; readline writes through this.
+    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+      if (s.includes(question)) process.stderr.write(question);
+    };
+  }
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      if (hidden) process.stderr.write('\n');
+      resolve(answer);
+    });
+  });
+}
+
+async function readStdinLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  const line = text.split('\n')[0] ?? '';
+  if (!line) throw new Error('--passphrase-stdin: nothing was read from stdin');
+  return line;
+}

@@ -1,0 +1,191 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import { LOCAL_HOST, type HostInfo, type HostReport } from '../protocol/hosts.js';
+import { DockerRuntime } from './dockerRuntime.js';
+import { hostsFile, loadHosts, saveHosts, type StoredHost } from './hostStore.js';
+import type { ContainerRuntime } from './runtime.js';
+import { SshConnection } from './ssh/connection.js';
+import { dockerForSsh } from './ssh/dockerForSsh.js';
+import { KnownHosts } from './ssh/knownHosts.js';
+import { probeHost } from './ssh/probe.js';
+import { resolveTarget, sshEnv, SshUrl } from './ssh/sshConfig.js';
+
+/** How long `hosts/list` waits for one host's engine before calling it down. */
+const LIST_PING_MS = 5_000;
+
+interface RemoteHost extends StoredHost {
+  connection: SshConnection | undefined;
+  runtime: ContainerRuntime;
+}
+
+export interface HostsOptions {
+  configDir: string;
+  stateDir: string;
+  local: ContainerRuntime;
+  /** For the local host's line in `hosts/list`. */
+  localAddress: string;
+}
+
+export interface TestOptions {
+  passphrase?: string;
+  acceptHostKey?: string;
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * Every host servers can run on: the local engine and the SSH hosts in the hosts file, each with
+ * one connection and one runtime. `up` fires when a remote host's connection comes (back) up, so
+ * the registry can adopt what runs there.
+ */
+export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
+  readonly knownHosts: KnownHosts;
+  /** Set when the hosts file could not be read; the local host works regardless. */
+  loadError: string | undefined;
+  private remote = new Map<string, RemoteHost>();
+  private delegates = new Map<string, ContainerRuntime>();
+
+  constructor(private readonly o: HostsOptions) {
+    super();
+    const ssh = path.join(sshEnv().home, '.ssh');
+    this.knownHosts = new KnownHosts(path.join(o.stateDir, 'known_hosts'), [path.join(ssh, 'known_hosts'), path.join(ssh, 'known_hosts2'), '/etc/ssh/ssh_known_hosts']);
+  }
+
+  private get file(): string {
+    return hostsFile(this.o.configDir);
+  }
+
+  async open(): Promise<void> {
+    try {
+      for (const h of await loadHosts(this.file)) await this.attach(h);
+    } catch (e) {
+      this.loadError = (e as Error).message;
+    }
+  }
+
+  close(): void {
+    for (const h of this.remote.values()) h.connection?.close();
+  }
+
+  names(): string[] {
+    return [LOCAL_HOST, ...this.remote.keys()];
+  }
+
+  isRemoteUp(name: string): boolean {
+    return this.remote.get(name)?.connection?.state === 'up';
+  }
+
+  /**
+   * The runtime for a host name, stable for the daemon's life: it forwards to whatever the name
+   * means at each call, so a spec may name a host before it is added, and a removed host's
+   * servers fail with a sentence instead of a stale connection.
+   */
+  runtime(name: string): ContainerRuntime {
+    if (name === LOCAL_HOST) return this.o.local;
+    let rt = this.delegates.get(name);
+    if (!rt) {
+      rt = forwardTo(() => this.remote.get(name)?.runtime ?? failing(`there is no host named "${name}"; add it with \`berth host add ${name} ssh://user@host\``));
+      this.delegates.set(name, rt);
+    }
+    return rt;
+  }
+
+  async list(serversOn: (host: string) => number): Promise<HostInfo[]> {
+    const local = (async (): Promise<HostInfo> => {
+      const v = await withTimeout(this.o.local.ping()).catch((e: Error) => e);
+      const base = { name: LOCAL_HOST, url: this.o.localAddress, servers: serversOn(LOCAL_HOST) };
+      return v instanceof Error ? { ...base, state: 'down', error: v.message } : { ...base, state: 'up', engineVersion: v.version };
+    })();
+    const remotes = [...this.remote.values()].map(async (h): Promise<HostInfo> => {
+      const v = await withTimeout(h.runtime.ping()).catch((e: Error) => e);
+      const base = { name: h.name, url: h.url, servers: serversOn(h.name) };
+      return v instanceof Error ? { ...base, state: 'down', error: v.message } : { ...base, state: h.connection?.state ?? 'up', engineVersion: v.version };
+    });
+    return Promise.all([local, ...remotes]);
+  }
+
+  /** Tests first; only a host that passes is saved. */
+  async add(name: string, url: string, o: TestOptions): Promise<{ host?: StoredHost; report: HostReport }> {
+    if (this.remote.has(name)) throw new Error(`a host named "${name}" already exists; remove it first (berth host rm ${name})`);
+    const parsed = SshUrl.safeParse(url);
+    if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'not an ssh:// URL');
+    const report = await this.probe(name, url, o);
+    if (!report.ok) return { report };
+    const host = { name, url };
+    await saveHosts(this.file, [...this.remote.values(), host]);
+    const attached = await this.attach(host);
+    attached.connection?.setPassphrase(o.passphrase);
+    void attached.connection?.connect().catch(() => undefined);
+    return { host, report };
+  }
+
+  async remove(name: string, serversOnIt: string[]): Promise<void> {
+    const h = this.remote.get(name);
+    if (!h) throw new Error(`there is no host named "${name}"; \`berth host ls\` lists them`);
+    if (serversOnIt.length) throw new Error(`host ${name} still has servers (${serversOnIt.join(', ')}); remove them first (berth rm NAME)`);
+    this.remote.delete(name);
+    await saveHosts(this.file, [...this.remote.values()]);
+    h.connection?.close();
+  }
+
+  async test(name: string, o: TestOptions): Promise<HostReport> {
+    if (name === LOCAL_HOST) {
+      const v = await this.o.local.ping().catch((e: Error) => e);
+      if (v instanceof Error) return { ok: false, checks: [{ check: 'engine', ok: false, detail: v.message }], error: v.message };
+      return { ok: true, checks: [{ check: 'engine', ok: true, detail: `Docker ${v.version} at ${this.o.localAddress}` }], engineVersion: v.version, apiVersion: v.apiVersion };
+    }
+    const h = this.remote.get(name);
+    if (!h) throw new Error(`there is no host named "${name}"; \`berth host ls\` lists them`);
+    const report = await this.probe(name, h.url, o);
+    if (report.ok && h.connection) {
+      // What fixed the test (a passphrase, an accepted key) fixes the live connection too.
+      if (o.passphrase) h.connection.setPassphrase(o.passphrase);
+      void h.connection.connect().catch(() => undefined);
+    }
+    return report;
+  }
+
+  /** `target`: a registered host's name, or the URL of one being added. */
+  acceptKey(target: string, fingerprint: string): Promise<HostReport> {
+    const h = this.remote.get(target);
+    return h ? this.test(target, { acceptHostKey: fingerprint }) : this.probe(target, target, { acceptHostKey: fingerprint });
+  }
+
+  private probe(name: string, url: string, o: TestOptions): Promise<HostReport> {
+    return probeHost(name, url, { knownHosts: this.knownHosts, passphrase: o.passphrase, acceptFingerprint: o.acceptHostKey, onProgress: o.onProgress });
+  }
+
+  private async attach(h: StoredHost): Promise<RemoteHost> {
+    let entry: RemoteHost;
+    try {
+      const connection = new SshConnection(h.name, await resolveTarget(SshUrl.parse(h.url)), { knownHosts: this.knownHosts });
+      connection.on('up', () => this.emit('up', h.name));
+      connection.on('down', () => this.emit('down', h.name));
+      entry = { ...h, connection, runtime: new DockerRuntime(dockerForSsh(connection)) };
+    } catch (e) {
+      // A broken ~/.ssh/config entry for this host: its servers say so, the others carry on.
+      entry = { ...h, connection: undefined, runtime: failing(`host ${h.name}: ${(e as Error).message}`) };
+    }
+    this.remote.set(h.name, entry);
+    return entry;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${LIST_PING_MS / 1000} s`)), LIST_PING_MS).unref())]);
+}
+
+/** A runtime whose every call goes to the one `resolve` gives at that moment. */
+function forwardTo(resolve: () => ContainerRuntime): ContainerRuntime {
+  return new Proxy({} as ContainerRuntime, {
+    // Not a thenable: `await` on a runtime must not call into it.
+    get: (_t, method) => method === 'then' ? undefined : (...args: unknown[]) => {
+      const rt = resolve();
+      return (Reflect.get(rt, method) as (...a: unknown[]) => unknown).apply(rt, args);
+    },
+  });
+}
+
+/** A runtime for a host that cannot be used: every call rejects with the reason. */
+function failing(reason: string): ContainerRuntime {
+  return new Proxy({} as ContainerRuntime, { get: (_t, method) => (method === 'then' ? undefined : () => Promise.reject(new Error(reason))) });
+}
