@@ -14,6 +14,8 @@ const common = {
   // ssh2/cpu-features ship optional native parts that esbuild cannot bundle.
   external: ['cpu-features', '*.node'],
   define: { __BERTH_VERSION__: JSON.stringify(pkg.version) },
+  // jsonc-parser's UMD main hides its requires from the bundler; its ESM build bundles cleanly.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 await build({
@@ -24,3 +26,12 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 await chmod('dist/berth.js', 0o755);
+
+// The VS Code extension; `vscode` is provided by the editor at run time.
+await build({
+  ...common,
+  entryPoints: ['extension/extension.ts'],
+  outfile: 'dist/extension.js',
+  format: 'cjs',
+  external: [...common.external, 'vscode'],
+});

@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import * as M from '../../../daemon/protocol/methods.js';
+import { errorMessage, type Ctx } from '../../ctx.js';
+import type { CatalogTree } from '../../tree/catalogTree.js';
+import { isBerthNode, type CatalogEntry } from '../../tree/nodes.js';
+import { freeName, nameProblem, requiredMount } from '../targets.js';
+
+/** Adds a server from a catalog entry (the clicked one, or one the user picks) and starts it. */
+export async function addCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?: unknown): Promise<void> {
+  const entry = isBerthNode(node) && node.kind === 'catalog' ? node.entry : await pickEntry(catalog);
+  if (!entry) return;
+  const taken = ctx.serverList.map((s) => s.name);
+  const name = await vscode.window.showInputBox({
+    title: `Add ${entry.id} from the catalog`,
+    prompt: 'Name of the new server (also its name in every MCP client)',
+    value: freeName(entry.id, taken),
+    validateInput: (v) => nameProblem(v, taken),
+  });
+  if (name === undefined) return;
+  await addAndStart(ctx, { name, catalog: entry.id });
+}
+
+async function pickEntry(catalog: CatalogTree): Promise<CatalogEntry | undefined> {
+  const entries = await catalog.entries();
+  const picked = await vscode.window.showQuickPick(
+    entries.map((e) => ({ label: e.id, detail: e.description, description: e.npm, entry: e })),
+    { placeHolder: 'Catalog entry to add', matchOnDetail: true },
+  );
+  return picked?.entry;
+}
+
+/** `servers/add` with `start`; an entry that needs a folder asks for one and tries again. */
+export async function addAndStart(ctx: Ctx, params: { name: string; catalog?: string; image?: string; args?: string[]; volumes?: { source: string; target: string; readOnly: boolean }[] }): Promise<void> {
+  const run = (p: typeof params) =>
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Adding ${p.name}` }, (progress) =>
+      ctx.withDaemonProgress(
+        (message) => progress.report({ message }),
+        (progressToken) => ctx.request(M.ServersAdd, { ...p, start: true, progressToken }),
+      ),
+    );
+  let status;
+  try {
+    status = await run(params);
+  } catch (e) {
+    const target = requiredMount(errorMessage(e));
+    if (!target || params.volumes?.length) throw e;
+    const folder = await vscode.window.showOpenDialog({
+      title: `${params.catalog ?? params.name} serves one folder (mounted read-only at ${target})`,
+      canSelectFolders: true,
+      canSelectFiles: false,
+      openLabel: 'Serve this folder',
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    });
+    const source = folder?.[0]?.fsPath;
+    if (!source) return;
+    status = await run({ ...params, volumes: [{ source, target, readOnly: true }] });
+  }
+  void vscode.window.showInformationMessage(`Added ${status.name} (${status.phase}). VS Code's agents can use it now.`);
+}

@@ -1,0 +1,59 @@
+// Every command in one table: id → handler. Handlers take `(node?, nodes?)` as VS Code passes
+// them from menus and multi-selections, and ask for a target when run from the palette.
+import * as vscode from 'vscode';
+import { errorMessage, type Ctx } from '../ctx.js';
+import type { ServerLogs } from '../logs/serverLogs.js';
+import type { CatalogTree } from '../tree/catalogTree.js';
+import { addCatalogEntry } from './catalog/addCatalogEntry.js';
+import { clearCatalogSearch, searchCatalog } from './catalog/searchCatalog.js';
+import { restartDaemon } from './daemon/restartDaemon.js';
+import { showDaemonLog } from './daemon/showDaemonLog.js';
+import { addServerImage } from './server/addServerImage.js';
+import { copyServerConnection } from './server/copyServerConnection.js';
+import { openServerSpec } from './server/openServerSpec.js';
+import { refreshServers } from './server/refreshServers.js';
+import { removeServer } from './server/removeServer.js';
+import { restartServer } from './server/restartServer.js';
+import { showServerLogs } from './server/showServerLogs.js';
+import { startServer } from './server/startServer.js';
+import { stopServer } from './server/stopServer.js';
+import { callTool } from './tool/callTool.js';
+import { getPrompt } from './prompt/getPrompt.js';
+import { readResource } from './resource/readResource.js';
+
+type Handler = (node?: unknown, nodes?: unknown) => Promise<void> | void;
+
+export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs }): vscode.Disposable[] {
+  const commands: Record<string, Handler> = {
+    'berth.catalog.add': (node) => addCatalogEntry(ctx, views.catalog, node),
+    'berth.catalog.search': () => searchCatalog(views.catalog),
+    'berth.catalog.clearSearch': () => clearCatalogSearch(views.catalog),
+    'berth.server.addImage': () => addServerImage(ctx),
+    'berth.server.start': (node, nodes) => startServer(ctx, node, nodes),
+    'berth.server.stop': (node, nodes) => stopServer(ctx, node, nodes),
+    'berth.server.restart': (node, nodes) => restartServer(ctx, node, nodes),
+    'berth.server.remove': (node, nodes) => removeServer(ctx, node, nodes),
+    'berth.server.showLogs': (node, nodes) => showServerLogs(ctx, views.logs, node, nodes),
+    'berth.server.openSpec': (node, nodes) => openServerSpec(ctx, node, nodes),
+    'berth.server.copyConnection': (node, nodes) => copyServerConnection(ctx, node, nodes),
+    'berth.servers.refresh': () => refreshServers(ctx),
+    'berth.tool.call': (node, nodes) => callTool(ctx, node, nodes),
+    'berth.prompt.get': (node, nodes) => getPrompt(ctx, node, nodes),
+    'berth.resource.read': (node, nodes) => readResource(ctx, node, nodes),
+    'berth.daemon.restart': () => restartDaemon(ctx),
+    'berth.daemon.showLog': () => showDaemonLog(ctx),
+    'berth.output.show': () => ctx.output.show(),
+  };
+  return Object.entries(commands).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (node?: unknown, nodes?: unknown) => {
+      try {
+        await handler(node, nodes);
+      } catch (e) {
+        const message = errorMessage(e);
+        ctx.output.error(`${id}: ${message}`);
+        const choice = await vscode.window.showErrorMessage(`Berth: ${message}`, 'Show Output');
+        if (choice === 'Show Output') ctx.output.show();
+      }
+    }),
+  );
+}

@@ -1,0 +1,70 @@
+// Opens a socket to the user's daemon, starting one in the background when nobody answers.
+// Mirrors daemon/cli/client.ts, whose helpers are private and bound to the CLI's own argv; this
+// one spawns with the editor's Node so it works inside VS Code's extension host.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { BerthPaths } from '../../daemon/paths.js';
+
+export interface DaemonLaunch {
+  /** The berth CLI: a .js bundle run with `node`, or an executable. */
+  entry: string;
+  /** The Node that runs a .js entry (Electron with ELECTRON_RUN_AS_NODE in desktop VS Code). */
+  execPath: string;
+  autoStart: boolean;
+  log(line: string): void;
+}
+
+function connectSocket(socket: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(socket);
+    s.once('connect', () => {
+      s.removeAllListeners('error');
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
+export async function openDaemonSocket(paths: BerthPaths, launch: DaemonLaunch, timeoutMs = 20_000): Promise<net.Socket> {
+  const existing = await connectSocket(paths.socket).catch(() => undefined);
+  if (existing) {
+    launch.log(`joined the daemon on ${paths.socket}`);
+    return existing;
+  }
+  if (!launch.autoStart) throw new Error(`no Berth daemon is running on ${paths.socket} and berth.daemon.autoStart is off; run \`berth daemon\``);
+  launch.log(`no daemon on ${paths.socket}; starting ${launch.entry} daemon`);
+  const daemon = await startDaemon(paths, launch);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await connectSocket(paths.socket).catch(() => undefined);
+    if (s) return s;
+    // Another window may have won the race to start it; its socket answers on the next try.
+    if (daemon.exited && Date.now() > daemon.exitedAt + 1000) throw new Error(`the Berth daemon could not start: ${await lastLine(paths.daemonLog)}`);
+    if (Date.now() > deadline) throw new Error(`the Berth daemon did not come up within ${timeoutMs / 1000} s; see ${paths.daemonLog}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function startDaemon(paths: BerthPaths, launch: DaemonLaunch): Promise<{ exited: boolean; exitedAt: number }> {
+  await mkdir(path.dirname(paths.daemonLog), { recursive: true, mode: 0o700 });
+  const out = openSync(paths.daemonLog, 'a', 0o600);
+  const isScript = /\.[cm]?js$/.test(launch.entry);
+  const [command, args] = isScript ? [launch.execPath, [launch.entry, 'daemon']] : [launch.entry, ['daemon']];
+  // Detached and unreferenced: the daemon is shared by every window and outlives this one.
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  closeSync(out);
+  const state = { exited: false, exitedAt: 0 };
+  child.once('error', () => Object.assign(state, { exited: true, exitedAt: Date.now() }));
+  child.once('exit', () => Object.assign(state, { exited: true, exitedAt: Date.now() }));
+  child.unref();
+  return state;
+}
+
+async function lastLine(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').replace(/^\S+Z /, '').replace(/^berth: /, '') || `see ${file}`;
+}

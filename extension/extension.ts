@@ -1,0 +1,27 @@
+// Entry point. Activation only wires things up; connecting to (or starting) the daemon runs in
+// the background so the window never waits for Docker.
+import type * as vscode from 'vscode';
+import { registerCommands } from './commands/registerCommands.js';
+import { Ctx } from './ctx.js';
+import { ServerLogs } from './logs/serverLogs.js';
+import { registerMcpProvider } from './mcp/mcpProvider.js';
+import { CatalogTree } from './tree/catalogTree.js';
+import { ServersTree } from './tree/serversTree.js';
+
+let ctx: Ctx | undefined;
+
+export function activate(extension: vscode.ExtensionContext): void {
+  ctx = new Ctx(extension);
+  const servers = new ServersTree(ctx);
+  const catalog = new CatalogTree(ctx);
+  const logs = new ServerLogs(ctx);
+  ctx.push(servers, catalog, logs, ...registerCommands(ctx, { catalog, logs }));
+  const mcp = registerMcpProvider(ctx);
+  if (mcp) ctx.push(mcp);
+  void ctx.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await ctx?.dispose();
+  ctx = undefined;
+}

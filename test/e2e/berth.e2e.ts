@@ -1,0 +1,333 @@
+// End to end in a real VS Code: the packaged .vsix installed into code-server, driven in
+// Chromium, against a real daemon (its own BERTH_HOME) and real containers.
+// Run: bash scripts/provision-e2e.sh && npm run test:e2e   (builds berth.vsix, then this file)
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  CODE_SERVER_BIN,
+  REPO_ROOT,
+  e2eToolsMissing,
+  installVsix,
+  makeTempDir,
+  openWorkbench,
+  startCodeServer,
+  type CodeServer,
+  type Workbench,
+} from './harness';
+
+const VSIX = path.join(REPO_ROOT, 'berth.vsix');
+const BERTH = path.join(REPO_ROOT, 'dist', 'berth.js');
+const SERVER = 'ev';
+
+/** What the .vsix may contain (.vscodeignore is a whitelist; this checks it stays one). */
+const ALLOWED = [
+  /^\[Content_Types\]\.xml$/,
+  /^extension\.vsixmanifest$/,
+  /^extension\/package\.json$/,
+  /^extension\/dist\/(extension|berth)\.js$/,
+  /^extension\/dist\/schemas\/servers\.schema\.json$/,
+  /^extension\/extension\/media\/[\w/.-]+\.(svg|md|png)$/,
+  /^extension\/snippets\/[\w-]+\.code-snippets$/,
+  /^extension\/(readme|README)\.md$/,
+  /^extension\/(LICENSE|LICENSE\.txt)$/,
+];
+const REQUIRED = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/berth.js', 'extension/dist/schemas/servers.schema.json'];
+
+const steps: { name: string; ok: boolean; error?: string }[] = [];
+
+async function step(wb: Workbench | undefined, name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+    steps.push({ name, ok: true });
+    console.log(`ok    ${name}`);
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    steps.push({ name, ok: false, error });
+    console.log(`FAIL  ${name}: ${error}`);
+    await wb?.screenshot(`failed-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
+    await wb?.dismissNoise().catch(() => undefined);
+  }
+}
+
+function berth(env: NodeJS.ProcessEnv, ...args: string[]): string {
+  const r = spawnSync(process.execPath, [BERTH, ...args], { env, encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`berth ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function daemonPid(env: NodeJS.ProcessEnv): number | undefined {
+  const r = spawnSync(process.execPath, [BERTH, 'status', '--json'], { env, encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) return undefined;
+  return (JSON.parse(r.stdout) as { daemon: { pid: number } }).daemon.pid;
+}
+
+async function stopDaemon(env: NodeJS.ProcessEnv): Promise<void> {
+  const pid = daemonPid(env);
+  if (pid === undefined) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Entry names from a zip's central directory; enough to check a .vsix without unzip. */
+function zipEntries(file: string): string[] {
+  const buf = fs.readFileSync(file);
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error(`${file} is not a zip`);
+  const count = buf.readUInt16LE(eocd + 10);
+  let at = buf.readUInt32LE(eocd + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const nameLen = buf.readUInt16LE(at + 28);
+    const extraLen = buf.readUInt16LE(at + 30);
+    const commentLen = buf.readUInt16LE(at + 32);
+    names.push(buf.toString('utf8', at + 46, at + 46 + nameLen));
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  return names;
+}
+
+/**
+ * Picks the row of the open quick input whose label is exactly `label`. Labels are read in one
+ * evaluation (allInnerTexts): the list re-renders while it fills, and per-row reads then stall.
+ */
+async function pickQuickItem(wb: Workbench, label: string, timeout = 15_000): Promise<void> {
+  const labels = wb.page.locator('.quick-input-widget .monaco-list-row .label-name');
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const texts = (await labels.allInnerTexts().catch(() => [])).map((t) => t.trim());
+    const k = texts.indexOf(label);
+    if (k >= 0) {
+      await labels.nth(k).click();
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`quick pick item "${label}" not shown; saw ${JSON.stringify(texts)}`);
+    await wb.page.waitForTimeout(200);
+  }
+}
+
+/** Text of the first `selector` inside `within`, or '' when there is none (without waiting). */
+async function textOf(within: ReturnType<Workbench['page']['locator']>, selector: string): Promise<string> {
+  const el = within.locator(selector);
+  if ((await el.count()) === 0) return '';
+  return (await el.first().innerText().catch(() => '')).trim();
+}
+
+interface Row {
+  label: string;
+  description: string;
+}
+
+/** The side bar's tree rows as label and description (a row's innerText runs them together). */
+async function treeRows(wb: Workbench): Promise<Row[]> {
+  const rows = wb.page.locator('.part.sidebar .monaco-list-row');
+  const out: Row[] = [];
+  const n = await rows.count();
+  for (let i = 0; i < n; i++) {
+    const row = rows.nth(i);
+    const label = await textOf(row, '.label-name');
+    const description = await textOf(row, '.label-description');
+    if (label) out.push({ label, description });
+  }
+  return out;
+}
+
+/** Waits until some row of the side bar satisfies `test`. */
+async function waitForRow(wb: Workbench, what: string, test: (row: Row) => boolean, timeout = 60_000): Promise<Row> {
+  const deadline = Date.now() + timeout;
+  let rows: Row[] = [];
+  while (Date.now() < deadline) {
+    rows = await treeRows(wb);
+    const hit = rows.find(test);
+    if (hit) return hit;
+    await wb.page.waitForTimeout(300);
+  }
+  throw new Error(`no tree row ${what}; rows: ${JSON.stringify(rows)}`);
+}
+
+/** Clicks the first side-bar row that satisfies `test` (expands it if it has children). */
+async function clickRow(wb: Workbench, test: (row: Row) => boolean): Promise<void> {
+  const rows = wb.page.locator('.part.sidebar .monaco-list-row');
+  const n = await rows.count();
+  for (let i = 0; i < n; i++) {
+    const row = rows.nth(i);
+    const label = await textOf(row, '.label-name');
+    const description = await textOf(row, '.label-description');
+    if (test({ label, description })) {
+      await row.click();
+      return;
+    }
+  }
+  throw new Error(`no side-bar row to click; rows: ${JSON.stringify(await treeRows(wb))}`);
+}
+
+const serverRow = (phase: string) => (row: Row) => row.label === SERVER && row.description.startsWith(phase);
+
+async function main(): Promise<void> {
+  const missing = e2eToolsMissing();
+  if (missing) throw new Error(missing);
+  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing; run \`npm run package\` first (npm run test:e2e does)`);
+
+  const root = makeTempDir('berth-e2e-');
+  const artifacts = process.env.BERTH_E2E_ARTIFACTS ?? path.join(path.dirname(root), `berth-e2e-${Date.now()}`);
+  const screenshots = path.join(artifacts, 'screenshots');
+  fs.mkdirSync(screenshots, { recursive: true });
+  // A short BERTH_HOME: the daemon's Unix socket lives under it, and socket paths are capped at ~100 bytes.
+  const berthHome = fs.mkdtempSync('/tmp/berth-e2e-home-');
+  const env = { ...process.env, BERTH_HOME: berthHome };
+
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  try {
+    await step(undefined, 'vsix contains only what is needed', async () => {
+      const entries = zipEntries(VSIX);
+      const extra = entries.filter((e) => !ALLOWED.some((re) => re.test(e)));
+      const absent = REQUIRED.filter((r) => !entries.includes(r));
+      console.log(`      ${VSIX}: ${entries.length} files\n${entries.map((e) => `        ${e}`).join('\n')}`);
+      if (extra.length || absent.length) throw new Error(`unexpected: ${JSON.stringify(extra)}; missing: ${JSON.stringify(absent)}`);
+    });
+
+    // A server that exists before the window opens; then the daemon is stopped so the extension
+    // has to start its own (from the installed .vsix) and re-adopt the running container.
+    berth(env, 'add', SERVER, '--catalog', 'everything', '--start');
+    const cliDaemon = daemonPid(env);
+    await stopDaemon(env);
+
+    const extensionsDir = path.join(root, 'extensions');
+    await installVsix(CODE_SERVER_BIN, VSIX, extensionsDir);
+    server = await startCodeServer({
+      extensionsDir,
+      userDataDir: path.join(root, 'user-data'),
+      workspaceDir: path.join(root, 'workspace'),
+      logFile: path.join(artifacts, 'code-server.log'),
+      env: { BERTH_HOME: berthHome },
+    });
+    wb = await openWorkbench(server.url, screenshots, server.workspaceDir);
+    await wb.dismissNoise();
+    const w = wb;
+
+    await step(w, 'Berth view shows the running server with its tools', async () => {
+      await w.openViewContainer('Berth');
+      await waitForRow(w, `"${SERVER}" healthy`, serverRow('healthy'));
+      const own = daemonPid(env);
+      if (own === undefined || own === cliDaemon) throw new Error(`the extension did not start its own daemon (pid ${own}, CLI's was ${cliDaemon})`);
+      await clickRow(w, (r) => r.label === SERVER);
+      await waitForRow(w, '"Tools (N)"', (r) => /^Tools \(\d+\)$/.test(r.label));
+      await clickRow(w, (r) => /^Tools \(\d+\)$/.test(r.label));
+      await waitForRow(w, '"echo"', (r) => r.label === 'echo');
+      await w.screenshot('servers-view-with-tools');
+    });
+
+    await step(w, 'stop and start from the palette change the tree', async () => {
+      await w.runCommand('Berth: Stop Server');
+      await pickQuickItem(w, SERVER);
+      await waitForRow(w, `"${SERVER}" stopped`, serverRow('stopped'));
+      await w.screenshot('stopped-from-palette');
+      await w.runCommand('Berth: Start Server');
+      await pickQuickItem(w, SERVER);
+      await waitForRow(w, `"${SERVER}" healthy again`, serverRow('healthy'));
+      await w.screenshot('started-from-palette');
+    });
+
+    await step(w, 'Call Tool validates the arguments and shows the result', async () => {
+      await w.runCommand('Berth: Call Tool…');
+      await pickQuickItem(w, SERVER);
+      await pickQuickItem(w, 'echo');
+      const input = w.page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await w.page.keyboard.press('Control+A');
+      await w.page.keyboard.type('{"message": 42}');
+      await w.waitForText('arguments/message must be string');
+      await w.screenshot('call-tool-invalid-arguments');
+      await w.page.keyboard.press('Control+A');
+      await w.page.keyboard.type('{"message": "hello from e2e"}');
+      await w.page.keyboard.press('Enter');
+      await w.waitForText('Echo: hello from e2e', 30_000);
+      await w.screenshot('call-tool-result');
+    });
+
+    await step(w, "the server's log channel shows its stderr", async () => {
+      await w.runCommand('Berth: Show Server Logs');
+      await pickQuickItem(w, SERVER);
+      await w.page.locator('.part.panel').waitFor({ state: 'visible', timeout: 15_000 });
+      await w.waitForText('Starting default (STDIO) server', 30_000);
+      await w.screenshot('server-log-channel');
+    });
+
+    await step(w, 'Restart Daemon reconnects to a new daemon', async () => {
+      const before = daemonPid(env);
+      await w.runCommand('Berth: Restart Daemon');
+      // The toast, not the screen-reader alert that repeats its text and stays in the page.
+      const toast = w.page.locator('.notifications-toasts .notification-toast:has-text("Restarting the Berth daemon")').first();
+      await toast.waitFor({ state: 'visible', timeout: 10_000 });
+      await w.screenshot('daemon-restarting');
+      // Asking the CLI while no daemon answers would start one itself; wait for the extension's.
+      await toast.waitFor({ state: 'hidden', timeout: 30_000 });
+      const after = daemonPid(env);
+      if (after === undefined || after === before) throw new Error(`the daemon was not replaced (pid ${before} → ${after})`);
+      await waitForRow(w, `"${SERVER}" healthy after the daemon restart`, serverRow('healthy'));
+      await w.screenshot('daemon-restarted');
+    });
+
+    await step(w, 'MCP: List Servers shows the Berth servers', async () => {
+      await w.dismissNoise();
+      await w.runCommand('MCP: List Servers');
+      await pickQuickItemWait(w, SERVER);
+      await w.screenshot('mcp-list-servers');
+    });
+
+    await step(w, "starting it from VS Code's MCP UI discovers its tools", async () => {
+      await pickQuickItem(w, SERVER);
+      await pickQuickItem(w, 'Start Server');
+      await w.page.waitForTimeout(1000);
+      await w.runCommand('MCP: List Servers');
+      await pickQuickItem(w, SERVER);
+      await pickQuickItem(w, 'Show Output');
+      await w.waitForText('Discovered', 60_000);
+      await w.screenshot('mcp-server-started-tools');
+    });
+
+    console.log(`screenshots: ${screenshots}`);
+  } catch (err) {
+    steps.push({ name: 'setup', ok: false, error: err instanceof Error ? err.message : String(err) });
+    console.error(`e2e failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (wb) await wb.screenshot('failure').catch(() => undefined);
+  } finally {
+    await wb?.close().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    try {
+      berth(env, 'rm', SERVER);
+    } catch {
+      // Setup may have failed before the server existed.
+    }
+    await stopDaemon(env).catch(() => undefined);
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(berthHome, { recursive: true, force: true });
+    const failed = steps.filter((s) => !s.ok);
+    console.log(`screenshots: ${screenshots}`);
+    if (server) console.log(`code-server log: ${server.logFile}`);
+    console.log(`e2e: ${steps.length - failed.length} passed, ${failed.length} failed`);
+    if (failed.length) process.exitCode = 1;
+  }
+}
+
+/** Like pickQuickItem, but only waits for the row to be there (MCP: List Servers fills in as providers answer). */
+async function pickQuickItemWait(wb: Workbench, label: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  const rows = wb.page.locator('.quick-input-widget .monaco-list-row .label-name');
+  for (;;) {
+    const texts = (await rows.allInnerTexts().catch(() => [])).map((t) => t.trim());
+    if (texts.includes(label)) return;
+    if (Date.now() > deadline) throw new Error(`"${label}" not in the MCP server list; saw ${JSON.stringify(texts)}`);
+    await wb.page.waitForTimeout(300);
+  }
+}
+
+void main();

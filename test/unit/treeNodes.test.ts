@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import {
+  childrenOf,
+  contextValue,
+  descriptionOf,
+  groupByHost,
+  iconOf,
+  isBerthNode,
+  labelOf,
+  nodeId,
+  serverTooltip,
+  type BerthNode,
+} from '../../extension/tree/nodes.js';
+import { caps, status } from './extensionServers.js';
+
+describe('servers tree mapping', () => {
+  it('groups servers by host, local first, servers sorted by name', () => {
+    const hosts = groupByHost([status('b'), status('r', { host: 'ssh://me@box' }), status('a')]);
+    expect(hosts.map((h) => h.host)).toEqual(['local', 'ssh://me@box']);
+    expect(hosts[0]?.servers.map((s) => s.name)).toEqual(['a', 'b']);
+    expect(labelOf(hosts[0] as BerthNode)).toBe('Local engine');
+    expect(descriptionOf(hosts[0] as BerthNode)).toBe('2/2 running');
+  });
+
+  it('shows only the capability groups a server has, with counts', () => {
+    const server: BerthNode = { kind: 'server', server: status('ev', { capabilities: caps(['echo', 'add'], [], ['r1']) }) };
+    const groups = childrenOf(server);
+    expect(groups.map(labelOf)).toEqual(['Tools (2)', 'Resources (1)']);
+    const tools = childrenOf(groups[0] as BerthNode);
+    expect(tools.map(labelOf)).toEqual(['echo', 'add']);
+    expect(descriptionOf(tools[0] as BerthNode)).toBe('echo tool');
+  });
+
+  it('has no children for a server whose tools are not known yet', () => {
+    expect(childrenOf({ kind: 'server', server: status('ev', { phase: 'stopped' }) })).toEqual([]);
+  });
+
+  it('gives stable ids that do not depend on the status object', () => {
+    const a = nodeId({ kind: 'server', server: status('ev') });
+    const b = nodeId({ kind: 'server', server: status('ev', { phase: 'stopped' }) });
+    expect(a).toBe(b);
+    expect(nodeId({ kind: 'tool', server: status('ev'), tool: { name: 'echo', inputSchema: { type: 'object' } } })).toBe('tool:local/ev/echo');
+  });
+
+  it('puts CPU and memory in a running server description, not a stopped one', () => {
+    const stats = { cpuPercent: 1.234, memoryBytes: 20 * 1024 * 1024, memoryLimitBytes: 256 * 1024 * 1024, networkRxBytes: 0, networkTxBytes: 0, pids: 3 };
+    expect(descriptionOf({ kind: 'server', server: status('ev', { stats, restartCount: 2 }) })).toBe('healthy · 1.2% CPU · 20.0 MiB · 2 restarts');
+    expect(descriptionOf({ kind: 'server', server: status('ev', { stats, phase: 'stopped' }) })).toBe('stopped');
+  });
+
+  it('maps every phase to a themed icon', () => {
+    expect(iconOf({ kind: 'server', server: status('a') })).toEqual({ id: 'pass-filled', color: 'testing.iconPassed' });
+    expect(iconOf({ kind: 'server', server: status('a', { phase: 'starting' }) }).id).toBe('loading~spin');
+    expect(iconOf({ kind: 'server', server: status('a', { phase: 'oom-killed' }) }).color).toBe('list.errorForeground');
+  });
+
+  it('writes a tooltip with image, container, restarts, message and health history', () => {
+    const now = 1_000_000;
+    const text = serverTooltip(
+      status('ev', {
+        containerId: 'abcdef0123456789',
+        restartCount: 1,
+        phase: 'unhealthy',
+        message: 'ping timed out',
+        health: [
+          { t: now - 30_000, ok: true, ms: 2.4 },
+          { t: now - 15_000, ok: false, error: 'timeout' },
+        ],
+      }),
+      now,
+    );
+    expect(text).toContain('`berth/mcp-ev:1`');
+    expect(text).toContain('`abcdef012345`');
+    expect(text).toContain('Restarts: 1');
+    expect(text).toContain('ping timed out');
+    expect(text).toContain('$(check) 30s ago, 2 ms');
+    expect(text).toContain('$(x) 15s ago — timeout');
+  });
+});
+
+describe('context values', () => {
+  it('carry kind, phase, running state and locality as ;-terminated tokens', () => {
+    expect(contextValue({ kind: 'server', server: status('a') })).toBe('server;healthy;running;local;');
+    expect(contextValue({ kind: 'server', server: status('a', { phase: 'exited' }) })).toBe('server;exited;stopped;local;');
+    expect(contextValue({ kind: 'server', server: status('a', { host: 'ssh://x' }) })).toBe('server;healthy;running;remote;');
+    expect(contextValue({ kind: 'tool', server: status('a', { phase: 'stopped' }), tool: { name: 't', inputSchema: { type: 'object' } } })).toBe('tool;stopped;');
+    expect(contextValue({ kind: 'catalog', entry: { id: 'e', description: '', image: 'i', npm: 'n' } })).toBe('catalogEntry;');
+  });
+
+  it('match the regexes package.json menus use', () => {
+    const running = /^server;.*;running;/;
+    const stopped = /^server;.*;stopped;/;
+    for (const phase of ['creating', 'starting', 'healthy', 'unhealthy'] as const) {
+      expect(contextValue({ kind: 'server', server: status('a', { phase }) })).toMatch(running);
+    }
+    for (const phase of ['stopped', 'exited', 'oom-killed', 'error'] as const) {
+      const v = contextValue({ kind: 'server', server: status('a', { phase }) });
+      expect(v).toMatch(stopped);
+      expect(v).not.toMatch(running);
+    }
+  });
+
+  it('recognizes only Berth nodes among command arguments', () => {
+    expect(isBerthNode({ kind: 'server', server: status('a') })).toBe(true);
+    expect(isBerthNode({ kind: 'file' })).toBe(false);
+    expect(isBerthNode('ev')).toBe(false);
+    expect(isBerthNode(undefined)).toBe(false);
+  });
+});
