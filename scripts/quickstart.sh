@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/provision-docker.sh
 echo "berth: installing dependencies and building…" >&2
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install`, not `npm ci`: this npm omits optional platform packages from the lock file, which `npm ci` then refuses.
+npm install --no-audit --no-fund --loglevel=error
 npm run build --silent
 ln -sf "$PWD/dist/berth.js" /usr/local/bin/berth
 

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/provision-docker.sh
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install`, not `npm ci`: this npm omits optional platform packages from the lock file, which `npm ci` then refuses.
+npm install --no-audit --no-fund --loglevel=error
 npm test
 bash scripts/provision-e2e.sh
 npm run test:e2e
