@@ -18,6 +18,15 @@ import { VERSION } from './version.js';
  */
 export async function runDaemon(paths: BerthPaths): Promise<void> {
   const server = await listenExclusively(paths.socket);
+  let shutdown: (why: string) => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    shutdown = (why) => {
+      log(`${why}; detaching from containers and exiting`);
+      resolve();
+    };
+  });
+  process.once('SIGTERM', () => shutdown('received SIGTERM'));
+  process.once('SIGINT', () => shutdown('received SIGINT'));
   const rt = new DockerRuntime();
   const logs = new LogStore(paths.logsDir);
   let api: ApiServer | undefined;
@@ -40,18 +49,11 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   });
   gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir));
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env);
-  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, ready, gateway });
+  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, ready, gateway, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
   log(`berth daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}; gateway on http://127.0.0.1:${port}`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log(`received ${signal}; detaching from containers and exiting`);
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await stopped;
   registry.close();
   gateway.close();
   server.close();

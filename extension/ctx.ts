@@ -12,7 +12,7 @@ import * as M from '../daemon/protocol/methods.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
 import { VERSION } from '../daemon/version.js';
 import { readConfig } from './config.js';
-import { openDaemonSocket } from './daemon/daemonSocket.js';
+import { openDaemonSocket } from '../daemon/cli/daemonSocket.js';
 import { VersionMemory } from './mcp/definitions.js';
 import { statusBarContent, type ConnectionState } from './status/statusText.js';
 
@@ -216,16 +216,9 @@ export class Ctx implements vscode.Disposable {
 
   /** Stops the daemon (every window reconnects to a fresh one) and reconnects this window. */
   async restartDaemon(): Promise<void> {
-    const pid = this.state.kind === 'connected' ? this.state.pid : undefined;
-    if (this.client.isRunning()) await this.client.stop().catch(() => undefined);
-    if (pid !== undefined) {
-      // The daemon has no stop method yet; SIGTERM is its documented graceful stop (it detaches from containers).
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-      // Its listening socket goes first; the process itself may linger while other clients hang up.
+    if (this.client.isRunning()) {
+      await this.client.sendRequest(M.DaemonShutdown.method, {}).catch(() => undefined);
+      await this.client.stop().catch(() => undefined);
       await waitForSocketGone(this.paths.socket, 10_000);
     }
     this.restarts.length = 0;

@@ -20,6 +20,7 @@ export interface ApiContext {
   /** Settles once the registry has loaded and queued its adoptions; requests wait for it. */
   ready: Promise<void>;
   gateway: Gateway;
+  shutdown(): void;
 }
 
 /** One client connection (a CLI invocation, an extension window). */
@@ -104,9 +105,15 @@ export class ApiServer {
       return { pid: process.pid, version: this.ctx.version, userSpecFile: this.ctx.userSpecFile, engine, specErrors: registry.specErrors };
     });
 
+    handle(connection, M.DaemonShutdown, () => {
+      requireInit();
+      setImmediate(() => this.ctx.shutdown());
+      return {};
+    });
+
     handle(connection, M.CatalogList, (p) => {
       requireInit();
-      return searchCatalog(p.query).map((e) => ({ id: e.id, description: e.description, image: e.spec.image, npm: e.spec.build.npm }));
+      return searchCatalog(p.query).map((e) => ({ id: e.id, description: e.description, image: e.spec.image, npm: e.spec.build.npm, requires: e.requires }));
     });
 
     handle(connection, M.ServersList, (p) => {

@@ -74,6 +74,8 @@ function buildProgram(): Command {
     .description('run the Berth daemon in the foreground')
     .action(async () => {
       await runDaemon(berthPaths());
+      // Clients still connected (bridges, windows) must not keep a stopped daemon alive.
+      process.exit(0);
     });
 
   const catalog = program.command('catalog').description('list the built-in catalog of MCP servers').addOption(json);

@@ -61,6 +61,9 @@ export const DaemonStatus = request(
   }),
 );
 
+/** Stops the daemon (containers keep running; the next daemon adopts them). Answered before it goes. */
+export const DaemonShutdown = request('daemon/shutdown', z.object({}).strict(), z.object({}));
+
 export const CatalogList = request('catalog/list', z.object({ query: z.string().max(200).optional() }).strict(), z.array(CatalogEntryInfo));
 
 export const ServersList = request('servers/list', z.object({ name: ServerName.optional() }).strict(), z.array(ServerStatus));

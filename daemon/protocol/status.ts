@@ -43,6 +43,13 @@ export const ServerStatus = z.object({
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
 
-export const CatalogEntryInfo = z.object({ id: z.string(), description: z.string(), image: z.string(), npm: z.string() });
+export const CatalogEntryInfo = z.object({
+  id: z.string(),
+  description: z.string(),
+  image: z.string(),
+  npm: z.string(),
+  /** A folder the entry cannot run without, so a client can ask for it up front. */
+  requires: z.object({ volumeTarget: z.string(), hint: z.string() }).optional(),
+});
 
 export const LogLine = z.object({ t: z.number(), stream: z.enum(['stdout', 'stderr', 'berth']), text: z.string() });

@@ -64,11 +64,3 @@ export function nameProblem(value: string, taken: readonly string[]): string | u
   if (taken.includes(value)) return `There is already a server named ${value}.`;
   return undefined;
 }
-
-/**
- * The folder a catalog entry says it needs, from the daemon's refusal ("needs a folder at /data;
- * …"), until catalog/list reports requirements itself.
- */
-export function requiredMount(error: string): string | undefined {
-  return /needs a folder at (\/\S*?);/.exec(error)?.[1];
-}

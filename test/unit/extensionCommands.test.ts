@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freeName, nameProblem, partition, requiredMount, serverNamesFromArgs } from '../../extension/commands/targets.js';
+import { freeName, nameProblem, partition, serverNamesFromArgs } from '../../extension/commands/targets.js';
 import { isRunning, type BerthNode } from '../../extension/tree/nodes.js';
 import { status } from './extensionServers.js';
 
@@ -51,10 +51,5 @@ describe('new server names', () => {
     expect(nameProblem('ev', [])).toBeUndefined();
     expect(nameProblem('ev', ['ev'])).toBe('There is already a server named ev.');
     expect(nameProblem('-x', [])).toMatch(/^The name must be 1-63 characters/);
-  });
-
-  it('reads the folder a catalog entry needs from the daemon refusal', () => {
-    expect(requiredMount('servers.fs: the filesystem server needs a folder at /data; mount the folder to serve')).toBe('/data');
-    expect(requiredMount('something else')).toBeUndefined();
   });
 });

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import * as M from '../../../daemon/protocol/methods.js';
-import { errorMessage, type Ctx } from '../../ctx.js';
+import type { Ctx } from '../../ctx.js';
 import type { CatalogTree } from '../../tree/catalogTree.js';
 import { isBerthNode, type CatalogEntry } from '../../tree/nodes.js';
-import { freeName, nameProblem, requiredMount } from '../targets.js';
+import { freeName, nameProblem } from '../targets.js';
 
 /** Adds a server from a catalog entry (the clicked one, or one the user picks) and starts it. */
 export async function addCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?: unknown): Promise<void> {
@@ -17,7 +17,20 @@ export async function addCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?: unk
     validateInput: (v) => nameProblem(v, taken),
   });
   if (name === undefined) return;
-  await addAndStart(ctx, { name, catalog: entry.id });
+  let volumes: { source: string; target: string; readOnly: boolean }[] | undefined;
+  if (entry.requires) {
+    const folder = await vscode.window.showOpenDialog({
+      title: `${entry.id} serves one folder (mounted read-only at ${entry.requires.volumeTarget})`,
+      canSelectFolders: true,
+      canSelectFiles: false,
+      openLabel: 'Serve this folder',
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    });
+    const source = folder?.[0]?.fsPath;
+    if (!source) return;
+    volumes = [{ source, target: entry.requires.volumeTarget, readOnly: true }];
+  }
+  await addAndStart(ctx, { name, catalog: entry.id, volumes });
 }
 
 async function pickEntry(catalog: CatalogTree): Promise<CatalogEntry | undefined> {
@@ -29,31 +42,13 @@ async function pickEntry(catalog: CatalogTree): Promise<CatalogEntry | undefined
   return picked?.entry;
 }
 
-/** `servers/add` with `start`; an entry that needs a folder asks for one and tries again. */
+/** `servers/add` with `start`, with progress. */
 export async function addAndStart(ctx: Ctx, params: { name: string; catalog?: string; image?: string; args?: string[]; volumes?: { source: string; target: string; readOnly: boolean }[] }): Promise<void> {
-  const run = (p: typeof params) =>
-    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Adding ${p.name}` }, (progress) =>
-      ctx.withDaemonProgress(
-        (message) => progress.report({ message }),
-        (progressToken) => ctx.request(M.ServersAdd, { ...p, start: true, progressToken }),
-      ),
-    );
-  let status;
-  try {
-    status = await run(params);
-  } catch (e) {
-    const target = requiredMount(errorMessage(e));
-    if (!target || params.volumes?.length) throw e;
-    const folder = await vscode.window.showOpenDialog({
-      title: `${params.catalog ?? params.name} serves one folder (mounted read-only at ${target})`,
-      canSelectFolders: true,
-      canSelectFiles: false,
-      openLabel: 'Serve this folder',
-      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-    });
-    const source = folder?.[0]?.fsPath;
-    if (!source) return;
-    status = await run({ ...params, volumes: [{ source, target, readOnly: true }] });
-  }
+  const status = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Adding ${params.name}` }, (progress) =>
+    ctx.withDaemonProgress(
+      (message) => progress.report({ message }),
+      (progressToken) => ctx.request(M.ServersAdd, { ...params, start: true, progressToken }),
+    ),
+  );
   void vscode.window.showInformationMessage(`Added ${status.name} (${status.phase}). VS Code's agents can use it now.`);
 }

@@ -1,12 +1,12 @@
 // Opens a socket to the user's daemon, starting one in the background when nobody answers.
-// Mirrors daemon/cli/client.ts, whose helpers are private and bound to the CLI's own argv; this
-// one spawns with the editor's Node so it works inside VS Code's extension host.
+// Shared by the CLI and the extension, which spawns with the editor's Node (Electron in desktop
+// VS Code, hence ELECTRON_RUN_AS_NODE).
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import type { BerthPaths } from '../../daemon/paths.js';
+import type { BerthPaths } from '../paths.js';
 
 export interface DaemonLaunch {
   /** The berth CLI: a .js bundle run with `node`, or an executable. */
