@@ -22,6 +22,8 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Set when the CLI was killed (by the test's timeout, say). */
+  signal?: string;
 }
 
 /** An isolated Berth home with its own daemon; `dispose` kills the daemon and removes its containers. */
@@ -45,7 +47,7 @@ export class TestHome {
     return new Promise((resolve) => {
       execFile(process.execPath, [BERTH, ...args], { env: { ...this.env, ...extraEnv }, timeout: timeoutMs }, (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
+        resolve({ code, stdout, stderr, signal: err?.signal ?? undefined });
       });
     });
   }
@@ -53,7 +55,10 @@ export class TestHome {
   /** Like berth() but fails the test with the CLI's stderr unless it exits 0. */
   async ok(args: string[]): Promise<string> {
     const r = await this.berth(args);
-    if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    if (r.code !== 0) {
+      const daemonLog = (await readFile(this.paths.daemonLog, 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
+      throw new Error(`berth ${args.join(' ')} exited ${r.code}${r.signal ? ` (killed by ${r.signal})` : ''}: ${r.stderr}\ndaemon log:\n${daemonLog}`);
+    }
     return r.stdout;
   }
 
