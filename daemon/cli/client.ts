@@ -7,11 +7,22 @@ import { openDaemonSocket } from './daemonSocket.js';
 
 /** A typed connection to the daemon: requests and notifications checked against the protocol's schemas. */
 export class DaemonClient {
-  constructor(readonly connection: MessageConnection) {}
+  /** Rejects when the daemon goes away: vscode-jsonrpc would leave requests in flight pending forever. */
+  private readonly closed: Promise<never>;
+
+  constructor(
+    readonly connection: MessageConnection,
+    daemonLog: string,
+  ) {
+    this.closed = new Promise<never>((_, reject) => {
+      connection.onClose(() => reject(new Error(`the Berth daemon closed the connection (did it stop or crash? see ${daemonLog})`)));
+    });
+    this.closed.catch(() => undefined);
+  }
 
   async request<P extends z.ZodType, R extends z.ZodType>(def: RequestDef<P, R>, params: z.input<P>): Promise<z.infer<R>> {
     try {
-      return def.result.parse(await this.connection.sendRequest(def.method, params));
+      return def.result.parse(await Promise.race([this.connection.sendRequest(def.method, params), this.closed]));
     } catch (e) {
       throw new Error((e as Error).message);
     }
@@ -33,7 +44,7 @@ export async function connectDaemon(paths: BerthPaths, clientName: string): Prom
   const socket = await openDaemonSocket(paths, { entry: process.argv[1] ?? '', execPath: process.execPath, autoStart: true, log: () => undefined });
   const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   connection.listen();
-  const client = new DaemonClient(connection);
+  const client = new DaemonClient(connection, paths.daemonLog);
   await client.request(Initialize, { initializationOptions: { protocolVersion: PROTOCOL_VERSION, client: { name: clientName, version: VERSION } } });
   return client;
 }

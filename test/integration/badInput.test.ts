@@ -165,6 +165,19 @@ describe('failures of the environment and of servers', () => {
     expect(await home.containers()).toHaveLength(0);
   });
 
+  it('the daemon dying mid-request: the CLI says so at once instead of hanging', async () => {
+    await home.writeSpecs(`servers:\n  mute:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/silent.js]\n    health: { initializeTimeoutSeconds: 60 }\n`);
+    await home.ok(['status']);
+    const start = home.berth(['start', 'mute']);
+    await waitFor('container running', async () => (await home.containers(false)).length > 0);
+    const t0 = Date.now();
+    await home.killDaemon();
+    const r = await start;
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /the Berth daemon closed the connection \(did it stop or crash\? see .*daemon\.log\)/);
+  });
+
   it('a server that writes garbage to stdout', async () => {
     await home.writeSpecs(`servers:\n  noisy:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/garbage.js]\n    health: { initializeTimeoutSeconds: 3 }\n`);
     await waitFor('spec reloaded', async () => (await home.status()).servers.some((s) => s.name === 'noisy'));
