@@ -12,6 +12,9 @@ import type { BerthPaths } from './paths.js';
 import { Registry } from './servers/registry.js';
 import { VERSION } from './version.js';
 
+/** How long clients wait for the registry before being served anyway. */
+const READY_TIMEOUT_MS = 10_000;
+
 /**
  * Runs the daemon in this process until SIGTERM/SIGINT. Containers outlive the daemon: on exit it
  * lets go of them, and the next daemon adopts them by label.
@@ -43,10 +46,12 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
       gateway?.serversChanged();
     },
   });
-  const ready = registry.open().catch((e: Error) => {
+  const opened = registry.open().catch((e: Error) => {
     // A dead engine must not kill the daemon: clients still get answers that say what is wrong.
     log(`could not adopt containers: ${e.message}`);
   });
+  // Clients wait for adoption to be queued, but never on an engine that hangs.
+  const ready = Promise.race([opened, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS).unref())]);
   gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir));
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env);
   api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, ready, gateway, shutdown: () => shutdown('asked to shut down') });
