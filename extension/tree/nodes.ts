@@ -2,6 +2,7 @@
 // `vscode` import, so the mapping is unit-tested without an editor.
 import type { z } from 'zod';
 import type { CatalogEntryInfo, Phase, ServerStatus } from '../../daemon/protocol/status.js';
+import { formatBytes } from '../../daemon/cli/format.js';
 
 export type CatalogEntry = z.infer<typeof CatalogEntryInfo>;
 type Caps = NonNullable<ServerStatus['capabilities']>;
@@ -147,16 +148,6 @@ export function iconOf(node: BerthNode): IconSpec {
     case 'catalog':
       return { id: 'package' };
   }
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
 export function labelOf(node: BerthNode): string {

@@ -221,22 +221,6 @@ export async function installVsix(codeServerBin: string, vsixPath: string, exten
   }
 }
 
-/**
- * Copies an unpacked extension folder into the extensions dir as `publisher.name-version/`,
- * which code-server picks up at start; no vsce needed. Returns the installed folder.
- */
-export function installExtensionFolder(srcDir: string, extensionsDir: string): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(srcDir, 'package.json'), 'utf8')) as {
-    publisher: string;
-    name: string;
-    version: string;
-  };
-  const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  fs.rmSync(dest, { recursive: true, force: true });
-  fs.cpSync(srcDir, dest, { recursive: true });
-  return dest;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The browser. Only the few playwright-core calls used here are typed, so this file typechecks
 // without .e2e-tools installed.
