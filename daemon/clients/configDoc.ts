@@ -131,7 +131,7 @@ class YamlListDoc implements ConfigDoc {
   private readonly doc: Document;
 
   constructor(
-    private readonly file: string,
+    file: string,
     private readonly container: string,
     text: string | undefined,
   ) {
