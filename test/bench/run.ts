@@ -18,6 +18,7 @@ import { connectDaemon } from '../../daemon/cli/client.js';
 import { berthPaths } from '../../daemon/paths.js';
 import * as M from '../../daemon/protocol/methods.js';
 import { findCatalogEntry } from '../../daemon/servers/catalog.js';
+import { gatewayBench } from './gateway.js';
 
 const run = promisify(execFile);
 const BERTH = path.resolve('dist', 'berth.js');
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
       [`start → tools/list (median of ${ROUNDS}): berth start+tools vs docker run -i + bare client`, median(berthStart), median(dockerRun)],
       [`tools/call echo via the daemon API vs direct stdio (${CALLS} calls)`, viaDaemon, viaDirect],
       [`tools/call echo via berth connect vs direct stdio (${CALLS} calls)`, viaConnect, viaDirect],
+      ...(await gatewayBench(berth, IMAGE)),
     ];
     console.log('\nBerth benchmark (ratio = Berth / baseline, same run; lower is better)\n');
     for (const [what, ours, base] of rows) console.log(`${what}\n  berth ${fmt(ours)}   baseline ${fmt(base)}   ratio ${(ours / base).toFixed(2)}\n`);
