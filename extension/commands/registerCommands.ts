@@ -5,6 +5,7 @@ import { errorMessage, type Ctx } from '../ctx.js';
 import type { ServerLogs } from '../logs/serverLogs.js';
 import type { CatalogTree } from '../tree/catalogTree.js';
 import { addCatalogEntry } from './catalog/addCatalogEntry.js';
+import { connectClient } from './client/connectClient.js';
 import { clearCatalogSearch, searchCatalog } from './catalog/searchCatalog.js';
 import { restartDaemon } from './daemon/restartDaemon.js';
 import { showDaemonLog } from './daemon/showDaemonLog.js';
@@ -36,6 +37,7 @@ export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: 
     'berth.server.showLogs': (node, nodes) => showServerLogs(ctx, views.logs, node, nodes),
     'berth.server.openSpec': (node, nodes) => openServerSpec(ctx, node, nodes),
     'berth.server.copyConnection': (node, nodes) => copyServerConnection(ctx, node, nodes),
+    'berth.client.connect': (node, nodes) => connectClient(ctx, node, nodes),
     'berth.servers.refresh': () => refreshServers(ctx),
     'berth.tool.call': (node, nodes) => callTool(ctx, node, nodes),
     'berth.prompt.get': (node, nodes) => getPrompt(ctx, node, nodes),
