@@ -6,9 +6,11 @@ import { listenOnStablePort } from './gateway/port.js';
 import { Gateway } from './gateway/server.js';
 import { loadOrCreateToken } from './gateway/token.js';
 import { DockerRuntime } from './hosts/dockerRuntime.js';
+import { Hosts } from './hosts/hosts.js';
 import { AuditLog } from './logs/audit.js';
 import { LogStore } from './logs/store.js';
 import type { BerthPaths } from './paths.js';
+import { SecurityContext } from './policy/context.js';
 import { Registry } from './servers/registry.js';
 import { VERSION } from './version.js';
 
@@ -31,16 +33,21 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   process.once('SIGTERM', () => shutdown('received SIGTERM'));
   process.once('SIGINT', () => shutdown('received SIGINT'));
   const rt = new DockerRuntime();
-  const logs = new LogStore(paths.logsDir);
+  const hosts = new Hosts({ configDir: path.dirname(paths.userSpecFile), stateDir: paths.stateDir, local: rt, localAddress: process.env.DOCKER_HOST || 'unix:///var/run/docker.sock' });
+  await hosts.open();
+  const security = SecurityContext.open(paths);
+  const logs = new LogStore(paths.logsDir, { redact: (text) => security.redact(text) });
   let api: ApiServer | undefined;
   let gateway: Gateway | undefined;
   const registry = new Registry({
     rt,
+    hosts,
     logs,
     audit: new AuditLog(paths.stateDir),
     instance: paths.instance,
     userSpecFile: paths.userSpecFile,
     stateDir: paths.stateDir,
+    security,
     onChange: () => {
       api?.broadcastServers();
       gateway?.serversChanged();
@@ -54,12 +61,13 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   const ready = Promise.race([opened, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS).unref())]);
   gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir));
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env);
-  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, ready, gateway, shutdown: () => shutdown('asked to shut down') });
+  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
   log(`berth daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}; gateway on http://127.0.0.1:${port}`);
 
   await stopped;
   registry.close();
+  hosts.close();
   gateway.close();
   server.close();
   await unlink(paths.socket).catch(() => undefined);

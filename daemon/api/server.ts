@@ -9,6 +9,9 @@ import { CATALOG, searchCatalog } from '../servers/catalog.js';
 import type { Registry } from '../servers/registry.js';
 import { parseCpus, parseMemory } from '../servers/units.js';
 import { registerClientHandlers } from '../clients/handlers.js';
+import { registerHostHandlers } from './hostHandlers.js';
+import type { SecurityContext } from '../policy/context.js';
+import { registerPolicyHandlers } from '../policy/handlers.js';
 import { handle, notify } from './rpc.js';
 
 export interface ApiContext {
@@ -20,6 +23,7 @@ export interface ApiContext {
   /** Settles once the registry has loaded and queued its adoptions; requests wait for it. */
   ready: Promise<void>;
   gateway: Gateway;
+  security?: SecurityContext;
   shutdown(): void;
 }
 
@@ -131,11 +135,12 @@ export class ApiServer {
       if (p.cpus !== undefined) parseCpus(p.cpus);
       const limits = p.memory || p.cpus ? { ...(p.memory ? { memory: p.memory } : {}), ...(p.cpus ? { cpus: p.cpus } : {}) } : undefined;
       const sup = await registry.add(p.name, {
+        host: p.host,
         catalog: p.catalog,
         image: p.image,
         args: p.args,
         env: p.env,
-        volumes: p.volumes?.map((v) => ({ source: v.source, target: v.target, readOnly: v.readOnly })),
+        volumes: p.volumes?.map((v) => ({ source: v.source, target: v.target, readOnly: v.readOnly, allowSensitive: v.allowSensitive })),
         limits,
       });
       if (p.start) await sup.start(progress(p.progressToken));
@@ -233,5 +238,11 @@ export class ApiServer {
       return {};
     });
     registerClientHandlers(connection, { requireInit, servers: () => registry.list().map((s) => s.name) });
+    registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), requireInit, progress });
+    const security = this.ctx.security;
+    if (security) {
+      const secretUsers = (secret: string) => registry.all().filter((s) => s.spec.secrets.includes(secret)).map((s) => s.name);
+      registerPolicyHandlers(connection, { security, requireInit, secretUsers, requireServer: (name) => void registry.get(name) });
+    }
   }
 }

@@ -8,6 +8,8 @@ import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from
 import { VERSION } from '../version.js';
 import { connectDaemon, type DaemonClient } from './client.js';
 import { registerClientsCommand } from './clients.js';
+import { registerHostCommands } from './host.js';
+import { registerSecretCommands, registerToolPinCommands } from './secret.js';
 import { runConnect } from './connect.js';
 import { serverRows, table } from './format.js';
 
@@ -93,20 +95,22 @@ function buildProgram(): Command {
     .option('--image <image>', 'any image that speaks MCP over stdio')
     .option('--env <K=V>', 'an environment variable (repeatable)', collect)
     .option('--volume <SRC:DST[:ro|rw]>', 'a host folder to mount, read-only unless :rw (repeatable)', collect)
+    .option('--allow-sensitive-mount', 'mount the --volume folders even if they are sensitive (~/.ssh, /etc, the Docker socket…)')
     .option('--memory <size>', 'memory limit, like 512m or 1g')
     .option('--cpus <n>', 'CPU limit, like 0.5 or 2')
     .option('--start', 'start it right away')
     .option('--arg <value>', 'an argument for the server command (repeatable)', collect)
+    .option('--host <name>', 'run it on this host (see `berth host ls`); local by default')
     .addOption(json)
-    .action(async (name: string, o: { catalog?: string; image?: string; env?: string[]; volume?: string[]; memory?: string; cpus?: string; start?: boolean; arg?: string[]; json?: boolean }) => {
+    .action(async (name: string, o: { catalog?: string; image?: string; env?: string[]; volume?: string[]; memory?: string; cpus?: string; start?: boolean; arg?: string[]; host?: string; allowSensitiveMount?: boolean; json?: boolean }) => {
       if ((o.catalog === undefined) === (o.image === undefined)) throw new UsageError('give exactly one of --catalog ENTRY or --image IMAGE');
       const { env, volumes } = usage(() => {
         if (o.memory !== undefined) parseMemory(o.memory);
         if (o.cpus !== undefined) parseCpus(o.cpus);
-        return { env: Object.fromEntries((o.env ?? []).map(parseEnvPair)), volumes: (o.volume ?? []).map(parseVolume) };
+        return { env: Object.fromEntries((o.env ?? []).map(parseEnvPair)), volumes: (o.volume ?? []).map(parseVolume).map((v) => (o.allowSensitiveMount ? { ...v, allowSensitive: true } : v)) };
       });
       const status = await withDaemon((c, progressToken) =>
-        c.request(M.ServersAdd, { name, catalog: o.catalog, image: o.image, env, volumes, memory: o.memory, cpus: o.cpus, args: o.arg, start: o.start, progressToken }),
+        c.request(M.ServersAdd, { name, host: o.host, catalog: o.catalog, image: o.image, env, volumes, memory: o.memory, cpus: o.cpus, args: o.arg, start: o.start, progressToken }),
       );
       print(o.json ?? false, status, () => `added ${status.name} (${status.phase})`);
     });
@@ -130,9 +134,14 @@ function buildProgram(): Command {
     program
       .command(`${verb} <name>`)
       .description(`${verb} a server`)
+      .option('--host <name>', 'only if the server is on this host')
       .addOption(json)
-      .action(async (name: string, o: { json?: boolean }) => {
-        const status = await withDaemon((c, progressToken) => run(c, name, progressToken));
+      .action(async (name: string, o: { host?: string; json?: boolean }) => {
+        const status = await withDaemon(async (c, progressToken) => {
+          const [current] = o.host === undefined ? [] : await c.request(M.ServersList, { name });
+          if (current && current.host !== o.host) throw new Error(`server ${name} is on host ${current.host}, not ${o.host}`);
+          return run(c, name, progressToken);
+        });
         print(o.json ?? false, status, () => `${past} ${status.name} (${status.phase})`);
       });
   }
@@ -255,6 +264,9 @@ function buildProgram(): Command {
     });
 
   registerClientsCommand(program, { withDaemon, print, usage: (m) => new UsageError(m) });
+  registerHostCommands(program);
+  registerSecretCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
+  registerToolPinCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   return program;
 }
 

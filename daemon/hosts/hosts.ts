@@ -6,6 +6,7 @@ import { hostsFile, loadHosts, saveHosts, type StoredHost } from './hostStore.js
 import type { ContainerRuntime } from './runtime.js';
 import { SshConnection } from './ssh/connection.js';
 import { dockerForSsh } from './ssh/dockerForSsh.js';
+import { fetchOverSsh } from './ssh/fetchOverSsh.js';
 import { KnownHosts } from './ssh/knownHosts.js';
 import { probeHost } from './ssh/probe.js';
 import { resolveTarget, sshEnv, SshUrl } from './ssh/sshConfig.js';
@@ -160,7 +161,7 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
       const connection = new SshConnection(h.name, await resolveTarget(SshUrl.parse(h.url)), { knownHosts: this.knownHosts });
       connection.on('up', () => this.emit('up', h.name));
       connection.on('down', () => this.emit('down', h.name));
-      entry = { ...h, connection, runtime: new DockerRuntime(dockerForSsh(connection)) };
+      entry = { ...h, connection, runtime: Object.assign(new DockerRuntime(dockerForSsh(connection)), { fetch: fetchOverSsh(connection) }) };
     } catch (e) {
       // A broken ~/.ssh/config entry for this host: its servers say so, the others carry on.
       entry = { ...h, connection: undefined, runtime: failing(`host ${h.name}: ${(e as Error).message}`) };

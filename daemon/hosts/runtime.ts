@@ -35,6 +35,11 @@ export interface ContainerRuntime {
   build(context: Readable, tag: string, onProgress: (line: string) => void): Promise<void>;
   /** `docker import`: a root filesystem tarball becomes an image. */
   importRootfs(tarball: Readable, tag: string, changes: string[]): Promise<void>;
+  /**
+   * How the daemon reaches a container's own address on this engine's machine, where the global
+   * fetch cannot (an SSH host's containers): absent for the local engine.
+   */
+  fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }
 
 export interface ContainerSummary {

@@ -39,7 +39,11 @@ export class LogStore {
   // Bumped on every rotation so a query racing one can notice and re-read.
   private readonly rotations = new Map<string, number>();
 
-  constructor(private readonly dir: string, limits: { maxFileBytes?: number; maxFiles?: number } = {}) {
+  /** Applied to each whole line before it is stored or followed: known secret values are replaced. */
+  private readonly redact: (text: string) => string;
+
+  constructor(private readonly dir: string, limits: { maxFileBytes?: number; maxFiles?: number; redact?: (text: string) => string } = {}) {
+    this.redact = limits.redact ?? ((text) => text);
     this.maxFileBytes = limits.maxFileBytes ?? 1024 * 1024;
     this.maxFiles = limits.maxFiles ?? 3;
     if (!(this.maxFileBytes > 0) || !Number.isInteger(this.maxFiles) || this.maxFiles < 0) {
@@ -190,8 +194,10 @@ export class LogStore {
     return { t: p.t, stream, text };
   }
 
-  private emit(server: string, state: ServerState, lines: LogLine[]): void {
-    if (lines.length === 0) return;
+  private emit(server: string, state: ServerState, raw: LogLine[]): void {
+    if (raw.length === 0) return;
+    // Whole lines, so a secret split across two chunks is still found.
+    const lines = raw.map((l) => ({ ...l, text: this.redact(l.text) }));
     try {
       this.write(server, state, lines);
     } finally {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SecretName, ToolPolicySpec } from '../policy/schemas.js';
 import { HostName, LOCAL_HOST } from './hosts.js';
 
 /** Docker container names allow more, but Berth names also become file names and label values. */
@@ -32,6 +33,8 @@ export const VolumeSpec = z
     source: z.string().min(1),
     target: z.string().min(1),
     readOnly: z.boolean().default(true),
+    /** Mount it even though it is a sensitive host path (credentials, the Docker socket, /etc…). */
+    allowSensitive: z.boolean().optional(),
   })
   .strict();
 
@@ -115,6 +118,9 @@ export const ServerSpecInput = z
     security: optional(securityShape).optional(),
     health: optional(healthShape).optional(),
     restart: z.enum(['on-failure', 'always', 'never']).optional(),
+    /** Names of secrets (`berth secret set NAME`) injected as env variables of the same name; never values. */
+    secrets: z.array(SecretName).optional(),
+    tools: ToolPolicySpec.optional(),
   })
   .strict();
 export type ServerSpecInput = z.infer<typeof ServerSpecInput>;
@@ -137,6 +143,8 @@ export const ServerSpec = z.object({
   security: Security,
   health: Health,
   restart: z.enum(['on-failure', 'always', 'never']),
+  secrets: z.array(SecretName).default([]),
+  tools: ToolPolicySpec.optional(),
   /** Where the spec came from: the file that defines it. */
   source: z.string(),
 });

@@ -2,9 +2,12 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Hosts } from '../hosts/hosts.js';
 import type { ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
+import type { SecurityContext } from '../policy/context.js';
+import { LOCAL_HOST } from '../protocol/hosts.js';
 import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { ServerStatus } from '../protocol/status.js';
 import { LABEL } from './containerOptions.js';
@@ -14,12 +17,16 @@ import { ServerSupervisor } from './supervisor.js';
 const Desired = z.record(z.string(), z.boolean());
 
 export interface RegistryOptions {
+  /** The local engine's runtime; `hosts` gives the others. */
   rt: ContainerRuntime;
+  hosts: Hosts;
   logs: LogStore;
   audit: AuditLog;
   instance: string;
   userSpecFile: string;
   stateDir: string;
+  /** Secrets, tool policy and pinning, mount re-checks; handed to every supervisor. */
+  security?: SecurityContext;
   onChange(servers: ServerStatus[]): void;
 }
 
@@ -35,6 +42,7 @@ export class Registry {
   private changeTimer: NodeJS.Timeout | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
+  private adopting = new Map<string, Promise<void>>();
 
   constructor(private readonly o: RegistryOptions) {}
 
@@ -59,23 +67,62 @@ export class Registry {
       this.desired = {};
     }
     await this.loadSpecsIntoSupervisors();
-    const containers = await this.o.rt.listManaged({ [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance });
+    // SSH hosts are adopted in the background, and again each time a host's connection comes
+    // back, so a host that is down slows neither the daemon's start nor the other hosts.
+    for (const host of this.o.hosts.names()) if (host !== LOCAL_HOST) void this.adoptOn(host).catch(() => undefined);
+    this.o.hosts.on('up', (host) => void this.adoptOn(host).catch(() => undefined));
+    await this.adoptOn(LOCAL_HOST);
+    this.watchSpecFiles();
+  }
+
+  get hosts(): Hosts {
+    return this.o.hosts;
+  }
+
+  private adoptOn(host: string): Promise<void> {
+    const inFlight = this.adopting.get(host);
+    if (inFlight) return inFlight;
+    const run = this.adoptHost(host).finally(() => this.adopting.delete(host));
+    this.adopting.set(host, run);
+    return run;
+  }
+
+  /** One host's share of adoption: its containers of this home, its orphans, what should run there. */
+  private async adoptHost(host: string): Promise<void> {
+    const rt = this.runtimeFor(host);
+    const here = new Map([...this.byName].filter(([, s]) => s.spec.host === host));
+    let containers: ContainerSummary[];
+    try {
+      // Filtered here, not by the engine: a container without a host label (made by hand, or by an
+      // older Berth) is the local host's, and one engine may stand behind two host names.
+      const all = await rt.listManaged({ [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance });
+      containers = all.filter((c) => (c.labels[LABEL.host] ?? LOCAL_HOST) === host);
+    } catch (e) {
+      if (host === LOCAL_HOST) throw e;
+      // Starting fails at once with the host's reason, which is what its servers then show.
+      for (const [name, sup] of here) if (this.desired[name] && !sup.running) void sup.start().catch(() => undefined);
+      return;
+    }
     const byServer = new Map<string, ContainerSummary[]>();
     for (const c of containers) {
       const name = c.labels[LABEL.server] ?? '';
       byServer.set(name, [...(byServer.get(name) ?? []), c]);
     }
     for (const [name, found] of byServer) {
-      const sup = this.byName.get(name);
+      const sup = here.get(name);
       // Running first, so a duplicate (which Berth never makes, but a user might) is the one removed.
       const [keep, ...extra] = [...found].sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running'));
-      for (const c of sup ? extra : found) await this.o.rt.remove(c.id);
-      if (sup && keep) void sup.adopt(keep, this.desired[name] === true).catch(() => undefined);
+      for (const c of sup ? extra : found) await rt.remove(c.id);
+      // A server already running here manages its container itself (a reconnect found it healthy).
+      if (sup && keep && !sup.running) void sup.adopt(keep, this.desired[name] === true).catch(() => undefined);
     }
-    for (const [name, sup] of this.byName) {
-      if (!byServer.has(name) && this.desired[name]) void sup.start().catch(() => undefined);
+    for (const [name, sup] of here) {
+      if (!byServer.has(name) && this.desired[name] && !sup.running) void sup.start().catch(() => undefined);
     }
-    this.watchSpecFiles();
+  }
+
+  private runtimeFor(host: string): ContainerRuntime {
+    return host === LOCAL_HOST ? this.o.rt : this.o.hosts.runtime(host);
   }
 
   close(): void {
@@ -108,6 +155,7 @@ export class Registry {
     if (this.byName.has(name)) throw new Error(`a server named "${name}" already exists; pick another name or remove it first`);
     const parsed = ServerSpecInput.safeParse(input);
     if (!parsed.success) throw new Error(`servers.${name}.${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!this.o.hosts.names().includes(parsed.data.host)) throw new Error(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
     const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
     if ('error' in resolved) throw new Error(resolved.error);
     await writeServerEntry(this.o.userSpecFile, name, input);
@@ -160,6 +208,13 @@ export class Registry {
       }
     }
     for (const spec of specs) {
+      if (this.get(spec.name).spec.host !== spec.host) {
+        // Moved to another host: the old container goes, a new supervisor runs it there.
+        await this.get(spec.name).remove().catch(() => undefined);
+        this.byName.set(spec.name, this.newSupervisor(spec));
+        if (this.desired[spec.name]) void this.get(spec.name).start().catch(() => undefined);
+        continue;
+      }
       const sup = this.get(spec.name);
       sup.spec = spec;
       const old = before.get(spec.name);
@@ -170,9 +225,10 @@ export class Registry {
 
   private newSupervisor(spec: ServerSpec): ServerSupervisor {
     return new ServerSupervisor(spec, {
-      rt: this.o.rt,
+      rt: this.runtimeFor(spec.host),
       logs: this.o.logs,
       audit: this.o.audit,
+      security: this.o.security,
       instance: this.o.instance,
       onChange: () => this.changed(),
       setDesired: (name, running) => {

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { Health, Limits, Security, ServerName, ServerSpec, ServerSpecInput, SpecFile } from '../protocol/spec.js';
+import { checkMount, mountPolicy } from '../policy/mounts.js';
+import { checkSpecValues } from '../policy/values.js';
+import { LOCAL_HOST } from '../protocol/hosts.js';
 import { findCatalogEntry } from './catalog.js';
 import { parseCpus, parseMemory } from './units.js';
 
@@ -79,7 +82,15 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
       if (!path.isAbsolute(p)) return { error: `servers.${name}.volumes.${i}: "${p}" must be an absolute path` };
       if (p.split(/[\\/]/).includes('..')) return { error: `servers.${name}.volumes.${i}: "${p}" contains "..", which is not allowed` };
     }
+    // A remote host's paths are its own: checked as written, not against this machine's files.
+    const policy = input.host === LOCAL_HOST ? mountPolicy(process.env, v.allowSensitive ?? false) : { allowSensitive: v.allowSensitive ?? false, home: '', resolveSymlinks: false };
+    const mount = checkMount(v.source, policy);
+    if (!mount.ok) return { error: `servers.${name}.volumes.${i}: ${mount.reason}` };
   }
+  const flagShaped = checkSpecValues({ image, command: input.command ?? base.command, args: input.args ?? base.args, env: { ...base.env, ...input.env }, user: input.security?.user ?? base.security?.user, volumes })[0];
+  if (flagShaped) return { error: `servers.${name}.${flagShaped}` };
+  const clash = input.secrets?.find((k) => input.env?.[k] !== undefined || base.env?.[k] !== undefined);
+  if (clash) return { error: `servers.${name}.secrets: ${clash} is also set in env; a secret is injected as the env variable of its name, so remove it from env` };
   if (input.transport === 'http' && !(input.http ?? base.http)) return { error: `servers.${name}.http: an http server needs http.port (and http.path, default /mcp)` };
   if (input.transport === 'http' && input.network === 'none') return { error: `servers.${name}.network: an http server cannot use network none; use bridge` };
   const limits = Limits.parse({ ...base.limits, ...input.limits });
@@ -107,6 +118,8 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     security: Security.parse({ ...base.security, ...input.security }),
     health: Health.parse({ ...base.health, ...input.health }),
     restart: input.restart ?? base.restart ?? 'on-failure',
+    secrets: input.secrets ?? [],
+    tools: input.tools ?? base.tools,
     source,
   });
   return { spec };
@@ -122,7 +135,9 @@ function describeIssue(error: z.ZodError): string {
 /** The parts of a spec that shape its container; a change to any of them means a new container. */
 export function specHash(spec: ServerSpec): string {
   const { image, command, args, env, volumes, network, limits, security, transport, http } = spec;
-  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport, http });
+  // Secret names only (their values are folded in by the supervisor, keyed); absent when none, so older hashes stay valid.
+  const secrets = spec.secrets.length ? { secrets: [...spec.secrets].sort() } : {};
+  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport, http, ...secrets });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 

@@ -6,6 +6,7 @@ import { ensureImage } from '../images/ensureImage.js';
 import type { AuditEntry, AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import type { CallContext } from '../mcp/proxyServer.js';
+import type { SecurityContext } from '../policy/context.js';
 import { AttachTransport } from '../mcp/attachTransport.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
@@ -28,6 +29,8 @@ export interface SupervisorDeps {
   onChange(): void;
   /** Whether the user wants this server running; persisted by the registry. */
   setDesired(name: string, running: boolean): void;
+  /** Secrets, mount re-checks, tool policy, pinning and secret scanning; absent in bare setups. */
+  security?: SecurityContext;
 }
 
 type Progress = (line: string) => void;
@@ -45,7 +48,8 @@ export class ServerSupervisor {
   containerId: string | undefined;
   restartCount = 0;
   imageDigest: string | undefined;
-  capabilities: Capabilities | undefined;
+  /** What the server itself offers; clients see `capabilities`. */
+  private offered: Capabilities | undefined;
   stats: ServerStats | undefined;
   private health: ServerStatus['health'] = [];
   private generation = 0;
@@ -67,6 +71,17 @@ export class ServerSupervisor {
     return this.spec.name;
   }
 
+  /** What clients see: the server's tools less those its tool policy blocks or pinning withholds. */
+  get capabilities(): Capabilities | undefined {
+    return this.offered && (this.deps.security?.visible(this.name, this.spec.tools, this.offered) ?? this.offered);
+  }
+
+  /** The spec hash with the spec's secret values folded in (keyed), so a changed value means a new container. */
+  private containerHash(): string {
+    const hash = specHash(this.spec);
+    return this.deps.security?.containerHash(hash, this.spec) ?? hash;
+  }
+
   status(): ServerStatus {
     return {
       name: this.name,
@@ -76,7 +91,7 @@ export class ServerSupervisor {
       imageDigest: this.imageDigest,
       source: this.spec.source,
       phase: this.phase,
-      message: this.message,
+      message: this.message === undefined ? undefined : (this.deps.security?.redact(this.message) ?? this.message),
       containerId: this.containerId,
       restartCount: this.restartCount,
       health: this.health,
@@ -109,7 +124,7 @@ export class ServerSupervisor {
   adopt(existing: ContainerSummary, wantRunning: boolean): Promise<void> {
     return this.serial(async () => {
       this.containerId = existing.id;
-      if (existing.labels[LABEL.specHash] !== specHash(this.spec)) {
+      if (existing.labels[LABEL.specHash] !== this.containerHash()) {
         this.log(`spec changed since container ${existing.id.slice(0, 12)} was made; recreating it`);
         await this.deps.rt.remove(existing.id);
         this.containerId = undefined;
@@ -168,15 +183,18 @@ export class ServerSupervisor {
     const audit = (outcome: AuditEntry['outcome'], error?: string) =>
       this.deps.audit.record({ t, client: ctx.client ?? 'unknown', server: this.name, tool, ms: Date.now() - t, outcome, error });
     try {
+      this.deps.security?.checkCall(this.name, tool, args, this.offered, this.spec.tools);
       const result = (await this.session().callTool({ name: tool, arguments: args }, undefined, {
         signal: ctx.signal,
         onprogress: ctx.onprogress,
         timeout: this.spec.health.callTimeoutSeconds * 1000,
         resetTimeoutOnProgress: true,
       })) as CallToolResult;
+      this.deps.security?.checkResult(this.name, tool, result);
       audit(result.isError ? 'tool-error' : 'ok');
       return result;
     } catch (e) {
+      if (e instanceof McpError && /^MCP error -?\d+: (?:blocked by|tool "[^"]*" (?:is blocked|of server \S+ is withheld))/.test(e.message)) this.log(`refused a call of ${tool}: ${e.message}`);
       audit('error', (e as Error).message);
       throw e;
     }
@@ -238,8 +256,8 @@ export class ServerSupervisor {
       });
       check();
       this.imageDigest = await rt.imageDigest(this.spec.image);
-      const hash = specHash(this.spec);
-      let id = existing?.id ?? this.containerId;
+      const hash = this.containerHash();
+      let id = existing?.id ?? this.containerId ?? (await this.findOwnContainer());
       if (id) {
         const info = await rt.inspect(id);
         if (!info || info.labels[LABEL.specHash] !== hash) {
@@ -252,7 +270,8 @@ export class ServerSupervisor {
       }
       if (!id) {
         progress(`creating container for ${this.name}`);
-        id = await rt.create(containerOptions(this.spec, this.deps.instance, hash));
+        const env = this.deps.security?.containerEnv(this.spec) ?? this.spec.env;
+        id = await rt.create(containerOptions({ ...this.spec, env }, this.deps.instance, hash));
         this.log(`created container ${id.slice(0, 12)}`);
       }
       this.containerId = id;
@@ -308,7 +327,10 @@ export class ServerSupervisor {
       throw new Superseded();
     }
     this.client = client;
-    this.capabilities = await listCapabilities(client);
+    this.offered = await listCapabilities(client);
+    const pins = this.deps.security?.review(this.name, this.offered);
+    const withheld = [...(pins?.changed.map((c) => c.tool) ?? []), ...(pins?.added.map((t) => t.name) ?? [])];
+    if (withheld.length) this.log(`withholding ${withheld.join(', ')}: changed or new since you approved this server's tools; see \`berth tools pending ${this.name}\`, then \`berth tools approve ${this.name}\``);
   }
 
   private async connectStdio(attached: AttachedStdio, timeoutMs: number): Promise<Client> {
@@ -340,7 +362,7 @@ export class ServerSupervisor {
         const client = newClient();
         try {
           const url = new URL(`http://${info.ipAddress}:${http.port}${http.path}`);
-          await client.connect(new StreamableHTTPClientTransport(url), { timeout: Math.max(1000, deadline - Date.now()) });
+          await client.connect(new StreamableHTTPClientTransport(url, { fetch: this.deps.rt.fetch }), { timeout: Math.max(1000, deadline - Date.now()) });
           return client;
         } catch (e) {
           void client.close().catch(() => undefined);
@@ -361,6 +383,12 @@ export class ServerSupervisor {
     }
   }
 
+  /** A container of this server that Berth lost track of: reused, so there are never two. */
+  private async findOwnContainer(): Promise<string | undefined> {
+    const [found] = await this.deps.rt.listManaged({ [LABEL.managed]: 'true', [LABEL.instance]: this.deps.instance, [LABEL.server]: this.name });
+    return found?.id;
+  }
+
   private watchExit(id: string, gen: number): void {
     this.deps.rt.wait(id).then(
       (code) => this.onExit(id, gen, code),
@@ -371,7 +399,15 @@ export class ServerSupervisor {
   private async onExit(id: string, gen: number, code: number): Promise<void> {
     if (gen !== this.generation) return;
     this.cancel();
-    const info = await this.deps.rt.inspect(id).catch(() => undefined);
+    let lost: Error | undefined;
+    const info = await this.deps.rt.inspect(id).catch((e: Error) => void (lost = e));
+    if (lost || info?.running) {
+      // The engine, or the SSH link to it, went out of reach, not the container: keep it and re-attach.
+      this.setPhase('error', `lost contact with its engine: ${lost?.message ?? 'the wait for its exit broke off'}`);
+      this.log(this.message ?? '');
+      this.recoverWithBackoff(true);
+      return;
+    }
     if (!info) {
       this.containerId = undefined;
       this.setPhase('error', 'its container was removed outside Berth');
@@ -387,7 +423,7 @@ export class ServerSupervisor {
   }
 
   /** Crashed or unhealthy: run again after 1 s, 2 s, 4 s … up to 30 s; a stable minute resets it. */
-  private recoverWithBackoff(): void {
+  private recoverWithBackoff(reattach = false): void {
     if (Date.now() - this.healthySince > STABLE_AFTER_MS) this.crashes = 0;
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.crashes);
     this.crashes++;
@@ -397,7 +433,7 @@ export class ServerSupervisor {
       if (restartGen !== this.generation) return;
       this.restartCount++;
       void this.serial(async () => {
-        await this.stopContainer();
+        if (!reattach) await this.stopContainer();
         await this.run(undefined, () => undefined);
       }).catch(() => undefined);
     });

@@ -19,6 +19,7 @@ import { berthPaths } from '../../daemon/paths.js';
 import * as M from '../../daemon/protocol/methods.js';
 import { findCatalogEntry } from '../../daemon/servers/catalog.js';
 import { gatewayBench } from './gateway.js';
+import { remoteBench } from './remote.js';
 
 const run = promisify(execFile);
 const BERTH = path.resolve('dist', 'berth.js');
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     const launch: number[] = [];
     for (let i = 0; i < ROUNDS; i++) launch.push(await timeIt(() => berth('--version')));
     console.log(`Note: berth start+tools includes two CLI process launches (${fmt(median(launch))} each, measured now); the container is reused, not recreated.`);
+    await remoteBench();
   } finally {
     await berth('rm', 'ev').catch(() => undefined);
     const pid = await berth('status', '--json').then((r) => (JSON.parse(r.stdout) as { daemon: { pid: number } }).daemon.pid).catch(() => undefined);

@@ -18,7 +18,10 @@ const LANE_IDLE_MS = 10_000;
  */
 interface Lane {
   client: Client;
+  /** Session channels (exec), which MaxSessions counts. */
   channels: Set<ClientChannel>;
+  /** Forwarded TCP channels, which it does not. */
+  forwards: Set<ClientChannel>;
   /** Learned from the server's first refusal. */
   capacity: number;
   idleTimer?: NodeJS.Timeout;
@@ -111,6 +114,22 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
     });
   }
 
+  /**
+   * A TCP stream to an address as the host sees it (sshd's direct-tcpip): how the daemon reaches
+   * an HTTP server's container there without publishing any port.
+   */
+  async forward(host: string, port: number): Promise<ClientChannel> {
+    const lane = await this.primary();
+    return new Promise((resolve, reject) => {
+      lane.client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
+        if (err) return reject(new SshError('remote-command', `${this.where} could not connect to ${host}:${port} there: ${err.message}`));
+        lane.forwards.add(ch);
+        ch.once('close', () => lane.forwards.delete(ch));
+        resolve(ch);
+      });
+    });
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
@@ -154,7 +173,7 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
   private overflowLane(primary: Lane): Promise<Lane> {
     this.widening ??= connectClient(this.target, this.options)
       .then((client) => {
-        const lane: Lane = { client, channels: new Set(), capacity: primary.capacity };
+        const lane: Lane = { client, channels: new Set(), forwards: new Set(), capacity: primary.capacity };
         this.lanes.push(lane);
         client.once('close', () => this.laneClosed(lane));
         return lane;
@@ -180,7 +199,7 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
           client.end();
           throw new SshError('dropped', `the connection to ${this.name} is closed`);
         }
-        const lane: Lane = { client, channels: new Set(), capacity: Infinity };
+        const lane: Lane = { client, channels: new Set(), forwards: new Set(), capacity: Infinity };
         this.lanes.unshift(lane);
         client.once('close', () => this.laneClosed(lane));
         this.backoffMs = 0;
@@ -203,8 +222,9 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
     this.lanes = this.lanes.filter((l) => l !== lane);
     clearTimeout(lane.idleTimer);
     const dropped = new SshError('dropped', `the SSH connection to ${this.name} (${this.where}) dropped during this call; Berth is reconnecting`);
-    for (const ch of lane.channels) failChannel(ch, dropped);
+    for (const ch of [...lane.channels, ...lane.forwards]) failChannel(ch, dropped);
     lane.channels.clear();
+    lane.forwards.clear();
     if (!wasPrimary || this.closed) return;
     // The overflow lanes went through the same link; let them go with it.
     const rest = this.lanes;

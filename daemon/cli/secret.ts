@@ -1,0 +1,116 @@
+import { Option, type Command } from 'commander';
+import { SecretName, SecretsList, SecretsRemove, SecretsSet, ToolsApprove, ToolsPending } from '../protocol/policy.js';
+import type { DaemonClient } from './client.js';
+import { table } from './format.js';
+
+/** What these verbs borrow from the CLI's main module. */
+export interface SecretCliDeps {
+  withDaemon<T>(fn: (client: DaemonClient) => Promise<T>): Promise<T>;
+  print(json: boolean, value: unknown, human: () => string): void;
+  usage(message: string): Error;
+}
+
+/**
+ * `berth secret set|ls|rm`. A value is never taken from argv (it would sit in shell history and
+ * in every process listing): it is typed at a prompt that echoes nothing, or piped on stdin.
+ */
+export function registerSecretCommands(program: Command, deps: SecretCliDeps): void {
+  const json = () => new Option('--json', 'print machine-readable JSON');
+  const checkName = (name: string) => {
+    const r = SecretName.safeParse(name);
+    if (!r.success) throw deps.usage(`secret name ${JSON.stringify(name)} ${r.error.issues[0]?.message}`);
+    return name;
+  };
+  const secret = program.command('secret').description('named secrets that server specs inject as environment variables (`secrets: [NAME]`)');
+
+  secret
+    .command('set <name>')
+    .description('set a secret; the value is read from a prompt that does not echo, or from stdin (never from the command line)')
+    .addOption(json())
+    .action(async (name: string, o: { json?: boolean }) => {
+      checkName(name);
+      const value = process.stdin.isTTY ? await promptHidden(`Value for ${name}: `) : await readAllStdin();
+      if (!value) throw deps.usage(`no value for ${name} was read from ${process.stdin.isTTY ? 'the prompt' : 'stdin'}`);
+      const r = await deps.withDaemon((c) => c.request(SecretsSet, { name, value }));
+      deps.print(o.json ?? false, r, () => `set ${r.name}${r.servers.length ? ` (used by ${r.servers.join(', ')}; restart them to apply)` : ''}`);
+    });
+
+  secret
+    .command('ls')
+    .description('the names of the secrets that are set (never their values), and the servers that use each')
+    .addOption(json())
+    .action(async (o: { json?: boolean }) => {
+      const r = await deps.withDaemon((c) => c.request(SecretsList, {}));
+      deps.print(o.json ?? false, r, () =>
+        r.length ? table([['NAME', 'SET', 'USED BY'], ...r.map((s) => [s.name, new Date(s.updated).toISOString(), s.servers.join(', ') || '-'])]) : 'no secrets yet; add one with `berth secret set NAME`',
+      );
+    });
+
+  secret
+    .command('rm <name>')
+    .description('remove a secret')
+    .addOption(json())
+    .action(async (name: string, o: { json?: boolean }) => {
+      checkName(name);
+      const r = await deps.withDaemon((c) => c.request(SecretsRemove, { name }));
+      deps.print(o.json ?? false, r, () => `removed ${r.removed}`);
+    });
+}
+
+/** `berth tools pending|approve NAME`: tool definitions that changed since they were approved. */
+export function registerToolPinCommands(program: Command, deps: SecretCliDeps): void {
+  const tools = program.commands.find((c) => c.name() === 'tools');
+  if (!tools) throw new Error('the `tools` command must be registered first');
+  const json = () => new Option('--json', 'print machine-readable JSON');
+  tools
+    .command('pending <name>')
+    .description("the server's tools withheld because their definitions changed since you approved them, as a diff")
+    .addOption(json())
+    .action(async (name: string, o: { json?: boolean }) => {
+      const r = await deps.withDaemon((c) => c.request(ToolsPending, { name }));
+      deps.print(o.json ?? false, r, () => r.diff || `no changes: every tool of ${name} is as approved`);
+    });
+  tools
+    .command('approve <name> [tools...]')
+    .description("approve the server's current tool definitions (all of them, or the named tools); see them first with `berth tools pending NAME`")
+    .addOption(json())
+    .action(async (name: string, names: string[], o: { json?: boolean }) => {
+      const r = await deps.withDaemon((c) => c.request(ToolsApprove, { name, tools: names.length ? names : undefined }));
+      deps.print(o.json ?? false, r, () => (r.approved.length ? `approved ${r.approved.join(', ')}` : 'nothing to approve'));
+    });
+}
+
+/** Reads a line from the terminal in raw mode, echoing nothing. */
+function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
+        if (ch === '\u0003') return done(new Error('cancelled'));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
+
+/** Everything piped in, without the one trailing newline `echo` adds. */
+async function readAllStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text.replace(/\r?\n$/, '');
+}

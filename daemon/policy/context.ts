@@ -1,0 +1,132 @@
+import { createHash, createHmac } from 'node:crypto';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { BerthPaths } from '../paths.js';
+import type { Capabilities } from '../protocol/status.js';
+import { LOCAL_HOST } from '../protocol/hosts.js';
+import { Redactor } from '../secrets/redact.js';
+import { SecretStore } from '../secrets/store.js';
+import { checkMount, mountPolicy } from './mounts.js';
+import { describeChanges, PinStore, type PinComparison } from './pinning.js';
+import { describeMatches, scanValue } from './secretScan.js';
+import { checkCall, filterTools, type ToolPolicy } from './tools.js';
+
+/** What of a spec the security policy reads; a subset of ServerSpec. */
+export interface PolicySpec {
+  name: string;
+  host: string;
+  env: Record<string, string>;
+  volumes: { source: string; target: string; allowSensitive?: boolean }[];
+  secrets?: string[];
+  tools?: ToolPolicy;
+}
+
+/**
+ * The daemon's security policy in one place, for the supervisor and the API: secrets (stored,
+ * injected, redacted), tool policy and pinning, secret scanning of tool calls, and the mount
+ * check repeated at container creation (a symlink may have changed since the spec was read).
+ */
+export class SecurityContext {
+  readonly secrets: SecretStore;
+  readonly pins: PinStore;
+  readonly redactor: Redactor;
+  /** Tools withheld per server by pinning, from the last comparison. */
+  private withheld = new Map<string, Set<string>>();
+
+  constructor(stateDir: string, private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.secrets = new SecretStore(stateDir);
+    this.pins = new PinStore(stateDir);
+    this.redactor = new Redactor(() => this.secrets.values());
+    this.secrets.onChange(() => this.redactor.refresh());
+  }
+
+  static open(paths: BerthPaths): SecurityContext {
+    return new SecurityContext(paths.stateDir);
+  }
+
+  redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
+  /**
+   * Checked right before a container is created: its mounts (again, on the filesystem as it is
+   * now) and its secrets, which become env entries. Throws one sentence.
+   */
+  containerEnv(spec: PolicySpec): Record<string, string> {
+    if (spec.host === LOCAL_HOST) {
+      for (const [i, v] of spec.volumes.entries()) {
+        const r = checkMount(v.source, mountPolicy(this.env, v.allowSensitive ?? false));
+        if (!r.ok) throw new Error(`volumes.${i}: ${r.reason}`);
+      }
+    }
+    const names = spec.secrets ?? [];
+    return { ...spec.env, ...this.secrets.resolve(spec.name, names) };
+  }
+
+  /**
+   * A fingerprint of the secret values a spec uses, keyed so a container label cannot be used to
+   * guess them: a changed value means a new container.
+   */
+  secretsFingerprint(spec: PolicySpec): string {
+    const names = spec.secrets ?? [];
+    if (!names.length) return '';
+    const h = createHmac('sha256', this.secrets.fingerprintKey());
+    for (const n of [...names].sort()) h.update(`${n}\0${this.secrets.get(n) ?? '\u0000missing'}\0`);
+    return h.digest('hex').slice(0, 16);
+  }
+
+  /** The container's spec hash with the secrets' fingerprint folded in. */
+  containerHash(specHash: string, spec: PolicySpec): string {
+    const fp = this.secretsFingerprint(spec);
+    return fp ? createHash('sha256').update(`${specHash}:${fp}`).digest('hex').slice(0, 16) : specHash;
+  }
+
+  /** Compares a server's freshly listed tools with their pins; changed and new ones are withheld. */
+  review(server: string, caps: Capabilities): PinComparison {
+    const c = this.pins.compare(server, caps.tools);
+    this.withheld.set(server, new Set([...c.changed.map((x) => x.tool), ...c.added.map((t) => t.name)]));
+    return c;
+  }
+
+  /** What clients see: tools the policy blocks or pinning withholds are not listed at all. */
+  visible(server: string, policy: ToolPolicy | undefined, caps: Capabilities): Capabilities {
+    const withheld = this.withheld.get(server);
+    const tools = filterTools(caps.tools, policy).filter((t) => !withheld?.has(t.name));
+    return tools.length === caps.tools.length ? caps : { ...caps, tools };
+  }
+
+  /** Refuses a call the policy blocks, a withheld tool, or arguments carrying a secret. */
+  checkCall(server: string, tool: string, args: Record<string, unknown> | undefined, caps: Capabilities | undefined, policy: ToolPolicy | undefined): void {
+    // Without a policy, a tool the cached list lacks goes to the server, which knows its own tools best.
+    const blocked = policy ? checkCall(tool, caps?.tools ?? [], policy, server) : undefined;
+    if (blocked) throw new McpError(ErrorCode.InvalidRequest, blocked);
+    if (this.withheld.get(server)?.has(tool)) {
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `tool "${tool}" of server ${server} is withheld by tool pinning: its definition changed since you approved it; review it with \`berth tools pending ${server}\` and approve it with \`berth tools approve ${server} ${tool}\``,
+      );
+    }
+    const found = scanValue(args ?? {}, '$');
+    if (found.length) throw new McpError(ErrorCode.InvalidParams, `blocked by secret scanning: the arguments of ${server}/${tool} ${describeMatches('', found).trimStart()}`);
+  }
+
+  /** Refuses a result that carries a secret, so it never reaches a model. */
+  checkResult(server: string, tool: string, result: CallToolResult): void {
+    const found = scanValue(result.content ?? [], '$.content');
+    const structured = result.structuredContent === undefined ? [] : scanValue(result.structuredContent, '$.structuredContent');
+    const all = [...found, ...structured];
+    if (all.length) throw new McpError(ErrorCode.InternalError, `blocked by secret scanning: the result of ${server}/${tool} ${describeMatches('', all).trimStart()}`);
+  }
+
+  /** The pending changes of a server, with a readable diff. */
+  pending(server: string): PinComparison & { diff: string } {
+    const c = this.pins.pending(server) ?? { approved: [], changed: [], added: [], removed: [] };
+    return { ...c, diff: describeChanges(server, c) };
+  }
+
+  approve(server: string, tools?: string[]): string[] {
+    const approved = this.pins.approve(server, tools);
+    const pending = this.pins.pending(server);
+    if (pending) this.withheld.set(server, new Set([...pending.changed.map((x) => x.tool), ...pending.added.map((t) => t.name)]));
+    return approved;
+  }
+}

@@ -1,0 +1,34 @@
+/** What every known secret value becomes in text Berth writes or shows. */
+export const REDACTED = '[redacted secret]';
+
+/**
+ * Replaces every known secret value in text: server logs, error messages, status. Values are
+ * matched longest first, so a secret that contains another is replaced whole.
+ */
+export class Redactor {
+  private values: string[] = [];
+  private re: RegExp | undefined;
+
+  constructor(private readonly source: () => string[] = () => []) {
+    this.refresh();
+  }
+
+  /** Re-reads the values (after a secret was set or removed). */
+  refresh(): void {
+    this.values = [...new Set(this.source().filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
+    this.re = this.values.length ? new RegExp(this.values.map(escapeRegExp).join('|'), 'g') : undefined;
+  }
+
+  redact(text: string): string {
+    return this.re ? text.replace(this.re, REDACTED) : text;
+  }
+
+  /** Whether any known value occurs in the text. */
+  contains(text: string): boolean {
+    return this.values.some((v) => text.includes(v));
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
