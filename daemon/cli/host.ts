@@ -46,7 +46,8 @@ export function registerHostCommands(program: Command): void {
       }
       const rows = hosts.map((h) => [h.name, h.state, h.engineVersion ?? '-', String(h.servers), h.url]);
       process.stdout.write(`${table([['NAME', 'STATE', 'ENGINE', 'SERVERS', 'URL'], ...rows])}\n`);
-      for (const h of hosts) if (h.error) process.stdout.write(`${h.name}: ${h.error}\n`);
+      // Each reason names its host or engine address already.
+      for (const h of hosts) if (h.error) process.stdout.write(`${h.error}\n`);
     });
 
   host

@@ -71,10 +71,6 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
     return [LOCAL_HOST, ...this.remote.keys()];
   }
 
-  isRemoteUp(name: string): boolean {
-    return this.remote.get(name)?.connection?.state === 'up';
-  }
-
   /**
    * The runtime for a host name, stable for the daemon's life: it forwards to whatever the name
    * means at each call, so a spec may name a host before it is added, and a removed host's

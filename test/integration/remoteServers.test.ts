@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -114,6 +115,23 @@ describe('servers on a remote Docker host over SSH', () => {
     expect((await home.json<HostInfo[]>(['host', 'ls'])).map((h) => h.name)).toEqual(['local', 'build']);
   });
 
+  it('takes the passphrase of an encrypted key on stdin, keeps it in memory only, and the host stays up', async () => {
+    await remote.writeSshConfig(`Host locked\n  HostName 127.0.0.1\n  Port ${remote.port}\n  User ${USERS.ok}\n  IdentityFile ${remote.lockedKey()}\n  IdentitiesOnly yes\n`);
+    try {
+      const without = await home.berth(['host', 'add', 'lk', 'ssh://locked']);
+      expect(without.code).toBe(1);
+      expect(without.stderr).toMatch(/is encrypted and no SSH agent holds the key/);
+      const added = await run(process.execPath, [BERTH, 'host', 'add', 'lk', 'ssh://locked', '--passphrase-stdin'], { env: home.env, input: 'correct horse\n' });
+      expect(added.stdout).toMatch(/added lk/);
+      expect((await home.json<HostInfo[]>(['host', 'ls'])).find((h) => h.name === 'lk')?.state).toBe('up');
+      const { stdout } = await promisify(execFile)('grep', ['-rl', 'correct horse', home.dir]).catch(() => ({ stdout: '' }));
+      expect(stdout).toBe('');
+      await home.ok(['host', 'rm', 'lk']);
+    } finally {
+      await remote.writeSshConfig('');
+    }
+  });
+
   it('runs a server added with --host on the remote engine and not on the local one; tools listed and called', async () => {
     const added = await home.json<{ phase: string; host: string }>(['add', 'ev', '--catalog', 'everything', '--host', 'build', '--start']);
     expect(added).toMatchObject({ phase: 'healthy', host: 'build' });
@@ -123,6 +141,26 @@ describe('servers on a remote Docker host over SSH', () => {
     expect(await home.ok(['call', 'ev', 'echo', '{"message":"over ssh"}'])).toContain('Echo: over ssh');
     expect(await home.readSpecs()).toMatch(/host: build/);
     expect((await home.berth(['stop', 'ev', '--host', 'local'])).stderr).toMatch(/on host build, not local/);
+  });
+
+  it('has logs and live stats for a remote server, as for a local one', async () => {
+    const st = await waitFor('remote stats', async () => {
+      const s = await home.server('ev');
+      return s.stats ? s : undefined;
+    });
+    expect(st.stats!.memoryBytes).toBeGreaterThan(1024 * 1024);
+    const logs = await home.json<{ text: string }[]>(['logs', 'ev']);
+    expect(logs.map((l) => l.text).join('')).toMatch(/created container [0-9a-f]{12}/);
+  });
+
+  it("runs more servers on one host than sshd's MaxSessions lets one connection carry", async () => {
+    // Each running server holds three channels for its life (attach, wait, stats); sshd allows ten per connection.
+    const names = ['m1', 'm2', 'm3', 'm4'];
+    for (const n of names) await home.ok(['add', n, '--catalog', 'everything', '--host', 'build', '--start']);
+    for (const n of ['ev', ...names]) expect(await home.ok(['call', n, 'echo', `{"message":"${n}"}`])).toContain(`Echo: ${n}`);
+    expect((await home.json<HostInfo[]>(['host', 'ls'])).find((h) => h.name === 'build')).toMatchObject({ state: 'up', servers: 5 });
+    for (const n of names) await home.ok(['rm', n]);
+    expect((await onRemote()).map((c) => c.server)).toEqual(['ev']);
   });
 
   it('reaches an HTTP-transport server on the remote host through the SSH connection, with no port published', async () => {
@@ -208,6 +246,24 @@ describe('servers on a remote Docker host over SSH', () => {
   it('re-adopts the remote container after kill -9 of the daemon', async () => {
     const [before] = await onRemote();
     await home.killDaemon('SIGKILL');
+    const s = await healthy('ev');
+    expect(s.containerId).toBe(before!.id);
+    expect(await onRemote()).toHaveLength(1);
+  });
+
+  it('starts a daemon while the host is down without waiting for it, and adopts there once it is back', async () => {
+    const [before] = await onRemote();
+    await home.killDaemon('SIGKILL');
+    await remote.killSshd();
+    const t0 = Date.now();
+    await home.status();
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    const down = await waitFor('ev to say its host is down', async () => {
+      const s = await home.server('ev');
+      return s.phase === 'error' ? s : undefined;
+    });
+    expect(down.message).toMatch(/host build is down|cannot reach/);
+    await remote.startSshd('a');
     const s = await healthy('ev');
     expect(s.containerId).toBe(before!.id);
     expect(await onRemote()).toHaveLength(1);

@@ -189,7 +189,7 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
     if (this.closed) return Promise.reject(new SshError('dropped', `the connection to ${this.name} is closed`));
     if (this.connecting) return this.connecting;
     if (this.lastError && Date.now() < this.retryAt) {
-      return Promise.reject(new SshError((this.lastError as SshError).kind ?? 'unreachable', `${this.name} is down: ${this.lastError.message} (retrying in ${Math.ceil((this.retryAt - Date.now()) / 1000)} s)`, (this.lastError as SshError).hostKey));
+      return Promise.reject(new SshError((this.lastError as SshError).kind ?? 'unreachable', `host ${this.name} is down: ${this.lastError.message} (retrying in ${Math.ceil((this.retryAt - Date.now()) / 1000)} s)`, (this.lastError as SshError).hostKey));
     }
     this.state = 'connecting';
     this.connecting = connectClient(this.target, this.options).then(
