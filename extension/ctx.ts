@@ -75,6 +75,8 @@ export class Ctx implements vscode.Disposable {
         if (e.newState === State.Running) void this.startSession();
         else this.endSession();
       }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.loadWorkspaceSpecs()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.loadWorkspaceSpecs()),
     );
     this.renderStatus();
     this.statusBar.show();
@@ -225,6 +227,24 @@ export class Ctx implements vscode.Disposable {
     await this.start();
   }
 
+  /**
+   * Hands the daemon each workspace folder that has a `.berth/servers.yaml` — only when the
+   * workspace is trusted: an untrusted folder's file is never loaded, so nothing it names starts.
+   */
+  private async loadWorkspaceSpecs(): Promise<void> {
+    if (!vscode.workspace.isTrusted || this.state.kind !== 'connected') return;
+    for (const f of vscode.workspace.workspaceFolders ?? []) {
+      if (f.uri.scheme !== 'file') continue;
+      const spec = vscode.Uri.joinPath(f.uri, '.berth', 'servers.yaml');
+      const exists = await vscode.workspace.fs.stat(spec).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) continue;
+      await this.request(M.WorkspacesAdd, { folder: f.uri.fsPath }).catch((e: unknown) => this.output.error(`could not load ${spec.fsPath}: ${errorMessage(e)}`));
+    }
+  }
+
   private async startSession(): Promise<void> {
     this.endSession();
     try {
@@ -232,6 +252,7 @@ export class Ctx implements vscode.Disposable {
       const s = this.state;
       this.output.info(s.kind === 'connected' ? `connected to daemon ${s.daemonVersion} (pid ${s.pid})` : 'connected');
       if (s.kind === 'connected' && !s.engine.ok) void this.warnNoEngine(s.engine.error ?? 'unknown error');
+      await this.loadWorkspaceSpecs();
       this.sessionStarted.fire();
     } catch (e) {
       const error = `the daemon answered but its status could not be read: ${errorMessage(e)}`;

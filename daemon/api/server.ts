@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import path from 'node:path';
 import { createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Gateway } from '../gateway/server.js';
 import type { ContainerRuntime } from '../hosts/runtime.js';
@@ -7,6 +8,7 @@ import type { LogStore } from '../logs/store.js';
 import * as M from '../protocol/methods.js';
 import { CATALOG, searchCatalog } from '../servers/catalog.js';
 import type { Registry } from '../servers/registry.js';
+import { workspaceSpecFile } from '../servers/specFiles.js';
 import { parseCpus, parseMemory } from '../servers/units.js';
 import { registerClientHandlers } from '../clients/handlers.js';
 import { registerHostHandlers } from './hostHandlers.js';
@@ -112,6 +114,23 @@ export class ApiServer {
     handle(connection, M.DaemonShutdown, () => {
       requireInit();
       setImmediate(() => this.ctx.shutdown());
+      return {};
+    });
+
+    handle(connection, M.WorkspacesList, () => {
+      requireInit();
+      return registry.listWorkspaces().map((folder) => ({ folder, specFile: workspaceSpecFile(folder) }));
+    });
+
+    handle(connection, M.WorkspacesAdd, async (p) => {
+      requireInit();
+      await registry.addWorkspace(path.resolve(p.folder));
+      return {};
+    });
+
+    handle(connection, M.WorkspacesRemove, async (p) => {
+      requireInit();
+      await registry.removeWorkspace(path.resolve(p.folder));
       return {};
     });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runDaemon } from '../daemonProcess.js';
 import { berthPaths } from '../paths.js';
@@ -242,6 +243,31 @@ function buildProgram(): Command {
         result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n'),
       );
       if (result.isError) throw new Error(`tool ${tool} reported an error`);
+    });
+
+  const workspace = program
+    .command('workspace')
+    .description("workspace folders whose .berth/servers.yaml is loaded beside your own spec file")
+    .addOption(json)
+    .action(async (o: { json?: boolean }) => {
+      const list = await withDaemon((c) => c.request(M.WorkspacesList, {}));
+      print(o.json ?? false, list, () => (list.length ? list.map((w) => `${w.folder}  (${w.specFile})`).join('\n') : 'no workspaces; add one with `berth workspace add DIR`'));
+    });
+  workspace
+    .command('add [dir]')
+    .description('load DIR/.berth/servers.yaml (default: this folder); only add folders you trust')
+    .action(async (dir: string | undefined) => {
+      const folder = path.resolve(dir ?? '.');
+      await withDaemon((c) => c.request(M.WorkspacesAdd, { folder }));
+      process.stdout.write(`loading ${folder}/.berth/servers.yaml\n`);
+    });
+  workspace
+    .command('rm <dir>')
+    .description("stop loading DIR's servers (they are stopped and removed)")
+    .action(async (dir: string) => {
+      const folder = path.resolve(dir);
+      await withDaemon((c) => c.request(M.WorkspacesRemove, { folder }));
+      process.stdout.write(`forgot ${folder}\n`);
     });
 
   program

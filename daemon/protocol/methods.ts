@@ -64,6 +64,12 @@ export const DaemonStatus = request(
 /** Stops the daemon (containers keep running; the next daemon adopts them). Answered before it goes. */
 export const DaemonShutdown = request('daemon/shutdown', z.object({}).strict(), z.object({}));
 
+const Folder = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path');
+/** Workspace folders whose `.berth/servers.yaml` the daemon loads beside the user file. */
+export const WorkspacesList = request('workspaces/list', z.object({}).strict(), z.array(z.object({ folder: z.string(), specFile: z.string() })));
+export const WorkspacesAdd = request('workspaces/add', z.object({ folder: Folder }).strict(), z.object({}));
+export const WorkspacesRemove = request('workspaces/remove', z.object({ folder: Folder }).strict(), z.object({}));
+
 export const CatalogList = request('catalog/list', z.object({ query: z.string().max(200).optional() }).strict(), z.array(CatalogEntryInfo));
 
 export const ServersList = request('servers/list', z.object({ name: ServerName.optional() }).strict(), z.array(ServerStatus));

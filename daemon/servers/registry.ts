@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -11,10 +11,11 @@ import { LOCAL_HOST } from '../protocol/hosts.js';
 import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { ServerStatus } from '../protocol/status.js';
 import { LABEL } from './containerOptions.js';
-import { loadSpecs, resolveSpec, specHash, writeServerEntry } from './specFiles.js';
+import { loadSpecs, resolveSpec, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
 import { ServerSupervisor } from './supervisor.js';
 
 const Desired = z.record(z.string(), z.boolean());
+const Workspaces = z.array(z.string());
 
 export interface RegistryOptions {
   /** The local engine's runtime; `hosts` gives the others. */
@@ -38,7 +39,9 @@ export class Registry {
   private byName = new Map<string, ServerSupervisor>();
   private desired: Record<string, boolean> = {};
   specErrors: string[] = [];
-  private watcher: FSWatcher | undefined;
+  private watchers: FSWatcher[] = [];
+  /** Workspace folders whose `.berth/servers.yaml` is loaded too (a client adds them; trusted ones only). */
+  private workspaces: string[] = [];
   private changeTimer: NodeJS.Timeout | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
@@ -50,8 +53,38 @@ export class Registry {
     return path.join(this.o.stateDir, 'desired.json');
   }
 
+  private get workspacesFile(): string {
+    return path.join(this.o.stateDir, 'workspaces.json');
+  }
+
+  /** The user file first, then each workspace's: a later file's server wins over an earlier one's. */
   get specFiles(): string[] {
-    return [this.o.userSpecFile];
+    return [this.o.userSpecFile, ...this.workspaces.map(workspaceSpecFile)];
+  }
+
+  listWorkspaces(): string[] {
+    return [...this.workspaces];
+  }
+
+  async addWorkspace(folder: string): Promise<void> {
+    if (this.workspaces.includes(folder)) return;
+    this.workspaces = [...this.workspaces, folder];
+    await this.saveWorkspaces();
+    await this.reload();
+  }
+
+  /** Forgets a workspace; the servers only its file defined are stopped and removed. */
+  async removeWorkspace(folder: string): Promise<void> {
+    if (!this.workspaces.includes(folder)) throw new Error(`${folder} is not a Berth workspace; \`berth workspace ls\` lists them`);
+    this.workspaces = this.workspaces.filter((w) => w !== folder);
+    await this.saveWorkspaces();
+    await this.reload();
+  }
+
+  private async saveWorkspaces(): Promise<void> {
+    await mkdir(this.o.stateDir, { recursive: true, mode: 0o700 });
+    await writeFile(this.workspacesFile, JSON.stringify(this.workspaces), { mode: 0o600 });
+    this.watchSpecFiles();
   }
 
   /**
@@ -66,6 +99,7 @@ export class Registry {
     } catch {
       this.desired = {};
     }
+    this.workspaces = Workspaces.catch([]).parse(JSON.parse(await readFile(this.workspacesFile, 'utf8').catch(() => '[]')));
     await this.loadSpecsIntoSupervisors();
     // SSH hosts are adopted in the background, and again each time a host's connection comes
     // back, so a host that is down slows neither the daemon's start nor the other hosts.
@@ -126,7 +160,7 @@ export class Registry {
   }
 
   close(): void {
-    this.watcher?.close();
+    for (const w of this.watchers) w.close();
     clearTimeout(this.changeTimer);
     clearTimeout(this.reloadTimer);
     for (const sup of this.byName.values()) sup.detach();
@@ -165,7 +199,7 @@ export class Registry {
 
   async remove(name: string): Promise<void> {
     const sup = this.get(name);
-    if (!this.specFiles.includes(sup.spec.source)) throw new Error(`server "${name}" is defined in ${sup.spec.source}; remove it there`);
+    if (sup.spec.source !== this.o.userSpecFile) throw new Error(`server "${name}" is defined in ${sup.spec.source}; remove it there`);
     await sup.remove();
     this.byName.delete(name);
     delete this.desired[name];
@@ -246,16 +280,30 @@ export class Registry {
     await rename(tmp, this.desiredFile);
   }
 
+  /**
+   * Watches the folder of every spec file; any change reloads them all. A workspace without a
+   * `.berth` folder yet is watched from the workspace folder until one appears.
+   */
   private watchSpecFiles(): void {
-    const dir = path.dirname(this.o.userSpecFile);
-    try {
-      this.watcher = watch(dir, (_event, file) => {
-        if (file !== path.basename(this.o.userSpecFile)) return;
-        clearTimeout(this.reloadTimer);
-        this.reloadTimer = setTimeout(() => void this.reload(), 200);
-      });
-    } catch {
-      // The folder appears with the first `berth add`, which reloads by itself.
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    const names = new Set([...this.specFiles.map((f) => path.basename(f)), '.berth']);
+    for (const dir of new Set(this.specFiles.map((f) => path.dirname(f)))) {
+      const target = existsSync(dir) ? dir : path.dirname(dir);
+      try {
+        this.watchers.push(
+          watch(target, (_event, file) => {
+            if (file && !names.has(file)) return;
+            clearTimeout(this.reloadTimer);
+            this.reloadTimer = setTimeout(() => {
+              if (file === '.berth') this.watchSpecFiles();
+              void this.reload();
+            }, 200);
+          }),
+        );
+      } catch {
+        // The folder is gone; its servers go with the next reload, and `berth workspace rm` forgets it.
+      }
     }
   }
 

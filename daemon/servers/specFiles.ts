@@ -10,6 +10,11 @@ import { LOCAL_HOST } from '../protocol/hosts.js';
 import { findCatalogEntry } from './catalog.js';
 import { parseCpus, parseMemory } from './units.js';
 
+/** A workspace's own server file, beside its code (loaded only for workspaces a client trusts). */
+export function workspaceSpecFile(folder: string): string {
+  return path.join(folder, '.berth', 'servers.yaml');
+}
+
 export interface SpecLoad {
   specs: ServerSpec[];
   /** One readable sentence per problem: file, field path and reason. */

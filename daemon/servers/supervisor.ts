@@ -399,6 +399,7 @@ export class ServerSupervisor {
   private async onExit(id: string, gen: number, code: number): Promise<void> {
     if (gen !== this.generation) return;
     this.cancel();
+    this.stats = undefined;
     let lost: Error | undefined;
     const info = await this.deps.rt.inspect(id).catch((e: Error) => void (lost = e));
     if (lost || info?.running) {
