@@ -6,6 +6,8 @@ import type { ServerLogs } from '../logs/serverLogs.js';
 import type { CatalogTree } from '../tree/catalogTree.js';
 import { addCatalogEntry } from './catalog/addCatalogEntry.js';
 import { connectClient } from './client/connectClient.js';
+import { addHost } from './host/addHost.js';
+import { removeHost } from './host/removeHost.js';
 import { clearCatalogSearch, searchCatalog } from './catalog/searchCatalog.js';
 import { restartDaemon } from './daemon/restartDaemon.js';
 import { showDaemonLog } from './daemon/showDaemonLog.js';
@@ -38,6 +40,8 @@ export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: 
     'berth.server.openSpec': (node, nodes) => openServerSpec(ctx, node, nodes),
     'berth.server.copyConnection': (node, nodes) => copyServerConnection(ctx, node, nodes),
     'berth.client.connect': (node, nodes) => connectClient(ctx, node, nodes),
+    'berth.host.add': () => addHost(ctx),
+    'berth.host.remove': (node) => removeHost(ctx, node),
     'berth.servers.refresh': () => refreshServers(ctx),
     'berth.tool.call': (node, nodes) => callTool(ctx, node, nodes),
     'berth.prompt.get': (node, nodes) => getPrompt(ctx, node, nodes),

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { HostsList, LOCAL_HOST } from '../../../daemon/protocol/hosts.js';
 import * as M from '../../../daemon/protocol/methods.js';
 import type { Ctx } from '../../ctx.js';
 import type { CatalogTree } from '../../tree/catalogTree.js';
@@ -44,11 +45,24 @@ async function pickEntry(catalog: CatalogTree): Promise<CatalogEntry | undefined
 
 /** `servers/add` with `start`, with progress. */
 export async function addAndStart(ctx: Ctx, params: { name: string; catalog?: string; image?: string; args?: string[]; volumes?: { source: string; target: string; readOnly: boolean }[] }): Promise<void> {
+  const host = await pickHost(ctx);
+  if (host === undefined) return;
   const status = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Adding ${params.name}` }, (progress) =>
     ctx.withDaemonProgress(
       (message) => progress.report({ message }),
-      (progressToken) => ctx.request(M.ServersAdd, { ...params, start: true, progressToken }),
+      (progressToken) => ctx.request(M.ServersAdd, { ...params, host, start: true, progressToken }),
     ),
   );
   void vscode.window.showInformationMessage(`Added ${status.name} (${status.phase}). VS Code's agents can use it now.`);
+}
+
+/** The host to run a new server on: asked only when there are SSH hosts; undefined when cancelled. */
+async function pickHost(ctx: Ctx): Promise<string | undefined> {
+  const hosts = await ctx.request(HostsList, {});
+  if (hosts.length <= 1) return LOCAL_HOST;
+  const picked = await vscode.window.showQuickPick(
+    hosts.map((h) => ({ label: h.name, description: h.url, detail: h.error ?? `${h.state}${h.engineVersion ? `, Docker ${h.engineVersion}` : ''}` })),
+    { placeHolder: 'Run it on which host?' },
+  );
+  return picked?.label;
 }
