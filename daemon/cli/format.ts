@@ -19,9 +19,10 @@ export function table(rows: string[][]): string {
 
 export function serverRows(servers: ServerStatus[]): string[][] {
   return [
-    ['NAME', 'PHASE', 'CONTAINER', 'CPU', 'MEMORY', 'TOOLS', 'IMAGE'],
+    ['NAME', 'HOST', 'PHASE', 'CONTAINER', 'CPU', 'MEMORY', 'TOOLS', 'IMAGE'],
     ...servers.map((s) => [
       s.name,
+      s.host,
       s.phase,
       s.containerId?.slice(0, 12) ?? '-',
       s.stats ? `${s.stats.cpuPercent.toFixed(1)}%` : '-',
