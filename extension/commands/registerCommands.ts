@@ -21,6 +21,7 @@ import { showServerLogs } from './server/showServerLogs.js';
 import { startServer } from './server/startServer.js';
 import { stopServer } from './server/stopServer.js';
 import { callTool } from './tool/callTool.js';
+import { reviewToolChanges } from './tool/reviewToolChanges.js';
 import { getPrompt } from './prompt/getPrompt.js';
 import { readResource } from './resource/readResource.js';
 
@@ -44,6 +45,7 @@ export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: 
     'berth.host.remove': (node) => removeHost(ctx, node),
     'berth.servers.refresh': () => refreshServers(ctx),
     'berth.tool.call': (node, nodes) => callTool(ctx, node, nodes),
+    'berth.tool.reviewChanges': (node, nodes) => reviewToolChanges(ctx, node, nodes),
     'berth.prompt.get': (node, nodes) => getPrompt(ctx, node, nodes),
     'berth.resource.read': (node, nodes) => readResource(ctx, node, nodes),
     'berth.daemon.restart': () => restartDaemon(ctx),
