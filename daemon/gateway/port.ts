@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Gateway } from './server.js';
+import { writePrivateFile } from '../privateFile.js';
 
 const Saved = z.object({ port: z.number().int().min(1).max(65535) });
 
@@ -19,6 +20,6 @@ export async function listenOnStablePort(gateway: Gateway, stateDir: string, env
   } catch {
     port = await gateway.listen(0);
   }
-  await writeFile(file, JSON.stringify({ port }), { mode: 0o600 });
+  writePrivateFile(file, JSON.stringify({ port }));
   return port;
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writePrivateFile } from '../privateFile.js';
 
 /** The gateway's bearer token: random, one per Berth home, readable by the user only. */
 export async function loadOrCreateToken(stateDir: string): Promise<string> {
@@ -10,9 +11,8 @@ export async function loadOrCreateToken(stateDir: string): Promise<string> {
     await chmod(file, 0o600);
     return existing.trim();
   }
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(32).toString('base64url');
-  await writeFile(file, token, { mode: 0o600 });
+  writePrivateFile(file, token);
   return token;
 }
 

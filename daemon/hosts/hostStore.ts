@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { NewHostName } from '../protocol/hosts.js';
 import { SshUrl } from './ssh/sshConfig.js';
+import { writePrivateFile } from '../privateFile.js';
 
 /** The hosts file in Berth's config dir: SSH hosts by name. Credentials never go here. */
 const StoredUrl = z.string().superRefine((s, ctx) => {
@@ -47,9 +48,6 @@ export async function loadHosts(file: string): Promise<StoredHost[]> {
 
 /** Atomic: a crash mid-write leaves the old file. */
 export async function saveHosts(file: string, hosts: StoredHost[]): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const body = { hosts: Object.fromEntries([...hosts].sort((a, b) => a.name.localeCompare(b.name)).map((h) => [h.name, { url: h.url }])) };
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, file);
+  writePrivateFile(file, `${JSON.stringify(body, null, 2)}\n`);
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SECRET_NAME, SecretName } from '../policy/schemas.js';
+import { writePrivateFile } from '../privateFile.js';
 
 
 /** Shorter values would be redacted everywhere they appear by chance, mangling logs. */
@@ -56,10 +57,7 @@ export class SecretStore {
   }
 
   private save(): void {
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.data)}\n`, { mode: 0o600 });
-    renameSync(tmp, this.file);
+    writePrivateFile(this.file, `${JSON.stringify(this.data)}\n`);
     for (const l of this.listeners) l();
   }
 

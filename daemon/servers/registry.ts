@@ -1,5 +1,5 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Hosts } from '../hosts/hosts.js';
@@ -13,6 +13,7 @@ import type { ServerStatus } from '../protocol/status.js';
 import { LABEL } from './containerOptions.js';
 import { loadSpecs, resolveSpec, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
 import { ServerSupervisor } from './supervisor.js';
+import { writePrivateFile } from '../privateFile.js';
 
 const Desired = z.record(z.string(), z.boolean());
 const Workspaces = z.array(z.string());
@@ -69,7 +70,7 @@ export class Registry {
   async addWorkspace(folder: string): Promise<void> {
     if (this.workspaces.includes(folder)) return;
     this.workspaces = [...this.workspaces, folder];
-    await this.saveWorkspaces();
+    this.saveWorkspaces();
     await this.reload();
   }
 
@@ -77,13 +78,12 @@ export class Registry {
   async removeWorkspace(folder: string): Promise<void> {
     if (!this.workspaces.includes(folder)) throw new Error(`${folder} is not a Berth workspace; \`berth workspace ls\` lists them`);
     this.workspaces = this.workspaces.filter((w) => w !== folder);
-    await this.saveWorkspaces();
+    this.saveWorkspaces();
     await this.reload();
   }
 
-  private async saveWorkspaces(): Promise<void> {
-    await mkdir(this.o.stateDir, { recursive: true, mode: 0o700 });
-    await writeFile(this.workspacesFile, JSON.stringify(this.workspaces), { mode: 0o600 });
+  private saveWorkspaces(): void {
+    writePrivateFile(this.workspacesFile, JSON.stringify(this.workspaces));
     this.watchSpecFiles();
   }
 
@@ -203,7 +203,7 @@ export class Registry {
     await sup.remove();
     this.byName.delete(name);
     delete this.desired[name];
-    await this.saveDesired();
+    this.saveDesired();
     await writeServerEntry(this.o.userSpecFile, name, undefined);
     await this.o.logs.remove(name);
     this.changed();
@@ -268,16 +268,13 @@ export class Registry {
       setDesired: (name, running) => {
         if (this.desired[name] === running) return;
         this.desired[name] = running;
-        void this.saveDesired();
+        this.saveDesired();
       },
     });
   }
 
-  private async saveDesired(): Promise<void> {
-    await mkdir(this.o.stateDir, { recursive: true });
-    const tmp = `${this.desiredFile}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.desired), { mode: 0o600 });
-    await rename(tmp, this.desiredFile);
+  private saveDesired(): void {
+    writePrivateFile(this.desiredFile, JSON.stringify(this.desired));
   }
 
   /**

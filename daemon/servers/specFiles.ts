@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -9,6 +9,7 @@ import { checkSpecValues } from '../policy/values.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import { findCatalogEntry } from './catalog.js';
 import { parseCpus, parseMemory } from './units.js';
+import { writePrivateFile } from '../privateFile.js';
 
 /** A workspace's own server file, beside its code (loaded only for workspaces a client trusts). */
 export function workspaceSpecFile(folder: string): string {
@@ -170,10 +171,7 @@ export async function writeServerEntry(file: string, name: string, input: z.inpu
   }
   if (input === undefined) doc.deleteIn(['servers', name]);
   else doc.setIn(['servers', name], doc.createNode(compact(input)));
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, doc.toString(), { mode: 0o600 });
-  await rename(tmp, file);
+  writePrivateFile(file, doc.toString());
 }
 
 /** What a person would write: no undefined, empty or default-valued fields. */
