@@ -104,10 +104,8 @@ async function pickQuickItem(wb: Workbench, label: string, timeout = 15_000): Pr
   for (;;) {
     const texts = (await labels.allInnerTexts().catch(() => [])).map((t) => t.trim());
     const k = texts.indexOf(label);
-    if (k >= 0) {
-      await labels.nth(k).click();
-      return;
-    }
+    // The list may re-render between the read and the click; then read it again.
+    if (k >= 0 && (await labels.nth(k).click({ timeout: 2000 }).then(() => true, () => false))) return;
     if (Date.now() > deadline) throw new Error(`quick pick item "${label}" not shown; saw ${JSON.stringify(texts)}`);
     await wb.page.waitForTimeout(200);
   }

@@ -354,14 +354,10 @@ export async function openWorkbench(url: string, screenshotsDir: string, workspa
         const deadline = Date.now() + 15_000;
         for (;;) {
           // A row's label is the command's full title ("Category: Title"); pick the exact one.
-          const n = await rows.count();
-          for (let i = 0; i < n; i++) {
-            const label = (await rows.nth(i).locator('.label-name').first().innerText().catch(() => '')).trim();
-            if (label === title) {
-              await rows.nth(i).click();
-              return;
-            }
-          }
+          // Labels are read in one go: a row read one by one may vanish while we wait on it.
+          const labels = rows.locator('.label-name');
+          const i = (await labels.allInnerTexts().catch(() => [])).map((l) => l.trim()).indexOf(title);
+          if (i >= 0 && (await labels.nth(i).click({ timeout: 2000 }).then(() => true, () => false))) return;
           if (Date.now() > deadline) {
             const seen = await rows.locator('.label-name').allInnerTexts().catch(() => []);
             await page.keyboard.press('Escape');
