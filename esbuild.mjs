@@ -18,12 +18,17 @@ const common = {
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
+// The egress proxy runs inside its own container, built by the daemon from this text: it is
+// bundled first and carried inside dist/berth.js, so the daemon stays one file.
+const proxy = await build({ ...common, entryPoints: ['daemon/network/egressProxy.ts'], format: 'cjs', sourcemap: false, write: false });
+
 await build({
   ...common,
   entryPoints: ['daemon/main.ts'],
   outfile: 'dist/berth.js',
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
+  define: { ...common.define, __BERTH_EGRESS_PROXY__: JSON.stringify(proxy.outputFiles[0].text) },
 });
 await chmod('dist/berth.js', 0o755);
 
@@ -35,3 +40,4 @@ await build({
   format: 'cjs',
   external: [...common.external, 'vscode'],
 });
+

@@ -109,6 +109,8 @@ export class TestHome {
     await this.killDaemon('SIGKILL');
     const ids = (await this.containers()).map((c) => c.id);
     if (ids.length) await run('docker', ['rm', '-f', ...ids]).catch(() => undefined);
+    const networks = (await run('docker', ['network', 'ls', '-q', '--filter', `label=berth.instance=${this.paths.instance}`])).stdout.split('\n').filter(Boolean);
+    if (networks.length) await run('docker', ['network', 'rm', ...networks]).catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -15,6 +15,10 @@ const Inspect = z.object({
   NetworkSettings: z.object({ Networks: z.record(z.string(), z.object({ IPAddress: z.string() })).nullish() }).optional(),
 });
 
+const NetworkInspect = z.object({
+  IPAM: z.object({ Config: z.array(z.object({ Subnet: z.string().optional(), Gateway: z.string().optional() })).nullish() }),
+});
+
 const Summary = z.object({ Id: z.string(), Names: z.array(z.string()), Labels, State: z.string() });
 
 const Event = z.object({
@@ -119,6 +123,7 @@ export class DockerRuntime implements ContainerRuntime {
         AttachStderr: true,
         Tty: false,
         ExposedPorts: Object.fromEntries(Object.keys(o.loopbackPorts ?? {}).map((p) => [p, {}])),
+        NetworkingConfig: o.networkAliases ? { EndpointsConfig: { [o.networkMode]: { Aliases: o.networkAliases } } } : undefined,
         HostConfig: {
           Binds: o.binds,
           Tmpfs: o.tmpfs,
@@ -235,6 +240,59 @@ export class DockerRuntime implements ContainerRuntime {
       stream.on('error', () => undefined);
       return { close: () => stream.destroy() };
     });
+  }
+
+  ensureIsolatedNetwork(name: string, labels: Record<string, string>) {
+    return engine(async () => {
+      if (!(await this.inspectNetwork(name))) {
+        await this.docker
+          .createNetwork({
+            Name: name,
+            Driver: 'bridge',
+            Internal: true,
+            // An internal network still gives the host an address on it, and every service the
+            // host listens on is reachable there; without one, the host is not on the network.
+            Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' },
+            Labels: labels,
+            CheckDuplicate: true,
+          })
+          .catch((e: { statusCode?: number }) => {
+            if (e.statusCode !== 409) throw e;
+          });
+      }
+      const subnet = (await this.inspectNetwork(name))?.IPAM.Config?.[0]?.Subnet;
+      if (!subnet) throw new Error(`network ${name} has no subnet`);
+      return { subnet };
+    });
+  }
+
+  removeNetwork(name: string) {
+    return engine(async () => {
+      try {
+        await this.docker.getNetwork(name).remove();
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+      }
+    });
+  }
+
+  networkGateways(name: string) {
+    return engine(async () => (await this.inspectNetwork(name))?.IPAM.Config?.flatMap((c) => (c.Gateway ? [c.Gateway] : [])) ?? []);
+  }
+
+  connectNetwork(network: string, containerId: string) {
+    return engine(async () => {
+      await this.docker.getNetwork(network).connect({ Container: containerId });
+    });
+  }
+
+  private async inspectNetwork(name: string) {
+    try {
+      return NetworkInspect.parse(await this.docker.getNetwork(name).inspect());
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+      throw e;
+    }
   }
 
   imageExists(ref: string) {

@@ -28,6 +28,16 @@ export interface ContainerRuntime {
   /** Container lifecycle events for containers with the given labels. */
   events(labels: Record<string, string>, onEvent: (event: RuntimeEvent) => void): Promise<{ close(): void }>;
 
+  /**
+   * Creates, unless it exists, an internal network whose host side has no address: its containers
+   * reach each other and nothing else, not even the host. Gives its subnet.
+   */
+  ensureIsolatedNetwork(name: string, labels: Record<string, string>): Promise<{ subnet: string }>;
+  removeNetwork(name: string): Promise<void>;
+  /** The gateway addresses of a network: how its containers would reach the host. */
+  networkGateways(name: string): Promise<string[]>;
+  connectNetwork(network: string, containerId: string): Promise<void>;
+
   imageExists(ref: string): Promise<boolean>;
   imageDigest(ref: string): Promise<string | undefined>;
   pull(ref: string, onProgress: (line: string) => void): Promise<void>;
@@ -77,6 +87,8 @@ export interface CreateOptions {
   binds: string[];
   tmpfs: Record<string, string>;
   networkMode: string;
+  /** Names other containers on `networkMode` find this one by. */
+  networkAliases?: string[];
   readonlyRootfs: boolean;
   capDrop: string[];
   capAdd: string[];

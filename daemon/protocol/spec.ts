@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRule } from '../network/allowlist.js';
 import { SecretName, ToolPolicySpec } from '../policy/schemas.js';
 import { HostName, LOCAL_HOST } from './hosts.js';
 
@@ -37,6 +38,24 @@ export const VolumeSpec = z
     allowSensitive: z.boolean().optional(),
   })
   .strict();
+
+const EgressRule = z
+  .string()
+  .max(260)
+  .superRefine((text, ctx) => {
+    const r = parseRule(text);
+    if ('error' in r) ctx.addIssue({ code: z.ZodIssueCode.custom, message: r.error });
+  });
+
+/**
+ * `none` (no network at all), `bridge` (the engine's default network), or an egress allowlist:
+ * the server gets an isolated network whose only way out is a proxy that opens what `allow`
+ * names; cloud metadata and the host are never reachable.
+ */
+export const NetworkSpec = z.union([
+  z.enum(['none', 'bridge']),
+  z.object({ allow: z.array(EgressRule).min(1, 'must name at least one host').max(256) }).strict(),
+]);
 
 // Each group is written twice from one shape: as a spec file may say it (every field optional,
 // no defaults, so a catalog's value is not overwritten by a default) and fully defaulted.
@@ -113,7 +132,7 @@ export const ServerSpecInput = z
     args: z.array(Arg).optional(),
     env: z.record(EnvKey, z.string().max(32768)).optional(),
     volumes: z.array(VolumeSpec).optional(),
-    network: z.enum(['none', 'bridge']).optional(),
+    network: NetworkSpec.optional(),
     limits: optional(limitsShape).optional(),
     security: optional(securityShape).optional(),
     health: optional(healthShape).optional(),
@@ -138,7 +157,7 @@ export const ServerSpec = z.object({
   args: z.array(Arg),
   env: z.record(EnvKey, z.string()),
   volumes: z.array(VolumeSpec),
-  network: z.enum(['none', 'bridge']),
+  network: NetworkSpec,
   limits: Limits,
   security: Security,
   health: Health,

@@ -1,18 +1,8 @@
 import type { CreateOptions } from '../hosts/runtime.js';
 import type { ServerSpec } from '../protocol/spec.js';
+import { egressNetworkName, proxyEnv } from '../network/egress.js';
+import { LABEL, containerName } from './labels.js';
 import { parseCpus, parseMemory } from './units.js';
-
-export const LABEL = {
-  managed: 'berth.managed',
-  instance: 'berth.instance',
-  server: 'berth.server',
-  specHash: 'berth.spec-hash',
-  host: 'berth.host',
-} as const;
-
-export function containerName(instance: string, server: string): string {
-  return `berth-${instance}-${server}`;
-}
 
 /**
  * The hardened container for a spec: no network unless asked, every capability dropped,
@@ -33,12 +23,12 @@ export function containerOptions(spec: ServerSpec, instance: string, hash: strin
     },
     entrypoint: spec.command,
     cmd: spec.args.length ? spec.args : undefined,
-    env: spec.env,
+    env: typeof spec.network === 'string' ? spec.env : { ...spec.env, ...proxyEnv() },
     user: s.user,
     openStdin: spec.transport === 'stdio',
     binds: spec.volumes.map((v) => `${v.source}:${v.target}:${v.readOnly ? 'ro' : 'rw'}`),
     tmpfs: { '/tmp': 'rw,noexec,nosuid,size=64m' },
-    networkMode: spec.network,
+    networkMode: typeof spec.network === 'string' ? spec.network : egressNetworkName(instance, spec.name),
     readonlyRootfs: s.readOnlyRootfs,
     capDrop: ['ALL'],
     capAdd: s.capAdd,

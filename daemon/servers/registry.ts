@@ -10,7 +10,8 @@ import type { SecurityContext } from '../policy/context.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { ServerStatus } from '../protocol/status.js';
-import { LABEL } from './containerOptions.js';
+import { removeEgress } from '../network/egress.js';
+import { LABEL } from './labels.js';
 import { loadSpecs, resolveSpec, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
 import { ServerSupervisor } from './supervisor.js';
 import { writePrivateFile } from '../privateFile.js';
@@ -137,8 +138,14 @@ export class Registry {
       for (const [name, sup] of here) if (this.desired[name] && !sup.running) void sup.start().catch(() => undefined);
       return;
     }
+    // An egress proxy belongs to its server's supervisor; one whose server is gone is an orphan.
+    const [proxies, servers] = partition(containers, (c) => c.labels[LABEL.egressFor] !== undefined);
+    for (const c of proxies) {
+      const owner = c.labels[LABEL.egressFor] ?? '';
+      if (!here.has(owner)) await removeEgress(rt, this.o.instance, owner);
+    }
     const byServer = new Map<string, ContainerSummary[]>();
-    for (const c of containers) {
+    for (const c of servers) {
       const name = c.labels[LABEL.server] ?? '';
       byServer.set(name, [...(byServer.get(name) ?? []), c]);
     }
@@ -312,4 +319,8 @@ export class Registry {
       this.o.onChange(this.list());
     }, 100);
   }
+}
+
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((i) => !test(i))];
 }

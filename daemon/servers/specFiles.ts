@@ -98,7 +98,10 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
   const clash = input.secrets?.find((k) => input.env?.[k] !== undefined || base.env?.[k] !== undefined);
   if (clash) return { error: `servers.${name}.secrets: ${clash} is also set in env; a secret is injected as the env variable of its name, so remove it from env` };
   if (input.transport === 'http' && !(input.http ?? base.http)) return { error: `servers.${name}.http: an http server needs http.port (and http.path, default /mcp)` };
-  if (input.transport === 'http' && input.network === 'none') return { error: `servers.${name}.network: an http server cannot use network none; use bridge` };
+  if (input.transport === 'http' && input.network !== undefined && input.network !== 'bridge') {
+    // The daemon reaches an HTTP server on its container's address, which an isolated network hides.
+    return { error: `servers.${name}.network: an http server needs network bridge (the daemon reaches it on the container's address)` };
+  }
   const limits = Limits.parse({ ...base.limits, ...input.limits });
   try {
     parseMemory(limits.memory);

@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureImage } from '../images/ensureImage.js';
+import { ensureEgress, removeEgress, stopEgress } from '../network/egress.js';
 import type { AuditEntry, AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import type { CallContext } from '../mcp/proxyServer.js';
@@ -11,7 +12,8 @@ import { AttachTransport } from '../mcp/attachTransport.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
 import { statsFromSample, type ServerStats } from '../stats/sample.js';
-import { containerOptions, LABEL } from './containerOptions.js';
+import { containerOptions } from './containerOptions.js';
+import { LABEL } from './labels.js';
 import { specHash } from './specFiles.js';
 import { VERSION } from '../version.js';
 
@@ -54,6 +56,8 @@ export class ServerSupervisor {
   private health: ServerStatus['health'] = [];
   private generation = 0;
   private attached: AttachedStdio | undefined;
+  /** The egress proxy's output, copied into this server's log: what it allowed and refused. */
+  private egressLog: AttachedStdio | undefined;
   private client: Client | undefined;
   private timers = new Set<NodeJS.Timeout>();
   private statsStream: { close(): void } | undefined;
@@ -168,6 +172,7 @@ export class ServerSupervisor {
       await this.stopContainer();
       if (this.containerId) await this.deps.rt.remove(this.containerId);
       this.containerId = undefined;
+      await removeEgress(this.deps.rt, this.deps.instance, this.name);
       this.setPhase('stopped');
     });
   }
@@ -222,10 +227,13 @@ export class ServerSupervisor {
     void client?.close().catch(() => undefined);
     this.attached?.close();
     this.attached = undefined;
+    this.egressLog?.close();
+    this.egressLog = undefined;
   }
 
   private async stopContainer(): Promise<void> {
     this.cancel();
+    if (typeof this.spec.network === 'object') await stopEgress(this.deps.rt, this.deps.instance, this.name);
     if (!this.containerId) return;
     const info = await this.deps.rt.inspect(this.containerId);
     if (!info) {
@@ -268,6 +276,7 @@ export class ServerSupervisor {
           id = undefined;
         }
       }
+      await this.prepareNetwork(!id, gen, progress);
       if (!id) {
         progress(`creating container for ${this.name}`);
         const env = this.deps.security?.containerEnv(this.spec) ?? this.spec.env;
@@ -317,6 +326,26 @@ export class ServerSupervisor {
       if (this.containerId) await this.deps.rt.stop(this.containerId, 1).catch(() => undefined);
       throw new Error(`server ${this.name} failed to start: ${reason}`);
     }
+  }
+
+  /**
+   * An allowlisted server's network and proxy, made to match the spec before the container starts;
+   * a server leaving the allowlist mode gets rid of them when its container is made anew.
+   */
+  private async prepareNetwork(creating: boolean, gen: number, progress: Progress): Promise<void> {
+    const { rt, instance } = this.deps;
+    if (typeof this.spec.network === 'string') {
+      if (creating) await removeEgress(rt, instance, this.name);
+      return;
+    }
+    const proxy = await ensureEgress(rt, { instance, server: this.name, host: this.spec.host, allow: this.spec.network.allow }, progress);
+    const log = await rt.attach(proxy);
+    if (gen !== this.generation) {
+      log.close();
+      throw new Superseded();
+    }
+    this.egressLog = log;
+    log.stderr.on('data', (chunk: Buffer) => this.deps.logs.append(this.name, 'stderr', chunk));
   }
 
   private async connect(attached: AttachedStdio, gen: number): Promise<void> {

@@ -1,0 +1,14 @@
+/** The labels and names Berth puts on what it creates, and finds it by again. */
+export const LABEL = {
+  managed: 'berth.managed',
+  instance: 'berth.instance',
+  server: 'berth.server',
+  specHash: 'berth.spec-hash',
+  host: 'berth.host',
+  /** On an egress proxy and its network: the server they serve (they carry no berth.server). */
+  egressFor: 'berth.egress-for',
+} as const;
+
+export function containerName(instance: string, server: string): string {
+  return `berth-${instance}-${server}`;
+}
