@@ -161,6 +161,7 @@ export class ApiServer {
         env: p.env,
         volumes: p.volumes?.map((v) => ({ source: v.source, target: v.target, readOnly: v.readOnly, allowSensitive: v.allowSensitive })),
         limits,
+        network: p.network,
       });
       if (p.start) await sup.start(progress(p.progressToken));
       return sup.status();

@@ -102,16 +102,20 @@ function buildProgram(): Command {
     .option('--start', 'start it right away')
     .option('--arg <value>', 'an argument for the server command (repeatable)', collect)
     .option('--host <name>', 'run it on this host (see `berth host ls`); local by default')
+    .addOption(new Option('--network <mode>', 'none (the default for stdio servers) or bridge').choices(['none', 'bridge']))
+    .option('--allow <host[:port]>', 'egress allowlist: reachable only through a proxy that opens these (host, *.domain, IPv4, CIDR; repeatable)', collect)
     .addOption(json)
-    .action(async (name: string, o: { catalog?: string; image?: string; env?: string[]; volume?: string[]; memory?: string; cpus?: string; start?: boolean; arg?: string[]; host?: string; allowSensitiveMount?: boolean; json?: boolean }) => {
+    .action(async (name: string, o: { catalog?: string; image?: string; env?: string[]; volume?: string[]; memory?: string; cpus?: string; start?: boolean; arg?: string[]; host?: string; network?: 'none' | 'bridge'; allow?: string[]; allowSensitiveMount?: boolean; json?: boolean }) => {
       if ((o.catalog === undefined) === (o.image === undefined)) throw new UsageError('give exactly one of --catalog ENTRY or --image IMAGE');
+      if (o.network && o.allow) throw new UsageError('give --network or --allow, not both (--allow is its own network mode)');
+      const network = o.allow ? { allow: o.allow } : o.network;
       const { env, volumes } = usage(() => {
         if (o.memory !== undefined) parseMemory(o.memory);
         if (o.cpus !== undefined) parseCpus(o.cpus);
         return { env: Object.fromEntries((o.env ?? []).map(parseEnvPair)), volumes: (o.volume ?? []).map(parseVolume).map((v) => (o.allowSensitiveMount ? { ...v, allowSensitive: true } : v)) };
       });
       const status = await withDaemon((c, progressToken) =>
-        c.request(M.ServersAdd, { name, host: o.host, catalog: o.catalog, image: o.image, env, volumes, memory: o.memory, cpus: o.cpus, args: o.arg, start: o.start, progressToken }),
+        c.request(M.ServersAdd, { name, host: o.host, catalog: o.catalog, image: o.image, env, volumes, memory: o.memory, cpus: o.cpus, args: o.arg, network, start: o.start, progressToken }),
       );
       print(o.json ?? false, status, () => `added ${status.name} (${status.phase})`);
     });

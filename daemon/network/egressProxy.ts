@@ -4,15 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { BlockList, connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { BlockList } from 'node:net';
 import { decide, defaultGateways, parseRules } from './allowlist.js';
 
 const PORT = 3128;
 const rules = parseRules(JSON.parse(process.env.BERTH_EGRESS_ALLOW ?? '[]') as string[]);
 // The host's gateways: those the daemon read from the engine, and this container's own routes.
-const denied = [...(JSON.parse(process.env.BERTH_EGRESS_DENY ?? '[]') as string[]), ...defaultGateways(readFileSync('/proc/net/route', 'utf8'))];
+const denied = [...new Set([...(JSON.parse(process.env.BERTH_EGRESS_DENY ?? '[]') as string[]), ...defaultGateways(readFileSync('/proc/net/route', 'utf8'))])];
 const resolve = async (host: string) => (await lookup(host, { all: true, family: 4 })).map((a) => a.address);
 const HOP_BY_HOP = ['connection', 'proxy-connection', 'proxy-authorization', 'keep-alive', 'te', 'trailer', 'upgrade'];
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { HostName } from './hosts.js';
-import { EnvKey, ImageRef, ServerName, VolumeSpec } from './spec.js';
+import { EnvKey, ImageRef, NetworkSpec, ServerName, VolumeSpec } from './spec.js';
 import { Capabilities, CatalogEntryInfo, LogLine, ServerStatus } from './status.js';
 
 /**
@@ -88,6 +88,7 @@ export const ServersAdd = request(
       volumes: z.array(VolumeSpec).optional(),
       memory: z.string().max(32).optional(),
       cpus: z.string().max(32).optional(),
+      network: NetworkSpec.optional(),
       start: z.boolean().optional(),
       ...WithProgress,
     })

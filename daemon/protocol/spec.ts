@@ -55,7 +55,7 @@ const EgressRule = z
 export const NetworkSpec = z.union([
   z.enum(['none', 'bridge']),
   z.object({ allow: z.array(EgressRule).min(1, 'must name at least one host').max(256) }).strict(),
-]);
+], { error: 'must be none, bridge, or an egress allowlist { allow: [host, …] }' });
 
 // Each group is written twice from one shape: as a spec file may say it (every field optional,
 // no defaults, so a catalog's value is not overwritten by a default) and fully defaulted.

@@ -32,6 +32,30 @@ describe('egress allowlist', () => {
       refused++;
     });
 
+  const spec = (extra = '') => `servers:
+  out:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/egress.js]
+    network:
+      allow: ["${targetIp}:8080", "${gateway}:*", "localhost:*", "*.example.com"]
+${extra}`;
+
+  /** A spec whose new server has a bad network: the file's error names it, and \`out\` runs on untouched. */
+  const badNetwork = (network: string, why: RegExp) =>
+    refuse(`a spec with network ${network}`, async () => {
+      const before = (await home.server('out')).containerId;
+      await home.writeSpecs(spec(`  bad:\n    image: ${FIXTURE_IMAGE}\n    network: ${network}\n`));
+      const errors = await waitFor('spec error', async () => {
+        const st = await home.status();
+        return st.specErrors.length ? st.specErrors : undefined;
+      });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(why);
+      await home.writeSpecs(spec());
+      await waitFor('spec error cleared', async () => (await home.status()).specErrors.length === 0);
+      expect(await home.server('out')).toMatchObject({ phase: 'healthy', containerId: before });
+    });
+
   beforeAll(async () => {
     home = await TestHome.create();
     // Something on the engine's bridge to be allowed to, and something on the host not to be.
@@ -42,13 +66,7 @@ describe('egress allowlist', () => {
     hostService = createServer((s) => s.end('host service\n'));
     await new Promise<void>((resolve) => hostService.listen(0, '0.0.0.0', resolve));
     hostPort = (hostService.address() as { port: number }).port;
-    await home.writeSpecs(`servers:
-  out:
-    image: ${FIXTURE_IMAGE}
-    args: [/app/egress.js]
-    network:
-      allow: ["${targetIp}:8080", "${gateway}:*", "localhost:*", "*.example.com"]
-`);
+    await home.writeSpecs(spec());
     await home.ok(['start', 'out']);
   }, 240_000);
 
@@ -104,6 +122,12 @@ describe('egress allowlist', () => {
     const probe = `require("net").connect(3128, "${outside}").on("connect", () => console.log("open")).on("error", (e) => console.log(e.code))`;
     expect((await docker('docker', ['exec', target, 'node', '-e', probe])).stdout.trim()).toBe('ECONNREFUSED');
   });
+
+  badNetwork('{ allow: ["169.254.169.254"] }', /servers\.bad\.network.*"169\.254\.169\.254" is a link-local address/);
+  badNetwork('{ allow: ["evil.com; curl x|sh"] }', /servers\.bad\.network.*is not a valid host name/);
+  badNetwork('{ allow: [] }', /servers\.bad\.network.*at least one host/);
+  badNetwork('{ allow: ["*"] }', /servers\.bad\.network.*"\*" is not a valid host name/);
+  badNetwork('host', /servers\.bad\.network: must be none, bridge, or an egress allowlist/);
 
   it('has the server alone on an internal network with no host address, and a hardened proxy', async () => {
     const server = await inspect<{ HostConfig: { NetworkMode: string }; Config: { Env: string[] } }>('container', (await home.server('out')).containerId!);
