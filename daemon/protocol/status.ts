@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NetworkSpec } from './spec.js';
 
 export const Phase = z.enum(['creating', 'starting', 'healthy', 'unhealthy', 'stopped', 'exited', 'oom-killed', 'error']);
 export type Phase = z.infer<typeof Phase>;
@@ -32,6 +33,8 @@ export const ServerStatus = z.object({
   image: z.string(),
   imageDigest: z.string().optional(),
   source: z.string(),
+  /** What the server may reach: none, bridge, or an egress allowlist. */
+  network: NetworkSpec.optional(),
   phase: Phase,
   /** One sentence on why the server is in an error, exited or unhealthy phase. */
   message: z.string().optional(),

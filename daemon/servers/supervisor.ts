@@ -94,6 +94,7 @@ export class ServerSupervisor {
       image: this.spec.image,
       imageDigest: this.imageDigest,
       source: this.spec.source,
+      network: this.spec.network,
       phase: this.phase,
       message: this.message === undefined ? undefined : (this.deps.security?.redact(this.message) ?? this.message),
       containerId: this.containerId,

@@ -226,6 +226,7 @@ export function serverTooltip(s: ServerStatus, now = Date.now()): string {
   ];
   if (s.imageDigest) rows.push(['Digest', `\`${s.imageDigest.slice(0, 19)}\``]);
   if (s.containerId) rows.push(['Container', `\`${s.containerId.slice(0, 12)}\``]);
+  if (s.network) rows.push(['Network', typeof s.network === 'string' ? s.network : `egress only to ${s.network.allow.map((r) => `\`${r}\``).join(', ')}`]);
   rows.push(['Restarts', String(s.restartCount)]);
   if (s.stats && isRunning(s)) {
     rows.push(['CPU', `${s.stats.cpuPercent.toFixed(1)}%`], ['Memory', `${formatBytes(s.stats.memoryBytes)} of ${formatBytes(s.stats.memoryLimitBytes)}`]);

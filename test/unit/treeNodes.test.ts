@@ -76,6 +76,11 @@ describe('servers tree mapping', () => {
     expect(text).toContain('$(check) 30s ago, 2 ms');
     expect(text).toContain('$(x) 15s ago — timeout');
   });
+
+  it("names the server's network, and an allowlist's rules", () => {
+    expect(serverTooltip(status('a', { network: 'none' }))).toContain('Network: none');
+    expect(serverTooltip(status('a', { network: { allow: ['api.github.com', '*.npmjs.org:443'] } }))).toContain('Network: egress only to `api.github.com`, `*.npmjs.org:443`');
+  });
 });
 
 describe('context values', () => {
