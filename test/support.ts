@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { berthPaths } from '../daemon/paths.js';
+import { isProcessAlive } from '../daemon/processAlive.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
 
 const run = promisify(execFile);
@@ -102,7 +102,7 @@ export class TestHome {
     const pid = await readPidFromStatus(this).catch(() => undefined);
     if (pid === undefined) return;
     process.kill(pid, signal);
-    await waitFor(`daemon ${pid} to exit`, async () => !isAlive(pid), 10_000);
+    await waitFor(`daemon ${pid} to exit`, async () => !isProcessAlive(pid), 10_000);
   }
 
   async dispose(): Promise<void> {
@@ -121,16 +121,6 @@ async function readPidFromStatus(home: TestHome): Promise<number | undefined> {
   if (!existsSync(home.paths.socket)) return undefined;
   const r = await home.berth(['status', '--json'], {}, 10_000);
   return r.code === 0 ? (JSON.parse(r.stdout) as { daemon: { pid: number } }).daemon.pid : undefined;
-}
-
-/** A killed daemon may linger as a zombie when nothing reaps it here; that counts as gone. */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -40,8 +40,9 @@ export class DaemonClient {
   }
 }
 
-export async function connectDaemon(paths: BerthPaths, clientName: string): Promise<DaemonClient> {
-  const socket = await openDaemonSocket(paths, { entry: process.argv[1] ?? '', execPath: process.execPath, autoStart: true, log: () => undefined });
+/** Joins the user's daemon, starting one unless `autoStart` is false (nothing to stop, say). */
+export async function connectDaemon(paths: BerthPaths, clientName: string, autoStart = true): Promise<DaemonClient> {
+  const socket = await openDaemonSocket(paths, { entry: process.argv[1] ?? '', execPath: process.execPath, autoStart, log: () => undefined });
   const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   connection.listen();
   const client = new DaemonClient(connection, paths.daemonLog);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runDaemon } from '../daemonProcess.js';
 import { berthPaths } from '../paths.js';
+import { isProcessAlive } from '../processAlive.js';
 import * as M from '../protocol/methods.js';
 import type { ServerStatus } from '../protocol/status.js';
 import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
@@ -72,13 +73,27 @@ function buildProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(s) });
   const json = new Option('--json', 'print machine-readable JSON');
 
-  program
+  const daemon = program
     .command('daemon')
-    .description('run the Berth daemon in the foreground')
+    .description('run the Berth daemon in the foreground (`berth daemon stop` stops the running one)')
     .action(async () => {
       await runDaemon(berthPaths());
       // Clients still connected (bridges, windows) must not keep a stopped daemon alive.
       process.exit(0);
+    });
+  daemon
+    .command('stop')
+    .description('stop the running daemon; servers keep running and the next daemon adopts them')
+    .action(async () => {
+      const paths = berthPaths();
+      const client = await connectDaemon(paths, 'berth-cli', false).catch(() => undefined);
+      if (!client) return void process.stdout.write('no daemon is running\n');
+      const { pid } = await client.request(M.DaemonStatus, {});
+      await client.request(M.DaemonShutdown, {});
+      client.close();
+      // Back once the process is gone, so a script can start a new daemon right after.
+      for (let i = 0; i < 100 && isProcessAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      process.stdout.write(`stopped the daemon (pid ${pid}); servers keep running\n`);
     });
 
   const catalog = program.command('catalog').description('list the built-in catalog of MCP servers').addOption(json);

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BERTH, TestHome, waitFor } from '../support.js';
+import { BERTH, FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 const docker = promisify(execFile);
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
@@ -37,6 +37,9 @@ describe('gateway: one container serves every client', () => {
   ev2:
     catalog: everything
     health: { callTimeoutSeconds: 2 }
+  sl:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/slow.js]
 `);
     await home.ok(['start', 'ev']);
     await home.ok(['start', 'ev2']);
@@ -149,6 +152,22 @@ describe('gateway: one container serves every client', () => {
     expect(Date.now() - t0).toBeLessThan(1500);
     await expect(hung).rejects.toThrow(/timed out/i);
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it("passes a client's cancellation through to the server, and the session carries on", async () => {
+    await home.ok(['start', 'sl']);
+    const c = await httpClient(await home.json<Endpoint>(['endpoint', 'sl']), 'canceller');
+    const abort = new AbortController();
+    const call = c
+      .callTool({ name: 'wait', arguments: { ms: 60_000 } }, undefined, { signal: abort.signal, timeout: 90_000 })
+      .then(() => new Error('the call finished'), (e: Error) => e);
+    await waitFor('the call to reach the server', async () => (await home.ok(['logs', 'sl'])).includes('waiting 60000 ms'));
+    const t0 = Date.now();
+    abort.abort('the user pressed stop');
+    expect((await call).message).toMatch(/the user pressed stop/);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await waitFor('the server to hear of it', async () => /cancelled request \d+: /.test(await home.ok(['logs', 'sl'])), 5000);
+    expect(await c.callTool({ name: 'wait', arguments: { ms: 1 } })).toEqual({ content: [{ type: 'text', text: 'waited 1 ms' }] });
   });
 
   it('a server that dies mid-call: the caller gets an error, other servers carry on, the session works after the restart', async () => {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProcessAlive } from '../../daemon/processAlive.js';
 import { TestHome, waitFor } from '../support.js';
 
 const docker = promisify(execFile);
@@ -77,6 +78,20 @@ describe('a catalog server through its whole life on the real engine', () => {
     expect(st.servers[0]!.containerId).toBe(before!.id);
     expect(await home.containers()).toHaveLength(1);
     expect(await home.ok(['call', 'ev', 'echo', '{"message":"after adoption"}'])).toContain('after adoption');
+  });
+
+  it('berth daemon stop: the daemon exits, the server keeps running, and the next daemon adopts it', async () => {
+    const { daemon } = await home.status();
+    const [before] = await home.containers(false);
+    expect(await home.ok(['daemon', 'stop'])).toBe(`stopped the daemon (pid ${daemon.pid}); servers keep running\n`);
+    expect(isProcessAlive(daemon.pid)).toBe(false);
+    expect(await home.ok(['daemon', 'stop'])).toBe('no daemon is running\n');
+    expect((await home.containers(false)).map((c) => c.id)).toEqual([before!.id]);
+    const st = await waitFor('adopted healthy', async () => {
+      const s = await home.status();
+      return s.servers[0]?.phase === 'healthy' ? s : undefined;
+    });
+    expect(st.servers[0]!.containerId).toBe(before!.id);
   });
 
   it('stops gracefully and starts again', async () => {

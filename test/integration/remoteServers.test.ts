@@ -181,6 +181,22 @@ describe('servers on a remote Docker host over SSH', () => {
     await home.ok(['rm', 'web']);
   });
 
+  it('gives an allowlisted server its isolated network and egress proxy on the remote engine, and removes both with it', async () => {
+    const added = await home.json<{ phase: string }>(['add', 'out', '--catalog', 'everything', '--host', 'build', '--allow', 'api.example.com', '--start']);
+    expect(added.phase).toBe('healthy');
+    const mine = (await onRemote()).filter((c) => c.server !== 'ev');
+    // The server and its proxy, which carries berth.egress-for rather than berth.server.
+    expect(mine.map((c) => [c.server, c.state]).sort()).toEqual([['', 'running'], ['out', 'running']]);
+    const [info] = JSON.parse(await remoteDocker(['inspect', (await home.server('out')).containerId!])) as { HostConfig: { NetworkMode: string } }[];
+    const [net] = JSON.parse(await remoteDocker(['network', 'inspect', info!.HostConfig.NetworkMode])) as { Internal: boolean; Options: Record<string, string> }[];
+    expect(net).toMatchObject({ Internal: true, Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' } });
+    expect(await home.containers()).toEqual([]);
+    await waitFor('the proxy in the log', async () => /egress proxy listening; allowlist: api\.example\.com/.test(await home.ok(['logs', 'out'])));
+    await home.ok(['rm', 'out']);
+    expect((await onRemote()).map((c) => c.server)).toEqual(['ev']);
+    expect(await remoteDocker(['network', 'ls', '-q', '--filter', `label=berth.instance=${home.paths.instance}`])).toBe('');
+  });
+
   it("serves the remote server through the daemon's HTTP gateway", async () => {
     const ev = await home.json<{ url: string; headers: Record<string, string> }>(['endpoint', 'ev']);
     const client = new Client({ name: 'remote-test', version: '1' });
