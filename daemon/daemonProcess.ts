@@ -43,7 +43,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
     rt,
     hosts,
     logs,
-    audit: new AuditLog(paths.stateDir),
+    audit: new AuditLog(paths.stateDir, (text) => security.redact(text)),
     instance: paths.instance,
     userSpecFile: paths.userSpecFile,
     stateDir: paths.stateDir,
@@ -59,7 +59,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   });
   // Clients wait for adoption to be queued, but never on an engine that hangs.
   const ready = Promise.race([opened, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS).unref())]);
-  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir));
+  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), (text) => security.redact(text));
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env);
   api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);

@@ -9,11 +9,13 @@ import { CloseAction, ErrorAction, LanguageClient, State, type LanguageClientOpt
 import type { z } from 'zod';
 import { berthPaths, type BerthPaths } from '../daemon/paths.js';
 import * as M from '../daemon/protocol/methods.js';
+import { SecretsList, SecretsProvide } from '../daemon/protocol/policy.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
 import { VERSION } from '../daemon/version.js';
 import { readConfig } from './config.js';
 import { openDaemonSocket } from '../daemon/cli/daemonSocket.js';
 import { VersionMemory } from './mcp/definitions.js';
+import { EditorSecretStore, secretsNamedBy } from './secrets/editorSecretStore.js';
 import { statusBarContent, type ConnectionState } from './status/statusText.js';
 
 
@@ -33,6 +35,8 @@ export class Ctx implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   readonly client: LanguageClient;
   readonly toolVersions: VersionMemory;
+  /** Secret values this window keeps in SecretStorage and hands to the daemon (memory only there). */
+  readonly secrets: EditorSecretStore;
 
   /** Lives as long as the extension. */
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -57,6 +61,7 @@ export class Ctx implements vscode.Disposable {
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Berth', { log: true });
     this.toolVersions = new VersionMemory(extension.globalState.get<Record<string, string>>('berth.toolVersions', {}));
+    this.secrets = new EditorSecretStore(extension.secrets, extension.globalState);
     this.statusBar = vscode.window.createStatusBarItem('berth.status', vscode.StatusBarAlignment.Left, 10);
     this.statusBar.name = 'Berth';
     this.statusBar.command = 'berth.servers.focus';
@@ -216,6 +221,19 @@ export class Ctx implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'berth.engineOk', status.engine.ok);
   }
 
+  /**
+   * Hands the daemon the secret values this window keeps: those the given servers' specs name
+   * (before they start), or all of them (after a (re)connect: a new daemon holds none, and servers
+   * started by other clients need them too). The daemon keeps them in memory only.
+   */
+  async handOverSecrets(servers?: readonly string[]): Promise<void> {
+    const held = this.secrets.names();
+    if (held.length === 0) return;
+    const names = servers ? secretsNamedBy(await this.request(SecretsList, {}), servers, held) : held;
+    const secrets = await this.secrets.values(names);
+    if (secrets.length) await this.request(SecretsProvide, { secrets });
+  }
+
   /** Stops the daemon (every window reconnects to a fresh one) and reconnects this window. */
   async restartDaemon(): Promise<void> {
     if (this.client.isRunning()) {
@@ -252,6 +270,7 @@ export class Ctx implements vscode.Disposable {
       const s = this.state;
       this.output.info(s.kind === 'connected' ? `connected to daemon ${s.daemonVersion} (pid ${s.pid})` : 'connected');
       if (s.kind === 'connected' && !s.engine.ok) void this.warnNoEngine(s.engine.error ?? 'unknown error');
+      await this.handOverSecrets().catch((e: unknown) => this.output.error(`could not hand the daemon this window's secrets: ${errorMessage(e)}`));
       await this.loadWorkspaceSpecs();
       this.sessionStarted.fire();
     } catch (e) {
@@ -315,6 +334,9 @@ export class Ctx implements vscode.Disposable {
     for (const d of this.subscriptions.splice(0).reverse()) d.dispose();
   }
 }
+
+/** An error the user has already been shown, with its own actions; command wrappers log it but do not show it again. */
+export class ShownError extends Error {}
 
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
-import { createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Gateway } from '../gateway/server.js';
 import type { ContainerRuntime } from '../hosts/runtime.js';
 import type { LogStore } from '../logs/store.js';
@@ -14,6 +14,7 @@ import { registerClientHandlers } from '../clients/handlers.js';
 import { registerHostHandlers } from './hostHandlers.js';
 import type { SecurityContext } from '../policy/context.js';
 import { registerPolicyHandlers } from '../policy/handlers.js';
+import { RedactingMessageWriter } from './redactErrors.js';
 import { handle, notify } from './rpc.js';
 
 export interface ApiContext {
@@ -57,7 +58,8 @@ export class ApiServer {
   }
 
   private accept(socket: net.Socket): void {
-    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+    const writer = new RedactingMessageWriter(socket, (text) => this.ctx.security?.redact(text) ?? text);
+    const connection = createMessageConnection(new SocketMessageReader(socket), writer);
     const session = new Session(connection);
     this.sessions.add(session);
     connection.onClose(() => {
@@ -262,7 +264,8 @@ export class ApiServer {
     const security = this.ctx.security;
     if (security) {
       const secretUsers = (secret: string) => registry.all().filter((s) => s.spec.secrets.includes(secret)).map((s) => s.name);
-      registerPolicyHandlers(connection, { security, requireInit, secretUsers, requireServer: (name) => void registry.get(name) });
+      const namedSecrets = () => registry.all().flatMap((s) => s.spec.secrets);
+      registerPolicyHandlers(connection, { security, requireInit, secretUsers, namedSecrets, requireServer: (name) => void registry.get(name) });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { SecretName, SecretsList, SecretsRemove, SecretsSet, ToolsApprove, ToolsPending } from '../protocol/policy.js';
+import { SecretName, SecretsList, SecretsRemove, SecretsSet, ToolsApprove, ToolsPending, type SecretSource } from '../protocol/policy.js';
 import type { DaemonClient } from './client.js';
 import { table } from './format.js';
 
@@ -32,17 +32,20 @@ export function registerSecretCommands(program: Command, deps: SecretCliDeps): v
       const value = process.stdin.isTTY ? await promptHidden(`Value for ${name}: `) : await readAllStdin();
       if (!value) throw deps.usage(`no value for ${name} was read from ${process.stdin.isTTY ? 'the prompt' : 'stdin'}`);
       const r = await deps.withDaemon((c) => c.request(SecretsSet, { name, value }));
-      deps.print(o.json ?? false, r, () => `set ${r.name}${r.servers.length ? ` (used by ${r.servers.join(', ')}; restart them to apply)` : ''}`);
+      const shadowed = r.effective === 'editor' ? `; the value your editor handed in wins over it until the daemon restarts or it is deleted there` : '';
+      deps.print(o.json ?? false, r, () => `set ${r.name}${r.servers.length ? ` (used by ${r.servers.join(', ')}; restart them to apply)` : ''}${shadowed}`);
     });
 
   secret
     .command('ls')
-    .description('the names of the secrets that are set (never their values), and the servers that use each')
+    .description('the secrets that are set or that specs name (never their values): where each comes from, and the servers that use each')
     .addOption(json())
     .action(async (o: { json?: boolean }) => {
       const r = await deps.withDaemon((c) => c.request(SecretsList, {}));
       deps.print(o.json ?? false, r, () =>
-        r.length ? table([['NAME', 'SET', 'USED BY'], ...r.map((s) => [s.name, new Date(s.updated).toISOString(), s.servers.join(', ') || '-'])]) : 'no secrets yet; add one with `berth secret set NAME`',
+        r.length
+          ? table([['NAME', 'FROM', 'SET', 'USED BY'], ...r.map((s) => [s.name, describeSources(s.sources), s.updated === undefined ? '-' : new Date(s.updated).toISOString(), s.servers.join(', ') || '-'])])
+          : 'no secrets yet; add one with `berth secret set NAME`',
       );
     });
 
@@ -55,6 +58,13 @@ export function registerSecretCommands(program: Command, deps: SecretCliDeps): v
       const r = await deps.withDaemon((c) => c.request(SecretsRemove, { name }));
       deps.print(o.json ?? false, r, () => `removed ${r.removed}`);
     });
+}
+
+/** Where servers get a secret from: the first source wins. */
+function describeSources(sources: SecretSource[]): string {
+  const [first, ...rest] = sources;
+  if (first === undefined) return 'not set';
+  return rest.length ? `${first} (over ${rest.join(', ')})` : first;
 }
 
 /** `berth tools pending|approve NAME`: tool definitions that changed since they were approved. */

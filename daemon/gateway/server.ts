@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { StreamableHTTPServerTransport, type StreamableHTTPServerTransportOptions } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { redactError } from '../api/redactErrors.js';
 import { createProxyServer, type McpBackend } from '../mcp/proxyServer.js';
 import { ServerName } from '../protocol/spec.js';
 import type { Registry } from '../servers/registry.js';
@@ -37,6 +38,8 @@ export class Gateway {
   constructor(
     private readonly registry: Registry,
     readonly token: string,
+    /** Replaces known secret values in the errors clients get, as the daemon API does. */
+    private readonly redact: (text: string) => string = (text) => text,
   ) {}
 
   async listen(port: number): Promise<number> {
@@ -139,7 +142,7 @@ export class Gateway {
 
   private async open(key: string, backend: McpBackend, req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
     const server = createProxyServer(backend);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: StreamableHTTPServerTransport = new RedactingTransport(this.redact, {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         this.sessions.set(id, { endpoint: key, transport, server, backend, lastSeen: Date.now(), lastTools: JSON.stringify(backend.capabilities().tools) });
@@ -163,6 +166,20 @@ export class Gateway {
         void s.transport.close().catch(() => undefined);
       }
     }
+  }
+}
+
+/** A session's transport whose error responses pass through the redactor (a tool may fail quoting its token). */
+class RedactingTransport extends StreamableHTTPServerTransport {
+  constructor(
+    private readonly redact: (text: string) => string,
+    options: StreamableHTTPServerTransportOptions,
+  ) {
+    super(options);
+  }
+
+  override send(message: JSONRPCMessage, options?: Parameters<StreamableHTTPServerTransport['send']>[1]): Promise<void> {
+    return super.send(redactError(message, this.redact), options);
   }
 }
 

@@ -16,17 +16,22 @@ const MAX_BYTES = 5 * 1024 * 1024;
 
 /**
  * Every tool call that passes through the daemon, one JSON line each. Argument values are never
- * recorded: they may carry secrets or private data.
+ * recorded: they may carry secrets or private data. The texts that are recorded (an error from the
+ * server, names a client chose) pass through `redact`, which replaces known secret values.
  */
 export class AuditLog {
   private readonly file: string;
 
-  constructor(stateDir: string) {
+  constructor(
+    stateDir: string,
+    private readonly redact: (text: string) => string = (text) => text,
+  ) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.file = path.join(stateDir, 'audit.log');
   }
 
-  record(entry: AuditEntry): void {
+  record(raw: AuditEntry): void {
+    const entry = { ...raw, client: this.redact(raw.client), tool: this.redact(raw.tool), error: raw.error === undefined ? undefined : this.redact(raw.error) };
     try {
       if ((statSync(this.file, { throwIfNoEntry: false })?.size ?? 0) > MAX_BYTES) renameSync(this.file, `${this.file}.1`);
       appendFileSync(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });

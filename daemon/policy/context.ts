@@ -3,6 +3,8 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import type { BerthPaths } from '../paths.js';
 import type { Capabilities } from '../protocol/status.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
+import type { SecretSource } from '../protocol/policy.js';
+import { EditorSecrets } from '../secrets/editor.js';
 import { Redactor } from '../secrets/redact.js';
 import { SecretStore } from '../secrets/store.js';
 import { checkMount, mountPolicy } from './mounts.js';
@@ -21,12 +23,15 @@ export interface PolicySpec {
 }
 
 /**
- * The daemon's security policy in one place, for the supervisor and the API: secrets (stored,
- * injected, redacted), tool policy and pinning, secret scanning of tool calls, and the mount
- * check repeated at container creation (a symlink may have changed since the spec was read).
+ * The daemon's security policy in one place, for the supervisor and the API: secrets (stored or
+ * handed in by an editor, injected, redacted), tool policy and pinning, secret scanning of tool
+ * calls, and the mount check repeated at container creation (a symlink may have changed since the
+ * spec was read).
  */
 export class SecurityContext {
   readonly secrets: SecretStore;
+  /** Values an editor handed in: memory only, and they win over stored values of the same name. */
+  readonly editorSecrets = new EditorSecrets();
   readonly pins: PinStore;
   readonly redactor: Redactor;
   /** Tools withheld per server by pinning, from the last comparison. */
@@ -35,8 +40,10 @@ export class SecurityContext {
   constructor(stateDir: string, private readonly env: NodeJS.ProcessEnv = process.env) {
     this.secrets = new SecretStore(stateDir);
     this.pins = new PinStore(stateDir);
-    this.redactor = new Redactor(() => this.secrets.values());
+    // A stored value an editor's value shadows is redacted too: a container made before may hold it.
+    this.redactor = new Redactor(() => [...this.secrets.values(), ...this.editorSecrets.values()]);
     this.secrets.onChange(() => this.redactor.refresh());
+    this.editorSecrets.onChange(() => this.redactor.refresh());
   }
 
   static open(paths: BerthPaths): SecurityContext {
@@ -58,8 +65,72 @@ export class SecurityContext {
         if (!r.ok) throw new Error(`volumes.${i}: ${r.reason}`);
       }
     }
-    const names = spec.secrets ?? [];
-    return { ...spec.env, ...this.secrets.resolve(spec.name, names) };
+    return { ...spec.env, ...this.resolveSecrets(spec.name, spec.secrets ?? []) };
+  }
+
+  /** The value servers get for a secret and where it comes from: an editor's value wins over a stored one. */
+  secretValue(name: string): { value: string; source: SecretSource } | undefined {
+    const editor = this.editorSecrets.get(name);
+    if (editor !== undefined) return { value: editor, source: 'editor' };
+    const stored = this.secrets.get(name);
+    return stored === undefined ? undefined : { value: stored, source: 'stored' };
+  }
+
+  /**
+   * The values of the secrets a server's spec names, as env entries. A secret set nowhere is one
+   * sentence that says how to set it.
+   */
+  private resolveSecrets(server: string, names: string[]): Record<string, string> {
+    const env: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const n of names) {
+      const v = this.secretValue(n);
+      if (v) env[n] = v.value;
+      else missing.push(n);
+    }
+    if (missing.length) {
+      const many = missing.length > 1;
+      throw new Error(
+        `server ${server} needs secret${many ? 's' : ''} ${missing.join(', ')}, which ${many ? 'are' : 'is'} not set; set ${many ? 'each' : 'it'} with \`berth secret set ${missing[0]}\` or, in VS Code, "Berth: Set Secret…"`,
+      );
+    }
+    return env;
+  }
+
+  /**
+   * Hands in values an editor holds. Each one's keyed fingerprint is remembered on disk (never the
+   * value), so a daemon that restarts before the editor hands them in again can still adopt the
+   * containers made with them.
+   */
+  provideSecrets(secrets: { name: string; value: string }[]): void {
+    this.editorSecrets.provide(secrets);
+    for (const s of secrets) this.secrets.rememberEditorFingerprint(s.name, this.valueFingerprint(s.name, s.value));
+  }
+
+  forgetSecrets(names: string[]): string[] {
+    for (const n of names) this.secrets.rememberEditorFingerprint(n, undefined);
+    return this.editorSecrets.forget(names);
+  }
+
+  /**
+   * Every secret that has a value, plus the names specs use (`named`), without values: its
+   * sources, the one servers get first, and when that value was set or handed in.
+   */
+  listSecrets(named: string[]): { name: string; sources: SecretSource[]; updated?: number }[] {
+    const stored = new Map(this.secrets.list().map((s) => [s.name, s.updated]));
+    const names = new Set([...this.editorSecrets.names(), ...stored.keys(), ...named]);
+    return [...names]
+      .sort((a, b) => a.localeCompare(b))
+      .map((name) => {
+        const provided = this.editorSecrets.provided(name);
+        const sources: SecretSource[] = [...(provided !== undefined ? ['editor' as const] : []), ...(stored.has(name) ? ['stored' as const] : [])];
+        return { name, sources, updated: provided ?? stored.get(name) };
+      });
+  }
+
+  /** A keyed fingerprint of one value, so neither a container label nor the state folder can be used to guess it. */
+  private valueFingerprint(name: string, value: string): string {
+    return createHmac('sha256', this.secrets.fingerprintKey()).update(`${name}\0${value}`).digest('hex').slice(0, 32);
   }
 
   /**
@@ -70,8 +141,21 @@ export class SecurityContext {
     const names = spec.secrets ?? [];
     if (!names.length) return '';
     const h = createHmac('sha256', this.secrets.fingerprintKey());
-    for (const n of [...names].sort()) h.update(`${n}\0${this.secrets.get(n) ?? '\u0000missing'}\0`);
+    for (const n of [...names].sort()) h.update(`${n}\0${this.hashInput(n)}\0`);
     return h.digest('hex').slice(0, 16);
+  }
+
+  /**
+   * What the container hash folds in for one secret. A stored value goes in as it is (as it always
+   * has, so existing containers keep their hash). An editor's value goes in by its fingerprint,
+   * which is all a restarted daemon knows of it until the editor hands it in again: the container
+   * made with it is then adopted, not recreated. NUL-prefixed, which no value can be.
+   */
+  private hashInput(name: string): string {
+    const v = this.secretValue(name);
+    if (v?.source === 'stored') return v.value;
+    const fp = v ? this.valueFingerprint(name, v.value) : this.secrets.editorFingerprint(name);
+    return fp === undefined ? '\u0000missing' : `\u0000editor:${fp}`;
   }
 
   /** The container's spec hash with the secrets' fingerprint folded in. */

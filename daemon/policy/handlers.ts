@@ -8,29 +8,49 @@ export interface PolicyHandlerContext {
   requireInit(): void;
   /** Names of the servers whose specs name each secret. */
   secretUsers(secret: string): string[];
+  /** Every secret name some spec names. */
+  namedSecrets(): string[];
   /** Throws the registry's sentence for an unknown server. */
   requireServer(name: string): void;
 }
 
-/** `secrets/*` and `tools/pending|approve`. No method ever returns a secret's value. */
+/**
+ * `secrets/*` and `tools/pending|approve`. No method ever returns a secret's value. A value goes
+ * only into the containers of servers whose specs name it (SecurityContext.containerEnv), wherever
+ * it came from.
+ */
 export function registerPolicyHandlers(connection: MessageConnection, ctx: PolicyHandlerContext): void {
   const { security } = ctx;
 
   handle(connection, P.SecretsSet, (p) => {
     ctx.requireInit();
     security.secrets.set(p.name, p.value);
-    return { name: p.name, servers: ctx.secretUsers(p.name) };
+    return { name: p.name, servers: ctx.secretUsers(p.name), effective: security.secretValue(p.name)?.source ?? 'stored' };
+  });
+
+  handle(connection, P.SecretsProvide, (p) => {
+    ctx.requireInit();
+    security.provideSecrets(p.secrets);
+    return p.secrets.map((s) => ({ name: s.name, servers: ctx.secretUsers(s.name) }));
+  });
+
+  handle(connection, P.SecretsForget, (p) => {
+    ctx.requireInit();
+    return { forgotten: security.forgetSecrets(p.names) };
   });
 
   handle(connection, P.SecretsList, () => {
     ctx.requireInit();
-    return security.secrets.list().map((s) => ({ ...s, servers: ctx.secretUsers(s.name) }));
+    return security.listSecrets(ctx.namedSecrets()).map((s) => ({ ...s, servers: ctx.secretUsers(s.name) }));
   });
 
   handle(connection, P.SecretsRemove, (p) => {
     ctx.requireInit();
-    if (!security.secrets.remove(p.name)) throw new Error(`there is no secret named ${p.name}; \`berth secret ls\` lists them`);
-    return { removed: p.name };
+    if (security.secrets.remove(p.name)) return { removed: p.name };
+    if (security.editorSecrets.get(p.name) !== undefined) {
+      throw new Error(`secret ${p.name} is not stored by Berth: its value was handed in by VS Code; delete it there with "Berth: Delete Secret…"`);
+    }
+    throw new Error(`there is no secret named ${p.name}; \`berth secret ls\` lists them`);
   });
 
   handle(connection, P.ToolsPending, (p) => {

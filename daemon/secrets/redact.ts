@@ -13,9 +13,12 @@ export class Redactor {
     this.refresh();
   }
 
-  /** Re-reads the values (after a secret was set or removed). */
+  /**
+   * Re-reads the values (after a secret was set, handed in or removed). Values seen before are
+   * kept: a container made with a value since replaced or removed still holds it and may print it.
+   */
   refresh(): void {
-    this.values = [...new Set(this.source().filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
+    this.values = [...new Set([...this.values, ...this.source().filter((v) => v.length > 0)])].sort((a, b) => b.length - a.length);
     this.re = this.values.length ? new RegExp(this.values.map(escapeRegExp).join('|'), 'g') : undefined;
   }
 

@@ -2,13 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { SECRET_NAME, SecretName } from '../policy/schemas.js';
+import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH, SECRET_NAME, SecretName } from '../policy/schemas.js';
 import { writePrivateFile } from '../privateFile.js';
-
-
-/** Shorter values would be redacted everywhere they appear by chance, mangling logs. */
-export const MIN_SECRET_LENGTH = 6;
-export const MAX_SECRET_LENGTH = 32768;
 
 export function checkSecretName(name: string): string | undefined {
   return SECRET_NAME.test(name) ? undefined : `secret name ${JSON.stringify(name)} ${SecretName.safeParse(name).error?.issues[0]?.message ?? 'is not valid'}`;
@@ -21,7 +16,13 @@ export function checkSecretValue(name: string, value: string): string | undefine
   return undefined;
 }
 
-const SecretFile = z.object({ version: z.literal(1), key: z.string().optional(), secrets: z.record(z.string(), z.object({ value: z.string(), updated: z.number() })) });
+const SecretFile = z.object({
+  version: z.literal(1),
+  key: z.string().optional(),
+  secrets: z.record(z.string(), z.object({ value: z.string(), updated: z.number() })),
+  /** Keyed fingerprints (never values) of the values an editor last handed in, by name. */
+  editor: z.record(z.string(), z.string()).optional(),
+});
 type SecretFile = z.infer<typeof SecretFile>;
 
 /**
@@ -102,16 +103,22 @@ export class SecretStore {
   }
 
   /**
-   * The values of the secrets a server's spec names, as env entries. A secret that is not set is
-   * one sentence that says how to set it.
+   * The fingerprint of the value an editor last handed in for a name. Values an editor hands in
+   * live in the daemon's memory only; a daemon that restarts before the editor hands them in again
+   * compares this instead, so it adopts the container made with the value rather than recreating it.
    */
-  resolve(server: string, names: string[]): Record<string, string> {
-    const missing = names.filter((n) => this.get(n) === undefined);
-    if (missing.length) {
-      const list = missing.join(', ');
-      throw new Error(`server ${server} needs secret${missing.length > 1 ? 's' : ''} ${list}, which ${missing.length > 1 ? 'are' : 'is'} not set; set ${missing.length > 1 ? 'each' : 'it'} with \`berth secret set ${missing[0]}\``);
-    }
-    return Object.fromEntries(names.map((n) => [n, this.get(n) ?? '']));
+  editorFingerprint(name: string): string | undefined {
+    return this.data.editor?.[name];
+  }
+
+  /** Remembers (or, with undefined, forgets) an editor value's fingerprint; written only when it changed. */
+  rememberEditorFingerprint(name: string, fingerprint: string | undefined): void {
+    if (this.data.editor?.[name] === fingerprint) return;
+    const editor = { ...this.data.editor };
+    if (fingerprint === undefined) delete editor[name];
+    else editor[name] = fingerprint;
+    this.data.editor = editor;
+    this.save();
   }
 
   onChange(listener: () => void): void {

@@ -1,17 +1,23 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDaemon, type DaemonClient } from '../../daemon/cli/client.js';
+import { ServersCallTool } from '../../daemon/protocol/methods.js';
+import { SecretsForget, SecretsProvide } from '../../daemon/protocol/policy.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type CliResult } from '../support.js';
 
 const docker = promisify(execFile);
 // Assembled at run time so this file holds no key-shaped string for scanners to trip on.
 const AWS_KEY = ['AKIA', 'IOSFODNN7EXAMPLE'].join('');
 const SECRET = 'tok-7d1c0a9e-secret-value';
+/** Handed over the socket as VS Code does, never stored. */
+const EDITOR_SECRET = 'ed-41b9f3c2-handed-in';
 
 /** Every case: one line on stderr (npm noise aside) that matches each part. */
 function oneLine(r: CliResult, ...parts: (string | RegExp)[]): void {
@@ -61,6 +67,15 @@ describe('security: every bad input is refused', () => {
     image: ${FIXTURE_IMAGE}
     args: [/app/tools.js]
     env: { ECHO_DESCRIPTION: "${echoDescription}" }
+  ed:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/tools.js]
+    env: { PRINT_ENV: EDITOR_TOKEN, FAIL_ECHOES: EDITOR_TOKEN }
+    secrets: [EDITOR_TOKEN]
+  plain:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/tools.js]
+    env: { PRINT_ENV: EDITOR_TOKEN }
 ${extra}`;
 
   /** A spec file with one bad server: reported (file, path, reason) and nothing else changes. */
@@ -71,7 +86,7 @@ ${extra}`;
       return s.specErrors.length ? s.specErrors : undefined;
     });
     for (const p of parts) expect(errors[0]).toMatch(p);
-    expect((await home.status()).servers.map((s) => s.name).sort()).toEqual(['pin', 'ro', 'sec']);
+    expect((await home.status()).servers.map((s) => s.name).sort()).toEqual(['ed', 'pin', 'plain', 'ro', 'sec']);
     await home.writeSpecs(spec());
     await waitFor('spec error cleared', async () => (await home.status()).specErrors.length === 0);
   }
@@ -192,7 +207,11 @@ ${extra}`;
     const r = await home.berth(['secret', 'set', 'API_TOKEN', SECRET]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/too many arguments/);
-    expect((await home.json<unknown[]>(['secret', 'ls'])).length).toBe(0);
+    // Listed because specs name them, but set nowhere.
+    expect(await home.json<{ name: string; sources: string[] }[]>(['secret', 'ls'])).toMatchObject([
+      { name: 'API_TOKEN', sources: [] },
+      { name: 'EDITOR_TOKEN', sources: [] },
+    ]);
   });
 
   refuse('a server whose secret is not set', async () => {
@@ -219,6 +238,95 @@ ${extra}`;
     const [c] = await home.containers();
     const { stdout: labels } = await docker('docker', ['inspect', '--format', '{{json .Config.Labels}}', c!.id]);
     expect(labels).not.toContain(SECRET);
+  });
+
+  /** The env a server's container was made with, from the engine. */
+  const containerEnv = async (server: string) => {
+    const id = (await home.containers()).find((c) => c.server === server)?.id;
+    const { stdout } = await docker('docker', ['inspect', '--format', '{{json .Config.Env}}', id!]);
+    return JSON.parse(stdout) as string[];
+  };
+
+  /** A client on the daemon socket, as the VS Code extension is. */
+  const editor = () => connectDaemon(home.paths, 'security-test-editor');
+  const withEditor = async <T>(fn: (c: DaemonClient) => Promise<T>): Promise<T> => {
+    const c = await editor();
+    try {
+      return await fn(c);
+    } finally {
+      c.close();
+    }
+  };
+
+  refuse('a secret handed over the socket goes into the server whose spec names it, not into one that does not', async () => {
+    const r = await withEditor((c) => c.request(SecretsProvide, { secrets: [{ name: 'EDITOR_TOKEN', value: EDITOR_SECRET }] }));
+    expect(r).toEqual([{ name: 'EDITOR_TOKEN', servers: ['ed'] }]);
+    await home.ok(['start', 'ed']);
+    await home.ok(['start', 'plain']);
+    expect(await containerEnv('ed')).toContain(`EDITOR_TOKEN=${EDITOR_SECRET}`);
+    const plain = await containerEnv('plain');
+    expect(plain.filter((e) => e.startsWith('EDITOR_TOKEN='))).toEqual([]);
+    expect(plain.join('\n')).not.toContain(EDITOR_SECRET);
+    await waitFor('plain printed its env', async () => (await home.ok(['logs', 'plain'])).includes('EDITOR_TOKEN is undefined'));
+  });
+
+  refuse('a secret handed over the socket and printed by a server is redacted in `berth logs`', async () => {
+    const logs = await waitFor('the printed line', async () => {
+      const l = await home.ok(['logs', 'ed']);
+      return l.includes('EDITOR_TOKEN is') ? l : undefined;
+    });
+    expect(logs).toContain('EDITOR_TOKEN is [redacted secret]');
+    expect(logs).not.toContain(EDITOR_SECRET);
+  });
+
+  refuse('an error message quoting a handed-over secret is redacted: over the API, from `berth call`, over the gateway, in the audit log', async () => {
+    const api = await withEditor((c) => c.request(ServersCallTool, { name: 'ed', tool: 'fail' }).then(() => 'no error', (e: Error) => e.message));
+    expect(api).toBe('MCP error -32603: upstream refused the token [redacted secret]');
+    const cli = await home.berth(['call', 'ed', 'fail']);
+    expect(cli.code).toBe(1);
+    oneLine(cli, /upstream refused the token \[redacted secret\]/);
+    expect(cli.stderr + cli.stdout).not.toContain(EDITOR_SECRET);
+    const e = await home.json<{ url: string; headers: Record<string, string> }>(['endpoint', 'ed']);
+    const client = new Client({ name: 'security-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }));
+    try {
+      const err = await client.callTool({ name: 'fail', arguments: {} }).then(() => undefined, (x: Error) => x);
+      expect(err?.message).toMatch(/upstream refused the token \[redacted secret\]/);
+      expect(err?.message).not.toContain(EDITOR_SECRET);
+    } finally {
+      await client.close();
+    }
+    const audit = await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8');
+    expect(audit).toMatch(/"tool":"fail".*upstream refused the token \[redacted secret\]/);
+    expect(audit).not.toContain(EDITOR_SECRET);
+  });
+
+  refuse('a secret handed over the socket is written to no file under the Berth home, and shows in no status or list', async () => {
+    const files = (await readdir(home.dir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) expect(await readFile(path.join(f.parentPath, f.name), 'utf8'), path.join(f.parentPath, f.name)).not.toContain(EDITOR_SECRET);
+    expect(JSON.stringify(await home.status())).not.toContain(EDITOR_SECRET);
+    const ls = await home.ok(['secret', 'ls', '--json']);
+    expect(ls).not.toContain(EDITOR_SECRET);
+    expect(JSON.parse(ls)).toContainEqual({ name: 'EDITOR_TOKEN', sources: ['editor'], updated: expect.any(Number), servers: ['ed'] });
+    expect(await home.ok(['secret', 'ls'])).toMatch(/EDITOR_TOKEN\s+editor\s/);
+  });
+
+  for (const name of ['../etc/passwd', 'TOKEN*', 'a.b']) {
+    refuse(`a secret name with path characters or wildcards handed over the socket: ${name}`, async () => {
+      const provide = await withEditor((c) => c.request(SecretsProvide, { secrets: [{ name, value: 'whatever-value' }] }).then(() => 'accepted', (e: Error) => e.message));
+      expect(provide).toBe('invalid secrets/provide request: secrets.0.name: must be 1-64 letters, digits or "_", not starting with a digit (no paths, dots or wildcards)');
+      const forget = await withEditor((c) => c.request(SecretsForget, { names: [name] }).then(() => 'accepted', (e: Error) => e.message));
+      expect(forget).toMatch(/^invalid secrets\/forget request: names\.0: must be 1-64 letters[^\n]*$/);
+    });
+  }
+
+  refuse('a batch with one value too short to redact is refused whole', async () => {
+    const r = await withEditor((c) =>
+      c.request(SecretsProvide, { secrets: [{ name: 'OTHER_TOKEN', value: 'long-enough-value' }, { name: 'SHORT', value: 'abc' }] }).then(() => 'accepted', (e: Error) => e.message),
+    );
+    expect(r).toBe('the value of secret SHORT is shorter than 6 characters, too short to be redacted from logs reliably');
+    expect((await home.json<{ name: string }[]>(['secret', 'ls'])).map((s) => s.name)).not.toContain('OTHER_TOKEN');
   });
 
   refuse('a denied tool: not listed, and refused when called by name anyway', async () => {

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,6 +32,63 @@ describe('secrets in the daemon', () => {
     expect(() => sec.containerEnv(spec())).toThrow(/needs secret TOKEN, which is not set/);
     sec.secrets.set('TOKEN', 'value-123456');
     expect(sec.containerEnv(spec())).toEqual({ A: '1', TOKEN: 'value-123456' });
+  });
+
+  it("an editor's value wins over a stored one, only in servers whose spec names it, and a missing one says both ways to set it", () => {
+    const sec = new SecurityContext(dir, { BERTH_HOME: dir });
+    expect(() => sec.containerEnv(spec())).toThrow('server srv needs secret TOKEN, which is not set; set it with `berth secret set TOKEN` or, in VS Code, "Berth: Set Secret…"');
+    sec.secrets.set('TOKEN', 'stored-value-1');
+    sec.provideSecrets([{ name: 'TOKEN', value: 'editor-value-1' }]);
+    expect(sec.containerEnv(spec())).toEqual({ A: '1', TOKEN: 'editor-value-1' });
+    expect(sec.containerEnv(spec({ name: 'other', secrets: [] }))).toEqual({ A: '1' });
+    expect(sec.listSecrets(['UNSET'])).toEqual([
+      { name: 'TOKEN', sources: ['editor', 'stored'], updated: expect.any(Number) },
+      { name: 'UNSET', sources: [], updated: undefined },
+    ]);
+    sec.forgetSecrets(['TOKEN']);
+    expect(sec.containerEnv(spec())).toEqual({ A: '1', TOKEN: 'stored-value-1' });
+    expect(sec.listSecrets([]).map((s) => s.sources)).toEqual([['stored']]);
+  });
+
+  it('never writes an editor value to disk; redacts it, and still after it is forgotten', () => {
+    const sec = new SecurityContext(dir, { BERTH_HOME: dir });
+    sec.provideSecrets([{ name: 'TOKEN', value: 'editor-only-value' }]);
+    sec.containerHash('abc', spec());
+    expect(sec.redact('token=editor-only-value')).toBe('token=[redacted secret]');
+    sec.forgetSecrets(['TOKEN']);
+    expect(sec.redact('token=editor-only-value')).toBe('token=[redacted secret]');
+    for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+      const file = path.join(dir, f);
+      if (statSync(file).isFile()) expect(readFileSync(file, 'utf8')).not.toContain('editor-only-value');
+    }
+  });
+
+  it("an editor's value counts in the container hash; after a daemon restart its remembered fingerprint keeps the hash until a different value arrives", () => {
+    const sec = new SecurityContext(dir, { BERTH_HOME: dir });
+    sec.provideSecrets([{ name: 'TOKEN', value: 'editor-value-1' }]);
+    const one = sec.containerHash('abc', spec());
+    sec.provideSecrets([{ name: 'TOKEN', value: 'editor-value-2' }]);
+    const two = sec.containerHash('abc', spec());
+    expect(two).not.toBe(one);
+    // A new daemon: no value in memory yet, the container made with value 2 is still its own.
+    const restarted = new SecurityContext(dir, { BERTH_HOME: dir });
+    expect(restarted.containerHash('abc', spec())).toBe(two);
+    restarted.provideSecrets([{ name: 'TOKEN', value: 'editor-value-2' }]);
+    expect(restarted.containerHash('abc', spec())).toBe(two);
+    restarted.provideSecrets([{ name: 'TOKEN', value: 'editor-value-3' }]);
+    expect(restarted.containerHash('abc', spec())).not.toBe(two);
+    // Forgotten: nothing is remembered, so the next daemon sees it missing.
+    restarted.forgetSecrets(['TOKEN']);
+    const missing = new SecurityContext(dir, { BERTH_HOME: dir }).containerHash('abc', spec());
+    expect([one, two]).not.toContain(missing);
+    expect(() => new SecurityContext(dir, { BERTH_HOME: dir }).containerEnv(spec())).toThrow(/needs secret TOKEN, which is not set/);
+  });
+
+  it("a stored value's container hash is the one Berth made before editor values existed, so upgrading recreates nothing", () => {
+    const sec = new SecurityContext(dir, { BERTH_HOME: dir });
+    sec.secrets.set('TOKEN', 'stored-value-1');
+    const fp = createHmac('sha256', sec.secrets.fingerprintKey()).update('TOKEN\0stored-value-1\0').digest('hex').slice(0, 16);
+    expect(sec.containerHash('abc', spec())).toBe(createHash('sha256').update(`abc:${fp}`).digest('hex').slice(0, 16));
   });
 
   it('checks mounts again at creation, on the filesystem as it is then', () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redactor, REDACTED } from '../../daemon/secrets/redact.js';
+import { EditorSecrets } from '../../daemon/secrets/editor.js';
 import { checkSecretName, SecretStore } from '../../daemon/secrets/store.js';
 
 let dir: string;
@@ -42,11 +43,17 @@ describe('SecretStore', () => {
     expect(() => store.set('A', 'abcdefg\0')).toThrow(/NUL/);
   });
 
-  it('resolves a spec\'s secrets, and says how to set a missing one', () => {
+  it("remembers an editor value's fingerprint across restarts, writing only when it changes", () => {
     const store = new SecretStore(dir);
-    store.set('A', 'value-a-123');
-    expect(store.resolve('srv', ['A'])).toEqual({ A: 'value-a-123' });
-    expect(() => store.resolve('srv', ['A', 'B'])).toThrow('server srv needs secret B, which is not set; set it with `berth secret set B`');
+    let saves = 0;
+    store.onChange(() => saves++);
+    store.rememberEditorFingerprint('A', 'fp-1');
+    store.rememberEditorFingerprint('A', 'fp-1');
+    expect(saves).toBe(1);
+    expect(new SecretStore(dir).editorFingerprint('A')).toBe('fp-1');
+    store.rememberEditorFingerprint('A', undefined);
+    expect(new SecretStore(dir).editorFingerprint('A')).toBeUndefined();
+    expect(store.list()).toEqual([]);
   });
 
   it('removes', () => {
@@ -55,6 +62,25 @@ describe('SecretStore', () => {
     expect(store.remove('A')).toBe(true);
     expect(store.remove('A')).toBe(false);
     expect(readFileSync(store.file, 'utf8')).not.toContain('value-a-123');
+  });
+});
+
+describe('EditorSecrets', () => {
+  it('holds values handed in, all or nothing, and forgets them', () => {
+    const editor = new EditorSecrets();
+    let changes = 0;
+    editor.onChange(() => changes++);
+    editor.provide([{ name: 'A', value: 'value-a-123' }]);
+    expect(() => editor.provide([{ name: 'B', value: 'value-b-123' }, { name: '../x', value: 'value-x-123' }])).toThrow(/secret name "\.\.\/x" must be 1-64 letters/);
+    expect(() => editor.provide([{ name: 'B', value: 'short' }])).toThrow(/too short to be redacted/);
+    expect(editor.names()).toEqual(['A']);
+    const first = editor.provided('A');
+    editor.provide([{ name: 'A', value: 'value-a-123' }]);
+    expect(changes).toBe(1);
+    expect(editor.provided('A')).toBe(first);
+    expect(editor.forget(['A', 'NEVER_SET'])).toEqual(['A']);
+    expect(editor.get('A')).toBeUndefined();
+    expect(changes).toBe(2);
   });
 });
 
@@ -67,11 +93,14 @@ describe('Redactor', () => {
     expect(r.redact('nothing here')).toBe('nothing here');
   });
 
-  it('picks up changes on refresh', () => {
+  it('picks up changes on refresh, and keeps redacting a value that was removed', () => {
     const values: string[] = [];
     const r = new Redactor(() => values);
     values.push('fresh-secret');
     expect(r.redact('fresh-secret')).toBe('fresh-secret');
+    r.refresh();
+    expect(r.redact('fresh-secret')).toBe(REDACTED);
+    values.pop();
     r.refresh();
     expect(r.redact('fresh-secret')).toBe(REDACTED);
   });

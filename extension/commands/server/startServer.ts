@@ -1,6 +1,6 @@
-import * as vscode from 'vscode';
 import * as M from '../../../daemon/protocol/methods.js';
 import type { Ctx } from '../../ctx.js';
+import { startWithSecrets } from '../../secrets/startWithSecrets.js';
 import { isRunning } from '../../tree/nodes.js';
 import { pickServers } from '../pickServers.js';
 
@@ -9,17 +9,10 @@ export async function startServer(ctx: Ctx, node?: unknown, nodes?: unknown): Pr
   await startServers(ctx, names.filter((n) => !isRunning(ctx.server(n) ?? { phase: 'stopped' })));
 }
 
-/** Starts servers with a progress notification fed by the daemon (image builds can take a while). */
+/**
+ * Starts servers with a progress notification fed by the daemon (image builds can take a while),
+ * handing over the secrets they name first.
+ */
 export async function startServers(ctx: Ctx, names: readonly string[]): Promise<void> {
-  if (names.length === 0) return;
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${names.join(', ')}` }, (progress) =>
-    Promise.all(
-      names.map((name) =>
-        ctx.withDaemonProgress(
-          (message) => progress.report({ message: names.length > 1 ? `${name}: ${message}` : message }),
-          (progressToken) => ctx.request(M.ServersStart, { name, progressToken }),
-        ),
-      ),
-    ),
-  );
+  await startWithSecrets(ctx, 'Starting', names, (name, progressToken) => ctx.request(M.ServersStart, { name, progressToken }));
 }
