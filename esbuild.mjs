@@ -41,3 +41,20 @@ await build({
   external: [...common.external, 'vscode'],
 });
 
+// ---------------------------------------------------------------------------------------------
+// Webview panels: browser code from webview/, with the UI toolkit (@vscode-elements/elements'
+// bundled build) and the codicon font, into dist/media/, the only folder a panel may load from.
+// Each panel is one script and one stylesheet, named for its folder; no source maps, as the
+// .vsix carries none.
+await build({
+  entryPoints: { serverDetails: 'webview/serverDetails/main.ts', codicon: '@vscode/codicons/dist/codicon.css' },
+  outdir: 'dist/media',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'chrome120',
+  minify: true,
+  logLevel: 'warning',
+  loader: { '.ttf': 'file' },
+  assetNames: '[name]',
+});

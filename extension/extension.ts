@@ -7,6 +7,7 @@ import { ServerLogs } from './logs/serverLogs.js';
 import { registerMcpProvider } from './mcp/mcpProvider.js';
 import { CatalogTree } from './tree/catalogTree.js';
 import { ServersTree } from './tree/serversTree.js';
+import { ServerDetailsPanels } from './webview/serverDetailsPanel.js';
 
 let ctx: Ctx | undefined;
 
@@ -15,7 +16,8 @@ export function activate(extension: vscode.ExtensionContext): void {
   const servers = new ServersTree(ctx);
   const catalog = new CatalogTree(ctx);
   const logs = new ServerLogs(ctx);
-  ctx.push(servers, catalog, logs, ...registerCommands(ctx, { catalog, logs }));
+  const details = new ServerDetailsPanels(ctx);
+  ctx.push(servers, catalog, logs, details, ...registerCommands(ctx, { catalog, logs, details }));
   const mcp = registerMcpProvider(ctx);
   if (mcp) ctx.push(mcp);
   void ctx.start();

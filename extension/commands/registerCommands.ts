@@ -1,15 +1,18 @@
 // Every command in one table: id → handler. Handlers take `(node?, nodes?)` as VS Code passes
 // them from menus and multi-selections, and ask for a target when run from the palette.
 import * as vscode from 'vscode';
-import { errorMessage, type Ctx } from '../ctx.js';
+import { errorMessage, ShownError, type Ctx } from '../ctx.js';
 import type { ServerLogs } from '../logs/serverLogs.js';
 import type { CatalogTree } from '../tree/catalogTree.js';
+import type { ServerDetailsPanels } from '../webview/serverDetailsPanel.js';
 import { addCatalogEntry } from './catalog/addCatalogEntry.js';
 import { connectClient } from './client/connectClient.js';
 import { addHost } from './host/addHost.js';
 import { removeHost } from './host/removeHost.js';
 import { clearCatalogSearch, searchCatalog } from './catalog/searchCatalog.js';
 import { restartDaemon } from './daemon/restartDaemon.js';
+import { deleteSecret } from './secret/deleteSecret.js';
+import { setSecret } from './secret/setSecret.js';
 import { showDaemonLog } from './daemon/showDaemonLog.js';
 import { addServerImage } from './server/addServerImage.js';
 import { copyServerConnection } from './server/copyServerConnection.js';
@@ -17,6 +20,7 @@ import { openServerSpec } from './server/openServerSpec.js';
 import { refreshServers } from './server/refreshServers.js';
 import { removeServer } from './server/removeServer.js';
 import { restartServer } from './server/restartServer.js';
+import { showServerDetails } from './server/showServerDetails.js';
 import { showServerLogs } from './server/showServerLogs.js';
 import { startServer } from './server/startServer.js';
 import { stopServer } from './server/stopServer.js';
@@ -27,7 +31,7 @@ import { readResource } from './resource/readResource.js';
 
 type Handler = (node?: unknown, nodes?: unknown) => Promise<void> | void;
 
-export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs }): vscode.Disposable[] {
+export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs; details: ServerDetailsPanels }): vscode.Disposable[] {
   const commands: Record<string, Handler> = {
     'berth.catalog.add': (node) => addCatalogEntry(ctx, views.catalog, node),
     'berth.catalog.search': () => searchCatalog(views.catalog),
@@ -38,6 +42,7 @@ export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: 
     'berth.server.restart': (node, nodes) => restartServer(ctx, node, nodes),
     'berth.server.remove': (node, nodes) => removeServer(ctx, node, nodes),
     'berth.server.showLogs': (node, nodes) => showServerLogs(ctx, views.logs, node, nodes),
+    'berth.server.showDetails': (node, nodes) => showServerDetails(ctx, views.details, node, nodes),
     'berth.server.openSpec': (node, nodes) => openServerSpec(ctx, node, nodes),
     'berth.server.copyConnection': (node, nodes) => copyServerConnection(ctx, node, nodes),
     'berth.client.connect': (node, nodes) => connectClient(ctx, node, nodes),
@@ -48,6 +53,8 @@ export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: 
     'berth.tool.reviewChanges': (node, nodes) => reviewToolChanges(ctx, node, nodes),
     'berth.prompt.get': (node, nodes) => getPrompt(ctx, node, nodes),
     'berth.resource.read': (node, nodes) => readResource(ctx, node, nodes),
+    'berth.secret.set': (node) => setSecret(ctx, node),
+    'berth.secret.delete': (node) => deleteSecret(ctx, node),
     'berth.daemon.restart': () => restartDaemon(ctx),
     'berth.daemon.showLog': () => showDaemonLog(ctx),
     'berth.output.show': () => ctx.output.show(),
@@ -59,6 +66,7 @@ export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: 
       } catch (e) {
         const message = errorMessage(e);
         ctx.output.error(`${id}: ${message}`);
+        if (e instanceof ShownError) return;
         const choice = await vscode.window.showErrorMessage(`Berth: ${message}`, 'Show Output');
         if (choice === 'Show Output') ctx.output.show();
       }

@@ -218,6 +218,11 @@ export function tooltipOf(node: BerthNode): string {
   }
 }
 
+/** What a server may reach, in words: `none`, `bridge`, or its allowlist. */
+export function networkLabel(network: NonNullable<ServerStatus['network']>): string {
+  return typeof network === 'string' ? network : `egress only to ${network.allow.join(', ')}`;
+}
+
 export function serverTooltip(s: ServerStatus, now = Date.now()): string {
   const rows: [string, string][] = [
     ['Phase', s.phase],
@@ -226,7 +231,7 @@ export function serverTooltip(s: ServerStatus, now = Date.now()): string {
   ];
   if (s.imageDigest) rows.push(['Digest', `\`${s.imageDigest.slice(0, 19)}\``]);
   if (s.containerId) rows.push(['Container', `\`${s.containerId.slice(0, 12)}\``]);
-  if (s.network) rows.push(['Network', typeof s.network === 'string' ? s.network : `egress only to ${s.network.allow.map((r) => `\`${r}\``).join(', ')}`]);
+  if (s.network) rows.push(['Network', mdEscape(networkLabel(s.network))]);
   rows.push(['Restarts', String(s.restartCount)]);
   if (s.stats && isRunning(s)) {
     rows.push(['CPU', `${s.stats.cpuPercent.toFixed(1)}%`], ['Memory', `${formatBytes(s.stats.memoryBytes)} of ${formatBytes(s.stats.memoryLimitBytes)}`]);

@@ -27,12 +27,22 @@ const ALLOWED = [
   /^extension\/package\.json$/,
   /^extension\/dist\/(extension|berth)\.js$/,
   /^extension\/dist\/schemas\/servers\.schema\.json$/,
+  /^extension\/dist\/media\/(serverDetails\.(js|css)|codicon\.(css|ttf))$/,
   /^extension\/extension\/media\/[\w/.-]+\.(svg|md|png)$/,
   /^extension\/snippets\/[\w-]+\.code-snippets$/,
   /^extension\/(readme|README)\.md$/,
   /^extension\/(LICENSE|LICENSE\.txt)$/,
 ];
-const REQUIRED = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/berth.js', 'extension/dist/schemas/servers.schema.json'];
+const REQUIRED = [
+  'extension/package.json',
+  'extension/dist/extension.js',
+  'extension/dist/berth.js',
+  'extension/dist/schemas/servers.schema.json',
+  'extension/dist/media/serverDetails.js',
+  'extension/dist/media/serverDetails.css',
+  'extension/dist/media/codicon.css',
+  'extension/dist/media/codicon.ttf',
+];
 
 const steps: { name: string; ok: boolean; error?: string }[] = [];
 
@@ -166,6 +176,48 @@ async function clickRow(wb: Workbench, test: (row: Row) => boolean): Promise<voi
   throw new Error(`no side-bar row to click; rows: ${JSON.stringify(await treeRows(wb))}`);
 }
 
+type Locator = ReturnType<Workbench['page']['locator']>;
+/** The few calls on a webview's frame used here; playwright-core is not typed in this project. */
+interface FrameLocator {
+  locator(selector: string): Locator & { evaluate<R>(fn: () => R): Promise<R> };
+  frameLocator(selector: string): FrameLocator;
+}
+
+/**
+ * The content of the open webview: VS Code puts each webview in an iframe (`.webview.ready` once
+ * its host page has loaded) whose page holds the extension's HTML in a nested `#active-frame`.
+ */
+function webviewContent(wb: Workbench): FrameLocator {
+  const page = wb.page as Workbench['page'] & { frameLocator(selector: string): FrameLocator };
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+/** Waits until the text of `selector` inside the webview satisfies `test`. */
+async function waitForPanelText(frame: FrameLocator, selector: string, what: string, test: (text: string) => boolean, timeout = 30_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  for (;;) {
+    const el = frame.locator(selector);
+    text = (await el.count().catch(() => 0)) > 0 ? (await el.first().innerText().catch(() => '')).trim() : '';
+    if (test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`the panel's ${selector} did not show ${what}; it says ${JSON.stringify(text.slice(0, 500))}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Picks a color theme by its label; returns the label of the one that was active. */
+async function setColorTheme(wb: Workbench, label: string): Promise<string> {
+  await wb.runCommand('Preferences: Color Theme');
+  const current = wb.page.locator('.quick-input-widget .monaco-list-row.focused .label-name').first();
+  await current.waitFor({ state: 'visible', timeout: 10_000 });
+  const before = (await current.innerText()).trim();
+  await pickQuickItem(wb, label);
+  await wb.page.waitForTimeout(500);
+  return before;
+}
+
+const cspViolations = (errors: readonly string[]) => errors.filter((e) => /Content Security Policy|Refused to (load|execute|apply|evaluate|connect|create)/i.test(e));
+
 const serverRow = (phase: string) => (row: Row) => row.label === SERVER && row.description.startsWith(phase);
 
 async function main(): Promise<void> {
@@ -234,12 +286,68 @@ async function main(): Promise<void> {
       await w.screenshot('started-from-palette');
     });
 
+    await step(w, 'Server Details panel shows the server live, its buttons work, under a strict CSP', async () => {
+      const errorsBefore = w.consoleErrors.length;
+      const tools = (JSON.parse(berth(env, 'tools', SERVER, '--json')) as { tools: { name: string }[] }).tools.map((t) => t.name);
+      if (tools.length < 3) throw new Error(`expected the ${SERVER} server to offer tools, got ${JSON.stringify(tools)}`);
+      await w.runCommand('Berth: Show Server Details');
+      await pickQuickItem(w, SERVER);
+      const panel = webviewContent(w);
+      await waitForPanelText(panel, '#name', `"${SERVER}"`, (t) => t === SERVER);
+      await waitForPanelText(panel, '#phase', '"healthy"', (t) => t === 'healthy');
+      const shown = tools.slice(0, 3);
+      await waitForPanelText(panel, '#section-tools', `the tools ${shown.join(', ')}`, (t) => shown.every((name) => t.includes(name)));
+      await waitForPanelText(panel, '#section-container', 'the container id', (t) => /Container\s+[0-9a-f]{12}/.test(t));
+      const page = await panel.locator('body').evaluate(() => ({
+        csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '',
+        toolkit: customElements.get('vscode-button') !== undefined && document.querySelector('vscode-button')?.shadowRoot != null,
+      }));
+      if (!/^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]+'; style-src /.test(page.csp) || /unsafe/.test(page.csp)) throw new Error(`unexpected CSP: ${page.csp}`);
+      if (!page.toolkit) throw new Error('the @vscode-elements components did not load in the panel');
+      await w.screenshot('server-details-panel');
+      // The panel takes its colors from the theme; look at it in a dark one too.
+      const theme = await setColorTheme(w, 'Dark 2026');
+      await w.screenshot('server-details-panel-dark');
+      await setColorTheme(w, theme);
+
+      // Running it again reveals the open panel instead of making a second one.
+      await w.runCommand('Berth: Show Server Details');
+      await pickQuickItem(w, SERVER);
+      await w.page.waitForTimeout(500);
+      const tabs = await w.page.locator(`.tabs-container .tab:has-text("Berth: ${SERVER}")`).count();
+      if (tabs !== 1) throw new Error(`expected one "Berth: ${SERVER}" tab, found ${tabs}`);
+
+      await panel.locator('#action-stop').click();
+      await waitForPanelText(panel, '#phase', '"stopped"', (t) => t === 'stopped', 60_000);
+      await waitForRow(w, `"${SERVER}" stopped`, serverRow('stopped'));
+      await w.screenshot('server-details-stopped');
+      await panel.locator('#action-start').click();
+      await waitForPanelText(panel, '#phase', '"healthy" again', (t) => t === 'healthy', 120_000);
+
+      const violations = cspViolations(w.consoleErrors.slice(errorsBefore));
+      if (violations.length) throw new Error(`CSP violations in the console: ${JSON.stringify(violations)}`);
+      // The check above means something only if the panel's violations reach this console: an
+      // inline script (which the policy forbids) must be refused, and be reported.
+      const ran = await panel.locator('body').evaluate(() => {
+        const s = document.createElement('script');
+        s.textContent = 'document.body.dataset.inline = "ran"';
+        document.body.append(s);
+        return document.body.dataset.inline === 'ran';
+      });
+      await w.page.waitForTimeout(500);
+      const reported = cspViolations(w.consoleErrors.slice(errorsBefore)).length;
+      if (ran || reported === 0) throw new Error(`an inline script was ${ran ? 'run' : 'refused'} and ${reported} violations were reported`);
+      console.log(`      tools checked: ${shown.join(', ')}; CSP violations before the probe: 0, after it: ${reported}`);
+      await w.runCommand('View: Close All Editors');
+    });
+
     await step(w, 'Call Tool validates the arguments and shows the result', async () => {
       await w.runCommand('Berth: Call Tool…');
       await pickQuickItem(w, SERVER);
       await pickQuickItem(w, 'echo');
-      const input = w.page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      // The arguments box replaces the tool list in the same widget; keys typed before its title
+      // shows would go to the list.
+      await w.page.locator(`.quick-input-widget .quick-input-title:has-text("Call ${SERVER} › echo")`).waitFor({ state: 'visible', timeout: 10_000 });
       await w.page.keyboard.press('Control+A');
       await w.page.keyboard.type('{"message": 42}');
       await w.waitForText('arguments/message must be string');

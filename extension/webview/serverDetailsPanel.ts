@@ -1,0 +1,99 @@
+// The Server Details panels: one webview per server, live on the daemon's `servers/didChange`
+// pushes (through Ctx, as the tree gets them). A second "show" reveals the open panel. The
+// webview may load only dist/media, and each message it sends is parsed before it is acted on.
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx.js';
+import { panelHtml } from './html.js';
+import { FromWebview, type PanelAction, type ToWebview } from './messages.js';
+import { serverView } from './serverView.js';
+
+const COMMANDS: Record<PanelAction, string> = {
+  start: 'berth.server.start',
+  stop: 'berth.server.stop',
+  restart: 'berth.server.restart',
+  showLogs: 'berth.server.showLogs',
+  openSpec: 'berth.server.openSpec',
+};
+
+export class ServerDetailsPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, DetailsPanel>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  show(name: string): void {
+    const open = this.panels.get(name);
+    if (open) {
+      open.reveal();
+      return;
+    }
+    this.panels.set(name, new DetailsPanel(this.ctx, name, () => this.panels.delete(name)));
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+  }
+}
+
+class DetailsPanel implements vscode.Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly name: string,
+    onClosed: () => void,
+  ) {
+    const extensionUri = ctx.extension.extensionUri;
+    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
+    this.panel = vscode.window.createWebviewPanel('berth.serverDetails', `Berth: ${name}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [media],
+      // Hidden panels are torn down; the script asks for the state again when it is shown.
+      retainContextWhenHidden: false,
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'extension', 'media', 'berth.svg');
+    const webview = this.panel.webview;
+    webview.html = panelHtml({ cspSource: webview.cspSource, mediaBase: webview.asWebviewUri(media).toString(), entry: 'serverDetails', title: `Berth: ${name}` });
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      ctx.onDidChangeServers(() => this.update()),
+      ctx.onDidChangeState(() => this.update()),
+      this.panel.onDidDispose(() => {
+        onClosed();
+        for (const d of this.subscriptions.splice(0)) d.dispose();
+      }),
+    );
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = FromWebview.safeParse(raw);
+    if (!parsed.success) {
+      this.ctx.output.warn(`server details of ${this.name}: ignored a malformed message from the panel: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === 'ready') this.update();
+    else void vscode.commands.executeCommand(COMMANDS[message.action], this.name);
+  }
+
+  /** Sends the server's current state; a hidden panel has no script to receive it and asks again when shown. */
+  private update(): void {
+    if (!this.panel.visible) return;
+    const server = this.ctx.server(this.name);
+    // Removed (from the CLI, another window or its spec file): as its log channel does, the panel goes.
+    if (!server) {
+      this.panel.dispose();
+      return;
+    }
+    const message: ToWebview = { type: 'update', connected: this.ctx.connection.kind === 'connected', server: serverView(server) };
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+  }
+}
