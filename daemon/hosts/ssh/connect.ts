@@ -73,6 +73,9 @@ async function connectOne(target: SshTarget, o: ConnectOptions, sock: Duplex | u
   return new Promise<Client>((resolve, reject) => {
     const fail = (e: Error) => {
       client.removeAllListeners('ready');
+      // A refused handshake may be followed by a reset from the server: one error is the answer,
+      // and a later one must not go unheard (unheard, it would end the daemon).
+      client.on('error', () => undefined);
       client.end();
       reject(e);
     };
