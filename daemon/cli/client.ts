@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
-import type { BerthPaths } from '../paths.js';
-import { Initialize, PROTOCOL_VERSION, type NotificationDef, type RequestDef } from '../protocol/methods.js';
+import { berthPaths, type BerthPaths } from '../paths.js';
+import { Initialize, PROTOCOL_VERSION, ProgressDidReport, type NotificationDef, type RequestDef } from '../protocol/methods.js';
 import { VERSION } from '../version.js';
 import { openDaemonSocket } from './daemonSocket.js';
 
@@ -48,4 +49,19 @@ export async function connectDaemon(paths: BerthPaths, clientName: string, autoS
   const client = new DaemonClient(connection, paths.daemonLog);
   await client.request(Initialize, { initializationOptions: { protocolVersion: PROTOCOL_VERSION, client: { name: clientName, version: VERSION } } });
   return client;
+}
+
+/** Runs `fn` with a connection to the user's daemon; long work reports progress on a terminal. */
+export async function withDaemon<T>(fn: (client: DaemonClient, progressToken: string) => Promise<T>): Promise<T> {
+  const client = await connectDaemon(berthPaths(), 'berth-cli');
+  const token = randomUUID();
+  const showProgress = process.stderr.isTTY || process.env.BERTH_PROGRESS === '1';
+  client.on(ProgressDidReport, (p) => {
+    if (p.token === token && showProgress) process.stderr.write(`… ${p.message}\n`);
+  });
+  try {
+    return await fn(client, token);
+  } finally {
+    client.close();
+  }
 }

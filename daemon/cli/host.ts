@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import readline from 'node:readline';
 import { Option, type Command } from 'commander';
-import { berthPaths } from '../paths.js';
 import * as H from '../protocol/hosts.js';
-import { ProgressDidReport } from '../protocol/methods.js';
-import { connectDaemon, type DaemonClient } from './client.js';
+import { withDaemon } from './client.js';
 import { table } from './format.js';
 
 type Report = H.HostReport;
@@ -72,20 +69,6 @@ export function registerHostCommands(program: Command): void {
       const r = await withDaemon((c) => c.request(H.HostsRemove, { name }));
       process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `removed host ${r.removed}\n`);
     });
-}
-
-async function withDaemon<T>(fn: (client: DaemonClient, progressToken: string) => Promise<T>): Promise<T> {
-  const client = await connectDaemon(berthPaths(), 'berth-cli');
-  const token = randomUUID();
-  const show = process.stderr.isTTY || process.env.BERTH_PROGRESS === '1';
-  client.on(ProgressDidReport, (p) => {
-    if (p.token === token && show) process.stderr.write(`${p.message}\n`);
-  });
-  try {
-    return await fn(client, token);
-  } finally {
-    client.close();
-  }
 }
 
 /**

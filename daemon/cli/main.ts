@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runDaemon } from '../daemonProcess.js';
@@ -8,7 +7,7 @@ import * as M from '../protocol/methods.js';
 import type { ServerStatus } from '../protocol/status.js';
 import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
 import { VERSION } from '../version.js';
-import { connectDaemon, type DaemonClient } from './client.js';
+import { connectDaemon, withDaemon, type DaemonClient } from './client.js';
 import { registerClientsCommand } from './clients.js';
 import { registerHostCommands } from './host.js';
 import { registerSecretCommands, registerToolPinCommands } from './secret.js';
@@ -43,21 +42,6 @@ function oneLine(s: string): string {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-/** Runs `fn` with a daemon connection; long work reports progress on a terminal. */
-async function withDaemon<T>(fn: (client: DaemonClient, progressToken: string | undefined) => Promise<T>): Promise<T> {
-  const client = await connectDaemon(berthPaths(), 'berth-cli');
-  const token = randomUUID();
-  const showProgress = process.stderr.isTTY || process.env.BERTH_PROGRESS === '1';
-  client.on(M.ProgressDidReport, (p) => {
-    if (p.token === token && showProgress) process.stderr.write(`… ${p.message}\n`);
-  });
-  try {
-    return await fn(client, token);
-  } finally {
-    client.close();
-  }
 }
 
 function print(json: boolean, value: unknown, human: () => string): void {
