@@ -3,7 +3,7 @@
 // built into the berth/egress-proxy image; it uses nothing but Node's built-ins.
 import { readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { BlockList, connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { decide, defaultGateways, parseRules } from './allowlist.js';
@@ -62,7 +62,7 @@ async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<voi
 function refuseSocket(client: Socket, status: number, why: string): void {
   log(`refused ${why}`);
   const body = `Berth egress policy: ${why}\n`;
-  client.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Bad Gateway'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  client.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 function refuseResponse(res: ServerResponse, status: number, why: string): void {
