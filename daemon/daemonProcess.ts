@@ -2,6 +2,7 @@ import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { ApiServer } from './api/server.js';
+import { acquireDaemonLock } from './daemonLock.js';
 import { listenOnStablePort } from './gateway/port.js';
 import { Gateway } from './gateway/server.js';
 import { loadOrCreateToken } from './gateway/token.js';
@@ -22,7 +23,12 @@ const READY_TIMEOUT_MS = 10_000;
  * lets go of them, and the next daemon adopts them by label.
  */
 export async function runDaemon(paths: BerthPaths): Promise<void> {
+  const lock = await acquireDaemonLock(paths.socket);
   const server = await listenExclusively(paths.socket);
+  // One bad path (a stream handler, a library's callback) must not end supervision for everyone:
+  // it is logged with its stack, and the daemon goes on.
+  process.on('uncaughtException', (e) => log(`internal error (the daemon goes on; please report it): ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => log(`internal error (the daemon goes on; please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   let shutdown: (why: string) => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     shutdown = (why) => {
@@ -71,9 +77,10 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   gateway.close();
   server.close();
   await unlink(paths.socket).catch(() => undefined);
+  lock.release();
 }
 
-/** Listens on the socket unless another live daemon owns it; a stale socket file is replaced. */
+/** Listens on the socket (the caller holds the daemon lock); a stale socket file is replaced. */
 async function listenExclusively(socket: string): Promise<net.Server> {
   await mkdir(path.dirname(socket), { recursive: true, mode: 0o700 });
   const existing = await lstat(socket).catch(() => undefined);

@@ -37,3 +37,6 @@ export function berthPaths(env: NodeJS.ProcessEnv = process.env): BerthPaths {
 function instanceId(configDir: string): string {
   return createHash('sha256').update(configDir).digest('hex').slice(0, 10);
 }
+
+/** How `berth daemon` exits when another daemon holds this home: whoever spawned it joins that one. */
+export const DAEMON_ALREADY_RUNNING_EXIT = 75;

@@ -78,6 +78,11 @@ export class ApiServer {
   private register(session: Session): void {
     const { connection } = session;
     const { registry, logs, rt } = this.ctx;
+    // Each request sees the spec files as they are when it arrives, not as the watcher last saw them.
+    const current = async (name: string) => {
+      await registry.sync();
+      return registry.get(name);
+    };
     const requireInit = () => {
       if (!session.initialized) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'send initialize first');
     };
@@ -103,6 +108,8 @@ export class ApiServer {
       };
     });
     handle(connection, M.Shutdown, () => null);
+    // Answered at once, whatever else runs: clients use it to tell a busy daemon from a stuck one.
+    handle(connection, M.DaemonPing, () => ({}));
 
     handle(connection, M.DaemonStatus, async () => {
       requireInit();
@@ -110,7 +117,8 @@ export class ApiServer {
         (v) => ({ ok: true, version: v.version }),
         (e: Error) => ({ ok: false, error: e.message }),
       );
-      return { pid: process.pid, version: this.ctx.version, userSpecFile: this.ctx.userSpecFile, engine, specErrors: registry.specErrors };
+      await registry.sync();
+      return { pid: process.pid, version: this.ctx.version, userSpecFile: this.ctx.userSpecFile, engine, specErrors: registry.specErrors, notices: registry.notices };
     });
 
     handle(connection, M.DaemonShutdown, () => {
@@ -141,9 +149,11 @@ export class ApiServer {
       return searchCatalog(p.query).map((e) => ({ id: e.id, description: e.description, image: e.spec.image, npm: e.spec.build.npm, requires: e.requires }));
     });
 
-    handle(connection, M.ServersList, (p) => {
+    handle(connection, M.ServersList, async (p) => {
       requireInit();
-      return p.name ? [registry.get(p.name).status()] : registry.list();
+      if (p.name) return [(await current(p.name)).status()];
+      await registry.sync();
+      return registry.list();
     });
 
     handle(connection, M.ServersAdd, async (p) => {
@@ -155,6 +165,7 @@ export class ApiServer {
       if (p.memory !== undefined) parseMemory(p.memory);
       if (p.cpus !== undefined) parseCpus(p.cpus);
       const limits = p.memory || p.cpus ? { ...(p.memory ? { memory: p.memory } : {}), ...(p.cpus ? { cpus: p.cpus } : {}) } : undefined;
+      await registry.sync();
       const sup = await registry.add(p.name, {
         host: p.host,
         catalog: p.catalog,
@@ -171,63 +182,67 @@ export class ApiServer {
 
     handle(connection, M.ServersStart, async (p) => {
       requireInit();
-      const sup = registry.get(p.name);
+      const sup = await current(p.name);
       await sup.start(progress(p.progressToken));
       return sup.status();
     });
 
     handle(connection, M.ServersStop, async (p) => {
       requireInit();
-      const sup = registry.get(p.name);
+      const sup = await current(p.name);
       await sup.stop();
       return sup.status();
     });
 
     handle(connection, M.ServersRestart, async (p) => {
       requireInit();
-      const sup = registry.get(p.name);
+      const sup = await current(p.name);
       await sup.restart(progress(p.progressToken));
       return sup.status();
     });
 
     handle(connection, M.ServersRemove, async (p) => {
       requireInit();
+      await registry.sync();
       await registry.remove(p.name);
       return { removed: p.name };
     });
 
     handle(connection, M.ServersBuild, async (p) => {
       requireInit();
-      const sup = registry.get(p.name);
+      const sup = await current(p.name);
       await sup.build(progress(p.progressToken), p.force ?? false);
       return { image: sup.spec.image };
     });
 
-    handle(connection, M.ServersCapabilities, (p) => {
+    handle(connection, M.ServersCapabilities, async (p) => {
       requireInit();
-      const sup = registry.get(p.name);
+      const sup = await current(p.name);
       if (!sup.capabilities) throw new Error(`server ${p.name} is ${sup.phase}; its tools are known once it has started (berth start ${p.name})`);
       return sup.capabilities;
     });
 
     handle(connection, M.ServersCallTool, (p) => {
       requireInit();
+      // The hot path: a running server's calls do not wait on the spec files.
       return registry.get(p.name).callTool(p.tool, p.arguments, { client: p.client ?? session.clientName });
     });
 
     handle(connection, M.ServersGetPrompt, (p) => {
       requireInit();
+      // The hot path: a running server's calls do not wait on the spec files.
       return registry.get(p.name).session().getPrompt({ name: p.prompt, arguments: p.arguments });
     });
 
     handle(connection, M.ServersReadResource, (p) => {
       requireInit();
+      // The hot path: a running server's calls do not wait on the spec files.
       return registry.get(p.name).session().readResource({ uri: p.uri });
     });
 
-    handle(connection, M.GatewayEndpoint, (p) => {
+    handle(connection, M.GatewayEndpoint, async (p) => {
       requireInit();
-      if (p.name) registry.get(p.name);
+      if (p.name) await current(p.name);
       const query = new URLSearchParams();
       if (p.servers?.length) query.set('servers', p.servers.join(','));
       if (p.tools?.length) query.set('tools', p.tools.join(','));
@@ -235,15 +250,15 @@ export class ApiServer {
       return { url: `${this.ctx.gateway.url(p.name)}${search}`, headers: { Authorization: `Bearer ${this.ctx.gateway.token}` } };
     });
 
-    handle(connection, M.LogsQuery, (p) => {
+    handle(connection, M.LogsQuery, async (p) => {
       requireInit();
-      registry.get(p.name);
+      await current(p.name);
       return logs.query(p.name, { lines: p.lines, since: p.since, grep: p.grep });
     });
 
-    handle(connection, M.LogsFollow, (p) => {
+    handle(connection, M.LogsFollow, async (p) => {
       requireInit();
-      registry.get(p.name);
+      await current(p.name);
       const grep = p.grep === undefined ? undefined : new RegExp(p.grep);
       const subscription = randomUUID();
       const follow = logs.follow(p.name, (line) => {

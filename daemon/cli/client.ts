@@ -2,9 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
 import { berthPaths, type BerthPaths } from '../paths.js';
-import { Initialize, PROTOCOL_VERSION, ProgressDidReport, type NotificationDef, type RequestDef } from '../protocol/methods.js';
+import { DaemonPing, Initialize, PROTOCOL_VERSION, ProgressDidReport, type NotificationDef, type RequestDef } from '../protocol/methods.js';
 import { VERSION } from '../version.js';
 import { openDaemonSocket } from './daemonSocket.js';
+
+/** While a request is out, how often the daemon is asked whether it still answers, and how long it has to. */
+const PING_EVERY_MS = 5_000;
+const PING_TIMEOUT_MS = 30_000;
+/** The daemon answers the handshake once its registry has loaded (at most about 10 s). */
+const HANDSHAKE_TIMEOUT_MS = 45_000;
 
 /** A typed connection to the daemon: requests and notifications checked against the protocol's schemas. */
 export class DaemonClient {
@@ -13,7 +19,7 @@ export class DaemonClient {
 
   constructor(
     readonly connection: MessageConnection,
-    daemonLog: string,
+    private readonly daemonLog: string,
   ) {
     this.closed = new Promise<never>((_, reject) => {
       connection.onClose(() => reject(new Error(`the Berth daemon closed the connection (did it stop or crash? see ${daemonLog})`)));
@@ -22,11 +28,61 @@ export class DaemonClient {
   }
 
   async request<P extends z.ZodType, R extends z.ZodType>(def: RequestDef<P, R>, params: z.input<P>): Promise<z.infer<R>> {
+    const answer: Promise<unknown> = this.connection.sendRequest(def.method, params);
+    const watchdog = this.watch(answer, def.method === Initialize.method);
     try {
-      return def.result.parse(await Promise.race([this.connection.sendRequest(def.method, params), this.closed]));
+      return def.result.parse(await Promise.race([answer, this.closed, watchdog.stuck]));
     } catch (e) {
       throw new Error((e as Error).message);
+    } finally {
+      watchdog.stop();
     }
+  }
+
+  /**
+   * Long requests (a build, a start) may take minutes, but a daemon that stops answering must not
+   * hang its caller: while a request is out, the daemon is pinged, and one that does not answer a
+   * ping in time fails the request with a sentence. The handshake, which the daemon answers once
+   * its registry is ready, gets a plain deadline instead.
+   */
+  private watch(answer: Promise<unknown>, handshake: boolean): { stuck: Promise<never>; stop(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const stuck = new Promise<never>((_, reject) => {
+      const fail = () => reject(new Error(`the Berth daemon stopped answering (no reply within ${(handshake ? HANDSHAKE_TIMEOUT_MS : PING_TIMEOUT_MS) / 1000} s); see ${this.daemonLog}, or restart it with \`berth daemon stop\``));
+      if (handshake) {
+        timer = setTimeout(fail, HANDSHAKE_TIMEOUT_MS);
+        return;
+      }
+      const tick = () => {
+        timer = setTimeout(() => {
+          const alive = this.connection.sendRequest(DaemonPing.method, {}).then(
+            () => true,
+            // An older daemon without daemon/ping still answered.
+            () => true,
+          );
+          const late = new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+          });
+          void Promise.race([alive, late]).then((ok) => {
+            clearTimeout(timer);
+            if (done) return;
+            if (ok) tick();
+            else fail();
+          });
+        }, PING_EVERY_MS);
+      };
+      tick();
+    });
+    stuck.catch(() => undefined);
+    void answer.catch(() => undefined);
+    return {
+      stuck,
+      stop: () => {
+        done = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   on<P extends z.ZodType>(def: NotificationDef<P>, handler: (params: z.infer<P>) => void): void {

@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import type { BerthPaths } from '../paths.js';
+import { DAEMON_ALREADY_RUNNING_EXIT, type BerthPaths } from '../paths.js';
 
 export interface DaemonLaunch {
   /** The berth CLI: a .js bundle run with `node`, or an executable. */
@@ -41,14 +41,15 @@ export async function openDaemonSocket(paths: BerthPaths, launch: DaemonLaunch, 
   for (;;) {
     const s = await connectSocket(paths.socket).catch(() => undefined);
     if (s) return s;
-    // Another window may have won the race to start it; its socket answers on the next try.
-    if (daemon.exited && Date.now() > daemon.exitedAt + 1000) throw new Error(`the Berth daemon could not start: ${await lastLine(paths.daemonLog)}`);
+    // Another window or CLI call may have won the race to start it (ours then exits saying so):
+    // keep trying that one's socket until the deadline.
+    if (daemon.exited && daemon.code !== DAEMON_ALREADY_RUNNING_EXIT && Date.now() > daemon.exitedAt + 1000) throw new Error(`the Berth daemon could not start: ${await lastLine(paths.daemonLog)}`);
     if (Date.now() > deadline) throw new Error(`the Berth daemon did not come up within ${timeoutMs / 1000} s; see ${paths.daemonLog}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-async function startDaemon(paths: BerthPaths, launch: DaemonLaunch): Promise<{ exited: boolean; exitedAt: number }> {
+async function startDaemon(paths: BerthPaths, launch: DaemonLaunch): Promise<{ exited: boolean; exitedAt: number; code: number | null }> {
   await mkdir(path.dirname(paths.daemonLog), { recursive: true, mode: 0o700 });
   const out = openSync(paths.daemonLog, 'a', 0o600);
   const isScript = /\.[cm]?js$/.test(launch.entry);
@@ -56,9 +57,9 @@ async function startDaemon(paths: BerthPaths, launch: DaemonLaunch): Promise<{ e
   // Detached and unreferenced: the daemon is shared by every window and outlives this one.
   const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
   closeSync(out);
-  const state = { exited: false, exitedAt: 0 };
+  const state: { exited: boolean; exitedAt: number; code: number | null } = { exited: false, exitedAt: 0, code: null };
   child.once('error', () => Object.assign(state, { exited: true, exitedAt: Date.now() }));
-  child.once('exit', () => Object.assign(state, { exited: true, exitedAt: Date.now() }));
+  child.once('exit', (code) => Object.assign(state, { exited: true, exitedAt: Date.now(), code }));
   child.unref();
   return state;
 }

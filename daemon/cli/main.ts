@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runDaemon } from '../daemonProcess.js';
-import { berthPaths } from '../paths.js';
+import { berthPaths, DAEMON_ALREADY_RUNNING_EXIT } from '../paths.js';
+import { DaemonAlreadyRunning } from '../daemonLock.js';
 import { isProcessAlive } from '../processAlive.js';
 import * as M from '../protocol/methods.js';
 import type { ServerStatus } from '../protocol/status.js';
@@ -61,7 +62,11 @@ function buildProgram(): Command {
     .command('daemon')
     .description('run the Berth daemon in the foreground (`berth daemon stop` stops the running one)')
     .action(async () => {
-      await runDaemon(berthPaths());
+      await runDaemon(berthPaths()).catch((e: Error) => {
+        if (!(e instanceof DaemonAlreadyRunning)) throw e;
+        process.stderr.write(`berth: ${e.message}\n`);
+        process.exit(DAEMON_ALREADY_RUNNING_EXIT);
+      });
       // Clients still connected (bridges, windows) must not keep a stopped daemon alive.
       process.exit(0);
     });
@@ -168,11 +173,12 @@ function buildProgram(): Command {
         daemon: await c.request(M.DaemonStatus, {}),
         servers: await c.request(M.ServersList, { name }),
       }));
-      const value = { daemon: { pid: daemon.pid, version: daemon.version, specFile: daemon.userSpecFile }, engine: daemon.engine, specErrors: daemon.specErrors, servers };
+      const value = { daemon: { pid: daemon.pid, version: daemon.version, specFile: daemon.userSpecFile }, engine: daemon.engine, specErrors: daemon.specErrors, notices: daemon.notices, servers };
       print(o.json ?? false, value, () =>
         [
           `daemon ${daemon.version} (pid ${daemon.pid}); engine: ${daemon.engine.ok ? `Docker ${daemon.engine.version}` : daemon.engine.error}`,
-          ...daemon.specErrors.map((e) => `spec error: ${e}`),
+          ...daemon.specErrors.map((e) => `spec error: ${e} (what runs is left as it is until the file is fixed)`),
+          ...daemon.notices.map((n) => `notice: ${n}`),
           servers.length ? table(serverRows(servers)) : 'no servers yet; add one with `berth add NAME --catalog everything`',
           ...servers.filter((s) => s.message).map((s) => `${s.name}: ${s.message}`),
         ].join('\n'),

@@ -58,8 +58,13 @@ export const DaemonStatus = request(
     userSpecFile: z.string(),
     engine: z.object({ ok: z.boolean(), version: z.string().optional(), error: z.string().optional() }),
     specErrors: z.array(z.string()),
+    /** Sentences about the daemon's own state, such as a damaged state file it set aside. */
+    notices: z.array(z.string()).default([]),
   }),
 );
+
+/** Answered at once; a client waiting on a long request asks it to know the daemon still answers. */
+export const DaemonPing = request('daemon/ping', z.object({}).strict(), z.object({}));
 
 /** Stops the daemon (containers keep running; the next daemon adopts them). Answered before it goes. */
 export const DaemonShutdown = request('daemon/shutdown', z.object({}).strict(), z.object({}));

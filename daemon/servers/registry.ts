@@ -1,5 +1,5 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Hosts } from '../hosts/hosts.js';
@@ -12,7 +12,9 @@ import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { ServerStatus } from '../protocol/status.js';
 import { removeEgress } from '../network/egress.js';
 import { LABEL } from './labels.js';
-import { loadSpecs, resolveSpec, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
+import { loadSpecs, resolveSpec, specFingerprint, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
+import { readStateFile } from '../stateFile.js';
+import { watchEngine } from '../hosts/engineWatch.js';
 import { ServerSupervisor } from './supervisor.js';
 import { writePrivateFile } from '../privateFile.js';
 
@@ -48,6 +50,13 @@ export class Registry {
   private reloadTimer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> = Promise.resolve();
   private adopting = new Map<string, Promise<void>>();
+  /** What the spec files held at the last load; `sync` compares against it. */
+  private loadedFingerprint = '';
+  /** Sentences about the daemon's own state (a damaged state file), for `berth status`. */
+  notices: string[] = [];
+  private engineWatch: { close(): void } | undefined;
+  /** Set once the first adoption is queued; later loads adopt for servers they add. */
+  private opened = false;
 
   constructor(private readonly o: RegistryOptions) {}
 
@@ -95,29 +104,52 @@ export class Registry {
    */
   async open(): Promise<void> {
     await mkdir(path.dirname(this.o.userSpecFile), { recursive: true, mode: 0o700 });
-    try {
-      this.desired = Desired.parse(JSON.parse(await readFile(this.desiredFile, 'utf8')));
-    } catch {
-      this.desired = {};
-    }
-    this.workspaces = Workspaces.catch([]).parse(JSON.parse(await readFile(this.workspacesFile, 'utf8').catch(() => '[]')));
+    const report = (sentence: string) => this.notice(sentence);
+    this.desired = await readStateFile(this.desiredFile, Desired, {}, report);
+    this.workspaces = await readStateFile(this.workspacesFile, Workspaces, [], report);
     await this.loadSpecsIntoSupervisors();
     // SSH hosts are adopted in the background, and again each time a host's connection comes
-    // back, so a host that is down slows neither the daemon's start nor the other hosts.
+    // back, so a host that is down slows neither the daemon's start nor the other hosts. The
+    // local engine likewise, each time it answers again after being down (a restart, a crash).
     for (const host of this.o.hosts.names()) if (host !== LOCAL_HOST) void this.adoptOn(host).catch(() => undefined);
     this.o.hosts.on('up', (host) => void this.adoptOn(host).catch(() => undefined));
-    await this.adoptOn(LOCAL_HOST);
+    this.engineWatch = watchEngine(this.o.rt, {
+      up: () => {
+        this.o.logs.append('daemon', 'berth', 'the Docker engine answers again; bringing back what should run\n');
+        void this.adoptOn(LOCAL_HOST).catch(() => undefined);
+      },
+      down: (reason) => this.o.logs.append('daemon', 'berth', `the Docker engine does not answer: ${reason}\n`),
+    });
     this.watchSpecFiles();
+    this.opened = true;
+    await this.adoptOn(LOCAL_HOST);
+  }
+
+  /** Something the user should know about the daemon itself (a damaged state file): logged, and shown by `berth status`. */
+  private notice(sentence: string): void {
+    if (this.notices.includes(sentence)) return;
+    this.notices = [...this.notices, sentence].slice(-20);
+    this.o.logs.append('daemon', 'berth', `${sentence}\n`);
+    process.stderr.write(`${new Date().toISOString()} ${sentence}\n`);
+  }
+
+  /**
+   * Makes the registry match the spec files as they are now, so a request that follows an edit
+   * at once (before the watcher fires) sees it. Cheap when nothing changed: the files are read
+   * and compared with what was loaded.
+   */
+  async sync(): Promise<void> {
+    await this.reloading;
+    if ((await specFingerprint(this.specFiles)) !== this.loadedFingerprint) await this.reload();
   }
 
   get hosts(): Hosts {
     return this.o.hosts;
   }
 
+  /** Adoptions of one host run one after another; each sees the servers known when it begins. */
   private adoptOn(host: string): Promise<void> {
-    const inFlight = this.adopting.get(host);
-    if (inFlight) return inFlight;
-    const run = this.adoptHost(host).finally(() => this.adopting.delete(host));
+    const run = (this.adopting.get(host) ?? Promise.resolve()).catch(() => undefined).then(() => this.adoptHost(host));
     this.adopting.set(host, run);
     return run;
   }
@@ -140,7 +172,10 @@ export class Registry {
     }
     // An egress proxy belongs to its server's supervisor; one whose server is gone is an orphan.
     const [proxies, servers] = partition(containers, (c) => c.labels[LABEL.egressFor] !== undefined);
-    for (const c of proxies) {
+    // With a spec file in error nobody knows which servers exist, so nothing is an orphan: what
+    // runs is left exactly as it is (state inside included) until the file is fixed.
+    const frozen = this.specErrors.length > 0;
+    for (const c of frozen ? [] : proxies) {
       const owner = c.labels[LABEL.egressFor] ?? '';
       if (!here.has(owner)) await removeEgress(rt, this.o.instance, owner);
     }
@@ -153,6 +188,10 @@ export class Registry {
       const sup = here.get(name);
       // Running first, so a duplicate (which Berth never makes, but a user might) is the one removed.
       const [keep, ...extra] = [...found].sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running'));
+      if (!sup && frozen) {
+        this.notice(`left the container of server "${name}" on ${host} as it is until the spec file error is fixed`);
+        continue;
+      }
       for (const c of sup ? extra : found) await rt.remove(c.id);
       // A server already running here manages its container itself (a reconnect found it healthy).
       if (sup && keep && !sup.running) void sup.adopt(keep, this.desired[name] === true).catch(() => undefined);
@@ -167,6 +206,7 @@ export class Registry {
   }
 
   close(): void {
+    this.engineWatch?.close();
     for (const w of this.watchers) w.close();
     clearTimeout(this.changeTimer);
     clearTimeout(this.reloadTimer);
@@ -222,7 +262,8 @@ export class Registry {
   }
 
   private async loadSpecsIntoSupervisors(): Promise<ServerSpec[] | undefined> {
-    const { specs, errors } = await loadSpecs(this.specFiles);
+    const { specs, errors, fingerprint } = await loadSpecs(this.specFiles);
+    this.loadedFingerprint = fingerprint;
     this.specErrors = errors;
     for (const e of errors) this.o.logs.append('daemon', 'berth', `spec error: ${e}\n`);
     if (errors.length) {
@@ -230,9 +271,15 @@ export class Registry {
       this.changed();
       return undefined;
     }
+    const added = new Set<string>();
     for (const spec of specs) {
-      if (!this.byName.has(spec.name)) this.byName.set(spec.name, this.newSupervisor(spec));
+      if (this.byName.has(spec.name)) continue;
+      this.byName.set(spec.name, this.newSupervisor(spec));
+      added.add(spec.host);
     }
+    // Servers that appear after the daemon started (a fixed spec file, a new entry) take over their
+    // containers too, if they have some, and start if the user wanted them running.
+    if (this.opened) for (const host of added) void this.adoptOn(host).catch(() => undefined);
     return specs;
   }
 

@@ -20,6 +20,8 @@ export interface SpecLoad {
   specs: ServerSpec[];
   /** One readable sentence per problem: file, field path and reason. */
   errors: string[];
+  /** Identifies the files' contents as loaded; `specFingerprint` tells whether they changed since. */
+  fingerprint: string;
 }
 
 /**
@@ -30,26 +32,39 @@ export interface SpecLoad {
 export async function loadSpecs(files: string[]): Promise<SpecLoad> {
   const byName = new Map<string, ServerSpec>();
   const errors: string[] = [];
-  for (const file of files) {
-    const result = await loadSpecFile(file);
+  const texts = await readSpecTexts(files);
+  for (const [file, text] of texts) {
+    const result = text instanceof Error ? { error: `${file}: cannot be read: ${text.message}` } : text === undefined ? { specs: [] } : parseSpecText(text, file);
     if ('error' in result) {
       errors.push(result.error);
       continue;
     }
     for (const spec of result.specs) byName.set(spec.name, spec);
   }
-  return { specs: [...byName.values()], errors };
+  return { specs: [...byName.values()], errors, fingerprint: fingerprintOf(texts) };
 }
 
-export async function loadSpecFile(file: string): Promise<{ specs: ServerSpec[] } | { error: string }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { specs: [] };
-    return { error: `${file}: cannot be read: ${(e as Error).message}` };
+/** The fingerprint `loadSpecs` would give the files as they are now, without parsing them. */
+export async function specFingerprint(files: string[]): Promise<string> {
+  return fingerprintOf(await readSpecTexts(files));
+}
+
+/** Each file's text; undefined for a file that does not exist (no servers). */
+async function readSpecTexts(files: string[]): Promise<Map<string, string | undefined | Error>> {
+  const texts = new Map<string, string | undefined | Error>();
+  for (const file of files) {
+    texts.set(
+      file,
+      await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : e)),
+    );
   }
-  return parseSpecText(text, file);
+  return texts;
+}
+
+function fingerprintOf(texts: Map<string, string | undefined | Error>): string {
+  const hash = createHash('sha256');
+  for (const [file, text] of texts) hash.update(`${file}\0${text instanceof Error ? `!${text.message}` : (text ?? '-')}\0`);
+  return hash.digest('hex');
 }
 
 export function parseSpecText(text: string, file: string): { specs: ServerSpec[] } | { error: string } {

@@ -65,6 +65,8 @@ export class ServerSupervisor {
   private healthySince = 0;
   private garbage: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Whether this server should be running: a failed start is then tried again, with backoff. */
+  private wanted = false;
 
   constructor(
     public spec: ServerSpec,
@@ -118,6 +120,7 @@ export class ServerSupervisor {
 
   start(progress: Progress = () => undefined): Promise<void> {
     this.deps.setDesired(this.name, true);
+    this.wanted = true;
     return this.serial(async () => {
       if (this.phase === 'healthy' || this.phase === 'unhealthy') return;
       this.crashes = 0;
@@ -128,6 +131,9 @@ export class ServerSupervisor {
   /** Takes over a container found by label when the daemon starts. */
   adopt(existing: ContainerSummary, wantRunning: boolean): Promise<void> {
     return this.serial(async () => {
+      // Another adoption (the engine came back, a spec file was fixed) got here first.
+      if (this.running) return;
+      this.wanted = wantRunning || existing.state === 'running';
       this.containerId = existing.id;
       if (existing.labels[LABEL.specHash] !== this.containerHash()) {
         this.log(`spec changed since container ${existing.id.slice(0, 12)} was made; recreating it`);
@@ -149,6 +155,7 @@ export class ServerSupervisor {
 
   stop(): Promise<void> {
     this.deps.setDesired(this.name, false);
+    this.wanted = false;
     this.cancel();
     return this.serial(async () => {
       await this.stopContainer();
@@ -158,6 +165,7 @@ export class ServerSupervisor {
 
   restart(progress: Progress = () => undefined): Promise<void> {
     this.deps.setDesired(this.name, true);
+    this.wanted = true;
     this.cancel();
     return this.serial(async () => {
       await this.stopContainer();
@@ -168,6 +176,7 @@ export class ServerSupervisor {
 
   /** Stops and removes the container; the caller forgets the server. */
   remove(): Promise<void> {
+    this.wanted = false;
     this.cancel();
     return this.serial(async () => {
       await this.stopContainer();
@@ -257,6 +266,8 @@ export class ServerSupervisor {
     };
     const { rt } = this.deps;
     this.garbage = undefined;
+    /** Past this point a failure is the server's or the engine's, not the spec's: worth another try. */
+    let launched = false;
     try {
       this.setPhase('creating', undefined);
       await ensureImage(rt, this.spec, (line) => {
@@ -304,6 +315,7 @@ export class ServerSupervisor {
         this.log('container started');
       }
       this.watchExit(id, gen);
+      launched = true;
       check();
       this.setPhase('starting');
       progress(`waiting for ${this.name} to answer MCP initialize`);
@@ -325,6 +337,10 @@ export class ServerSupervisor {
       this.log(`failed to start: ${reason}`);
       // A server that cannot speak MCP is stopped, not left running unattended.
       if (this.containerId) await this.deps.rt.stop(this.containerId, 1).catch(() => undefined);
+      // Its restart policy applies to a failed start as to a crash; a spec problem (an image that
+      // cannot be built, a secret set nowhere) is not retried, unless the engine itself was away.
+      const transient = launched || !(await engineAnswers(rt));
+      if (transient && this.wanted && this.spec.restart !== 'never' && gen + 1 === this.generation) this.recoverWithBackoff();
       throw new Error(`server ${this.name} failed to start: ${reason}`);
     }
   }
@@ -464,7 +480,8 @@ export class ServerSupervisor {
       if (restartGen !== this.generation) return;
       this.restartCount++;
       void this.serial(async () => {
-        if (!reattach) await this.stopContainer();
+        // An engine that is away fails the stop too; the run then says so and tries again later.
+        if (!reattach) await this.stopContainer().catch(() => undefined);
         await this.run(undefined, () => undefined);
       }).catch(() => undefined);
     });
@@ -539,6 +556,13 @@ export class ServerSupervisor {
   private log(text: string): void {
     this.deps.logs.append(this.name, 'berth', `${text}\n`);
   }
+}
+
+async function engineAnswers(rt: ContainerRuntime): Promise<boolean> {
+  return rt.ping().then(
+    () => true,
+    () => false,
+  );
 }
 
 function newClient(): Client {
