@@ -66,7 +66,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   // Clients wait for adoption to be queued, but never on an engine that hangs.
   const ready = Promise.race([opened, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS).unref())]);
   gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), (text) => security.redact(text));
-  const port = await listenOnStablePort(gateway, paths.stateDir, process.env);
+  const port = await listenOnStablePort(gateway, paths.stateDir, process.env, (sentence) => registry.notice(sentence));
   api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
   log(`berth daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}; gateway on http://127.0.0.1:${port}`);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findCatalogEntry } from '../daemon/servers/catalog.js';
-import { FIXTURE_IMAGE, sleep, waitFor } from './support.js';
+import { FIXTURE_IMAGE, waitFor } from './support.js';
 
 const run = promisify(execFile);
 
@@ -29,6 +29,19 @@ export async function remoteContainers(instance: string): Promise<{ id: string; 
     const [id = '', server = '', state = ''] = l.split('\t');
     return { id, server, state };
   });
+}
+
+/** Stops the second engine and starts it again (its containers stop with it), as an upgrade would. */
+export async function restartSecondEngine(): Promise<void> {
+  const pid = Number(readFileSync(REMOTE_PIDFILE, 'utf8').trim());
+  process.kill(pid, 'SIGTERM');
+  await waitFor('the second dockerd to exit', async () => !processAlive(pid), 60_000);
+  await run('bash', [path.resolve('scripts', 'provision-remote.sh')]);
+}
+
+/** Starts the second engine if needed and loads these images into it from the local engine. */
+export async function provisionSecondEngine(images: string[]): Promise<void> {
+  await run('bash', [path.resolve('scripts', 'provision-remote.sh'), ...images], { maxBuffer: 1 << 24 });
 }
 
 async function freePort(): Promise<number> {
@@ -149,13 +162,8 @@ export class RemoteHost {
     this.sshd = undefined;
   }
 
-  /** Stops the second engine and starts it again (its containers stop with it). */
-  async restartEngine(): Promise<void> {
-    const pid = Number(readFileSync(REMOTE_PIDFILE, 'utf8').trim());
-    process.kill(pid, 'SIGTERM');
-    await waitFor('remote dockerd to exit', async () => !processAlive(pid), 30_000);
-    await sleep(500);
-    await run('bash', [path.resolve('scripts', 'provision-remote.sh')]);
+  restartEngine(): Promise<void> {
+    return restartSecondEngine();
   }
 
   async writeSshConfig(text: string): Promise<void> {

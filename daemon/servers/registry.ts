@@ -126,7 +126,7 @@ export class Registry {
   }
 
   /** Something the user should know about the daemon itself (a damaged state file): logged, and shown by `berth status`. */
-  private notice(sentence: string): void {
+  notice(sentence: string): void {
     if (this.notices.includes(sentence)) return;
     this.notices = [...this.notices, sentence].slice(-20);
     this.o.logs.append('daemon', 'berth', `${sentence}\n`);

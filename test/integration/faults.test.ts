@@ -1,0 +1,220 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findCatalogEntry } from '../../daemon/servers/catalog.js';
+import { provisionSecondEngine, remoteContainers, remoteDocker, restartSecondEngine, REMOTE_SOCKET } from '../remoteSupport.js';
+import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type StatusJson } from '../support.js';
+
+const run = promisify(execFile);
+const MEMORY_IMAGE = findCatalogEntry('memory')!.spec.image;
+
+/**
+ * Faults injected into a real daemon, engine and file system. Each test counts one fault; it
+ * survived when every check after it held. Containers lost: a container that held state and was
+ * gone (or replaced) after a fault that must not touch it.
+ */
+const tally = { injected: 0, survived: 0, lost: 0 };
+
+function inject(): { survived(): void } {
+  tally.injected++;
+  return { survived: () => void tally.survived++ };
+}
+
+afterAll(() => {
+  process.stdout.write(`faults suite: ${tally.injected} injected, ${tally.survived} survived, ${tally.lost} containers lost\n`);
+});
+
+const ALICE = JSON.stringify({ entities: [{ name: 'Alice', entityType: 'person', observations: ['keeps her state'] }] });
+
+async function healthy(home: TestHome, name: string, timeoutMs = 120_000) {
+  return waitFor(`${name} healthy`, async () => {
+    const s = await home.server(name);
+    return s.phase === 'healthy' ? s : undefined;
+  }, timeoutMs);
+}
+
+/** Live `berth daemon` processes of this home, from /proc: what a user would see in `ps`. */
+function daemonsOf(home: TestHome): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!cmd.includes(BERTH) || !cmd.includes('daemon')) continue;
+      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (env.includes(`BERTH_HOME=${home.dir}`)) pids.push(Number(entry));
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return pids;
+}
+
+describe('faults on the local engine', () => {
+  let home: TestHome;
+  let memId: string;
+
+  beforeAll(async () => {
+    home = await TestHome.create();
+    await home.ok(['add', 'mem', '--catalog', 'memory', '--start']);
+    await home.ok(['call', 'mem', 'create_entities', ALICE]);
+    memId = (await home.server('mem')).containerId!;
+  });
+  afterAll(() => home.dispose());
+
+  /** The memory server still holds Alice in the same container: nothing was lost. */
+  async function stateKept(): Promise<void> {
+    const s = await healthy(home, 'mem');
+    if (s.containerId !== memId) tally.lost++;
+    expect(s.containerId).toBe(memId);
+    expect(await home.ok(['call', 'mem', 'read_graph'])).toContain('keeps her state');
+  }
+
+  it('a spec typo at daemon start freezes what runs; fixing it adopts the same container', async () => {
+    const fault = inject();
+    await home.ok(['daemon', 'stop']);
+    const good = await home.readSpecs();
+    await appendFile(home.paths.userSpecFile, '  broken: [\n');
+    const status = await home.status();
+    expect(status.specErrors[0]).toMatch(/servers\.yaml:\d+: not valid YAML/);
+    const text = await home.ok(['status']);
+    expect(text).toMatch(/left as it is until the file is fixed/);
+    expect(text).toMatch(/left the container of server "mem" on local as it is/);
+    const frozen = await home.containers();
+    expect(frozen.map((c) => [c.id, c.state])).toEqual([[memId, 'running']]);
+    await writeFile(home.paths.userSpecFile, good);
+    await stateKept();
+    fault.survived();
+  });
+
+  it('a spec edit followed at once by start: the start sees the edit', async () => {
+    const fault = inject();
+    const spec = await home.readSpecs();
+    await writeFile(home.paths.userSpecFile, `${spec.trimEnd()}\n  quick:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/printer.js]\n`);
+    const r = await home.berth(['start', 'quick']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((await home.server('quick')).phase).toBe('healthy');
+    await home.ok(['rm', 'quick']);
+    await stateKept();
+    fault.survived();
+  });
+
+  it('20 CLI calls racing a daemon start after kill -9: one daemon, every call answers', async () => {
+    const fault = inject();
+    await home.killDaemon('SIGKILL');
+    expect(daemonsOf(home)).toEqual([]);
+    const calls = await Promise.all(Array.from({ length: 20 }, () => home.berth(['status', '--json'], {}, 120_000)));
+    for (const c of calls) expect({ code: c.code, stderr: c.stderr, signal: c.signal }).toEqual({ code: 0, stderr: '', signal: undefined });
+    const pids = new Set(calls.map((c) => (JSON.parse(c.stdout) as StatusJson).daemon.pid));
+    expect(pids.size).toBe(1);
+    expect(daemonsOf(home)).toEqual([...pids]);
+    await stateKept();
+    fault.survived();
+  });
+
+  it('damaged state files: reported, kept aside, and the daemon goes on with what runs', async () => {
+    const fault = inject();
+    await home.ok(['daemon', 'stop']);
+    const damaged = ['gateway.json', 'workspaces.json', 'desired.json'];
+    for (const f of damaged) await writeFile(path.join(home.paths.stateDir, f), '{"half a file');
+    const status = await home.json<StatusJson & { notices: string[] }>(['status']);
+    for (const f of damaged) {
+      const file = path.join(home.paths.stateDir, f);
+      expect(status.notices.some((n) => n.startsWith(`${file} was damaged`))).toBe(true);
+      expect(await readFile(`${file}.damaged`, 'utf8')).toBe('{"half a file');
+    }
+    await stateKept();
+    fault.survived();
+  });
+
+  it('kill -9 of the daemon during a start: the next daemon finishes it, one container', async () => {
+    const fault = inject();
+    const spec = await home.readSpecs();
+    await writeFile(home.paths.userSpecFile, `${spec.trimEnd()}\n  late:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/late.js, "4000"]\n`);
+    const start = home.berth(['start', 'late']);
+    await waitFor('late container running', async () => (await home.containers(false)).some((c) => c.server === 'late'));
+    await home.killDaemon('SIGKILL');
+    const r = await start;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/daemon closed the connection/);
+    const s = await healthy(home, 'late');
+    expect((await home.containers()).filter((c) => c.server === 'late').map((c) => c.id)).toEqual([s.containerId]);
+    await stateKept();
+    fault.survived();
+  });
+
+  it('a container removed during initialize: the start fails, then on-failure brings it back', async () => {
+    const fault = inject();
+    await home.ok(['stop', 'late']);
+    const start = home.berth(['start', 'late']);
+    const [c] = await waitFor('late container running', async () => {
+      const cs = (await home.containers(false)).filter((x) => x.server === 'late');
+      return cs.length ? cs : undefined;
+    });
+    await run('docker', ['rm', '-f', c!.id]);
+    const r = await start;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/late failed to start/);
+    const s = await healthy(home, 'late');
+    expect(s.containerId).not.toBe(c!.id);
+    expect(s.restartCount).toBeGreaterThan(0);
+    expect((await home.containers()).filter((x) => x.server === 'late')).toHaveLength(1);
+    await home.ok(['rm', 'late']);
+    await stateKept();
+    fault.survived();
+  });
+});
+
+describe('the engine restarts under a running daemon', () => {
+  // The second engine of the remote suites stands in for the local one here, so restarting it
+  // disturbs nothing else that runs on this machine.
+  const engine = { DOCKER_HOST: `unix://${REMOTE_SOCKET}` };
+  let home: TestHome;
+
+  beforeAll(async () => {
+    await provisionSecondEngine([MEMORY_IMAGE, FIXTURE_IMAGE]);
+    home = await TestHome.create();
+  });
+  afterAll(async () => {
+    await home.killDaemon('SIGKILL');
+    const ids = (await remoteContainers(home.paths.instance)).map((c) => c.id);
+    if (ids.length) await remoteDocker(['rm', '-f', ...ids]).catch(() => undefined);
+    await home.dispose();
+  });
+
+  const berth = async (args: string[]) => {
+    const r = await home.berth(args, engine);
+    if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const server = async (name: string) => {
+    const s = (JSON.parse(await berth(['status', name, '--json'])) as StatusJson).servers[0];
+    if (!s) throw new Error(`no status for ${name}`);
+    return s;
+  };
+
+  it('servers that should run come back on the same container; stopped ones stay stopped', async () => {
+    const fault = inject();
+    await berth(['add', 'mem', '--catalog', 'memory', '--start']);
+    await berth(['add', 'idle', '--image', FIXTURE_IMAGE, '--arg', '/app/printer.js']);
+    const before = await server('mem');
+    expect(before.phase).toBe('healthy');
+    await restartSecondEngine();
+    const after = await waitFor('mem healthy after the engine restart', async () => {
+      const s = await server('mem');
+      return s.phase === 'healthy' && s.restartCount > 0 ? s : undefined;
+    }, 180_000);
+    // The container survives the engine restart (stopped, then started again): same id, one of it.
+    expect(after.containerId).toBe(before.containerId);
+    const containers = await remoteContainers(home.paths.instance);
+    expect(containers.map((c) => [c.server, c.state])).toEqual([['mem', 'running']]);
+    expect((await server('idle')).phase).toBe('stopped');
+    expect(await berth(['call', 'mem', 'read_graph'])).toContain('entities');
+    expect(existsSync(home.paths.socket)).toBe(true);
+    fault.survived();
+  });
+});
