@@ -135,10 +135,14 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
     if (!h) throw new Error(`there is no host named "${name}"; \`berth host ls\` lists them`);
     if (serversOnIt.length) throw new Error(`host ${name} still has servers (${serversOnIt.join(', ')}); remove them first (berth rm NAME)`);
     this.remote.delete(name);
-    await saveHosts(this.file, [...this.remote.values()]);
+    await saveHosts(this.file, [...this.remote.values(), ...this.adding.values()]);
     h.connection?.close();
   }
 
+  /**
+   * An added host is tested on its own connection (connecting it now if it is down), and tests of
+   * it at once share one run: parallel tests open no connections beside the one it keeps.
+   */
   async test(name: string, o: TestOptions): Promise<HostReport> {
     if (name === LOCAL_HOST) {
       const v = await this.o.local.ping().catch((e: Error) => e);
