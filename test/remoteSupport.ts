@@ -66,6 +66,8 @@ async function keygen(file: string, passphrase = ''): Promise<string> {
  */
 export class RemoteHost {
   private sshd: ChildProcess | undefined;
+  /** Every line sshd logged (LogLevel VERBOSE), across restarts: what a test counts connections by. */
+  private readonly sshdLog: string[] = [];
   private constructor(
     readonly dir: string,
     readonly port: number,
@@ -132,6 +134,9 @@ export class RemoteHost {
       'UsePAM no',
       'StrictModes no',
       'LogLevel VERBOSE',
+      // sshd's default, stated so the parallel tests hold against it: past 10 unauthenticated
+      // connections it starts dropping new ones ("Connection lost before handshake").
+      'MaxStartups 10:30:100',
       env(USERS.ok, remote),
       env(USERS.noPermission, remote),
       env(USERS.noCli, `${remote} PATH=/opt/berth-nocli/bin`),
@@ -141,9 +146,23 @@ export class RemoteHost {
     await writeFile(file, `${config}\n`);
     await mkdir('/run/sshd', { recursive: true });
     this.sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    this.sshd.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-    await waitFor(`sshd on port ${this.port} (${log})`, () => canConnect(this.port), 10_000);
+    let partial = '';
+    this.sshd.stderr?.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      this.sshdLog.push(...lines);
+    });
+    await waitFor(`sshd on port ${this.port} (${this.sshdLog.slice(-5).join(' / ')})`, () => canConnect(this.port), 10_000);
+  }
+
+  /** How many SSH connections sshd has authenticated so far ("Accepted publickey" in its log). */
+  acceptedConnections(): number {
+    return this.sshdLog.filter((l) => l.includes('Accepted publickey for')).length;
+  }
+
+  /** Lines sshd logged about connections it dropped or lost before authentication. */
+  lostConnections(): string[] {
+    return this.sshdLog.filter((l) => /MaxStartups|Connection (reset|closed) by .* \[preauth\]/.test(l));
   }
 
   /** Kills the listener and every session it forked: to clients, a dropped connection. */
@@ -182,6 +201,27 @@ export class RemoteHost {
     await this.killSshd().catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A TCP listener on loopback that accepts connections and never says anything: to an SSH client,
+ * a host that hangs (a wedged sshd, or another service on the port).
+ */
+export async function silentListener(): Promise<{ port: number; close: () => void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
 }
 
 function canConnect(port: number): Promise<boolean> {

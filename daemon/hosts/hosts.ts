@@ -4,11 +4,12 @@ import { LOCAL_HOST, type HostInfo, type HostReport } from '../protocol/hosts.js
 import { DockerRuntime } from './dockerRuntime.js';
 import { hostsFile, loadHosts, saveHosts, type StoredHost } from './hostStore.js';
 import type { ContainerRuntime } from './runtime.js';
+import { SingleFlight } from './singleFlight.js';
 import { SshConnection } from './ssh/connection.js';
 import { dockerForSsh } from './ssh/dockerForSsh.js';
 import { fetchOverSsh } from './ssh/fetchOverSsh.js';
 import { KnownHosts } from './ssh/knownHosts.js';
-import { probeHost } from './ssh/probe.js';
+import { probeHost, testConnection } from './ssh/probe.js';
 import { resolveTarget, sshEnv, SshUrl } from './ssh/sshConfig.js';
 
 /** How long `hosts/list` waits for one host's engine before calling it down. */
@@ -44,6 +45,10 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
   loadError: string | undefined;
   private remote = new Map<string, RemoteHost>();
   private delegates = new Map<string, ContainerRuntime>();
+  /** Tests and probes in progress, by what they test and with which credentials: parallel calls join one. */
+  private tests = new SingleFlight<HostReport>();
+  /** Names being saved and attached right now: taken, though not in `remote` yet. */
+  private adding = new Map<string, StoredHost>();
 
   constructor(private readonly o: HostsOptions) {
     super();
@@ -102,15 +107,25 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
 
   /** Tests first; only a host that passes is saved. */
   async add(name: string, url: string, o: TestOptions): Promise<{ host?: StoredHost; report: HostReport }> {
-    if (this.remote.has(name)) throw new Error(`a host named "${name}" already exists; remove it first (berth host rm ${name})`);
+    const taken = () => new Error(`a host named "${name}" already exists; remove it first (berth host rm ${name})`);
+    if (this.remote.has(name) || this.adding.has(name)) throw taken();
     const parsed = SshUrl.safeParse(url);
     if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'not an ssh:// URL');
     const report = await this.probe(name, url, o);
     if (!report.ok) return { report };
+    // Adds of one name at once shared the probe above; the first one adds it.
+    if (this.remote.has(name) || this.adding.has(name)) throw taken();
     const host = { name, url };
-    await saveHosts(this.file, [...this.remote.values(), host]);
-    const attached = await this.attach(host);
-    attached.connection?.setPassphrase(o.passphrase);
+    this.adding.set(name, host);
+    let attached;
+    try {
+      // With the other hosts being added at this moment, so two adds at once keep both.
+      await saveHosts(this.file, [...this.remote.values(), ...this.adding.values()]);
+      attached = await this.attach(host);
+    } finally {
+      this.adding.delete(name);
+    }
+    attached.connection?.setCredentials({ passphrase: o.passphrase });
     void attached.connection?.connect().catch(() => undefined);
     return { host, report };
   }
@@ -120,10 +135,14 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
     if (!h) throw new Error(`there is no host named "${name}"; \`berth host ls\` lists them`);
     if (serversOnIt.length) throw new Error(`host ${name} still has servers (${serversOnIt.join(', ')}); remove them first (berth rm NAME)`);
     this.remote.delete(name);
-    await saveHosts(this.file, [...this.remote.values()]);
+    await saveHosts(this.file, [...this.remote.values(), ...this.adding.values()]);
     h.connection?.close();
   }
 
+  /**
+   * An added host is tested on its own connection (connecting it now if it is down), and tests of
+   * it at once share one run: parallel tests open no connections beside the one it keeps.
+   */
   async test(name: string, o: TestOptions): Promise<HostReport> {
     if (name === LOCAL_HOST) {
       const v = await this.o.local.ping().catch((e: Error) => e);
@@ -132,13 +151,18 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
     }
     const h = this.remote.get(name);
     if (!h) throw new Error(`there is no host named "${name}"; \`berth host ls\` lists them`);
-    const report = await this.probe(name, h.url, o);
-    if (report.ok && h.connection) {
-      // What fixed the test (a passphrase, an accepted key) fixes the live connection too.
-      if (o.passphrase) h.connection.setPassphrase(o.passphrase);
-      void h.connection.connect().catch(() => undefined);
-    }
-    return report;
+    const conn = h.connection;
+    // A host whose ~/.ssh/config entry could not be read: a fresh probe says what is wrong with it now.
+    if (!conn) return this.probe(name, h.url, o);
+    return this.tests.run(
+      flightKey('test', name, o),
+      (progress) => {
+        // What the user gives here (a passphrase, an accepted key) is for the host's connection itself.
+        if (conn.state !== 'up') conn.setCredentials({ passphrase: o.passphrase, acceptFingerprint: o.acceptHostKey });
+        return testConnection(conn, () => h.runtime.ping(), progress);
+      },
+      o.onProgress,
+    );
   }
 
   /** `target`: a registered host's name, or the URL of one being added. */
@@ -147,8 +171,13 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
     return h ? this.test(target, { acceptHostKey: fingerprint }) : this.probe(target, target, { acceptHostKey: fingerprint });
   }
 
+  /** A host not added yet, on a connection of its own; probes of one URL at once share it. */
   private probe(name: string, url: string, o: TestOptions): Promise<HostReport> {
-    return probeHost(name, url, { knownHosts: this.knownHosts, passphrase: o.passphrase, acceptFingerprint: o.acceptHostKey, onProgress: o.onProgress });
+    return this.tests.run(
+      flightKey('probe', url, o),
+      (progress) => probeHost(name, url, { knownHosts: this.knownHosts, passphrase: o.passphrase, acceptFingerprint: o.acceptHostKey, onProgress: progress }),
+      o.onProgress,
+    );
   }
 
   private async attach(h: StoredHost): Promise<RemoteHost> {
@@ -165,6 +194,11 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
     this.remote.set(h.name, entry);
     return entry;
   }
+}
+
+/** Calls with other credentials do not share a result: one may succeed where the other must not. */
+function flightKey(kind: 'test' | 'probe', target: string, o: TestOptions): string {
+  return JSON.stringify([kind, target, o.passphrase ?? null, o.acceptHostKey ?? null]);
 }
 
 function withTimeout<T>(p: Promise<T>): Promise<T> {

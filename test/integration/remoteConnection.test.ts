@@ -1,18 +1,21 @@
 import { execFile } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDaemon } from '../../daemon/cli/client.js';
 import { DockerRuntime } from '../../daemon/hosts/dockerRuntime.js';
+import { hostsFile } from '../../daemon/hosts/hostStore.js';
 import { SshConnection } from '../../daemon/hosts/ssh/connection.js';
 import { dockerForSsh } from '../../daemon/hosts/ssh/dockerForSsh.js';
 import { KnownHosts } from '../../daemon/hosts/ssh/knownHosts.js';
 import { probeHost } from '../../daemon/hosts/ssh/probe.js';
 import { resolveTarget, SshUrl, type SshEnv } from '../../daemon/hosts/ssh/sshConfig.js';
 import { SshError } from '../../daemon/hosts/ssh/sshErrors.js';
-import { RemoteHost, remoteDocker, USERS } from '../remoteSupport.js';
-import { FIXTURE_IMAGE, sleep, waitFor } from '../support.js';
+import { HostsAdd, HostsTest, type HostReport } from '../../daemon/protocol/hosts.js';
+import { RemoteHost, remoteDocker, silentListener, USERS } from '../remoteSupport.js';
+import { FIXTURE_IMAGE, sleep, TestHome, waitFor } from '../support.js';
 
 const run = promisify(execFile);
 
@@ -99,6 +102,83 @@ describe('one SSH connection per host, against a real sshd', () => {
     const infos = await Promise.all(Array.from({ length: 30 }, () => docker.info() as Promise<{ DockerRootDir: string }>));
     expect(infos).toHaveLength(30);
     expect(new Set(infos.map((i) => i.DockerRootDir))).toEqual(new Set(['/var/lib/berth-remote-docker']));
+  });
+
+  it("answers 30 `host test` requests at once through the daemon on the host's one connection", async () => {
+    await trustHostKey();
+    const home = await TestHome.create();
+    try {
+      const added = await home.berth(['host', 'add', 'box', remote.url()], remote.env);
+      expect(added.code, added.stderr).toBe(0);
+      const client = await connectDaemon(home.paths, 'parallel-test');
+      try {
+        const before = remote.acceptedConnections();
+        const reports = await Promise.all(Array.from({ length: 30 }, () => client.request(HostsTest, { name: 'box' })));
+        expect(reports.filter((r) => !r.ok).map((r) => r.error)).toEqual([]);
+        for (const r of reports) expect(r.checks.map((c) => c.check)).toEqual(['config', 'connect', 'host-key', 'auth', 'docker-cli', 'permission', 'engine', 'api']);
+        // The host's live connection (up since `host add`) carries them all: a connection per
+        // test would be 30 handshakes at once, past sshd's MaxStartups of 10, and a channel per
+        // test would pass its MaxSessions of 10 and widen onto more connections.
+        expect(remote.acceptedConnections() - before).toBe(0);
+        expect(remote.lostConnections()).toEqual([]);
+      } finally {
+        client.close();
+      }
+    } finally {
+      await home.dispose();
+    }
+  });
+
+  it('probes a new host once for 10 `host add` requests at once, and adds it once', async () => {
+    await trustHostKey();
+    const home = await TestHome.create();
+    try {
+      expect((await home.berth(['status'], remote.env)).code).toBe(0);
+      const client = await connectDaemon(home.paths, 'parallel-test');
+      try {
+        const before = remote.acceptedConnections();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => client.request(HostsAdd, { name: 'twin', url: remote.url() }).then((r) => r.report, (e: Error) => e)),
+        );
+        const added = results.filter((r): r is HostReport => !(r instanceof Error));
+        const refused = results.filter((r): r is Error => r instanceof Error);
+        expect(added).toHaveLength(1);
+        expect(added[0]?.ok).toBe(true);
+        expect(new Set(refused.map((e) => e.message))).toEqual(new Set(['a host named "twin" already exists; remove it first (berth host rm twin)']));
+        // One connection for the probe, one the host keeps.
+        expect(remote.acceptedConnections() - before).toBeLessThanOrEqual(2);
+        expect(remote.lostConnections()).toEqual([]);
+      } finally {
+        client.close();
+      }
+    } finally {
+      await home.dispose();
+    }
+  });
+
+  it('ends `host test` and `host add` of a host that accepts TCP but never speaks SSH, with one sentence naming it', async () => {
+    const silent = await silentListener();
+    const home = await TestHome.create();
+    try {
+      const url = `ssh://${USERS.ok}@127.0.0.1:${silent.port}`;
+      const file = hostsFile(path.dirname(home.paths.userSpecFile));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify({ hosts: { stuck: { url } } }));
+      for (const args of [['host', 'test', 'stuck'], ['host', 'add', 'other', url]]) {
+        const started = Date.now();
+        const r = await home.berth(args, remote.env, 90_000);
+        expect(r.signal, args.join(' ')).toBeUndefined();
+        expect(r.code, args.join(' ')).toBe(1);
+        // ssh's ConnectTimeout (10 s unless ~/.ssh/config says otherwise) bounds it, with room for a busy machine.
+        expect(Date.now() - started, args.join(' ')).toBeLessThan(40_000);
+        const said = r.stderr.trim().split('\n');
+        expect(said, args.join(' ')).toHaveLength(1);
+        expect(said[0], args.join(' ')).toMatch(new RegExp(`127\\.0\\.0\\.1:${silent.port}.*no SSH greeting.*check that sshd`));
+      }
+    } finally {
+      silent.close();
+      await home.dispose();
+    }
   });
 
   it('resolves ~/.ssh/config: Host alias, HostName, Port, User, IdentityFile, and ProxyJump', async () => {

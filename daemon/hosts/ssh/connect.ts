@@ -79,6 +79,10 @@ async function connectOne(target: SshTarget, o: ConnectOptions, sock: Duplex | u
       client.end();
       reject(e);
     };
+    // How far a connection that times out got: each stage has its own thing to check.
+    let stage: Stage = 'tcp';
+    client.once('connect', () => (stage = 'greeting'));
+    client.once('handshake', () => (stage = 'login'));
     client.once('ready', () => {
       client.removeAllListeners('error');
       // A later error (a dropped socket) shows up as 'close', which the owner watches.
@@ -94,8 +98,9 @@ async function connectOne(target: SshTarget, o: ConnectOptions, sock: Duplex | u
             : new SshError('auth', `${target.user}@${where} refused every key Berth offered (${tried.join(', ')}); check the user name and that one of these keys is in that user's authorized_keys`),
         );
       }
-      const code = e.code ?? (e.level === 'client-timeout' ? 'timed out' : undefined);
-      fail(new SshError('unreachable', `cannot reach ${where}${target.alias !== target.host ? ` (${target.alias})` : ''}: ${code ?? e.message}`));
+      const named = `${where}${target.alias !== target.host ? ` (${target.alias})` : ''}`;
+      if (e.level === 'client-timeout') return fail(timedOut(named, stage, target.connectTimeoutMs));
+      fail(new SshError('unreachable', `cannot reach ${named}: ${e.code ?? e.message}`));
     });
     const config: ConnectConfig = {
       host: target.host,
@@ -152,6 +157,19 @@ async function checkHostKey(o: ConnectOptions, entries: Awaited<ReturnType<Known
     case 'revoked':
       throw new SshError('host-key-revoked', `the host key of ${name} (${facts.fingerprint}) is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}; Berth refuses to connect`, facts);
   }
+}
+
+type Stage = 'tcp' | 'greeting' | 'login';
+
+/** ssh2's readyTimeout (ssh's ConnectTimeout) covers the TCP connect, the handshake and the login. */
+function timedOut(where: string, stage: Stage, ms: number): SshError {
+  const within = `within ${Math.round(ms / 1000)} s`;
+  const why = {
+    tcp: `no answer to the TCP connection ${within}; check the address and port, and that no firewall drops the connection`,
+    greeting: `it accepted the connection but sent no SSH greeting ${within}; check that sshd (and not another service) listens on that port and is not hung`,
+    login: `the SSH login did not finish ${within}; check that sshd there is not overloaded and that the SSH agent answers`,
+  }[stage];
+  return new SshError('unreachable', `cannot reach ${where}: ${why}`);
 }
 
 function passphraseNeeded(files: string[]): SshError {

@@ -50,7 +50,7 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
 
   constructor(
     readonly name: string,
-    private readonly target: SshTarget,
+    readonly target: SshTarget,
     private readonly options: ConnectOptions,
   ) {
     super();
@@ -60,9 +60,13 @@ export class SshConnection extends EventEmitter<{ up: []; down: [Error] }> {
     return `${this.target.user}@${this.target.alias}${this.target.port === 22 ? '' : `:${this.target.port}`}`;
   }
 
-  /** The passphrase of an encrypted identity file, kept in this process's memory only. */
-  setPassphrase(passphrase: string | undefined): void {
-    this.options.passphrase = passphrase;
+  /**
+   * What the user just gave for this host: the passphrase of an encrypted identity file (kept in
+   * this process's memory only), a host key fingerprint they accepted. Used from the next attempt on.
+   */
+  setCredentials(c: { passphrase?: string; acceptFingerprint?: string }): void {
+    if (c.passphrase !== undefined) this.options.passphrase = c.passphrase;
+    if (c.acceptFingerprint !== undefined) this.options.acceptFingerprint = c.acceptFingerprint;
     this.retryAt = 0;
   }
 
