@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientId, ClientInfo, EntryStatus, FileStatus, WriteResult } from '../protocol/clients.js';
-import { removeWithBackup, writeAtomically } from './atomicWrite.js';
+import { writeUserFile } from '../atomicFile.js';
+import { backUp, removeWithBackup } from './backup.js';
 import type { ClientDef } from './client.js';
 import { clientDef, CLIENTS } from './clients.js';
 import { ConfigFileError, deepEqual, openConfig, type ConfigDoc } from './configDoc.js';
@@ -71,7 +72,9 @@ async function commit(t: Target, rec: Registration, text: string | undefined, do
   }
   const next = doc.text();
   if (next === text || (text === undefined && doc.isEmpty())) return undefined;
-  return writeAtomically(t.file, next, { backup: true });
+  const backup = await backUp(t.file);
+  writeUserFile(t.file, next);
+  return backup;
 }
 
 /** An entry that says `... connect NAME` is Berth's own, even if Berth's record of it was lost. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Gateway } from './server.js';
-import { writePrivateFile } from '../privateFile.js';
+import { writePrivateFile } from '../atomicFile.js';
 
 const Saved = z.object({ port: z.number().int().min(1).max(65535) });
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { writePrivateFile } from '../privateFile.js';
+import { writePrivateFile } from '../atomicFile.js';
 
 /** The parts of a tool definition that are pinned: what a model reads and what it may send. */
 export interface PinnableTool {

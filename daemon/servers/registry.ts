@@ -14,7 +14,7 @@ import { removeEgress } from '../network/egress.js';
 import { LABEL } from './labels.js';
 import { loadSpecs, resolveSpec, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
 import { ServerSupervisor } from './supervisor.js';
-import { writePrivateFile } from '../privateFile.js';
+import { writePrivateFile } from '../atomicFile.js';
 
 const Desired = z.record(z.string(), z.boolean());
 const Workspaces = z.array(z.string());

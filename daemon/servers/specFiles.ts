@@ -9,7 +9,7 @@ import { checkSpecValues } from '../policy/values.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import { findCatalogEntry } from './catalog.js';
 import { parseCpus, parseMemory } from './units.js';
-import { writePrivateFile } from '../privateFile.js';
+import { writeUserFile } from '../atomicFile.js';
 
 /** A workspace's own server file, beside its code (loaded only for workspaces a client trusts). */
 export function workspaceSpecFile(folder: string): string {
@@ -174,7 +174,7 @@ export async function writeServerEntry(file: string, name: string, input: z.inpu
   }
   if (input === undefined) doc.deleteIn(['servers', name]);
   else doc.setIn(['servers', name], doc.createNode(compact(input)));
-  writePrivateFile(file, doc.toString());
+  writeUserFile(file, doc.toString());
 }
 
 /** What a person would write: no undefined, empty or default-valued fields. */
