@@ -4,7 +4,7 @@ import { runDaemon } from '../daemonProcess.js';
 import { berthPaths } from '../paths.js';
 import { isProcessAlive } from '../processAlive.js';
 import * as M from '../protocol/methods.js';
-import type { ServerStatus } from '../protocol/status.js';
+import type { LogLine, ServerStatus } from '../protocol/status.js';
 import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
 import { VERSION } from '../version.js';
 import { connectDaemon, withDaemon, type DaemonClient } from './client.js';
@@ -318,8 +318,6 @@ function positiveInt(v: string, flag: string): number {
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a whole number above 0, not "${v}"`);
   return n;
 }
-
-type LogLine = { t: number; stream: string; text: string };
 
 function humanLine(l: LogLine): string {
   return `${new Date(l.t).toISOString()} ${l.stream.padEnd(6)} ${l.text}`;

@@ -2,11 +2,9 @@ import { z } from 'zod';
 import { parseRule } from '../network/allowlist.js';
 import { SecretName, ToolPolicySpec } from '../policy/schemas.js';
 import { HostName, LOCAL_HOST } from './hosts.js';
+import { Name } from './names.js';
 
-/** Docker container names allow more, but Berth names also become file names and label values. */
-export const ServerName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9, "_", "." or "-", starting with a letter or digit');
+export const ServerName = Name;
 
 /**
  * Docker's reference grammar (registry/path:tag@digest), strict enough that nothing shell-shaped
