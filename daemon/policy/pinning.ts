@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { writePrivateFile } from '../atomicFile.js';
+import { canonicalJson } from '../protocol/canonicalJson.js';
 
 /** The parts of a tool definition that are pinned: what a model reads and what it may send. */
 export interface PinnableTool {
@@ -31,18 +32,6 @@ export interface PinComparison {
   added: PinnableTool[];
   /** Pinned but no longer offered. */
   removed: PinnableTool[];
-}
-
-/** JSON with object keys sorted at every depth, so equal definitions hash equal. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
 
 export function pinnedPart(t: PinnableTool): PinnableTool {

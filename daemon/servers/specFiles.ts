@@ -141,7 +141,11 @@ function describeIssue(error: z.ZodError): string {
   return `${where}: ${issue.message}`;
 }
 
-/** The parts of a spec that shape its container; a change to any of them means a new container. */
+/**
+ * The parts of a spec that shape its container; a change to any of them means a new container.
+ * Not canonicalJson: every running container carries this hash, so the text hashed stays as it
+ * was (zod fixes the order of nested keys, env is sorted here).
+ */
 export function specHash(spec: ServerSpec): string {
   const { image, command, args, env, volumes, network, limits, security, transport, http } = spec;
   // Secret names only (their values are folded in by the supervisor, keyed); absent when none, so older hashes stay valid.
