@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { SecretName, SecretsList, SecretsRemove, SecretsSet, ToolsApprove, ToolsPending, type SecretSource } from '../protocol/policy.js';
+import { SecretName } from '../protocol/names.js';
+import { SecretsList, SecretsRemove, SecretsSet, ToolsApprove, ToolsPending, type SecretSource } from '../protocol/policy.js';
 import type { DaemonClient } from './client.js';
 import { table } from './format.js';
 import { askHidden } from './prompt.js';

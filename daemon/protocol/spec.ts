@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { parseRule } from '../network/allowlist.js';
-import { SecretName, ToolPolicySpec } from '../policy/schemas.js';
+import { parseRule } from './egressRule.js';
 import { HostName, LOCAL_HOST } from './hosts.js';
-import { Name } from './names.js';
+import { Name, SecretName } from './names.js';
 
 export const ServerName = Name;
 
@@ -54,6 +53,18 @@ export const NetworkSpec = z.union([
   z.enum(['none', 'bridge']),
   z.object({ allow: z.array(EgressRule).min(1, 'must name at least one host').max(256) }).strict(),
 ], { error: 'must be none, bridge, or an egress allowlist { allow: [host, …] }' });
+
+const ToolName = z.string().min(1).max(200);
+
+/** `tools:` in a spec: which of a server's tools are offered at all. */
+export const ToolPolicySpec = z
+  .object({
+    allow: z.array(ToolName).optional(),
+    deny: z.array(ToolName).optional(),
+    /** Only tools that declare `annotations.readOnlyHint: true`. */
+    readOnly: z.boolean().optional(),
+  })
+  .strict();
 
 // Each group is written twice from one shape: as a spec file may say it (every field optional,
 // no defaults, so a catalog's value is not overwritten by a default) and fully defaulted.

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH, SECRET_NAME, SecretName } from '../policy/schemas.js';
+import { SECRET_NAME, SecretName } from '../protocol/names.js';
+import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from '../protocol/policy.js';
 import { writePrivateFile } from '../atomicFile.js';
 
 export function checkSecretName(name: string): string | undefined {
