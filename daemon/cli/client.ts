@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
 import { berthPaths, type BerthPaths } from '../paths.js';
-import { Initialize, PROTOCOL_VERSION, ProgressDidReport, type NotificationDef, type RequestDef } from '../protocol/methods.js';
+import type { NotificationDef, RequestDef } from '../protocol/define.js';
+import { BerthError } from '../protocol/errors.js';
+import { Initialize, PROTOCOL_VERSION, ProgressDidReport } from '../protocol/methods.js';
 import { VERSION } from '../version.js';
 import { openDaemonSocket } from './daemonSocket.js';
 
@@ -25,7 +27,8 @@ export class DaemonClient {
     try {
       return def.result.parse(await Promise.race([this.connection.sendRequest(def.method, params), this.closed]));
     } catch (e) {
-      throw new Error((e as Error).message);
+      // The daemon's code stays (protocol/errors.ts), so a caller can act on it; the rest of a ResponseError is noise.
+      throw e instanceof ResponseError ? new BerthError(e.code, e.message) : new Error((e as Error).message);
     }
   }
 

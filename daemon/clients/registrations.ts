@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientId, ClientInfo, EntryStatus, FileStatus, WriteResult } from '../protocol/clients.js';
+import { NotFoundError } from '../protocol/errors.js';
 import { writeUserFile } from '../atomicFile.js';
 import { backUp, removeWithBackup } from './backup.js';
 import type { ClientDef } from './client.js';
@@ -31,7 +32,7 @@ function resolveTarget(ctx: ClientsContext, client: ClientId, project: string | 
   const def = clientDef(client);
   if (project === undefined) return { def, file: def.userFile(ctx.env) };
   if (!def.projectFile) throw new Error(`${def.label} has no per-project file; leave out --project`);
-  if (!statSync(project, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`there is no folder ${project}`);
+  if (!statSync(project, { throwIfNoEntry: false })?.isDirectory()) throw new NotFoundError(`there is no folder ${project}`);
   return { def, file: def.projectFile(ctx.env, project), project };
 }
 
@@ -92,8 +93,8 @@ export async function register(ctx: ClientsContext, p: { client: ClientId; proje
   const known = ctx.servers();
   const names = p.servers ?? [...known];
   const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length) throw new Error(`Berth has no server ${unknown.map((n) => `"${n}"`).join(', ')}; \`berth status\` lists them`);
-  if (!names.length) throw new Error('Berth has no servers yet; add one with `berth add NAME --catalog ENTRY`');
+  if (unknown.length) throw new NotFoundError(`Berth has no server ${unknown.map((n) => `"${n}"`).join(', ')}; \`berth status\` lists them`);
+  if (!names.length) throw new NotFoundError('Berth has no servers yet; add one with `berth add NAME --catalog ENTRY`');
 
   const state = await ClientState.load(ctx.stateFile);
   const { text, doc } = await openForWrite(ctx, t);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
+import { ConflictError, EngineUnavailableError, InvalidSpecError, NotFoundError } from '../protocol/errors.js';
 import { LOCAL_HOST, type HostInfo, type HostReport } from '../protocol/hosts.js';
 import { DockerRuntime } from './dockerRuntime.js';
 import { hostsFile, loadHosts, saveHosts, type StoredHost } from './hostStore.js';
@@ -80,7 +81,7 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
     if (name === LOCAL_HOST) return this.o.local;
     let rt = this.delegates.get(name);
     if (!rt) {
-      rt = forwardTo(() => this.remote.get(name)?.runtime ?? failing(`there is no host named "${name}"; add it with \`berth host add ${name} ssh://user@host\``));
+      rt = forwardTo(() => this.remote.get(name)?.runtime ?? failing(new NotFoundError(`there is no host named "${name}"; add it with \`berth host add ${name} ssh://user@host\``)));
       this.delegates.set(name, rt);
     }
     return rt;
@@ -102,9 +103,9 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
 
   /** Tests first; only a host that passes is saved. */
   async add(name: string, url: string, o: TestOptions): Promise<{ host?: StoredHost; report: HostReport }> {
-    if (this.remote.has(name)) throw new Error(`a host named "${name}" already exists; remove it first (berth host rm ${name})`);
+    if (this.remote.has(name)) throw new ConflictError(`a host named "${name}" already exists; remove it first (berth host rm ${name})`);
     const parsed = SshUrl.safeParse(url);
-    if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'not an ssh:// URL');
+    if (!parsed.success) throw new InvalidSpecError(parsed.error.issues[0]?.message ?? 'not an ssh:// URL');
     const report = await this.probe(name, url, o);
     if (!report.ok) return { report };
     const host = { name, url };
@@ -117,8 +118,8 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
 
   async remove(name: string, serversOnIt: string[]): Promise<void> {
     const h = this.remote.get(name);
-    if (!h) throw new Error(`there is no host named "${name}"; \`berth host ls\` lists them`);
-    if (serversOnIt.length) throw new Error(`host ${name} still has servers (${serversOnIt.join(', ')}); remove them first (berth rm NAME)`);
+    if (!h) throw new NotFoundError(`there is no host named "${name}"; \`berth host ls\` lists them`);
+    if (serversOnIt.length) throw new ConflictError(`host ${name} still has servers (${serversOnIt.join(', ')}); remove them first (berth rm NAME)`);
     this.remote.delete(name);
     await saveHosts(this.file, [...this.remote.values()]);
     h.connection?.close();
@@ -131,7 +132,7 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
       return { ok: true, checks: [{ check: 'engine', ok: true, detail: `Docker ${v.version} at ${this.o.localAddress}` }], engineVersion: v.version, apiVersion: v.apiVersion };
     }
     const h = this.remote.get(name);
-    if (!h) throw new Error(`there is no host named "${name}"; \`berth host ls\` lists them`);
+    if (!h) throw new NotFoundError(`there is no host named "${name}"; \`berth host ls\` lists them`);
     const report = await this.probe(name, h.url, o);
     if (report.ok && h.connection) {
       // What fixed the test (a passphrase, an accepted key) fixes the live connection too.
@@ -160,7 +161,7 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
       entry = { ...h, connection, runtime: Object.assign(new DockerRuntime(dockerForSsh(connection)), { fetch: fetchOverSsh(connection) }) };
     } catch (e) {
       // A broken ~/.ssh/config entry for this host: its servers say so, the others carry on.
-      entry = { ...h, connection: undefined, runtime: failing(`host ${h.name}: ${(e as Error).message}`) };
+      entry = { ...h, connection: undefined, runtime: failing(new EngineUnavailableError(`host ${h.name}: ${(e as Error).message}`, { cause: e })) };
     }
     this.remote.set(h.name, entry);
     return entry;
@@ -182,7 +183,7 @@ function forwardTo(resolve: () => ContainerRuntime): ContainerRuntime {
   });
 }
 
-/** A runtime for a host that cannot be used: every call rejects with the reason. */
-function failing(reason: string): ContainerRuntime {
-  return new Proxy({} as ContainerRuntime, { get: (_t, method) => (method === 'then' ? undefined : () => Promise.reject(new Error(reason))) });
+/** A runtime for a host that cannot be used: every call rejects with the error that says why. */
+function failing(error: Error): ContainerRuntime {
+  return new Proxy({} as ContainerRuntime, { get: (_t, method) => (method === 'then' ? undefined : () => Promise.reject(error)) });
 }

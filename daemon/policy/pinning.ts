@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { writePrivateFile } from '../atomicFile.js';
 import { canonicalJson } from '../protocol/canonicalJson.js';
+import { ConflictError, NotFoundError } from '../protocol/errors.js';
 
 /** The parts of a tool definition that are pinned: what a model reads and what it may send. */
 export interface PinnableTool {
@@ -115,9 +116,9 @@ export class PinStore {
    */
   approve(server: string, tools?: string[]): string[] {
     const seen = this.lastSeen.get(server);
-    if (!seen) throw new Error(`server ${server} has not offered any tools since the daemon started; start it first`);
+    if (!seen) throw new ConflictError(`server ${server} has not offered any tools since the daemon started; start it first`);
     const unknown = tools?.filter((n) => !seen.some((t) => t.name === n)) ?? [];
-    if (unknown.length) throw new Error(`server ${server} does not offer ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
+    if (unknown.length) throw new NotFoundError(`server ${server} does not offer ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
     const pins = tools ? { ...this.data.servers[server] } : {};
     const chosen = seen.filter((t) => !tools || tools.includes(t.name));
     for (const t of chosen) pins[t.name] = { hash: toolHash(t), definition: { ...t } };

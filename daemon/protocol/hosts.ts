@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RequestDef } from './methods.js';
+import { request, WithProgress } from './define.js';
 import { Name } from './names.js';
 
 /** The Docker hosts servers run on: `local`, and SSH hosts the user registers by name. */
@@ -51,11 +51,8 @@ export const HostReport = z.object({
 });
 export type HostReport = z.infer<typeof HostReport>;
 
-const request = <P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDef<P, R> => ({ method, params, result });
-
 /** Sent only to the daemon and held in its memory for this host; never written anywhere. */
 const Passphrase = z.string().min(1).max(1024);
-const WithProgress = { progressToken: z.string().max(100).optional() };
 
 export const HostsList = request('hosts/list', z.object({}).strict(), z.array(HostInfo));
 

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import type { RequestDef } from './methods.js';
+import { request } from './define.js';
 import { SecretName } from './names.js';
 import { ServerName } from './spec.js';
-
-const request = <P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDef<P, R> => ({ method, params, result });
 
 /** Shorter values would be redacted everywhere they appear by chance, mangling logs. */
 export const MIN_SECRET_LENGTH = 6;

@@ -325,7 +325,7 @@ export class ServerSupervisor {
       this.log(`failed to start: ${reason}`);
       // A server that cannot speak MCP is stopped, not left running unattended.
       if (this.containerId) await this.deps.rt.stop(this.containerId, 1).catch(() => undefined);
-      throw new Error(`server ${this.name} failed to start: ${reason}`);
+      throw new Error(`server ${this.name} failed to start: ${reason}`, { cause: e });
     }
   }
 
