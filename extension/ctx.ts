@@ -15,7 +15,7 @@ import { SecretsList, SecretsProvide } from '../daemon/protocol/policy.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
 import { VERSION } from '../daemon/version.js';
 import { readConfig } from './config.js';
-import { openDaemonSocket } from '../daemon/cli/daemonSocket.js';
+import { openDaemonSocket } from '../daemon/client/daemonSocket.js';
 import { VersionMemory } from './mcp/definitions.js';
 import { EditorSecretStore, secretsNamedBy } from './secrets/editorSecretStore.js';
 import { statusBarContent, type ConnectionState } from './status/statusText.js';

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import * as H from '../protocol/hosts.js';
-import { withDaemon } from './client.js';
-import { table } from './format.js';
+import { withDaemon } from '../client/client.js';
+import { table } from '../client/format.js';
 import { ask, askHidden } from './prompt.js';
 
 type Report = H.HostReport;

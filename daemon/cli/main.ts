@@ -7,12 +7,12 @@ import * as M from '../protocol/methods.js';
 import type { LogLine, ServerStatus } from '../protocol/status.js';
 import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
 import { VERSION } from '../version.js';
-import { connectDaemon, withDaemon, type DaemonClient } from './client.js';
+import { connectDaemon, withDaemon, type DaemonClient } from '../client/client.js';
 import { registerClientsCommand } from './clients.js';
 import { registerHostCommands } from './host.js';
 import { registerSecretCommands, registerToolPinCommands } from './secret.js';
 import { runConnect } from './connect.js';
-import { serverRows, table } from './format.js';
+import { serverRows, table } from '../client/format.js';
 
 /** Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage. */
 class UsageError extends Error {}

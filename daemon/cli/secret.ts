@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { SecretName } from '../protocol/names.js';
 import { SecretsList, SecretsRemove, SecretsSet, ToolsApprove, ToolsPending, type SecretSource } from '../protocol/policy.js';
-import type { DaemonClient } from './client.js';
-import { table } from './format.js';
+import type { DaemonClient } from '../client/client.js';
+import { table } from '../client/format.js';
 import { askHidden } from './prompt.js';
 
 /** What these verbs borrow from the CLI's main module. */

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { connectDaemon } from '../../daemon/cli/client.js';
+import { connectDaemon } from '../../daemon/client/client.js';
 import { berthPaths } from '../../daemon/paths.js';
 import * as M from '../../daemon/protocol/methods.js';
 import { findCatalogEntry } from '../../daemon/servers/catalog.js';

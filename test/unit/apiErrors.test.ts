@@ -3,7 +3,7 @@ import { createMessageConnection, ErrorCodes, ResponseError, StreamMessageReader
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { handle, markInitialized } from '../../daemon/api/rpc.js';
-import { DaemonClient } from '../../daemon/cli/client.js';
+import { DaemonClient } from '../../daemon/client/client.js';
 import { request } from '../../daemon/protocol/define.js';
 import { BerthError, BerthErrorCode, ConflictError, EngineUnavailableError, InvalidSpecError, NotFoundError, PolicyRefusedError } from '../../daemon/protocol/errors.js';
 import { Initialize } from '../../daemon/protocol/methods.js';
