@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runDaemon } from '../daemonProcess.js';
-import { berthPaths } from '../paths.js';
+import { berthPaths } from '../protocol/paths.js';
 import { isProcessAlive } from '../processAlive.js';
 import * as M from '../protocol/methods.js';
 import type { LogLine, ServerStatus } from '../protocol/status.js';
 import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../protocol/version.js';
 import { connectDaemon, withDaemon, type DaemonClient } from '../client/client.js';
 import { registerClientsCommand } from './clients.js';
 import { registerHostCommands } from './host.js';

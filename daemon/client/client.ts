@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
-import { berthPaths, type BerthPaths } from '../paths.js';
+import { berthPaths, type BerthPaths } from '../protocol/paths.js';
 import type { NotificationDef, RequestDef } from '../protocol/define.js';
 import { BerthError } from '../protocol/errors.js';
 import { Initialize, PROTOCOL_VERSION, ProgressDidReport } from '../protocol/methods.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../protocol/version.js';
 import { openDaemonSocket } from './daemonSocket.js';
 
 /** A typed connection to the daemon: requests and notifications checked against the protocol's schemas. */

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { handle } from '../api/rpc.js';
-import { berthPaths } from '../paths.js';
+import { berthPaths } from '../protocol/paths.js';
 import * as C from '../protocol/clients.js';
 import { daemonLauncher } from './endpoint.js';
 import { list, register, status, sync, unregister, type ClientsContext } from './registrations.js';

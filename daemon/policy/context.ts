@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { BerthPaths } from '../paths.js';
+import type { BerthPaths } from '../protocol/paths.js';
 import type { Capabilities } from '../protocol/status.js';
 import { PolicyRefusedError } from '../protocol/errors.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';

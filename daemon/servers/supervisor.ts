@@ -15,7 +15,7 @@ import { statsFromSample, type ServerStats } from '../stats/sample.js';
 import { containerOptions } from './containerOptions.js';
 import { LABEL } from './labels.js';
 import { specHash } from './specFiles.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../protocol/version.js';
 
 const HEALTH_HISTORY = 20;
 const STOP_TIMEOUT_SECONDS = 5;

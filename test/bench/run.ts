@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { connectDaemon } from '../../daemon/client/client.js';
-import { berthPaths } from '../../daemon/paths.js';
+import { berthPaths } from '../../daemon/protocol/paths.js';
 import * as M from '../../daemon/protocol/methods.js';
 import { findCatalogEntry } from '../../daemon/servers/catalog.js';
 import { gatewayBench } from './gateway.js';
