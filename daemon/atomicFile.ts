@@ -7,7 +7,7 @@ import path from 'node:path';
  * the user only (0600, in a 0700 folder it creates), whatever mode it had before.
  */
 export function writePrivateFile(file: string, text: string): void {
-  writeAtomically(file, text, 0o600, 0o700);
+  writeAtomically(file, text, () => 0o600, 0o700);
 }
 
 /**
@@ -15,7 +15,7 @@ export function writePrivateFile(file: string, text: string): void {
  * a new one gets 0600 because client configs end up holding the gateway's token.
  */
 export function writeUserFile(file: string, text: string): void {
-  writeAtomically(file, text, modeOf(realTarget(file)) ?? 0o600);
+  writeAtomically(file, text, (target) => statSync(target, { throwIfNoEntry: false })?.mode ?? 0o600);
 }
 
 /** Links followed before a write gives up on a loop of them. */
@@ -39,17 +39,14 @@ export function realTarget(file: string): string {
   throw new Error(`${file} is a loop of symbolic links; point it at a real file`);
 }
 
-function modeOf(file: string): number | undefined {
-  return statSync(file, { throwIfNoEntry: false })?.mode;
-}
-
 /**
  * A reader sees the old file or the new one, never half of one, even across a crash: the text
  * goes to a temporary file beside the target (same folder, so the rename cannot cross file
  * systems), is flushed to disk, then renamed over the target.
  */
-function writeAtomically(file: string, text: string, mode: number, folderMode?: number): void {
+function writeAtomically(file: string, text: string, modeOf: (target: string) => number, folderMode?: number): void {
   const target = realTarget(file);
+  const mode = modeOf(target);
   mkdirSync(path.dirname(target), { recursive: true, ...(folderMode === undefined ? {} : { mode: folderMode }) });
   const tmp = `${target}.berth-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fd = openSync(tmp, 'wx', 0o600);

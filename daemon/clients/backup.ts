@@ -1,8 +1,8 @@
 import { copyFile, rename, stat } from 'node:fs/promises';
 import { realTarget } from '../atomicFile.js';
 
-/** The previous version of a client file Berth changed, kept beside the real file. */
-const backupOf = (file: string): string => `${realTarget(file)}.berth-backup`;
+/** The previous version of a client file Berth changed, kept beside the real file (not beside a link to it). */
+const backupOf = (target: string): string => `${target}.berth-backup`;
 
 /** Copies a client file aside before Berth changes it; returns the copy, or nothing when there was no file. */
 export async function backUp(file: string): Promise<string | undefined> {
