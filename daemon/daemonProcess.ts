@@ -10,10 +10,10 @@ import { DockerRuntime } from './hosts/dockerRuntime.js';
 import { Hosts } from './hosts/hosts.js';
 import { AuditLog } from './logs/audit.js';
 import { LogStore } from './logs/store.js';
-import type { BerthPaths } from './paths.js';
+import type { BerthPaths } from './protocol/paths.js';
 import { SecurityContext } from './policy/context.js';
 import { Registry } from './servers/registry.js';
-import { VERSION } from './version.js';
+import { VERSION } from './protocol/version.js';
 
 /** How long clients wait for the registry before being served anyway. */
 const READY_TIMEOUT_MS = 10_000;

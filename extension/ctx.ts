@@ -5,15 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import * as vscode from 'vscode';
-import { CloseAction, ErrorAction, LanguageClient, State, type LanguageClientOptions, type StreamInfo } from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, LanguageClient, ResponseError, State, type LanguageClientOptions, type StreamInfo } from 'vscode-languageclient/node';
 import type { z } from 'zod';
-import { berthPaths, type BerthPaths } from '../daemon/paths.js';
+import { berthPaths, type BerthPaths } from '../daemon/protocol/paths.js';
+import type { RequestDef } from '../daemon/protocol/define.js';
+import { BerthError } from '../daemon/protocol/errors.js';
 import * as M from '../daemon/protocol/methods.js';
 import { SecretsList, SecretsProvide } from '../daemon/protocol/policy.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
-import { VERSION } from '../daemon/version.js';
+import { VERSION } from '../daemon/protocol/version.js';
 import { readConfig } from './config.js';
-import { openDaemonSocket } from '../daemon/cli/daemonSocket.js';
+import { openDaemonSocket } from '../daemon/client/daemonSocket.js';
 import { VersionMemory } from './mcp/definitions.js';
 import { EditorSecretStore, secretsNamedBy } from './secrets/editorSecretStore.js';
 import { statusBarContent, type ConnectionState } from './status/statusText.js';
@@ -182,18 +184,18 @@ export class Ctx implements vscode.Disposable {
   }
 
   /** A typed request: params checked by the compiler, the answer checked against the protocol's schema. */
-  async request<P extends z.ZodType, R extends z.ZodType>(def: M.RequestDef<P, R>, params: z.input<P>, token?: vscode.CancellationToken): Promise<z.infer<R>> {
+  async request<P extends z.ZodType, R extends z.ZodType>(def: RequestDef<P, R>, params: z.input<P>, token?: vscode.CancellationToken): Promise<z.infer<R>> {
     await this.whenConnected();
     return this.send(def, params, token);
   }
 
-  private async send<P extends z.ZodType, R extends z.ZodType>(def: M.RequestDef<P, R>, params: z.input<P>, token?: vscode.CancellationToken): Promise<z.infer<R>> {
+  private async send<P extends z.ZodType, R extends z.ZodType>(def: RequestDef<P, R>, params: z.input<P>, token?: vscode.CancellationToken): Promise<z.infer<R>> {
     let raw: unknown;
     try {
       raw = await this.client.sendRequest(def.method, params, token);
     } catch (e) {
-      // ResponseError carries the daemon's readable message; the rest of the object is noise.
-      throw new Error(errorMessage(e));
+      // ResponseError carries the daemon's code and readable message; the rest of the object is noise.
+      throw e instanceof ResponseError ? new BerthError(e.code, e.message) : new Error(errorMessage(e));
     }
     return def.result.parse(raw);
   }

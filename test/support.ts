@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { berthPaths } from '../daemon/paths.js';
+import { berthPaths } from '../daemon/protocol/paths.js';
 import { isProcessAlive } from '../daemon/processAlive.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
 

@@ -7,7 +7,6 @@ import { handle } from './rpc.js';
 export interface HostHandlerContext {
   hosts: Hosts;
   servers(): ServerStatus[];
-  requireInit(): void;
   progress(token: string | undefined): (message: string) => void;
 }
 
@@ -16,13 +15,9 @@ export function registerHostHandlers(connection: MessageConnection, ctx: HostHan
   const { hosts } = ctx;
   const serversOn = (host: string) => ctx.servers().filter((s) => s.host === host);
 
-  handle(connection, H.HostsList, () => {
-    ctx.requireInit();
-    return hosts.list((host) => serversOn(host).length);
-  });
+  handle(connection, H.HostsList, () => hosts.list((host) => serversOn(host).length));
 
   handle(connection, H.HostsAdd, async (p) => {
-    ctx.requireInit();
     const { host, report } = await hosts.add(p.name, p.url, { passphrase: p.passphrase, acceptHostKey: p.acceptHostKey, onProgress: ctx.progress(p.progressToken) });
     if (!host) return { report };
     const [info] = (await hosts.list((h) => serversOn(h).length)).filter((h) => h.name === p.name);
@@ -30,18 +25,11 @@ export function registerHostHandlers(connection: MessageConnection, ctx: HostHan
   });
 
   handle(connection, H.HostsRemove, async (p) => {
-    ctx.requireInit();
     await hosts.remove(p.name, serversOn(p.name).map((s) => s.name));
     return { removed: p.name };
   });
 
-  handle(connection, H.HostsTest, (p) => {
-    ctx.requireInit();
-    return hosts.test(p.name, { passphrase: p.passphrase, acceptHostKey: p.acceptHostKey, onProgress: ctx.progress(p.progressToken) });
-  });
+  handle(connection, H.HostsTest, (p) => hosts.test(p.name, { passphrase: p.passphrase, acceptHostKey: p.acceptHostKey, onProgress: ctx.progress(p.progressToken) }));
 
-  handle(connection, H.HostsAcceptKey, (p) => {
-    ctx.requireInit();
-    return hosts.acceptKey(p.target, p.fingerprint);
-  });
+  handle(connection, H.HostsAcceptKey, (p) => hosts.acceptKey(p.target, p.fingerprint));
 }

@@ -5,6 +5,7 @@ import { createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader
 import type { Gateway } from '../gateway/server.js';
 import type { ContainerRuntime } from '../hosts/runtime.js';
 import type { LogStore } from '../logs/store.js';
+import { ConflictError, NotFoundError } from '../protocol/errors.js';
 import * as M from '../protocol/methods.js';
 import { CATALOG, searchCatalog } from '../servers/catalog.js';
 import type { Registry } from '../servers/registry.js';
@@ -15,7 +16,7 @@ import { registerHostHandlers } from './hostHandlers.js';
 import type { SecurityContext } from '../policy/context.js';
 import { registerPolicyHandlers } from '../policy/handlers.js';
 import { RedactingMessageWriter } from './redactErrors.js';
-import { handle, notify } from './rpc.js';
+import { handle, isInitialized, markInitialized, notify } from './rpc.js';
 
 export interface ApiContext {
   version: string;
@@ -32,7 +33,6 @@ export interface ApiContext {
 
 /** One client connection (a CLI invocation, an extension window). */
 class Session {
-  initialized = false;
   clientName = 'unknown';
   follows = new Map<string, { dispose(): void }>();
   constructor(readonly connection: MessageConnection) {}
@@ -54,7 +54,7 @@ export class ApiServer {
 
   broadcastServers(): void {
     const servers = this.ctx.registry.list();
-    for (const s of this.sessions) if (s.initialized) notify(s.connection, M.ServersDidChange, { servers });
+    for (const s of this.sessions) if (isInitialized(s.connection)) notify(s.connection, M.ServersDidChange, { servers });
   }
 
   private accept(socket: net.Socket): void {
@@ -83,9 +83,6 @@ export class ApiServer {
       await registry.sync();
       return registry.get(name);
     };
-    const requireInit = () => {
-      if (!session.initialized) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'send initialize first');
-    };
     const progress = (token: string | undefined) => (message: string) => {
       if (token) notify(connection, M.ProgressDidReport, { token, message });
     };
@@ -98,7 +95,7 @@ export class ApiServer {
           `protocol mismatch: ${client.name} ${client.version} speaks Berth protocol ${protocolVersion}, this daemon (${this.ctx.version}) speaks ${M.PROTOCOL_VERSION}; stop the old daemon (kill ${process.pid}) so a matching one starts`,
         );
       }
-      session.initialized = true;
+      markInitialized(connection);
       session.clientName = client.name;
       return {
         capabilities: {},
@@ -112,7 +109,6 @@ export class ApiServer {
     handle(connection, M.DaemonPing, () => ({}));
 
     handle(connection, M.DaemonStatus, async () => {
-      requireInit();
       const engine = await rt.ping().then(
         (v) => ({ ok: true, version: v.version }),
         (e: Error) => ({ ok: false, error: e.message }),
@@ -122,44 +118,33 @@ export class ApiServer {
     });
 
     handle(connection, M.DaemonShutdown, () => {
-      requireInit();
       setImmediate(() => this.ctx.shutdown());
       return {};
     });
 
-    handle(connection, M.WorkspacesList, () => {
-      requireInit();
-      return registry.listWorkspaces().map((folder) => ({ folder, specFile: workspaceSpecFile(folder) }));
-    });
+    handle(connection, M.WorkspacesList, () => registry.listWorkspaces().map((folder) => ({ folder, specFile: workspaceSpecFile(folder) })));
 
     handle(connection, M.WorkspacesAdd, async (p) => {
-      requireInit();
       await registry.addWorkspace(path.resolve(p.folder));
       return {};
     });
 
     handle(connection, M.WorkspacesRemove, async (p) => {
-      requireInit();
       await registry.removeWorkspace(path.resolve(p.folder));
       return {};
     });
 
-    handle(connection, M.CatalogList, (p) => {
-      requireInit();
-      return searchCatalog(p.query).map((e) => ({ id: e.id, description: e.description, image: e.spec.image, npm: e.spec.build.npm, requires: e.requires }));
-    });
+    handle(connection, M.CatalogList, (p) => searchCatalog(p.query).map((e) => ({ id: e.id, description: e.description, image: e.spec.image, npm: e.spec.build.npm, requires: e.requires })));
 
     handle(connection, M.ServersList, async (p) => {
-      requireInit();
       if (p.name) return [(await current(p.name)).status()];
       await registry.sync();
       return registry.list();
     });
 
     handle(connection, M.ServersAdd, async (p) => {
-      requireInit();
       if (p.catalog !== undefined && !CATALOG.some((e) => e.id === p.catalog)) {
-        throw new Error(`there is no catalog entry "${p.catalog}"; run \`berth catalog\` to see them`);
+        throw new NotFoundError(`there is no catalog entry "${p.catalog}"; run \`berth catalog\` to see them`);
       }
       // Checked here too so the user reads about the flag they typed, not a spec-file path.
       if (p.memory !== undefined) parseMemory(p.memory);
@@ -181,67 +166,49 @@ export class ApiServer {
     });
 
     handle(connection, M.ServersStart, async (p) => {
-      requireInit();
       const sup = await current(p.name);
       await sup.start(progress(p.progressToken));
       return sup.status();
     });
 
     handle(connection, M.ServersStop, async (p) => {
-      requireInit();
       const sup = await current(p.name);
       await sup.stop();
       return sup.status();
     });
 
     handle(connection, M.ServersRestart, async (p) => {
-      requireInit();
       const sup = await current(p.name);
       await sup.restart(progress(p.progressToken));
       return sup.status();
     });
 
     handle(connection, M.ServersRemove, async (p) => {
-      requireInit();
       await registry.sync();
       await registry.remove(p.name);
       return { removed: p.name };
     });
 
     handle(connection, M.ServersBuild, async (p) => {
-      requireInit();
       const sup = await current(p.name);
       await sup.build(progress(p.progressToken), p.force ?? false);
       return { image: sup.spec.image };
     });
 
     handle(connection, M.ServersCapabilities, async (p) => {
-      requireInit();
       const sup = await current(p.name);
-      if (!sup.capabilities) throw new Error(`server ${p.name} is ${sup.phase}; its tools are known once it has started (berth start ${p.name})`);
+      if (!sup.capabilities) throw new ConflictError(`server ${p.name} is ${sup.phase}; its tools are known once it has started (berth start ${p.name})`);
       return sup.capabilities;
     });
 
-    handle(connection, M.ServersCallTool, (p) => {
-      requireInit();
-      // The hot path: a running server's calls do not wait on the spec files.
-      return registry.get(p.name).callTool(p.tool, p.arguments, { client: p.client ?? session.clientName });
-    });
+    // Calls are the hot path: a running server's calls do not wait on the spec files.
+    handle(connection, M.ServersCallTool, (p) => registry.get(p.name).callTool(p.tool, p.arguments, { client: p.client ?? session.clientName }));
 
-    handle(connection, M.ServersGetPrompt, (p) => {
-      requireInit();
-      // The hot path: a running server's calls do not wait on the spec files.
-      return registry.get(p.name).session().getPrompt({ name: p.prompt, arguments: p.arguments });
-    });
+    handle(connection, M.ServersGetPrompt, (p) => registry.get(p.name).session().getPrompt({ name: p.prompt, arguments: p.arguments }));
 
-    handle(connection, M.ServersReadResource, (p) => {
-      requireInit();
-      // The hot path: a running server's calls do not wait on the spec files.
-      return registry.get(p.name).session().readResource({ uri: p.uri });
-    });
+    handle(connection, M.ServersReadResource, (p) => registry.get(p.name).session().readResource({ uri: p.uri }));
 
     handle(connection, M.GatewayEndpoint, async (p) => {
-      requireInit();
       if (p.name) await current(p.name);
       const query = new URLSearchParams();
       if (p.servers?.length) query.set('servers', p.servers.join(','));
@@ -251,13 +218,11 @@ export class ApiServer {
     });
 
     handle(connection, M.LogsQuery, async (p) => {
-      requireInit();
       await current(p.name);
       return logs.query(p.name, { lines: p.lines, since: p.since, grep: p.grep });
     });
 
     handle(connection, M.LogsFollow, async (p) => {
-      requireInit();
       await current(p.name);
       const grep = p.grep === undefined ? undefined : new RegExp(p.grep);
       const subscription = randomUUID();
@@ -269,18 +234,17 @@ export class ApiServer {
     });
 
     handle(connection, M.LogsUnfollow, (p) => {
-      requireInit();
       session.follows.get(p.subscription)?.dispose();
       session.follows.delete(p.subscription);
       return {};
     });
-    registerClientHandlers(connection, { requireInit, servers: () => registry.list().map((s) => s.name) });
-    registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), requireInit, progress });
+    registerClientHandlers(connection, { servers: () => registry.list().map((s) => s.name) });
+    registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), progress });
     const security = this.ctx.security;
     if (security) {
       const secretUsers = (secret: string) => registry.all().filter((s) => s.spec.secrets.includes(secret)).map((s) => s.name);
       const namedSecrets = () => registry.all().flatMap((s) => s.spec.secrets);
-      registerPolicyHandlers(connection, { security, requireInit, secretUsers, namedSecrets, requireServer: (name) => void registry.get(name) });
+      registerPolicyHandlers(connection, { security, secretUsers, namedSecrets, requireServer: (name) => void registry.get(name) });
     }
   }
 }

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ClientId, ClientsList, ClientsRegister, ClientsStatus, ClientsSync, ClientsUnregister, type FileStatus, type WriteResult } from '../protocol/clients.js';
 import { ServerName } from '../protocol/spec.js';
-import type { DaemonClient } from './client.js';
-import { table } from './format.js';
+import type { DaemonClient } from '../client/client.js';
+import { table } from '../client/format.js';
 
 /** What the `clients` verbs borrow from the CLI's main module. */
 export interface CliDeps {

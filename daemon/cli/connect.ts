@@ -1,9 +1,9 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createProxyServer } from '../mcp/proxyServer.js';
-import { berthPaths } from '../paths.js';
+import { berthPaths } from '../protocol/paths.js';
 import * as M from '../protocol/methods.js';
 import type { Capabilities } from '../protocol/status.js';
-import { connectDaemon } from './client.js';
+import { connectDaemon } from '../client/client.js';
 
 /**
  * `berth connect NAME`: an MCP server on this process's stdio that forwards to the daemon's one

@@ -1,8 +1,8 @@
-import readline from 'node:readline';
 import { Option, type Command } from 'commander';
 import * as H from '../protocol/hosts.js';
-import { withDaemon } from './client.js';
-import { table } from './format.js';
+import { withDaemon } from '../client/client.js';
+import { table } from '../client/format.js';
+import { ask, askHidden } from './prompt.js';
 
 type Report = H.HostReport;
 interface Credentials {
@@ -83,11 +83,11 @@ async function retryInteractively<T>(creds: Credentials, send: (c: Credentials) 
     if (report.hostKey?.status === 'unknown' && !creds.acceptHostKey) {
       const k = report.hostKey;
       process.stderr.write(`The authenticity of host ${k.name} can't be established.\n${k.keyType} key fingerprint is ${k.fingerprint}.\n`);
-      const answer = await ask('Trust it and record it in Berth\'s known_hosts? [y/N] ', false);
+      const answer = await ask('Trust it and record it in Berth\'s known_hosts? [y/N] ');
       if (!/^y(es)?$/i.test(answer.trim())) break;
       creds = { ...creds, acceptHostKey: k.fingerprint };
     } else if (report.needsPassphrase && !creds.passphrase) {
-      creds = { ...creds, passphrase: await ask('Passphrase for the identity file: ', true) };
+      creds = { ...creds, passphrase: await askHidden('Passphrase for the identity file: ') };
     } else {
       break;
     }
@@ -101,23 +101,6 @@ function failure(report: Report): string {
     return `${report.error ?? 'unknown host key'}`;
   }
   return report.error ?? 'the host test failed';
-}
-
-function ask(question: string, hidden: boolean): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  if (hidden) {
-    // Echo nothing of what is typed; readline writes through this.
-    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-      if (s.includes(question)) process.stderr.write(question);
-    };
-  }
-  return new Promise((resolve) => {
-    rl.question(question, (answer) => {
-      rl.close();
-      if (hidden) process.stderr.write('\n');
-      resolve(answer);
-    });
-  });
 }
 
 async function readStdinLine(): Promise<string> {

@@ -1,19 +1,19 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { runDaemon } from '../daemonProcess.js';
-import { berthPaths, DAEMON_ALREADY_RUNNING_EXIT } from '../paths.js';
+import { berthPaths, DAEMON_ALREADY_RUNNING_EXIT } from '../protocol/paths.js';
 import { DaemonAlreadyRunning } from '../daemonLock.js';
 import { isProcessAlive } from '../processAlive.js';
 import * as M from '../protocol/methods.js';
-import type { ServerStatus } from '../protocol/status.js';
+import type { LogLine, ServerStatus } from '../protocol/status.js';
 import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
-import { VERSION } from '../version.js';
-import { connectDaemon, withDaemon, type DaemonClient } from './client.js';
+import { VERSION } from '../protocol/version.js';
+import { connectDaemon, withDaemon, type DaemonClient } from '../client/client.js';
 import { registerClientsCommand } from './clients.js';
 import { registerHostCommands } from './host.js';
 import { registerSecretCommands, registerToolPinCommands } from './secret.js';
 import { runConnect } from './connect.js';
-import { serverRows, table } from './format.js';
+import { serverRows, table } from '../client/format.js';
 
 /** Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage. */
 class UsageError extends Error {}
@@ -324,8 +324,6 @@ function positiveInt(v: string, flag: string): number {
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a whole number above 0, not "${v}"`);
   return n;
 }
-
-type LogLine = { t: number; stream: string; text: string };
 
 function humanLine(l: LogLine): string {
   return `${new Date(l.t).toISOString()} ${l.stream.padEnd(6)} ${l.text}`;

@@ -1,7 +1,9 @@
 import { Option, type Command } from 'commander';
-import { SecretName, SecretsList, SecretsRemove, SecretsSet, ToolsApprove, ToolsPending, type SecretSource } from '../protocol/policy.js';
-import type { DaemonClient } from './client.js';
-import { table } from './format.js';
+import { SecretName } from '../protocol/names.js';
+import { SecretsList, SecretsRemove, SecretsSet, ToolsApprove, ToolsPending, type SecretSource } from '../protocol/policy.js';
+import type { DaemonClient } from '../client/client.js';
+import { table } from '../client/format.js';
+import { askHidden } from './prompt.js';
 
 /** What these verbs borrow from the CLI's main module. */
 export interface SecretCliDeps {
@@ -29,7 +31,7 @@ export function registerSecretCommands(program: Command, deps: SecretCliDeps): v
     .addOption(json())
     .action(async (name: string, o: { json?: boolean }) => {
       checkName(name);
-      const value = process.stdin.isTTY ? await promptHidden(`Value for ${name}: `) : await readAllStdin();
+      const value = process.stdin.isTTY ? await askHidden(`Value for ${name}: `) : await readAllStdin();
       if (!value) throw deps.usage(`no value for ${name} was read from ${process.stdin.isTTY ? 'the prompt' : 'stdin'}`);
       const r = await deps.withDaemon((c) => c.request(SecretsSet, { name, value }));
       const shadowed = r.effective === 'editor' ? `; the value your editor handed in wins over it until the daemon restarts or it is deleted there` : '';
@@ -88,34 +90,6 @@ export function registerToolPinCommands(program: Command, deps: SecretCliDeps): 
       const r = await deps.withDaemon((c) => c.request(ToolsApprove, { name, tools: names.length ? names : undefined }));
       deps.print(o.json ?? false, r, () => (r.approved.length ? `approved ${r.approved.join(', ')}` : 'nothing to approve'));
     });
-}
-
-/** Reads a line from the terminal in raw mode, echoing nothing. */
-function promptHidden(question: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(question);
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const done = (err?: Error) => {
-      stdin.setRawMode(false);
-      stdin.pause();
-      stdin.off('data', onData);
-      process.stderr.write('\n');
-      if (err) reject(err);
-      else resolve(value);
-    };
-    const onData = (chunk: Buffer) => {
-      for (const ch of chunk.toString('utf8')) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') return done();
-        if (ch === '\u0003') return done(new Error('cancelled'));
-        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-        else value += ch;
-      }
-    };
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.on('data', onData);
-  });
 }
 
 /** Everything piped in, without the one trailing newline `echo` adds. */

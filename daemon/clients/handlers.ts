@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { handle } from '../api/rpc.js';
-import { berthPaths } from '../paths.js';
+import { berthPaths } from '../protocol/paths.js';
 import * as C from '../protocol/clients.js';
 import { daemonLauncher } from './endpoint.js';
 import { list, register, status, sync, unregister, type ClientsContext } from './registrations.js';
@@ -26,26 +26,11 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-export function registerClientHandlers(connection: MessageConnection, o: { requireInit(): void; servers(): readonly string[] }): void {
+export function registerClientHandlers(connection: MessageConnection, o: { servers(): readonly string[] }): void {
   const ctx = daemonClientsContext(o.servers);
-  handle(connection, C.ClientsList, () => {
-    o.requireInit();
-    return list(ctx);
-  });
-  handle(connection, C.ClientsRegister, (p) => {
-    o.requireInit();
-    return serialized(() => register(ctx, p));
-  });
-  handle(connection, C.ClientsUnregister, (p) => {
-    o.requireInit();
-    return serialized(() => unregister(ctx, p));
-  });
-  handle(connection, C.ClientsStatus, (p) => {
-    o.requireInit();
-    return status(ctx, p);
-  });
-  handle(connection, C.ClientsSync, (p) => {
-    o.requireInit();
-    return serialized(() => sync(ctx, p));
-  });
+  handle(connection, C.ClientsList, () => list(ctx));
+  handle(connection, C.ClientsRegister, (p) => serialized(() => register(ctx, p)));
+  handle(connection, C.ClientsUnregister, (p) => serialized(() => unregister(ctx, p)));
+  handle(connection, C.ClientsStatus, (p) => status(ctx, p));
+  handle(connection, C.ClientsSync, (p) => serialized(() => sync(ctx, p)));
 }

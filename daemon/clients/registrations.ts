@@ -2,7 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClientId, ClientInfo, EntryStatus, FileStatus, WriteResult } from '../protocol/clients.js';
-import { removeWithBackup, writeAtomically } from './atomicWrite.js';
+import { NotFoundError } from '../protocol/errors.js';
+import { writeUserFile } from '../atomicFile.js';
+import { backUp, removeWithBackup } from './backup.js';
 import type { ClientDef } from './client.js';
 import { clientDef, CLIENTS } from './clients.js';
 import { ConfigFileError, deepEqual, openConfig, type ConfigDoc } from './configDoc.js';
@@ -30,7 +32,7 @@ function resolveTarget(ctx: ClientsContext, client: ClientId, project: string | 
   const def = clientDef(client);
   if (project === undefined) return { def, file: def.userFile(ctx.env) };
   if (!def.projectFile) throw new Error(`${def.label} has no per-project file; leave out --project`);
-  if (!statSync(project, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`there is no folder ${project}`);
+  if (!statSync(project, { throwIfNoEntry: false })?.isDirectory()) throw new NotFoundError(`there is no folder ${project}`);
   return { def, file: def.projectFile(ctx.env, project), project };
 }
 
@@ -71,7 +73,9 @@ async function commit(t: Target, rec: Registration, text: string | undefined, do
   }
   const next = doc.text();
   if (next === text || (text === undefined && doc.isEmpty())) return undefined;
-  return writeAtomically(t.file, next, { backup: true });
+  const backup = await backUp(t.file);
+  writeUserFile(t.file, next);
+  return backup;
 }
 
 /** An entry that says `... connect NAME` is Berth's own, even if Berth's record of it was lost. */
@@ -89,8 +93,8 @@ export async function register(ctx: ClientsContext, p: { client: ClientId; proje
   const known = ctx.servers();
   const names = p.servers ?? [...known];
   const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length) throw new Error(`Berth has no server ${unknown.map((n) => `"${n}"`).join(', ')}; \`berth status\` lists them`);
-  if (!names.length) throw new Error('Berth has no servers yet; add one with `berth add NAME --catalog ENTRY`');
+  if (unknown.length) throw new NotFoundError(`Berth has no server ${unknown.map((n) => `"${n}"`).join(', ')}; \`berth status\` lists them`);
+  if (!names.length) throw new NotFoundError('Berth has no servers yet; add one with `berth add NAME --catalog ENTRY`');
 
   const state = await ClientState.load(ctx.stateFile);
   const { text, doc } = await openForWrite(ctx, t);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ClientId } from '../protocol/clients.js';
 import { ServerName } from '../protocol/spec.js';
-import { writeAtomically } from './atomicWrite.js';
+import { writePrivateFile } from '../atomicFile.js';
 
 /** One entry as Berth wrote it: compared with the file later to see whether it drifted. */
 const Written = z.object({ key: z.string(), entry: z.record(z.string(), z.unknown()) }).strict();
@@ -62,6 +62,6 @@ export class ClientState {
   }
 
   async save(): Promise<void> {
-    await writeAtomically(this.file, `${JSON.stringify(this.data, null, 2)}\n`, { backup: false });
+    writePrivateFile(this.file, `${JSON.stringify(this.data, null, 2)}\n`);
   }
 }

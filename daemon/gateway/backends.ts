@@ -1,7 +1,7 @@
 import type { McpBackend } from '../mcp/proxyServer.js';
 import type { Capabilities } from '../protocol/status.js';
 import type { ServerSupervisor } from '../servers/supervisor.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../protocol/version.js';
 
 /** One Berth server, straight onto its supervisor's shared session. */
 export function supervisorBackend(sup: ServerSupervisor): McpBackend {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { Gateway } from './server.js';
-import { writePrivateFile } from '../privateFile.js';
+import { writePrivateFile } from '../atomicFile.js';
 import { readStateFile } from '../stateFile.js';
 
 const Saved = z.object({ port: z.number().int().min(1).max(65535) });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writePrivateFile } from '../privateFile.js';
+import { writePrivateFile } from '../atomicFile.js';
 
 /** The gateway's bearer token: random, one per Berth home, readable by the user only. */
 export async function loadOrCreateToken(stateDir: string): Promise<string> {

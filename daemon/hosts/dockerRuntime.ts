@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import { PassThrough, type Duplex } from 'node:stream';
 import { z } from 'zod';
+import { EngineUnavailableError } from '../protocol/errors.js';
 import * as images from './dockerImages.js';
 import type { AttachedStdio, ContainerInfo, ContainerRuntime, ContainerSummary, CreateOptions, RuntimeEvent } from './runtime.js';
 
@@ -43,7 +44,7 @@ export function explainEngineError(e: unknown): Error {
   const code = err.code ?? (err.cause as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') {
     const why = code === 'EACCES' ? 'permission denied' : 'nothing is listening there';
-    return new Error(`the Docker engine at ${engineAddress()} is not reachable (${why}); start Docker or set DOCKER_HOST, then try again`);
+    return new EngineUnavailableError(`the Docker engine at ${engineAddress()} is not reachable (${why}); start Docker or set DOCKER_HOST, then try again`, { cause: e });
   }
   const message = err.json?.message ?? err.message ?? String(e);
   return new Error(message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim());

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { NewHostName } from '../protocol/hosts.js';
 import { SshUrl } from './ssh/sshConfig.js';
-import { writePrivateFile } from '../privateFile.js';
+import { writePrivateFile } from '../atomicFile.js';
 
 /** The hosts file in Berth's config dir: SSH hosts by name. Credentials never go here. */
 const StoredUrl = z.string().superRefine((s, ctx) => {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
+import { ConflictError, EngineUnavailableError, InvalidSpecError, NotFoundError } from '../protocol/errors.js';
 import { LOCAL_HOST, type HostInfo, type HostReport } from '../protocol/hosts.js';
 import { DockerRuntime } from './dockerRuntime.js';
 import { hostsFile, loadHosts, saveHosts, type StoredHost } from './hostStore.js';
@@ -85,7 +86,7 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
     if (name === LOCAL_HOST) return this.o.local;
     let rt = this.delegates.get(name);
     if (!rt) {
-      rt = forwardTo(() => this.remote.get(name)?.runtime ?? failing(`there is no host named "${name}"; add it with \`berth host add ${name} ssh://user@host\``));
+      rt = forwardTo(() => this.remote.get(name)?.runtime ?? failing(new NotFoundError(`there is no host named "${name}"; add it with \`berth host add ${name} ssh://user@host\``)));
       this.delegates.set(name, rt);
     }
     return rt;
@@ -107,10 +108,10 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
 
   /** Tests first; only a host that passes is saved. */
   async add(name: string, url: string, o: TestOptions): Promise<{ host?: StoredHost; report: HostReport }> {
-    const taken = () => new Error(`a host named "${name}" already exists; remove it first (berth host rm ${name})`);
+    const taken = () => new ConflictError(`a host named "${name}" already exists; remove it first (berth host rm ${name})`);
     if (this.remote.has(name) || this.adding.has(name)) throw taken();
     const parsed = SshUrl.safeParse(url);
-    if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'not an ssh:// URL');
+    if (!parsed.success) throw new InvalidSpecError(parsed.error.issues[0]?.message ?? 'not an ssh:// URL');
     const report = await this.probe(name, url, o);
     if (!report.ok) return { report };
     // Adds of one name at once shared the probe above; the first one adds it.
@@ -132,8 +133,8 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
 
   async remove(name: string, serversOnIt: string[]): Promise<void> {
     const h = this.remote.get(name);
-    if (!h) throw new Error(`there is no host named "${name}"; \`berth host ls\` lists them`);
-    if (serversOnIt.length) throw new Error(`host ${name} still has servers (${serversOnIt.join(', ')}); remove them first (berth rm NAME)`);
+    if (!h) throw new NotFoundError(`there is no host named "${name}"; \`berth host ls\` lists them`);
+    if (serversOnIt.length) throw new ConflictError(`host ${name} still has servers (${serversOnIt.join(', ')}); remove them first (berth rm NAME)`);
     this.remote.delete(name);
     await saveHosts(this.file, [...this.remote.values(), ...this.adding.values()]);
     h.connection?.close();
@@ -150,7 +151,7 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
       return { ok: true, checks: [{ check: 'engine', ok: true, detail: `Docker ${v.version} at ${this.o.localAddress}` }], engineVersion: v.version, apiVersion: v.apiVersion };
     }
     const h = this.remote.get(name);
-    if (!h) throw new Error(`there is no host named "${name}"; \`berth host ls\` lists them`);
+    if (!h) throw new NotFoundError(`there is no host named "${name}"; \`berth host ls\` lists them`);
     const conn = h.connection;
     // A host whose ~/.ssh/config entry could not be read: a fresh probe says what is wrong with it now.
     if (!conn) return this.probe(name, h.url, o);
@@ -189,7 +190,7 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
       entry = { ...h, connection, runtime: Object.assign(new DockerRuntime(dockerForSsh(connection)), { fetch: fetchOverSsh(connection) }) };
     } catch (e) {
       // A broken ~/.ssh/config entry for this host: its servers say so, the others carry on.
-      entry = { ...h, connection: undefined, runtime: failing(`host ${h.name}: ${(e as Error).message}`) };
+      entry = { ...h, connection: undefined, runtime: failing(new EngineUnavailableError(`host ${h.name}: ${(e as Error).message}`, { cause: e })) };
     }
     this.remote.set(h.name, entry);
     return entry;
@@ -216,7 +217,7 @@ function forwardTo(resolve: () => ContainerRuntime): ContainerRuntime {
   });
 }
 
-/** A runtime for a host that cannot be used: every call rejects with the reason. */
-function failing(reason: string): ContainerRuntime {
-  return new Proxy({} as ContainerRuntime, { get: (_t, method) => (method === 'then' ? undefined : () => Promise.reject(new Error(reason))) });
+/** A runtime for a host that cannot be used: every call rejects with the error that says why. */
+function failing(error: Error): ContainerRuntime {
+  return new Proxy({} as ContainerRuntime, { get: (_t, method) => (method === 'then' ? undefined : () => Promise.reject(error)) });
 }

@@ -2,10 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
+import { ServerName } from '../protocol/spec.js';
+import { LogStream, type LogLine } from '../protocol/status.js';
 
-/** 'berth' = lines the daemon writes about the server (started, restarted, errors). */
-export type LogStream = 'stdout' | 'stderr' | 'berth';
-export interface LogLine { t: number /* ms since epoch */; stream: LogStream; text: string }
 export interface LogQuery {
   lines?: number;
   since?: number /* ms since epoch */;
@@ -13,10 +12,9 @@ export interface LogQuery {
   grep?: string;
 }
 
-const SERVER_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const MAX_LINE_BYTES = 16 * 1024;
 
-const storedLine = z.object({ t: z.number(), s: z.enum(['stdout', 'stderr', 'berth']), m: z.string() });
+const storedLine = z.object({ t: z.number(), s: LogStream, m: z.string() });
 
 interface Pending { text: string; t: number; droppedBytes: number }
 interface ServerState {
@@ -293,7 +291,7 @@ export class LogStore {
 }
 
 function checkName(server: string): void {
-  if (!SERVER_NAME.test(server)) throw new Error(`invalid server name ${JSON.stringify(server)}`);
+  if (!ServerName.safeParse(server).success) throw new Error(`invalid server name ${JSON.stringify(server)}`);
 }
 
 function parseLines(text: string): LogLine[] {

@@ -1,33 +1,13 @@
-import { BlockList, isIPv4 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { forbiddenRange, inSubnet, parseRule, type Rule } from '../protocol/egressRule.js';
 
 /**
- * The egress allowlist of a server: which destinations its proxy may open, and the addresses no
- * rule can open (cloud metadata, loopback, the host). Pure, so the daemon validates spec files
- * with it and the proxy inside the container decides with the same code.
- *
- * A rule is `host`, `*.domain`, an IPv4 address or an IPv4 CIDR, optionally with `:port` or
- * `:*`; without a port it allows 80 and 443.
+ * The egress allowlist of a server: which destinations its proxy may open. Pure, so the proxy
+ * inside the container decides with it; the rules themselves are parsed by protocol/egressRule.ts,
+ * which also checks spec files.
  */
 
-export type Rule =
-  | { kind: 'host'; host: string; wildcard: boolean; ports: Ports; text: string }
-  | { kind: 'net'; address: string; prefix: number; ports: Ports; text: string };
-type Ports = number[] | 'any';
-
 export type Decision = { allow: true; address: string } | { allow: false; reason: string };
-
-const DEFAULT_PORTS = [80, 443];
-const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-/** Never reachable, whatever the allowlist says: these are how a container reaches things it must not. */
-const FORBIDDEN: [string, number, string][] = [
-  ['169.254.0.0', 16, 'a link-local address (cloud metadata services live there)'],
-  ['127.0.0.0', 8, 'a loopback address'],
-  ['0.0.0.0', 8, 'a "this network" address'],
-  ['224.0.0.0', 4, 'a multicast address'],
-  ['240.0.0.0', 4, 'a reserved address'],
-  ['100.100.100.200', 32, 'a cloud metadata address'],
-];
 
 /** Reachable only through a rule that names the address or its network, never through a host name. */
 const PRIVATE: [string, number][] = [
@@ -37,34 +17,6 @@ const PRIVATE: [string, number][] = [
   ['100.64.0.0', 10],
   ['198.18.0.0', 15],
 ];
-
-export function parseRule(text: string): Rule | { error: string } {
-  const m = /^(.+?)(?::(\d{1,5}|\*))?$/.exec(text.trim().toLowerCase());
-  if (!m || !m[1]) return { error: `"${text}" is not an allowlist rule (expected host, *.domain, IPv4 address or CIDR, optionally with :port)` };
-  const [, target, portText] = m;
-  let ports: Ports = DEFAULT_PORTS;
-  if (portText === '*') ports = 'any';
-  else if (portText !== undefined) {
-    const port = Number(portText);
-    if (port < 1 || port > 65535) return { error: `"${text}" has a port outside 1-65535` };
-    ports = [port];
-  }
-  const cidr = /^(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?$/.exec(target);
-  if (cidr) {
-    const [, address = '', prefixText] = cidr;
-    const prefix = prefixText === undefined ? 32 : Number(prefixText);
-    if (!isIPv4(address) || prefix > 32) return { error: `"${text}" is not a valid IPv4 address or CIDR` };
-    const forbidden = FORBIDDEN.find(([net, bits]) => prefix >= bits && contains(net, bits, address));
-    if (forbidden) return { error: `"${text}" is ${forbidden[2]}, which is never reachable from a server` };
-    return { kind: 'net', address, prefix, ports, text };
-  }
-  const wildcard = target.startsWith('*.');
-  const host = wildcard ? target.slice(2) : target;
-  if (host.length > 253 || !host.split('.').every((l) => LABEL.test(l)) || (wildcard && !host.includes('.'))) {
-    return { error: `"${text}" is not a valid host name${target.includes(':') ? ' (IPv6 rules are not supported)' : ''}` };
-  }
-  return { kind: 'host', host, wildcard, ports, text };
-}
 
 export function parseRules(texts: string[]): Rule[] {
   return texts.map((t) => {
@@ -86,7 +38,7 @@ export async function decide(host: string, port: number, rules: Rule[], denied: 
   if (isIPv4(name)) {
     const why = forbiddenReason(name, denied);
     if (why) return refuse(`is ${why}, which is never reachable`);
-    const rule = rules.find((r) => r.kind === 'net' && contains(r.address, r.prefix, name));
+    const rule = rules.find((r) => r.kind === 'net' && inSubnet(r.address, r.prefix, name));
     if (!rule) return refuse('is not on the allowlist');
     return portOk(rule) ? { allow: true, address: name } : refuse(`is not on the allowlist (rule "${rule.text}" allows other ports)`);
   }
@@ -108,17 +60,11 @@ export async function decide(host: string, port: number, rules: Rule[], denied: 
 
 function forbiddenReason(address: string, denied: string[]): string | undefined {
   if (denied.includes(address)) return "the Docker host's gateway";
-  return FORBIDDEN.find(([net, bits]) => contains(net, bits, address))?.[2];
+  return forbiddenRange(address);
 }
 
 function isPrivate(address: string): boolean {
-  return PRIVATE.some(([net, bits]) => contains(net, bits, address));
-}
-
-function contains(network: string, prefix: number, address: string): boolean {
-  const list = new BlockList();
-  list.addSubnet(network, prefix, 'ipv4');
-  return list.check(address, 'ipv4');
+  return PRIVATE.some(([net, bits]) => inSubnet(net, bits, address));
 }
 
 /** Default gateways from the kernel's routing table (/proc/net/route: little-endian hex). */

@@ -4,7 +4,7 @@ import * as tarStream from 'tar-stream';
 import type { ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureBaseImage, MCP_UID } from '../images/baseImage.js';
 import { containerName, LABEL } from '../servers/labels.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../protocol/version.js';
 
 /**
  * A server with an egress allowlist sits alone on an isolated network (no route out, no host)

@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { BerthPaths } from '../paths.js';
+import type { BerthPaths } from '../protocol/paths.js';
 import type { Capabilities } from '../protocol/status.js';
+import { PolicyRefusedError } from '../protocol/errors.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import type { SecretSource } from '../protocol/policy.js';
 import { EditorSecrets } from '../secrets/editor.js';
@@ -62,7 +63,7 @@ export class SecurityContext {
     if (spec.host === LOCAL_HOST) {
       for (const [i, v] of spec.volumes.entries()) {
         const r = checkMount(v.source, mountPolicy(this.env, v.allowSensitive ?? false));
-        if (!r.ok) throw new Error(`volumes.${i}: ${r.reason}`);
+        if (!r.ok) throw new PolicyRefusedError(`volumes.${i}: ${r.reason}`);
       }
     }
     return { ...spec.env, ...this.resolveSecrets(spec.name, spec.secrets ?? []) };
@@ -90,7 +91,7 @@ export class SecurityContext {
     }
     if (missing.length) {
       const many = missing.length > 1;
-      throw new Error(
+      throw new PolicyRefusedError(
         `server ${server} needs secret${many ? 's' : ''} ${missing.join(', ')}, which ${many ? 'are' : 'is'} not set; set ${many ? 'each' : 'it'} with \`berth secret set ${missing[0]}\` or, in VS Code, "Berth: Set Secret…"`,
       );
     }

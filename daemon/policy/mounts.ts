@@ -1,7 +1,7 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { berthPaths } from '../paths.js';
+import { berthPaths } from '../protocol/paths.js';
 
 /** What a spec sets on one volume to mount a refused host path anyway. */
 export const ALLOW_SENSITIVE_FIELD = 'allowSensitive: true';

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { writePrivateFile } from '../privateFile.js';
+import { writePrivateFile } from '../atomicFile.js';
+import { canonicalJson } from '../protocol/canonicalJson.js';
+import { ConflictError, NotFoundError } from '../protocol/errors.js';
 
 /** The parts of a tool definition that are pinned: what a model reads and what it may send. */
 export interface PinnableTool {
@@ -31,18 +33,6 @@ export interface PinComparison {
   added: PinnableTool[];
   /** Pinned but no longer offered. */
   removed: PinnableTool[];
-}
-
-/** JSON with object keys sorted at every depth, so equal definitions hash equal. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
 
 export function pinnedPart(t: PinnableTool): PinnableTool {
@@ -126,9 +116,9 @@ export class PinStore {
    */
   approve(server: string, tools?: string[]): string[] {
     const seen = this.lastSeen.get(server);
-    if (!seen) throw new Error(`server ${server} has not offered any tools since the daemon started; start it first`);
+    if (!seen) throw new ConflictError(`server ${server} has not offered any tools since the daemon started; start it first`);
     const unknown = tools?.filter((n) => !seen.some((t) => t.name === n)) ?? [];
-    if (unknown.length) throw new Error(`server ${server} does not offer ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
+    if (unknown.length) throw new NotFoundError(`server ${server} does not offer ${unknown.map((n) => JSON.stringify(n)).join(', ')}`);
     const pins = tools ? { ...this.data.servers[server] } : {};
     const chosen = seen.filter((t) => !tools || tools.includes(t.name));
     for (const t of chosen) pins[t.name] = { hash: toolHash(t), definition: { ...t } };

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { ServerName } from './spec.js';
-import type { RequestDef } from './methods.js';
-
-// methods.ts keeps its own helper private; this one is the same one line.
-const request = <P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDef<P, R> => ({ method, params, result });
+import { request } from './define.js';
 
 /** The MCP clients whose config files Berth writes. */
 export const ClientId = z.enum(['claude-desktop', 'cursor', 'windsurf', 'cline', 'continue', 'claude-code', 'vscode']);

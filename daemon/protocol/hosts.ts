@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import type { RequestDef } from './methods.js';
+import { request, WithProgress } from './define.js';
+import { Name } from './names.js';
 
 /** The Docker hosts servers run on: `local`, and SSH hosts the user registers by name. */
 export const LOCAL_HOST = 'local';
 
-export const HostName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9, "_", "." or "-", starting with a letter or digit');
+export const HostName = Name;
 
 /** A name for a new SSH host: `local` is the local engine's. */
 export const NewHostName = HostName.refine((n) => n !== LOCAL_HOST, '"local" is the local engine; pick another name');
@@ -52,11 +51,8 @@ export const HostReport = z.object({
 });
 export type HostReport = z.infer<typeof HostReport>;
 
-const request = <P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDef<P, R> => ({ method, params, result });
-
 /** Sent only to the daemon and held in its memory for this host; never written anywhere. */
 const Passphrase = z.string().min(1).max(1024);
-const WithProgress = { progressToken: z.string().max(100).optional() };
 
 export const HostsList = request('hosts/list', z.object({}).strict(), z.array(HostInfo));
 

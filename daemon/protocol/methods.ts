@@ -1,31 +1,17 @@
 import { z } from 'zod';
 import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { notification, request, WithProgress } from './define.js';
 import { HostName } from './hosts.js';
 import { EnvKey, ImageRef, NetworkSpec, ServerName, VolumeSpec } from './spec.js';
 import { Capabilities, CatalogEntryInfo, LogLine, ServerStatus } from './status.js';
 
 /**
- * The daemon API, defined once. Every client (CLI, extension) compiles this in; the daemon
- * validates each incoming params object against it.
+ * The daemon API, defined once (hosts.ts, clients.ts and policy.ts hold the rest). Every client
+ * (CLI, extension) compiles this in; the daemon validates each incoming params object against it.
  */
 export const PROTOCOL_VERSION = 1;
 
-export interface RequestDef<P extends z.ZodType, R extends z.ZodType> {
-  method: string;
-  params: P;
-  result: R;
-}
-export interface NotificationDef<P extends z.ZodType> {
-  method: string;
-  params: P;
-}
-
-const request = <P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDef<P, R> => ({ method, params, result });
-const notification = <P extends z.ZodType>(method: string, params: P): NotificationDef<P> => ({ method, params });
-
 const ByName = z.object({ name: ServerName }).strict();
-/** Long operations report progress as `progress/didReport` notifications carrying this token. */
-const WithProgress = { progressToken: z.string().max(100).optional() };
 
 /**
  * LSP-shaped, so the extension can join the daemon through vscode-languageclient: Berth's own

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { MAX_SECRET_LENGTH, SecretName } from '../policy/schemas.js';
-import type { RequestDef } from './methods.js';
+import { request } from './define.js';
+import { SecretName } from './names.js';
 import { ServerName } from './spec.js';
 
-const request = <P extends z.ZodType, R extends z.ZodType>(method: string, params: P, result: R): RequestDef<P, R> => ({ method, params, result });
-
-export { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH, SECRET_NAME, SecretName } from '../policy/schemas.js';
+/** Shorter values would be redacted everywhere they appear by chance, mangling logs. */
+export const MIN_SECRET_LENGTH = 6;
+export const MAX_SECRET_LENGTH = 32768;
 
 /**
  * Where a secret's value comes from: `editor` values were handed in by a client (VS Code, from its

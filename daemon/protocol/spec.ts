@@ -1,12 +1,9 @@
 import { z } from 'zod';
-import { parseRule } from '../network/allowlist.js';
-import { SecretName, ToolPolicySpec } from '../policy/schemas.js';
+import { parseRule } from './egressRule.js';
 import { HostName, LOCAL_HOST } from './hosts.js';
+import { Name, SecretName } from './names.js';
 
-/** Docker container names allow more, but Berth names also become file names and label values. */
-export const ServerName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9, "_", "." or "-", starting with a letter or digit');
+export const ServerName = Name;
 
 /**
  * Docker's reference grammar (registry/path:tag@digest), strict enough that nothing shell-shaped
@@ -56,6 +53,18 @@ export const NetworkSpec = z.union([
   z.enum(['none', 'bridge']),
   z.object({ allow: z.array(EgressRule).min(1, 'must name at least one host').max(256) }).strict(),
 ], { error: 'must be none, bridge, or an egress allowlist { allow: [host, …] }' });
+
+const ToolName = z.string().min(1).max(200);
+
+/** `tools:` in a spec: which of a server's tools are offered at all. */
+export const ToolPolicySpec = z
+  .object({
+    allow: z.array(ToolName).optional(),
+    deny: z.array(ToolName).optional(),
+    /** Only tools that declare `annotations.readOnlyHint: true`. */
+    readOnly: z.boolean().optional(),
+  })
+  .strict();
 
 // Each group is written twice from one shape: as a spec file may say it (every field optional,
 // no defaults, so a catalog's value is not overwritten by a default) and fully defaulted.

@@ -55,4 +55,9 @@ export const CatalogEntryInfo = z.object({
   requires: z.object({ volumeTarget: z.string(), hint: z.string() }).optional(),
 });
 
-export const LogLine = z.object({ t: z.number(), stream: z.enum(['stdout', 'stderr', 'berth']), text: z.string() });
+/** 'berth' = lines the daemon writes about the server (started, restarted, errors). */
+export const LogStream = z.enum(['stdout', 'stderr', 'berth']);
+export type LogStream = z.infer<typeof LogStream>;
+/** One line of a server's log; `t` is ms since the epoch. */
+export const LogLine = z.object({ t: z.number(), stream: LogStream, text: z.string() });
+export type LogLine = z.infer<typeof LogLine>;

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH, SECRET_NAME, SecretName } from '../policy/schemas.js';
-import { writePrivateFile } from '../privateFile.js';
+import { SECRET_NAME, SecretName } from '../protocol/names.js';
+import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from '../protocol/policy.js';
+import { writePrivateFile } from '../atomicFile.js';
 
 export function checkSecretName(name: string): string | undefined {
   return SECRET_NAME.test(name) ? undefined : `secret name ${JSON.stringify(name)} ${SecretName.safeParse(name).error?.issues[0]?.message ?? 'is not valid'}`;

@@ -7,6 +7,7 @@ import type { ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import type { SecurityContext } from '../policy/context.js';
+import { ConflictError, InvalidSpecError, NotFoundError } from '../protocol/errors.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { ServerStatus } from '../protocol/status.js';
@@ -16,7 +17,7 @@ import { loadSpecs, resolveSpec, specFingerprint, specHash, workspaceSpecFile, w
 import { readStateFile } from '../stateFile.js';
 import { watchEngine } from '../hosts/engineWatch.js';
 import { ServerSupervisor } from './supervisor.js';
-import { writePrivateFile } from '../privateFile.js';
+import { writePrivateFile } from '../atomicFile.js';
 
 const Desired = z.record(z.string(), z.boolean());
 const Workspaces = z.array(z.string());
@@ -86,7 +87,7 @@ export class Registry {
 
   /** Forgets a workspace; the servers only its file defined are stopped and removed. */
   async removeWorkspace(folder: string): Promise<void> {
-    if (!this.workspaces.includes(folder)) throw new Error(`${folder} is not a Berth workspace; \`berth workspace ls\` lists them`);
+    if (!this.workspaces.includes(folder)) throw new NotFoundError(`${folder} is not a Berth workspace; \`berth workspace ls\` lists them`);
     this.workspaces = this.workspaces.filter((w) => w !== folder);
     this.saveWorkspaces();
     await this.reload();
@@ -227,18 +228,18 @@ export class Registry {
 
   get(name: string): ServerSupervisor {
     const sup = this.byName.get(name);
-    if (!sup) throw new Error(`there is no server named "${name}"; run \`berth status\` to see them, or \`berth add\` to add one`);
+    if (!sup) throw new NotFoundError(`there is no server named "${name}"; run \`berth status\` to see them, or \`berth add\` to add one`);
     return sup;
   }
 
   /** Validates first, so a bad add changes nothing; then writes the user spec file. */
   async add(name: string, input: z.input<typeof ServerSpecInput>): Promise<ServerSupervisor> {
-    if (this.byName.has(name)) throw new Error(`a server named "${name}" already exists; pick another name or remove it first`);
+    if (this.byName.has(name)) throw new ConflictError(`a server named "${name}" already exists; pick another name or remove it first`);
     const parsed = ServerSpecInput.safeParse(input);
-    if (!parsed.success) throw new Error(`servers.${name}.${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    if (!this.o.hosts.names().includes(parsed.data.host)) throw new Error(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
+    if (!parsed.success) throw new InvalidSpecError(`servers.${name}.${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
     const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
-    if ('error' in resolved) throw new Error(resolved.error);
+    if ('error' in resolved) throw new InvalidSpecError(resolved.error);
     await writeServerEntry(this.o.userSpecFile, name, input);
     await this.reload();
     return this.get(name);
@@ -246,7 +247,7 @@ export class Registry {
 
   async remove(name: string): Promise<void> {
     const sup = this.get(name);
-    if (sup.spec.source !== this.o.userSpecFile) throw new Error(`server "${name}" is defined in ${sup.spec.source}; remove it there`);
+    if (sup.spec.source !== this.o.userSpecFile) throw new ConflictError(`server "${name}" is defined in ${sup.spec.source}; remove it there`);
     await sup.remove();
     this.byName.delete(name);
     delete this.desired[name];

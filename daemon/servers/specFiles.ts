@@ -9,7 +9,7 @@ import { checkSpecValues } from '../policy/values.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import { findCatalogEntry } from './catalog.js';
 import { parseCpus, parseMemory } from './units.js';
-import { writePrivateFile } from '../privateFile.js';
+import { writeUserFile } from '../atomicFile.js';
 
 /** A workspace's own server file, beside its code (loaded only for workspaces a client trusts). */
 export function workspaceSpecFile(folder: string): string {
@@ -156,7 +156,11 @@ function describeIssue(error: z.ZodError): string {
   return `${where}: ${issue.message}`;
 }
 
-/** The parts of a spec that shape its container; a change to any of them means a new container. */
+/**
+ * The parts of a spec that shape its container; a change to any of them means a new container.
+ * Not canonicalJson: every running container carries this hash, so the text hashed stays as it
+ * was (zod fixes the order of nested keys, env is sorted here).
+ */
 export function specHash(spec: ServerSpec): string {
   const { image, command, args, env, volumes, network, limits, security, transport, http } = spec;
   // Secret names only (their values are folded in by the supervisor, keyed); absent when none, so older hashes stay valid.
@@ -189,7 +193,7 @@ export async function writeServerEntry(file: string, name: string, input: z.inpu
   }
   if (input === undefined) doc.deleteIn(['servers', name]);
   else doc.setIn(['servers', name], doc.createNode(compact(input)));
-  writePrivateFile(file, doc.toString());
+  writeUserFile(file, doc.toString());
 }
 
 /** What a person would write: no undefined, empty or default-valued fields. */

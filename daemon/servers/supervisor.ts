@@ -15,7 +15,7 @@ import { statsFromSample, type ServerStats } from '../stats/sample.js';
 import { containerOptions } from './containerOptions.js';
 import { LABEL } from './labels.js';
 import { specHash } from './specFiles.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../protocol/version.js';
 
 const HEALTH_HISTORY = 20;
 const STOP_TIMEOUT_SECONDS = 5;
@@ -341,7 +341,7 @@ export class ServerSupervisor {
       // cannot be built, a secret set nowhere) is not retried, unless the engine itself was away.
       const transient = launched || !(await engineAnswers(rt));
       if (transient && this.wanted && this.spec.restart !== 'never' && gen + 1 === this.generation) this.recoverWithBackoff();
-      throw new Error(`server ${this.name} failed to start: ${reason}`);
+      throw new Error(`server ${this.name} failed to start: ${reason}`, { cause: e });
     }
   }
 

@@ -2,13 +2,10 @@
 // exists. Follows belong to a daemon connection, so they are re-made on every new session, with
 // the lines missed in between fetched first.
 import * as vscode from 'vscode';
-import type { z } from 'zod';
 import * as M from '../../daemon/protocol/methods.js';
 import type { LogLine } from '../../daemon/protocol/status.js';
 import { readConfig } from '../config.js';
 import { errorMessage, type Ctx } from '../ctx.js';
-
-type Line = z.infer<typeof LogLine>;
 
 interface Followed {
   channel: vscode.LogOutputChannel;
@@ -17,7 +14,7 @@ interface Followed {
   lastT: number;
   atLastT: Set<string>;
   /** Lines pushed while the history is being fetched; written after it. */
-  pending: Line[] | undefined;
+  pending: LogLine[] | undefined;
 }
 
 export class ServerLogs implements vscode.Disposable {
@@ -76,7 +73,7 @@ export class ServerLogs implements vscode.Disposable {
     }
   }
 
-  private write(f: Followed, lines: readonly Line[]): void {
+  private write(f: Followed, lines: readonly LogLine[]): void {
     for (const l of lines) {
       const key = `${l.stream}\u0000${l.text}`;
       if (l.t < f.lastT || (l.t === f.lastT && f.atLastT.has(key))) continue;

@@ -1,5 +1,6 @@
 // What VS Code's MCP support is told about each Berth server. Pure, so it is unit-tested.
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../daemon/protocol/canonicalJson.js';
 import type { ServerStatus } from '../../daemon/protocol/status.js';
 
 type Tools = NonNullable<ServerStatus['capabilities']>['tools'];
@@ -9,10 +10,8 @@ type Tools = NonNullable<ServerStatus['capabilities']>['tools'];
  * definition's version changes, so the version must change exactly when the tools do.
  */
 export function toolsVersion(tools: Tools): string {
-  const canonical = [...tools]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((t) => [t.name, t.description ?? '', JSON.stringify(t.inputSchema ?? null)]);
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 12);
+  const byName = Object.fromEntries(tools.map((t) => [t.name, { description: t.description, inputSchema: t.inputSchema }]));
+  return createHash('sha256').update(canonicalJson(byName)).digest('hex').slice(0, 12);
 }
 
 /**

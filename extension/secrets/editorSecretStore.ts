@@ -3,7 +3,8 @@
 // storages it is given, so it is unit-tested with in-memory ones.
 import type * as vscode from 'vscode';
 import type { z } from 'zod';
-import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH, SecretName, type SecretsList } from '../../daemon/protocol/policy.js';
+import { SecretName } from '../../daemon/protocol/names.js';
+import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH, type SecretsList } from '../../daemon/protocol/policy.js';
 
 type SecretEntry = z.infer<typeof SecretsList.result>[number];
 

@@ -2,7 +2,7 @@
 // `vscode` import, so the mapping is unit-tested without an editor.
 import type { z } from 'zod';
 import type { CatalogEntryInfo, Phase, ServerStatus } from '../../daemon/protocol/status.js';
-import { formatBytes } from '../../daemon/cli/format.js';
+import { formatBytes } from '../../daemon/client/format.js';
 
 export type CatalogEntry = z.infer<typeof CatalogEntryInfo>;
 type Caps = NonNullable<ServerStatus['capabilities']>;

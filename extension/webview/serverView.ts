@@ -1,6 +1,6 @@
 // A server's status as the Server Details panel shows it. No `vscode` import, so it is
 // unit-tested; the browser script only places these strings.
-import { formatBytes } from '../../daemon/cli/format.js';
+import { formatBytes } from '../../daemon/client/format.js';
 import type { ServerStatus } from '../../daemon/protocol/status.js';
 import { hostLabel, iconOf, isRunning, networkLabel } from '../tree/nodes.js';
 import type { Fact, ServerView } from './messages.js';

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDaemon } from '../../daemon/cli/client.js';
+import { connectDaemon } from '../../daemon/client/client.js';
 import { SecretsForget, SecretsProvide } from '../../daemon/protocol/policy.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 

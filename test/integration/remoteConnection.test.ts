@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDaemon } from '../../daemon/cli/client.js';
+import { connectDaemon } from '../../daemon/client/client.js';
 import { DockerRuntime } from '../../daemon/hosts/dockerRuntime.js';
 import { hostsFile } from '../../daemon/hosts/hostStore.js';
 import { SshConnection } from '../../daemon/hosts/ssh/connection.js';

@@ -5,7 +5,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostInfo, HostReport } from '../../daemon/protocol/hosts.js';
-import { connectDaemon } from '../../daemon/cli/client.js';
+import { connectDaemon } from '../../daemon/client/client.js';
 import { HostsAcceptKey, HostsAdd } from '../../daemon/protocol/hosts.js';
 import { RemoteHost, remoteContainers, remoteDocker, USERS } from '../remoteSupport.js';
 import { BERTH, TestHome, waitFor } from '../support.js';

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDaemon, type DaemonClient } from '../../daemon/cli/client.js';
+import { connectDaemon, type DaemonClient } from '../../daemon/client/client.js';
 import { ServersCallTool } from '../../daemon/protocol/methods.js';
 import { SecretsForget, SecretsProvide } from '../../daemon/protocol/policy.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type CliResult } from '../support.js';

@@ -1,8 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeAtomically } from '../../daemon/clients/atomicWrite.js';
 import { clientDef } from '../../daemon/clients/clients.js';
 import { list, register, status, sync, unregister, type ClientsContext } from '../../daemon/clients/registrations.js';
 import { tempContext } from '../fixtures/clients/context.js';
@@ -112,34 +110,5 @@ describe('drift: what happened to the entries Berth wrote, and sync', () => {
     expect(by('vscode', 'project')).toMatchObject({ installed: true, project, file: path.join(project, '.vscode', 'mcp.json'), servers: ['ev'] });
     await unregister(ctx, { client: 'vscode', project });
     expect((await list(ctx)).some((c) => c.scope === 'project')).toBe(false);
-  });
-});
-
-describe('atomic writes', () => {
-  let dir: string;
-  beforeEach(async () => ({ dir } = await tempContext()));
-  afterEach(() => rm(dir, { recursive: true, force: true }));
-
-  it('replaces the file by rename (a new inode, no temp file left) and keeps the previous one as FILE.berth-backup', async () => {
-    const file = path.join(dir, 'a.json');
-    await writeFile(file, 'old');
-    const before = statSync(file).ino;
-    expect(await writeAtomically(file, 'new', { backup: true })).toBe(`${file}.berth-backup`);
-    expect(await readFile(file, 'utf8')).toBe('new');
-    expect(await readFile(`${file}.berth-backup`, 'utf8')).toBe('old');
-    expect(statSync(file).ino).not.toBe(before);
-    expect(readdirSync(dir).filter((f) => f.includes('berth-tmp'))).toEqual([]);
-  });
-
-  it('leaves the old file whole and no temp file behind when the write fails', async () => {
-    const file = path.join(dir, 'b.json');
-    await writeFile(file, 'old');
-    // A folder where the file should go makes the final rename fail after the temp file is written.
-    const blocked = path.join(dir, 'blocked');
-    await mkdir(path.join(blocked, 'x'), { recursive: true });
-    await expect(writeAtomically(blocked, 'new', { backup: false })).rejects.toThrow();
-    expect(readdirSync(dir).filter((f) => f.includes('berth-tmp'))).toEqual([]);
-    expect(existsSync(path.join(blocked, 'x'))).toBe(true);
-    expect(await readFile(file, 'utf8')).toBe('old');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, defaultGateways, parseRule, parseRules } from '../../daemon/network/allowlist.js';
+import { decide, defaultGateways, parseRules } from '../../daemon/network/allowlist.js';
+import { parseRule } from '../../daemon/protocol/egressRule.js';
 
 const dns = (table: Record<string, string[]>) => async (host: string) => {
   const found = table[host];

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LogStore, type LogLine } from '../../daemon/logs/store.js';
+import { LogStore } from '../../daemon/logs/store.js';
+import type { LogLine } from '../../daemon/protocol/status.js';
 
 let dir: string;
 beforeEach(() => {

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { canonicalJson, describeChanges, lineDiff, PinStore, toolHash } from '../../daemon/policy/pinning.js';
+import { describeChanges, lineDiff, PinStore, toolHash } from '../../daemon/policy/pinning.js';
+import { canonicalJson } from '../../daemon/protocol/canonicalJson.js';
 
 const echo = { name: 'echo', description: 'Echoes the message', inputSchema: { type: 'object', properties: { message: { type: 'string' } } } };
 const add = { name: 'add', description: 'Adds two numbers', inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } } };

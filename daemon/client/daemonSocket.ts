@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { DAEMON_ALREADY_RUNNING_EXIT, type BerthPaths } from '../paths.js';
+import { DAEMON_ALREADY_RUNNING_EXIT, type BerthPaths } from '../protocol/paths.js';
 
 export interface DaemonLaunch {
   /** The berth CLI: a .js bundle run with `node`, or an executable. */

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
-import { berthPaths, type BerthPaths } from '../paths.js';
-import { DaemonPing, Initialize, PROTOCOL_VERSION, ProgressDidReport, type NotificationDef, type RequestDef } from '../protocol/methods.js';
-import { VERSION } from '../version.js';
+import { berthPaths, type BerthPaths } from '../protocol/paths.js';
+import type { NotificationDef, RequestDef } from '../protocol/define.js';
+import { BerthError } from '../protocol/errors.js';
+import { DaemonPing, Initialize, PROTOCOL_VERSION, ProgressDidReport } from '../protocol/methods.js';
+import { VERSION } from '../protocol/version.js';
 import { openDaemonSocket } from './daemonSocket.js';
 
 /** While a request is out, how often the daemon is asked whether it still answers, and how long it has to. */
@@ -33,7 +35,8 @@ export class DaemonClient {
     try {
       return def.result.parse(await Promise.race([answer, this.closed, watchdog.stuck]));
     } catch (e) {
-      throw new Error((e as Error).message);
+      // The daemon's code stays (protocol/errors.ts), so a caller can act on it; the rest of a ResponseError is noise.
+      throw e instanceof ResponseError ? new BerthError(e.code, e.message) : new Error((e as Error).message);
     } finally {
       watchdog.stop();
     }
