@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Gateway } from '../gateway/server.js';
 import type { ContainerRuntime } from '../hosts/runtime.js';
+import { compileGrep } from '../logs/grep.js';
 import type { LogStore } from '../logs/store.js';
 import * as M from '../protocol/methods.js';
 import { CATALOG, searchCatalog } from '../servers/catalog.js';
@@ -244,10 +245,10 @@ export class ApiServer {
     handle(connection, M.LogsFollow, (p) => {
       requireInit();
       registry.get(p.name);
-      const grep = p.grep === undefined ? undefined : new RegExp(p.grep);
+      const grep = p.grep === undefined ? undefined : compileGrep(p.grep);
       const subscription = randomUUID();
       const follow = logs.follow(p.name, (line) => {
-        if (!grep || grep.test(line.text)) notify(connection, M.LogsDidAppend, { subscription, lines: [line] });
+        if (!grep || grep(line.text)) notify(connection, M.LogsDidAppend, { subscription, lines: [line] });
       });
       session.follows.set(subscription, follow);
       return { subscription };

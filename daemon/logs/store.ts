@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
+import { compileGrep } from './grep.js';
 
 /** 'berth' = lines the daemon writes about the server (started, restarted, errors). */
 export type LogStream = 'stdout' | 'stderr' | 'berth';
@@ -9,7 +10,7 @@ export interface LogLine { t: number /* ms since epoch */; stream: LogStream; te
 export interface LogQuery {
   lines?: number;
   since?: number /* ms since epoch */;
-  /** A regular expression source; an invalid one makes query() reject with a one-line message. */
+  /** An RE2 pattern; one RE2 cannot compile makes query() reject with a one-line message. */
   grep?: string;
 }
 
@@ -101,19 +102,12 @@ export class LogStore {
   /** Stored lines oldest → newest; `lines` keeps the last N after the `since` and `grep` filters. */
   async query(server: string, q: LogQuery): Promise<LogLine[]> {
     checkName(server);
-    let re: RegExp | undefined;
-    if (q.grep !== undefined) {
-      try {
-        re = new RegExp(q.grep);
-      } catch (err) {
-        throw new Error(`grep pattern ${JSON.stringify(q.grep)} is not a valid regular expression: ${(err as Error).message}`);
-      }
-    }
+    const matches = q.grep === undefined ? undefined : compileGrep(q.grep);
     if (q.lines !== undefined && !(Number.isInteger(q.lines) && q.lines >= 0)) {
       throw new Error(`lines must be a whole number of 0 or more, not ${q.lines}`);
     }
     let out = (await this.readAll(server)).filter(
-      (l) => (q.since === undefined || l.t >= q.since) && (!re || re.test(l.text)),
+      (l) => (q.since === undefined || l.t >= q.since) && (!matches || matches(l.text)),
     );
     if (q.lines !== undefined) out = q.lines === 0 ? [] : out.slice(-q.lines);
     return out;

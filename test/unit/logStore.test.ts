@@ -109,8 +109,20 @@ describe('LogStore', () => {
       const store = new LogStore(dir);
       const err = await store.query('srv', { grep: '(' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
-      expect((err as Error).message).toMatch(/^grep pattern "\(" is not a valid regular expression: /);
+      expect((err as Error).message).toMatch(/^grep pattern "\(" is not a valid RE2 regular expression \(missing closing \)/);
       expect((err as Error).message).not.toContain('\n');
+    });
+
+    it('matches with RE2: a backtracking pattern on a long line answers, a backreference is refused', async () => {
+      const store = new LogStore(dir);
+      store.append('srv', 'stderr', `${'a'.repeat(10_000)}b\n`);
+      store.append('srv', 'stderr', 'aaa\n');
+      // A backtracking engine takes about 2^10000 steps for the first line.
+      expect(texts(await store.query('srv', { grep: '(a+)+$' }))).toEqual(['aaa']);
+      expect(texts(await store.query('srv', { grep: '(?i)^A{3}$' }))).toEqual(['aaa']);
+      await expect(store.query('srv', { grep: '(a)\\1' })).rejects.toThrow(
+        'grep pattern "(a)\\\\1" is not a valid RE2 regular expression (invalid escape sequence: `\\1`); RE2 has no backreferences or lookaround',
+      );
     });
 
     it('rejects a bad lines count', async () => {
