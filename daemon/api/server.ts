@@ -15,7 +15,7 @@ import { registerClientHandlers } from '../clients/handlers.js';
 import { registerHostHandlers } from './hostHandlers.js';
 import type { SecurityContext } from '../policy/context.js';
 import { registerPolicyHandlers } from '../policy/handlers.js';
-import { RedactingMessageWriter } from './redactErrors.js';
+import { RedactingMessageWriter } from './redactMessages.js';
 import { handle, notify } from './rpc.js';
 
 export interface ApiContext {
