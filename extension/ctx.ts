@@ -17,6 +17,7 @@ import { VERSION } from '../daemon/protocol/version.js';
 import { readConfig } from './config.js';
 import { openDaemonSocket } from '../daemon/client/daemonSocket.js';
 import { VersionMemory } from './mcp/definitions.js';
+import { redactingTraceChannel } from './logs/redactTrace.js';
 import { EditorSecretStore, secretsNamedBy } from './secrets/editorSecretStore.js';
 import { statusBarContent, type ConnectionState } from './status/statusText.js';
 
@@ -125,7 +126,8 @@ export class Ctx implements vscode.Disposable {
       documentSelector: [],
       initializationOptions: { protocolVersion: M.PROTOCOL_VERSION, client: { name: 'berth-vscode', version: VERSION } },
       outputChannel: this.output,
-      traceOutputChannel: this.output,
+      // Verbose tracing logs every request's params; those that carry secret values are left out.
+      traceOutputChannel: redactingTraceChannel(this.output),
       initializationFailedHandler: (error) => {
         this.setState({ kind: 'failed', error: errorMessage(error) });
         return false;

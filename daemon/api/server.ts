@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createMessageConnection, ErrorCodes, ResponseError, SocketMessageReader, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { Gateway } from '../gateway/server.js';
 import type { ContainerRuntime } from '../hosts/runtime.js';
+import { compileGrep } from '../logs/grep.js';
 import type { LogStore } from '../logs/store.js';
 import { ConflictError, NotFoundError } from '../protocol/errors.js';
 import * as M from '../protocol/methods.js';
@@ -15,7 +16,7 @@ import { registerClientHandlers } from '../clients/handlers.js';
 import { registerHostHandlers } from './hostHandlers.js';
 import type { SecurityContext } from '../policy/context.js';
 import { registerPolicyHandlers } from '../policy/handlers.js';
-import { RedactingMessageWriter } from './redactErrors.js';
+import { RedactingMessageWriter } from './redactMessages.js';
 import { handle, isInitialized, markInitialized, notify } from './rpc.js';
 
 export interface ApiContext {
@@ -224,10 +225,10 @@ export class ApiServer {
 
     handle(connection, M.LogsFollow, async (p) => {
       await current(p.name);
-      const grep = p.grep === undefined ? undefined : new RegExp(p.grep);
+      const grep = p.grep === undefined ? undefined : compileGrep(p.grep);
       const subscription = randomUUID();
       const follow = logs.follow(p.name, (line) => {
-        if (!grep || grep.test(line.text)) notify(connection, M.LogsDidAppend, { subscription, lines: [line] });
+        if (!grep || grep(line.text)) notify(connection, M.LogsDidAppend, { subscription, lines: [line] });
       });
       session.follows.set(subscription, follow);
       return { subscription };

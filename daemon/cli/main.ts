@@ -190,7 +190,7 @@ function buildProgram(): Command {
     .description("a server's stderr and Berth's notes about it")
     .option('-n, --lines <n>', 'how many lines from the end', (v) => positiveInt(v, '--lines'))
     .option('--since <duration>', 'only lines newer than this, like 10m or 2h')
-    .option('--grep <regex>', 'only lines matching this regular expression')
+    .option('--grep <regex>', 'only lines matching this regular expression (RE2 syntax: no backreferences or lookaround)')
     .option('-f, --follow', 'keep printing new lines')
     .addOption(json)
     .action(async (name: string, o: { lines?: number; since?: string; grep?: string; follow?: boolean; json?: boolean }) => {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport, type StreamableHTTPServerTransportOptions } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { redactError } from '../api/redactErrors.js';
+import { redactMessage } from '../api/redactMessages.js';
 import { createProxyServer, type McpBackend } from '../mcp/proxyServer.js';
 import { ServerName } from '../protocol/spec.js';
 import type { Registry } from '../servers/registry.js';
@@ -38,14 +38,15 @@ export class Gateway {
   constructor(
     private readonly registry: Registry,
     readonly token: string,
-    /** Replaces known secret values in the errors clients get, as the daemon API does. */
+    /** Replaces known secret values in everything clients get, as the daemon API does. */
     private readonly redact: (text: string) => string = (text) => text,
   ) {}
 
   async listen(port: number): Promise<number> {
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: Error) => {
-        if (!res.headersSent) refuse(res, 500, e.message);
+        // A server that failed to start may have quoted its token in the reason.
+        if (!res.headersSent) refuse(res, 500, this.redact(e.message));
         else res.end();
       });
     });
@@ -169,7 +170,7 @@ export class Gateway {
   }
 }
 
-/** A session's transport whose error responses pass through the redactor (a tool may fail quoting its token). */
+/** A session's transport whose messages pass through the redactor (a tool may answer or fail quoting its token). */
 class RedactingTransport extends StreamableHTTPServerTransport {
   constructor(
     private readonly redact: (text: string) => string,
@@ -179,7 +180,7 @@ class RedactingTransport extends StreamableHTTPServerTransport {
   }
 
   override send(message: JSONRPCMessage, options?: Parameters<StreamableHTTPServerTransport['send']>[1]): Promise<void> {
-    return super.send(redactError(message, this.redact), options);
+    return super.send(redactMessage(message, this.redact), options);
   }
 }
 

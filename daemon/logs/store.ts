@@ -1,14 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { ServerName } from '../protocol/spec.js';
 import { LogStream, type LogLine } from '../protocol/status.js';
+import { compileGrep } from './grep.js';
 
 export interface LogQuery {
   lines?: number;
   since?: number /* ms since epoch */;
-  /** A regular expression source; an invalid one makes query() reject with a one-line message. */
+  /** An RE2 pattern; one RE2 cannot compile makes query() reject with a one-line message. */
   grep?: string;
 }
 
@@ -17,17 +19,22 @@ const MAX_LINE_BYTES = 16 * 1024;
 const storedLine = z.object({ t: z.number(), s: LogStream, m: z.string() });
 
 interface Pending { text: string; t: number; droppedBytes: number }
+/** Lines that could not be written (a full disk), told in the server's log once writing works again. */
+interface Unsaved { lines: number; from: number; to: number; error: string }
 interface ServerState {
   pending: Map<LogStream, Pending>;
   decoders: Map<LogStream, StringDecoder>;
   /** Size of the current file; undefined until first looked up (so a restart picks up where it was). */
   size: number | undefined;
+  unsaved: Unsaved | undefined;
 }
 
 /**
  * Bounded per-server log store, one JSON-lines file per server plus rotated `.1`…`.N` copies.
  * Writes are synchronous appends, so a daemon killed outright loses only the unterminated line it
- * was still buffering, and lines land on disk in the order they arrived.
+ * was still buffering, and lines land on disk in the order they arrived. A write that fails (a
+ * full disk) never throws into the stream handler that appended: its lines are dropped, the daemon
+ * log says so once, and the server's log says how many were lost once writing works again.
  */
 export class LogStore {
   private readonly maxFileBytes: number;
@@ -39,9 +46,17 @@ export class LogStore {
 
   /** Applied to each whole line before it is stored or followed: known secret values are replaced. */
   private readonly redact: (text: string) => string;
+  /** Where the store tells of failing writes: the daemon's log. */
+  private readonly notice: (line: string) => void;
+  /** A write failed and none has worked since. */
+  private failing = false;
 
-  constructor(private readonly dir: string, limits: { maxFileBytes?: number; maxFiles?: number; redact?: (text: string) => string } = {}) {
+  constructor(
+    private readonly dir: string,
+    limits: { maxFileBytes?: number; maxFiles?: number; redact?: (text: string) => string; notice?: (line: string) => void } = {},
+  ) {
     this.redact = limits.redact ?? ((text) => text);
+    this.notice = limits.notice ?? daemonLogLine;
     this.maxFileBytes = limits.maxFileBytes ?? 1024 * 1024;
     this.maxFiles = limits.maxFiles ?? 3;
     if (!(this.maxFileBytes > 0) || !Number.isInteger(this.maxFiles) || this.maxFiles < 0) {
@@ -55,7 +70,7 @@ export class LogStore {
    * Raw chunks as they come from a container: split into lines, keeping a partial last line
    * buffered per server+stream until its newline (or flush). Chunks on the 'berth' stream are
    * whole messages from the daemon itself, so they are never left buffered.
-   * Throws if the disk write fails (other than a vanished directory, which is recreated).
+   * Never throws for a failing disk (see the class comment); a vanished directory is recreated.
    */
   append(server: string, stream: LogStream, chunk: string | Buffer, t: number = Date.now()): void {
     const state = this.state(server);
@@ -83,11 +98,23 @@ export class LogStore {
     this.emit(server, state, complete);
   }
 
-  /** Writes out any buffered partial lines of the server (e.g. when its container exits). */
-  flush(server: string): void {
+  /**
+   * Copies a container's output stream into the server's log. When the stream ends (the container
+   * exited, or the run was let go of), its last unterminated line is written as a line of its own,
+   * so it is neither lost nor glued to the first line of the next run.
+   */
+  pipe(server: string, stream: LogStream, from: Readable): void {
+    from.on('data', (chunk: Buffer) => this.append(server, stream, chunk));
+    const end = () => this.flush(server, stream);
+    from.once('end', end);
+    from.once('close', end);
+  }
+
+  /** Writes out buffered partial lines of the server: of one stream, or of all of them. */
+  flush(server: string, only?: LogStream): void {
     const state = this.state(server);
     const lines: LogLine[] = [];
-    for (const stream of ['stdout', 'stderr', 'berth'] as const) {
+    for (const stream of only ? [only] : (['stdout', 'stderr', 'berth'] as const)) {
       const tail = state.decoders.get(stream)?.end();
       if (tail) this.extend(state, stream, tail, Date.now());
       const line = this.take(state, stream);
@@ -99,19 +126,12 @@ export class LogStore {
   /** Stored lines oldest → newest; `lines` keeps the last N after the `since` and `grep` filters. */
   async query(server: string, q: LogQuery): Promise<LogLine[]> {
     checkName(server);
-    let re: RegExp | undefined;
-    if (q.grep !== undefined) {
-      try {
-        re = new RegExp(q.grep);
-      } catch (err) {
-        throw new Error(`grep pattern ${JSON.stringify(q.grep)} is not a valid regular expression: ${(err as Error).message}`);
-      }
-    }
+    const matches = q.grep === undefined ? undefined : compileGrep(q.grep);
     if (q.lines !== undefined && !(Number.isInteger(q.lines) && q.lines >= 0)) {
       throw new Error(`lines must be a whole number of 0 or more, not ${q.lines}`);
     }
     let out = (await this.readAll(server)).filter(
-      (l) => (q.since === undefined || l.t >= q.since) && (!re || re.test(l.text)),
+      (l) => (q.since === undefined || l.t >= q.since) && (!matches || matches(l.text)),
     );
     if (q.lines !== undefined) out = q.lines === 0 ? [] : out.slice(-q.lines);
     return out;
@@ -159,7 +179,7 @@ export class LogStore {
   private state(server: string): ServerState {
     checkName(server);
     let s = this.states.get(server);
-    if (!s) this.states.set(server, (s = { pending: new Map(), decoders: new Map(), size: undefined }));
+    if (!s) this.states.set(server, (s = { pending: new Map(), decoders: new Map(), size: undefined, unsaved: undefined }));
     return s;
   }
 
@@ -196,18 +216,42 @@ export class LogStore {
     if (raw.length === 0) return;
     // Whole lines, so a secret split across two chunks is still found.
     const lines = raw.map((l) => ({ ...l, text: this.redact(l.text) }));
-    try {
-      this.write(server, state, lines);
-    } finally {
-      for (const line of lines) {
-        for (const listener of this.listeners.get(server) ?? []) {
-          try {
-            listener(line);
-          } catch {
-            // A broken follower must not stop logging or starve the other followers.
-          }
+    this.save(server, state, lines);
+    // Followers see every line, saved or not.
+    for (const line of lines) {
+      for (const listener of this.listeners.get(server) ?? []) {
+        try {
+          listener(line);
+        } catch {
+          // A broken follower must not stop logging or starve the other followers.
         }
       }
+    }
+  }
+
+  /** Writes lines, preceded by a note on lines lost before; a failing write drops them and counts them instead. */
+  private save(server: string, state: ServerState, lines: LogLine[]): void {
+    const lost = state.unsaved;
+    const note: LogLine[] = lost
+      ? [{ t: lines[0]!.t, stream: 'berth', text: `${lost.lines} log line${lost.lines === 1 ? ' was' : 's were'} not saved (${new Date(lost.from).toISOString()} to ${new Date(lost.to).toISOString()}): writing the log failed (${lost.error})` }]
+      : [];
+    try {
+      this.write(server, state, [...note, ...lines]);
+    } catch (err) {
+      const error = (err as Error).message;
+      const u = (state.unsaved ??= { lines: 0, from: lines[0]!.t, to: 0, error });
+      u.lines += lines.length;
+      u.to = lines[lines.length - 1]!.t;
+      if (!this.failing) {
+        this.failing = true;
+        this.notice(`could not write server logs to ${this.dir} (${error}); their lines are dropped until writing works again (free some disk space)`);
+      }
+      return;
+    }
+    state.unsaved = undefined;
+    if (this.failing) {
+      this.failing = false;
+      this.notice(`writing server logs to ${this.dir} works again`);
     }
   }
 
@@ -287,6 +331,18 @@ export class LogStore {
       // A rotation between reading two files would show lines twice or skip some; read again.
       if (this.rotations.get(server) === before || attempt === 2) return texts.flatMap(parseLines);
     }
+  }
+}
+
+/**
+ * A line in the daemon's log (its stderr). Written directly and never thrown: on a full disk a
+ * failed write to a file-backed stderr would otherwise surface as an uncaught stream error.
+ */
+function daemonLogLine(line: string): void {
+  try {
+    fs.writeSync(2, `${new Date().toISOString()} ${line}\n`);
+  } catch {
+    // The daemon log is on the full disk too; the server's own log tells of the gap later.
   }
 }
 

@@ -15,7 +15,9 @@ export class AttachTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
-  private pending = Buffer.alloc(0);
+  /** The unterminated line so far, as the chunks it came in: joined once, when its newline arrives. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private closed = false;
 
   constructor(
@@ -31,26 +33,39 @@ export class AttachTransport implements Transport {
     this.stdout.on('error', (e: Error) => this.onerror?.(e));
   }
 
+  /** Only the new chunk is searched for newlines, so a message in many chunks costs its size, not its size squared. */
   private receive(chunk: Buffer): void {
-    this.pending = Buffer.concat([this.pending, chunk]);
+    let start = 0;
     let nl: number;
-    while ((nl = this.pending.indexOf(0x0a)) >= 0) {
-      const line = this.pending.subarray(0, nl).toString('utf8').replace(/\r$/, '');
-      this.pending = this.pending.subarray(nl + 1);
-      if (!line.trim()) continue;
-      let message: JSONRPCMessage;
-      try {
-        message = deserializeMessage(line);
-      } catch {
-        this.onGarbage(line);
-        continue;
-      }
-      this.onmessage?.(message);
+    while ((nl = chunk.indexOf(0x0a, start)) >= 0) {
+      const tail = chunk.subarray(start, nl);
+      const line = this.pending.length ? Buffer.concat([...this.pending, tail]) : tail;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.deliver(line.toString('utf8').replace(/\r$/, ''));
+      start = nl + 1;
     }
-    if (this.pending.length > MAX_LINE_BYTES) {
-      this.onGarbage(`${this.pending.subarray(0, 200).toString('utf8')}… (${this.pending.length} bytes without a newline)`);
-      this.pending = Buffer.alloc(0);
+    if (start === chunk.length) return;
+    this.pending.push(chunk.subarray(start));
+    this.pendingBytes += chunk.length - start;
+    if (this.pendingBytes > MAX_LINE_BYTES) {
+      const head = Buffer.concat(this.pending, 200).toString('utf8');
+      this.onGarbage(`${head}… (${this.pendingBytes} bytes without a newline)`);
+      this.pending = [];
+      this.pendingBytes = 0;
     }
+  }
+
+  private deliver(line: string): void {
+    if (!line.trim()) return;
+    let message: JSONRPCMessage;
+    try {
+      message = deserializeMessage(line);
+    } catch {
+      this.onGarbage(line);
+      return;
+    }
+    this.onmessage?.(message);
   }
 
   async send(message: JSONRPCMessage): Promise<void> {

@@ -92,10 +92,10 @@ function isDockerSocket(p: string): boolean {
   return base.endsWith('.sock') && /docker|containerd|podman/.test(base);
 }
 
-/** Segment-wise containment: `/a/b` is within `/a`; `/a-evil` is not. */
+/** Segment-wise containment: `/a/b` is within `/a`; `/a-evil` is not; `/a/..x` (a folder named `..x`) is. */
 export function isWithin(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel) && rel.split(path.sep)[0] !== '..');
+  return !path.isAbsolute(rel) && rel.split(path.sep)[0] !== '..';
 }
 
 /**

@@ -32,6 +32,30 @@ export class Redactor {
   }
 }
 
+/**
+ * A JSON-shaped value with every string in it (object keys too) passed through `redact`. Parts
+ * that change are copied; the rest, and the value itself when nothing changes, are returned as
+ * they are.
+ */
+export function redactStrings<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) {
+    const items: unknown[] = value;
+    const out = items.map((v) => redactStrings(v, redact));
+    return out.some((v, i) => v !== items[i]) ? (out as T) : value;
+  }
+  if (value !== null && typeof value === 'object') {
+    let changed = false;
+    const entries = Object.entries(value).map(([k, v]) => {
+      const entry = [redact(k), redactStrings(v, redact)] as const;
+      changed ||= entry[0] !== k || entry[1] !== v;
+      return entry;
+    });
+    return changed ? (Object.fromEntries(entries) as T) : value;
+  }
+  return value;
+}
+
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

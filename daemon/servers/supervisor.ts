@@ -309,7 +309,7 @@ export class ServerSupervisor {
       if (!info) throw new Error(`container ${id.slice(0, 12)} was removed while starting`);
       if (info.running) await this.backfillLogs(id, attachedAt);
       // Subscribed after the backfill, so the log keeps its order; the attach stream buffers meanwhile.
-      attached.stderr.on('data', (chunk: Buffer) => this.deps.logs.append(this.name, 'stderr', chunk));
+      this.deps.logs.pipe(this.name, 'stderr', attached.stderr);
       if (!info.running) {
         await rt.start(id);
         this.log('container started');
@@ -362,7 +362,7 @@ export class ServerSupervisor {
       throw new Superseded();
     }
     this.egressLog = log;
-    log.stderr.on('data', (chunk: Buffer) => this.deps.logs.append(this.name, 'stderr', chunk));
+    this.deps.logs.pipe(this.name, 'stderr', log.stderr);
   }
 
   private async connect(attached: AttachedStdio, gen: number): Promise<void> {
@@ -398,7 +398,7 @@ export class ServerSupervisor {
 
   /** An HTTP server: its stdout is a log too, and its port may take a moment to open. */
   private async connectHttp(http: NonNullable<ServerSpec['http']>, attached: AttachedStdio, timeoutMs: number): Promise<Client> {
-    attached.stdout.on('data', (chunk: Buffer) => this.deps.logs.append(this.name, 'stdout', chunk));
+    this.deps.logs.pipe(this.name, 'stdout', attached.stdout);
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {

@@ -5,10 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDaemon, type DaemonClient } from '../../daemon/client/client.js';
-import { ServersCallTool } from '../../daemon/protocol/methods.js';
+import { ServersCallTool, ServersGetPrompt, ServersReadResource } from '../../daemon/protocol/methods.js';
 import { SecretsForget, SecretsProvide } from '../../daemon/protocol/policy.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type CliResult } from '../support.js';
 
@@ -19,6 +21,29 @@ const SECRET = 'tok-7d1c0a9e-secret-value';
 /** Handed over the socket as VS Code does, never stored. */
 const EDITOR_SECRET = 'ed-41b9f3c2-handed-in';
 
+/**
+ * A server that quotes the secret it is given in a tool result, a prompt and a resource. Inline
+ * (`node -e`), so the suite does not depend on the shared fixture image holding it.
+ */
+const QUOTER = String.raw`
+const quote = 'the token is ' + process.env.EDITOR_TOKEN;
+const text = { type: 'text', text: quote };
+const answers = {
+  initialize: (p) => ({ protocolVersion: p.protocolVersion, capabilities: { tools: {}, prompts: {}, resources: {} }, serverInfo: { name: 'quoter', version: '1.0.0' } }),
+  'tools/list': () => ({ tools: [{ name: 'quote', inputSchema: { type: 'object' } }] }),
+  'tools/call': () => ({ content: [text] }),
+  'prompts/list': () => ({ prompts: [{ name: 'quote' }] }),
+  'prompts/get': () => ({ messages: [{ role: 'user', content: text }] }),
+  'resources/list': () => ({ resources: [{ uri: 'env://quote', name: 'quote' }] }),
+  'resources/read': () => ({ contents: [{ uri: 'env://quote', text: quote }] }),
+};
+require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.id === undefined) return;
+  const result = (answers[m.method] || (() => ({})))(m.params);
+  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }) + '\n');
+});`;
+
 /** Every case: one line on stderr (npm noise aside) that matches each part. */
 function oneLine(r: CliResult, ...parts: (string | RegExp)[]): void {
   const lines = r.stderr.split('\n').filter((l) => l && !/npm warn/i.test(l));
@@ -26,18 +51,28 @@ function oneLine(r: CliResult, ...parts: (string | RegExp)[]): void {
   for (const p of parts) expect(lines[0]).toMatch(p);
 }
 
-describe('security: every bad input is refused', () => {
+describe('security: every bad input is refused, every protection holds', () => {
   let home: TestHome;
   let tried = 0;
   let refused = 0;
+  let checked = 0;
+  let held = 0;
   const scratch = path.join(os.tmpdir(), `berth-sec-${process.pid}`);
 
-  /** A case of the suite: counted as tried when it starts, as refused when every check passed. */
+  /** A hostile input: counted as tried when its case starts, as refused when every check of it passed. */
   const refuse = (name: string, fn: () => Promise<void>) =>
     it(name, async () => {
       tried++;
       await fn();
       refused++;
+    });
+
+  /** A protection that is no refusal (redaction, hardening, isolation): counted apart, as checked and as held. */
+  const protect = (name: string, fn: () => Promise<void>) =>
+    it(name, async () => {
+      checked++;
+      await fn();
+      held++;
     });
 
   /** `berth secret set NAME` with the value piped on stdin. */
@@ -76,6 +111,18 @@ describe('security: every bad input is refused', () => {
     image: ${FIXTURE_IMAGE}
     args: [/app/tools.js]
     env: { PRINT_ENV: EDITOR_TOKEN }
+  quoter:
+    image: ${FIXTURE_IMAGE}
+    args: ['-e', ${JSON.stringify(QUOTER)}]
+    secrets: [EDITOR_TOKEN]
+  loud:
+    image: ${FIXTURE_IMAGE}
+    args: ['-e', 'process.stdout.write("token " + process.env.EDITOR_TOKEN + "\\n", () => process.exit(3))']
+    secrets: [EDITOR_TOKEN]
+    restart: never
+  long:
+    image: ${FIXTURE_IMAGE}
+    args: ['-e', 'process.stderr.write("a".repeat(10000) + "b\\n"); require("/app/mini-mcp.js").serve()']
 ${extra}`;
 
   /** A spec file with one bad server: reported (file, path, reason) and nothing else changes. */
@@ -86,7 +133,7 @@ ${extra}`;
       return s.specErrors.length ? s.specErrors : undefined;
     });
     for (const p of parts) expect(errors[0]).toMatch(p);
-    expect((await home.status()).servers.map((s) => s.name).sort()).toEqual(['ed', 'pin', 'plain', 'ro', 'sec']);
+    expect((await home.status()).servers.map((s) => s.name).sort()).toEqual(['ed', 'long', 'loud', 'pin', 'plain', 'quoter', 'ro', 'sec']);
     await home.writeSpecs(spec());
     await waitFor('spec error cleared', async () => (await home.status()).specErrors.length === 0);
   }
@@ -221,7 +268,7 @@ ${extra}`;
     expect(await home.containers()).toHaveLength(0);
   });
 
-  refuse('a secret printed by a server is redacted in its logs, and appears in no spec, status or list', async () => {
+  protect('a secret printed by a server is redacted in its logs, and appears in no spec, status or list', async () => {
     const set = await setSecret('API_TOKEN', SECRET);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toMatch(/set API_TOKEN \(used by sec/);
@@ -258,9 +305,9 @@ ${extra}`;
     }
   };
 
-  refuse('a secret handed over the socket goes into the server whose spec names it, not into one that does not', async () => {
+  protect('a secret handed over the socket goes into the server whose spec names it, not into one that does not', async () => {
     const r = await withEditor((c) => c.request(SecretsProvide, { secrets: [{ name: 'EDITOR_TOKEN', value: EDITOR_SECRET }] }));
-    expect(r).toEqual([{ name: 'EDITOR_TOKEN', servers: ['ed'] }]);
+    expect(r).toEqual([{ name: 'EDITOR_TOKEN', servers: ['ed', 'quoter', 'loud'] }]);
     await home.ok(['start', 'ed']);
     await home.ok(['start', 'plain']);
     expect(await containerEnv('ed')).toContain(`EDITOR_TOKEN=${EDITOR_SECRET}`);
@@ -270,7 +317,7 @@ ${extra}`;
     await waitFor('plain printed its env', async () => (await home.ok(['logs', 'plain'])).includes('EDITOR_TOKEN is undefined'));
   });
 
-  refuse('a secret handed over the socket and printed by a server is redacted in `berth logs`', async () => {
+  protect('a secret handed over the socket and printed by a server is redacted in `berth logs`', async () => {
     const logs = await waitFor('the printed line', async () => {
       const l = await home.ok(['logs', 'ed']);
       return l.includes('EDITOR_TOKEN is') ? l : undefined;
@@ -279,7 +326,7 @@ ${extra}`;
     expect(logs).not.toContain(EDITOR_SECRET);
   });
 
-  refuse('an error message quoting a handed-over secret is redacted: over the API, from `berth call`, over the gateway, in the audit log', async () => {
+  protect('an error message quoting a handed-over secret is redacted: over the API, from `berth call`, over the gateway, in the audit log', async () => {
     const api = await withEditor((c) => c.request(ServersCallTool, { name: 'ed', tool: 'fail' }).then(() => 'no error', (e: Error) => e.message));
     expect(api).toBe('MCP error -32603: upstream refused the token [redacted secret]');
     const cli = await home.berth(['call', 'ed', 'fail']);
@@ -301,14 +348,90 @@ ${extra}`;
     expect(audit).not.toContain(EDITOR_SECRET);
   });
 
-  refuse('a secret handed over the socket is written to no file under the Berth home, and shows in no status or list', async () => {
+  /** One MCP client session with a server: over the gateway, or through `berth connect` as stdio-only clients use it. */
+  const mcpSession = async <T>(server: string, via: 'gateway' | 'connect', fn: (c: Client) => Promise<T>): Promise<T> => {
+    let transport: Transport;
+    if (via === 'gateway') {
+      const e = await home.json<{ url: string; headers: Record<string, string> }>(['endpoint', server]);
+      transport = new StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } });
+    } else {
+      transport = new StdioClientTransport({ command: process.execPath, args: [BERTH, 'connect', server], env: home.env as Record<string, string>, stderr: 'pipe' });
+    }
+    const client = new Client({ name: 'security-test', version: '1' });
+    await client.connect(transport);
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
+  };
+
+  protect('a handed-over secret in a tool, prompt or resource result is redacted: over the API, from `berth call` and `berth connect`, over the gateway', async () => {
+    const quoted = 'the token is [redacted secret]';
+    await home.ok(['start', 'quoter']);
+    const api = await withEditor(async (c) => ({
+      tool: await c.request(ServersCallTool, { name: 'quoter', tool: 'quote' }),
+      prompt: await c.request(ServersGetPrompt, { name: 'quoter', prompt: 'quote' }),
+      resource: await c.request(ServersReadResource, { name: 'quoter', uri: 'env://quote' }),
+    }));
+    expect(api.tool.content).toEqual([{ type: 'text', text: quoted }]);
+    expect(api.prompt.messages[0]?.content).toEqual({ type: 'text', text: quoted });
+    expect(api.resource.contents[0]).toMatchObject({ uri: 'env://quote', text: quoted });
+    expect(JSON.stringify(api)).not.toContain(EDITOR_SECRET);
+    const cli = await home.berth(['call', 'quoter', 'quote']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toBe(`${quoted}\n`);
+    for (const via of ['gateway', 'connect'] as const) {
+      const got = await mcpSession('quoter', via, async (c) => ({
+        tool: await c.callTool({ name: 'quote', arguments: {} }),
+        prompt: await c.getPrompt({ name: 'quote' }),
+        resource: await c.readResource({ uri: 'env://quote' }),
+      }));
+      expect(got.tool.content, via).toEqual([{ type: 'text', text: quoted }]);
+      expect(got.prompt.messages[0]?.content, via).toEqual({ type: 'text', text: quoted });
+      expect(got.resource.contents[0], via).toMatchObject({ text: quoted });
+      expect(JSON.stringify(got), via).not.toContain(EDITOR_SECRET);
+    }
+  });
+
+  protect("the gateway's answer to a server that fails to start quoting a handed-over secret is redacted", async () => {
+    const e = await home.json<{ url: string; headers: Record<string, string> }>(['endpoint', 'loud']);
+    const res = await fetch(e.url, {
+      method: 'POST',
+      headers: { ...e.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'security-test', version: '1' } } }),
+    });
+    const body = await res.text();
+    expect(res.status, body).toBe(500);
+    expect(JSON.parse(body)).toEqual({ error: expect.stringMatching(/^server loud failed to start: it wrote non-MCP output to stdout \("token \[redacted secret\]"\)/) });
+    expect(body).not.toContain(EDITOR_SECRET);
+  });
+
+  protect('a --grep pattern that backtracks catastrophically on a long line is answered at once, and the daemon keeps answering others', async () => {
+    await home.ok(['start', 'long']);
+    await waitFor('the long line in the log', async () => (await home.ok(['logs', 'long', '--grep', 'a{1000}b$'])).includes('aaab'));
+    // On a backtracking engine `^(a+)+$` takes about 2^10000 steps on that line, and the daemon would answer no one.
+    const [logs, status] = await Promise.all([home.berth(['logs', 'long', '--grep', '^(a+)+$']), home.berth(['status', '--json'])]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout.trim()).toBe('');
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ servers: expect.arrayContaining([expect.objectContaining({ name: 'long', phase: 'healthy' })]) });
+  });
+
+  refuse('a --grep pattern that RE2 cannot match (a backreference)', async () => {
+    const r = await home.berth(['logs', 'long', '--grep', '(a)\\1']);
+    expect(r.code).toBe(1);
+    oneLine(r, 'grep pattern "(a)\\\\1" is not a valid RE2 regular expression (invalid escape sequence: `\\1`); RE2 has no backreferences or lookaround');
+  });
+
+  protect('a secret handed over the socket is written to no file under the Berth home, and shows in no status or list', async () => {
     const files = (await readdir(home.dir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
     expect(files.length).toBeGreaterThan(5);
     for (const f of files) expect(await readFile(path.join(f.parentPath, f.name), 'utf8'), path.join(f.parentPath, f.name)).not.toContain(EDITOR_SECRET);
     expect(JSON.stringify(await home.status())).not.toContain(EDITOR_SECRET);
     const ls = await home.ok(['secret', 'ls', '--json']);
     expect(ls).not.toContain(EDITOR_SECRET);
-    expect(JSON.parse(ls)).toContainEqual({ name: 'EDITOR_TOKEN', sources: ['editor'], updated: expect.any(Number), servers: ['ed'] });
+    expect(JSON.parse(ls)).toContainEqual({ name: 'EDITOR_TOKEN', sources: ['editor'], updated: expect.any(Number), servers: ['ed', 'quoter', 'loud'] });
     expect(await home.ok(['secret', 'ls'])).toMatch(/EDITOR_TOKEN\s+editor\s/);
   });
 
@@ -407,34 +530,36 @@ ${extra}`;
     const { stdout } = await docker('docker', ['inspect', id!]);
     return (JSON.parse(stdout) as { HostConfig: Record<string, unknown>; Config: { User: string } }[])[0]!;
   };
-  refuse('hardening: every capability dropped, none added', async () => {
+  protect('hardening: every capability dropped, none added', async () => {
     const { HostConfig } = await inspect();
     expect(HostConfig.CapDrop).toEqual(['ALL']);
     expect(HostConfig.CapAdd ?? []).toEqual([]);
     expect(HostConfig.Privileged).toBe(false);
   });
-  refuse('hardening: no-new-privileges', async () => {
+  protect('hardening: no-new-privileges', async () => {
     expect((await inspect()).HostConfig.SecurityOpt).toContain('no-new-privileges:true');
   });
-  refuse('hardening: read-only root filesystem', async () => {
+  protect('hardening: read-only root filesystem', async () => {
     expect((await inspect()).HostConfig.ReadonlyRootfs).toBe(true);
   });
-  refuse('hardening: a non-root user', async () => {
+  protect('hardening: a non-root user', async () => {
     expect((await inspect()).Config.User).toBe('10001:10001');
   });
-  refuse('hardening: no network', async () => {
+  protect('hardening: no network', async () => {
     expect((await inspect()).HostConfig.NetworkMode).toBe('none');
   });
-  refuse('hardening: memory, CPU and pids limits', async () => {
+  protect('hardening: memory, CPU and pids limits', async () => {
     const { HostConfig } = await inspect();
     expect(HostConfig.Memory).toBe(512 * 1024 * 1024);
     expect(HostConfig.NanoCpus).toBe(1e9);
     expect(HostConfig.PidsLimit).toBe(256);
   });
 
-  it('counts: every bad input tried was refused', () => {
-    console.log(`security suite: ${tried} bad inputs tried, ${refused} refused`);
-    expect(tried).toBeGreaterThanOrEqual(35);
+  it('counts: every hostile input tried was refused, every protection checked held', () => {
+    console.log(`security suite: ${tried} hostile inputs tried, ${refused} refused; ${checked} protections checked, ${held} held`);
+    expect(tried).toBeGreaterThanOrEqual(45);
     expect(refused).toBe(tried);
+    expect(checked).toBeGreaterThanOrEqual(14);
+    expect(held).toBe(checked);
   });
 });

@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogStore } from '../../daemon/logs/store.js';
 import type { LogLine } from '../../daemon/protocol/status.js';
@@ -110,8 +113,20 @@ describe('LogStore', () => {
       const store = new LogStore(dir);
       const err = await store.query('srv', { grep: '(' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(Error);
-      expect((err as Error).message).toMatch(/^grep pattern "\(" is not a valid regular expression: /);
+      expect((err as Error).message).toMatch(/^grep pattern "\(" is not a valid RE2 regular expression \(missing closing \)/);
       expect((err as Error).message).not.toContain('\n');
+    });
+
+    it('matches with RE2: a backtracking pattern on a long line answers, a backreference is refused', async () => {
+      const store = new LogStore(dir);
+      store.append('srv', 'stderr', `${'a'.repeat(10_000)}b\n`);
+      store.append('srv', 'stderr', 'aaa\n');
+      // A backtracking engine takes about 2^10000 steps for the first line.
+      expect(texts(await store.query('srv', { grep: '(a+)+$' }))).toEqual(['aaa']);
+      expect(texts(await store.query('srv', { grep: '(?i)^A{3}$' }))).toEqual(['aaa']);
+      await expect(store.query('srv', { grep: '(a)\\1' })).rejects.toThrow(
+        'grep pattern "(a)\\\\1" is not a valid RE2 regular expression (invalid escape sequence: `\\1`); RE2 has no backreferences or lookaround',
+      );
     });
 
     it('rejects a bad lines count', async () => {
@@ -231,6 +246,59 @@ describe('LogStore', () => {
     store.flush('srv');
     expect(await store.query('srv', {})).toEqual([]);
     expect(texts(await store.query('srv.2', {}))).toEqual(['keep me']);
+  });
+
+  it("writes a run's last unterminated line on its own when the run's stream ends, not glued to the next run's first line", async () => {
+    const store = new LogStore(dir);
+    const run1 = new PassThrough();
+    store.pipe('srv', 'stderr', run1);
+    run1.end('starting\npanic: out of cheese');
+    await finished(run1);
+    const run2 = new PassThrough();
+    store.pipe('srv', 'stderr', run2);
+    run2.end('starting again\n');
+    await finished(run2);
+    expect(texts(await store.query('srv', {}))).toEqual(['starting', 'panic: out of cheese', 'starting again']);
+  });
+
+  it('on a full disk drops lines without throwing, tells the daemon log once, and the server log once space returns', async (ctx) => {
+    const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-full-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
+    } catch (e) {
+      fs.rmdirSync(mnt);
+      console.log(`skipped the full-disk test: mounting a 64 KB tmpfs is not permitted here (${String((e as { stderr?: Buffer }).stderr ?? e).trim()})`);
+      ctx.skip();
+      return;
+    }
+    try {
+      const notices: string[] = [];
+      const store = new LogStore(path.join(mnt, 'logs'), { notice: (l) => notices.push(l) });
+      const followed: string[] = [];
+      store.follow('srv', (l) => followed.push(l.text));
+      const filler = path.join(mnt, 'filler');
+      expect(() => fs.writeFileSync(filler, Buffer.alloc(1024 * 1024))).toThrow(/ENOSPC/);
+
+      // As a container's stderr reaches it: a throw here would be an uncaught exception in a stream handler.
+      const stderr = new PassThrough();
+      store.pipe('srv', 'stderr', stderr);
+      stderr.write('lost one\nlost two\n');
+      stderr.write('lost three\n');
+      store.append('srv', 'berth', 'restarting in 1 s\n');
+      expect(followed).toEqual(['lost one', 'lost two', 'lost three', 'restarting in 1 s']);
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/^could not write server logs to .*\/logs \(ENOSPC: no space left on device.*\); their lines are dropped until writing works again/);
+
+      fs.rmSync(filler);
+      stderr.end('back\n');
+      await finished(stderr);
+      const lines = texts(await store.query('srv', {}));
+      expect(lines).toEqual([expect.stringMatching(/^4 log lines were not saved \(\S+Z to \S+Z\): writing the log failed \(ENOSPC: no space left on device/), 'back']);
+      expect(notices).toEqual([notices[0], expect.stringMatching(/^writing server logs to .*\/logs works again$/)]);
+    } finally {
+      execFileSync('umount', [mnt]);
+      fs.rmdirSync(mnt);
+    }
   });
 
   it('recreates a directory deleted underneath it', async () => {

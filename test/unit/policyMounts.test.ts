@@ -101,6 +101,18 @@ describe('checkMount', () => {
     expect(isWithin('/allowed/x', '/allowed')).toBe(true);
   });
 
+  it('treats a folder whose name starts with ".." as inside its parent', () => {
+    expect(isWithin('/home/u/..x/secret', '/home/u')).toBe(true);
+    expect(isWithin('/home/u/..x', '/home/u')).toBe(true);
+    expect(isWithin('/home/u', '/home/u')).toBe(true);
+    expect(isWithin('/home/other', '/home/u')).toBe(false);
+    expect(isWithin('/home', '/home/u')).toBe(false);
+    // A folder holding Berth's own folder is refused, also when that folder's name starts with "..".
+    const hidden = { ...policy, resolveSymlinks: false, berthDirs: ['/srv/data/..berth'] };
+    expect(refused('/srv/data', hidden)).toMatch(/contains \/srv\/data\/\.\.berth, and .* is Berth's own folder/);
+    expect(refused('/srv/data/..berth/state', hidden)).toMatch(/is inside \/srv\/data\/\.\.berth/);
+  });
+
   it('allowSensitive lets a sensitive path through, but never .. or a relative path', () => {
     const allow = { ...policy, allowSensitive: true };
     expect(checkMount('/etc', allow)).toMatchObject({ ok: true });
