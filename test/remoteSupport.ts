@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findCatalogEntry } from '../daemon/servers/catalog.js';
-import { FIXTURE_IMAGE, sleep, waitFor } from './support.js';
+import { FIXTURE_IMAGE, waitFor } from './support.js';
 
 const run = promisify(execFile);
 
@@ -133,6 +133,19 @@ export class RemoteHost {
     await waitFor(`sshd on port ${this.port} (${log})`, () => canConnect(this.port), 10_000);
   }
 
+  /** How many `docker system dial-stdio` channels sshd is serving now (each Docker call runs on one). */
+  dialStdioChannels(): number {
+    const pid = this.sshd?.pid;
+    if (pid === undefined) return 0;
+    return childrenOf(pid).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').includes('system dial-stdio');
+      } catch {
+        return false;
+      }
+    }).length;
+  }
+
   /** Kills the listener and every session it forked: to clients, a dropped connection. */
   async killSshd(): Promise<void> {
     const pid = this.sshd?.pid;
@@ -152,9 +165,10 @@ export class RemoteHost {
   /** Stops the second engine and starts it again (its containers stop with it). */
   async restartEngine(): Promise<void> {
     const pid = Number(readFileSync(REMOTE_PIDFILE, 'utf8').trim());
+    // Its managed containerd goes after it; the next dockerd starts its own in the same exec root.
+    const all = [pid, ...childrenOf(pid)];
     process.kill(pid, 'SIGTERM');
-    await waitFor('remote dockerd to exit', async () => !processAlive(pid), 30_000);
-    await sleep(500);
+    await waitFor('remote dockerd and its containerd to exit', async () => !all.some(processAlive), 60_000);
     await run('bash', [path.resolve('scripts', 'provision-remote.sh')]);
   }
 
