@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +11,11 @@ import type { ServerStatus } from '../daemon/protocol/status.js';
 import { runningDaemonPid } from './daemonPid.js';
 
 const run = promisify(execFile);
-export const FIXTURE_IMAGE = 'berth-test/fixtures:latest';
+/**
+ * The image of the fixture servers, tagged by their content: a run from another checkout on the
+ * same engine (with other fixtures) never swaps it under this one.
+ */
+export const FIXTURE_IMAGE = `berth-test/fixtures:${fixturesHash()}`;
 export const BERTH = path.resolve('dist', 'berth.js');
 
 export interface StatusJson {
@@ -25,6 +31,13 @@ export interface CliResult {
   stderr: string;
   /** Set when the CLI was killed (by the test's timeout, say). */
   signal?: string;
+}
+
+function fixturesHash(): string {
+  const dir = path.resolve('test', 'fixtures', 'servers');
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(path.join(dir, file)));
+  return hash.digest('hex').slice(0, 12);
 }
 
 /** An isolated Berth home with its own daemon; `dispose` kills the daemon and removes its containers. */
