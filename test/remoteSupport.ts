@@ -137,13 +137,7 @@ export class RemoteHost {
   dialStdioChannels(): number {
     const pid = this.sshd?.pid;
     if (pid === undefined) return 0;
-    return childrenOf(pid).filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').includes('system dial-stdio');
-      } catch {
-        return false;
-      }
-    }).length;
+    return childrenOf(pid).filter((p) => commandLine(p).includes('system dial-stdio')).length;
   }
 
   /** Kills the listener and every session it forked: to clients, a dropped connection. */
@@ -166,7 +160,7 @@ export class RemoteHost {
   async restartEngine(): Promise<void> {
     const pid = Number(readFileSync(REMOTE_PIDFILE, 'utf8').trim());
     // Its managed containerd goes after it; the next dockerd starts its own in the same exec root.
-    const all = [pid, ...childrenOf(pid)];
+    const all = [pid, ...childrenOf(pid).filter((p) => commandLine(p).startsWith('containerd '))];
     process.kill(pid, 'SIGTERM');
     await waitFor('remote dockerd and its containerd to exit', async () => !all.some(processAlive), 60_000);
     await run('bash', [path.resolve('scripts', 'provision-remote.sh')]);
@@ -207,6 +201,14 @@ function processAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
   }
 }
 
