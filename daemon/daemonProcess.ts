@@ -29,6 +29,11 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   // it is logged with its stack, and the daemon goes on.
   process.on('uncaughtException', (e) => log(`internal error (the daemon goes on; please report it): ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log(`internal error (the daemon goes on; please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+  // A client may connect the moment the socket listens (a CLI that started this daemon polls for
+  // it); hold those connections until the API serves them, or they would wait forever unread.
+  const early: net.Socket[] = [];
+  const holdEarly = (socket: net.Socket) => early.push(socket);
+  server.on('connection', holdEarly);
   let shutdown: (why: string) => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     shutdown = (why) => {
@@ -69,6 +74,8 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env, (sentence) => registry.notice(sentence));
   api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
+  server.off('connection', holdEarly);
+  for (const socket of early) if (!socket.destroyed) server.emit('connection', socket);
   log(`berth daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}; gateway on http://127.0.0.1:${port}`);
 
   await stopped;

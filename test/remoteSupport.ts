@@ -34,8 +34,10 @@ export async function remoteContainers(instance: string): Promise<{ id: string; 
 /** Stops the second engine and starts it again (its containers stop with it), as an upgrade would. */
 export async function restartSecondEngine(): Promise<void> {
   const pid = Number(readFileSync(REMOTE_PIDFILE, 'utf8').trim());
+  // Its managed containerd goes after it; the next dockerd starts its own in the same exec root.
+  const all = [pid, ...childrenOf(pid).filter((p) => commandLine(p).startsWith('containerd '))];
   process.kill(pid, 'SIGTERM');
-  await waitFor('the second dockerd to exit', async () => !processAlive(pid), 60_000);
+  await waitFor('the second dockerd and its containerd to exit', async () => !all.some(processAlive), 60_000);
   await run('bash', [path.resolve('scripts', 'provision-remote.sh')]);
 }
 
@@ -165,6 +167,13 @@ export class RemoteHost {
     return this.sshdLog.filter((l) => /MaxStartups|Connection (reset|closed) by .* \[preauth\]/.test(l));
   }
 
+  /** How many `docker system dial-stdio` channels sshd is serving now (each Docker call runs on one). */
+  dialStdioChannels(): number {
+    const pid = this.sshd?.pid;
+    if (pid === undefined) return 0;
+    return childrenOf(pid).filter((p) => commandLine(p).includes('system dial-stdio')).length;
+  }
+
   /** Kills the listener and every session it forked: to clients, a dropped connection. */
   async killSshd(): Promise<void> {
     const pid = this.sshd?.pid;
@@ -241,6 +250,14 @@ function processAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
   }
 }
 

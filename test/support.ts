@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,9 +8,14 @@ import { promisify } from 'node:util';
 import { berthPaths } from '../daemon/protocol/paths.js';
 import { isProcessAlive } from '../daemon/processAlive.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
+import { runningDaemonPid } from './daemonPid.js';
 
 const run = promisify(execFile);
-export const FIXTURE_IMAGE = 'berth-test/fixtures:latest';
+/**
+ * The image of the fixture servers, tagged by their content: a run from another checkout on the
+ * same engine (with other fixtures) never swaps it under this one.
+ */
+export const FIXTURE_IMAGE = `berth-test/fixtures:${fixturesHash()}`;
 export const BERTH = path.resolve('dist', 'berth.js');
 
 export interface StatusJson {
@@ -24,6 +31,13 @@ export interface CliResult {
   stderr: string;
   /** Set when the CLI was killed (by the test's timeout, say). */
   signal?: string;
+}
+
+function fixturesHash(): string {
+  const dir = path.resolve('test', 'fixtures', 'servers');
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(path.join(dir, file)));
+  return hash.digest('hex').slice(0, 12);
 }
 
 /** An isolated Berth home with its own daemon; `dispose` kills the daemon and removes its containers. */
@@ -99,14 +113,15 @@ export class TestHome {
   }
 
   async killDaemon(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const pid = await readPidFromStatus(this).catch(() => undefined);
+    const pid = await runningDaemonPid(this.paths);
     if (pid === undefined) return;
     process.kill(pid, signal);
-    await waitFor(`daemon ${pid} to exit`, async () => !isProcessAlive(pid), 10_000);
+    await waitFor(`daemon ${pid} to exit`, async () => !isProcessAlive(pid), 30_000);
   }
 
   async dispose(): Promise<void> {
-    await this.killDaemon('SIGKILL');
+    // A daemon that no longer answers cannot be named; its containers still go.
+    await this.killDaemon('SIGKILL').catch(() => undefined);
     const ids = (await this.containers()).map((c) => c.id);
     if (ids.length) await run('docker', ['rm', '-f', ...ids]).catch(() => undefined);
     const networks = (await run('docker', ['network', 'ls', '-q', '--filter', `label=berth.instance=${this.paths.instance}`])).stdout.split('\n').filter(Boolean);
@@ -115,30 +130,33 @@ export class TestHome {
   }
 }
 
-async function readPidFromStatus(home: TestHome): Promise<number | undefined> {
-  // Only ask a daemon that is already up: connecting would start one.
-  const { existsSync } = await import('node:fs');
-  if (!existsSync(home.paths.socket)) return undefined;
-  const r = await home.berth(['status', '--json'], {}, 10_000);
-  return r.code === 0 ? (JSON.parse(r.stdout) as { daemon: { pid: number } }).daemon.pid : undefined;
-}
+/** Between two checks of a condition: not a wait for anything, just how often to look. */
+const POLL_MS = 250;
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls until `check` returns a truthy value or the time runs out. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls until `check` returns a truthy value or the time runs out. A check that does not settle
+ * (a CLI call stuck on a daemon) counts against the same deadline, so no wait outlives it. The
+ * default suits a loaded 2-core machine; a test names a shorter one only when speed is the point.
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
-      const v = await check();
+      const v = await settleBy(deadline, check());
       if (v) return v;
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await sleep(250);
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, Math.min(POLL_MS, deadline - Date.now())));
   }
+}
+
+function settleBy<T>(deadline: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('a check was still running at the deadline')), Math.max(0, deadline - Date.now()));
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

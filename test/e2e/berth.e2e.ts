@@ -15,6 +15,9 @@ import {
   type CodeServer,
   type Workbench,
 } from './harness';
+import { berthPaths } from '../../daemon/protocol/paths';
+import { runningDaemonPid } from '../daemonPid';
+import { waitFor } from '../support';
 
 const VSIX = path.join(REPO_ROOT, 'berth.vsix');
 const BERTH = path.join(REPO_ROOT, 'dist', 'berth.js');
@@ -66,24 +69,14 @@ function berth(env: NodeJS.ProcessEnv, ...args: string[]): string {
   return r.stdout;
 }
 
-function daemonPid(env: NodeJS.ProcessEnv): number | undefined {
-  const r = spawnSync(process.execPath, [BERTH, 'status', '--json'], { env, encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) return undefined;
-  return (JSON.parse(r.stdout) as { daemon: { pid: number } }).daemon.pid;
+/** Stops the daemon without starting one (`berth daemon stop` never does); back once it has exited. */
+function stopDaemon(env: NodeJS.ProcessEnv): void {
+  berth(env, 'daemon', 'stop');
 }
 
-async function stopDaemon(env: NodeJS.ProcessEnv): Promise<void> {
-  const pid = daemonPid(env);
-  if (pid === undefined) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The daemon's command line, to tell which Berth started it. */
+function commandLine(pid: number): string {
+  return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
 }
 
 /** Entry names from a zip's central directory; enough to check a .vsix without unzip. */
@@ -212,7 +205,7 @@ async function setColorTheme(wb: Workbench, label: string): Promise<string> {
   await current.waitFor({ state: 'visible', timeout: 10_000 });
   const before = (await current.innerText()).trim();
   await pickQuickItem(wb, label);
-  await wb.page.waitForTimeout(500);
+  await quickInputClosed(wb);
   return before;
 }
 
@@ -247,8 +240,12 @@ async function main(): Promise<void> {
     // A server that exists before the window opens; then the daemon is stopped so the extension
     // has to start its own (from the installed .vsix) and re-adopt the running container.
     berth(env, 'add', SERVER, '--catalog', 'everything', '--start');
-    const cliDaemon = daemonPid(env);
-    await stopDaemon(env);
+    const paths = berthPaths(env);
+    const cliDaemon = await runningDaemonPid(paths);
+    if (cliDaemon === undefined) throw new Error(`berth add --start left no daemon answering on ${paths.socket}`);
+    stopDaemon(env);
+    const left = await runningDaemonPid(paths);
+    if (left !== undefined) throw new Error(`a daemon (pid ${left}) still answers after \`berth daemon stop\`; the extension would only join it`);
 
     const extensionsDir = path.join(root, 'extensions');
     await installVsix(CODE_SERVER_BIN, VSIX, extensionsDir);
@@ -266,8 +263,13 @@ async function main(): Promise<void> {
     await step(w, 'Berth view shows the running server with its tools', async () => {
       await w.openViewContainer('Berth');
       await waitForRow(w, `"${SERVER}" healthy`, serverRow('healthy'));
-      const own = daemonPid(env);
+      // Nothing answered before the window opened, and nothing here asks the CLI (which would
+      // start a daemon itself): whatever answers now was started by the extension, from its .vsix.
+      const own = await runningDaemonPid(paths);
       if (own === undefined || own === cliDaemon) throw new Error(`the extension did not start its own daemon (pid ${own}, CLI's was ${cliDaemon})`);
+      const cmd = commandLine(own);
+      if (!cmd.includes(path.join(extensionsDir, 'berth.berth-')) || !cmd.endsWith('dist/berth.js daemon')) throw new Error(`daemon ${own} is not the extension's: ${cmd}`);
+      console.log(`      the extension's daemon: pid ${own}, ${cmd}`);
       await clickRow(w, (r) => r.label === SERVER);
       await waitForRow(w, '"Tools (N)"', (r) => /^Tools \(\d+\)$/.test(r.label));
       await clickRow(w, (r) => /^Tools \(\d+\)$/.test(r.label));
@@ -313,7 +315,8 @@ async function main(): Promise<void> {
       // Running it again reveals the open panel instead of making a second one.
       await w.runCommand('Berth: Show Server Details');
       await pickQuickItem(w, SERVER);
-      await w.page.waitForTimeout(500);
+      await quickInputClosed(w);
+      await w.page.locator(`.tabs-container .tab.active:has-text("Berth: ${SERVER}")`).first().waitFor({ state: 'visible', timeout: 15_000 });
       const tabs = await w.page.locator(`.tabs-container .tab:has-text("Berth: ${SERVER}")`).count();
       if (tabs !== 1) throw new Error(`expected one "Berth: ${SERVER}" tab, found ${tabs}`);
 
@@ -334,8 +337,7 @@ async function main(): Promise<void> {
         document.body.append(s);
         return document.body.dataset.inline === 'ran';
       });
-      await w.page.waitForTimeout(500);
-      const reported = cspViolations(w.consoleErrors.slice(errorsBefore)).length;
+      const reported = await waitFor('the refused inline script in the console', async () => cspViolations(w.consoleErrors.slice(errorsBefore)).length, 10_000).catch(() => 0);
       if (ran || reported === 0) throw new Error(`an inline script was ${ran ? 'run' : 'refused'} and ${reported} violations were reported`);
       console.log(`      tools checked: ${shown.join(', ')}; CSP violations before the probe: 0, after it: ${reported}`);
       await w.runCommand('View: Close All Editors');
@@ -368,16 +370,18 @@ async function main(): Promise<void> {
     });
 
     await step(w, 'Restart Daemon reconnects to a new daemon', async () => {
-      const before = daemonPid(env);
+      const before = await runningDaemonPid(paths);
       await w.runCommand('Berth: Restart Daemon');
       // The toast, not the screen-reader alert that repeats its text and stays in the page.
       const toast = w.page.locator('.notifications-toasts .notification-toast:has-text("Restarting the Berth daemon")').first();
       await toast.waitFor({ state: 'visible', timeout: 10_000 });
       await w.screenshot('daemon-restarting');
-      // Asking the CLI while no daemon answers would start one itself; wait for the extension's.
       await toast.waitFor({ state: 'hidden', timeout: 30_000 });
-      const after = daemonPid(env);
-      if (after === undefined || after === before) throw new Error(`the daemon was not replaced (pid ${before} → ${after})`);
+      const after = await waitFor(`a daemon other than ${before} to answer`, async () => {
+        const pid = await runningDaemonPid(paths);
+        return pid !== undefined && pid !== before ? pid : undefined;
+      });
+      console.log(`      daemon ${before} replaced by ${after}`);
       await waitForRow(w, `"${SERVER}" healthy after the daemon restart`, serverRow('healthy'));
       await w.screenshot('daemon-restarted');
     });
@@ -392,7 +396,7 @@ async function main(): Promise<void> {
     await step(w, "starting it from VS Code's MCP UI discovers its tools", async () => {
       await pickQuickItem(w, SERVER);
       await pickQuickItem(w, 'Start Server');
-      await w.page.waitForTimeout(1000);
+      await quickInputClosed(w);
       await w.runCommand('MCP: List Servers');
       await pickQuickItem(w, SERVER);
       await pickQuickItem(w, 'Show Output');
@@ -413,7 +417,11 @@ async function main(): Promise<void> {
     } catch {
       // Setup may have failed before the server existed.
     }
-    await stopDaemon(env).catch(() => undefined);
+    try {
+      stopDaemon(env);
+    } catch {
+      // Nothing more to stop.
+    }
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(berthHome, { recursive: true, force: true });
     const failed = steps.filter((s) => !s.ok);
@@ -422,6 +430,11 @@ async function main(): Promise<void> {
     console.log(`e2e: ${steps.length - failed.length} passed, ${failed.length} failed`);
     if (failed.length) process.exitCode = 1;
   }
+}
+
+/** Waits until the quick input (palette, picker) has closed, which a pick does once it is taken. */
+async function quickInputClosed(wb: Workbench): Promise<void> {
+  await wb.page.locator('.quick-input-widget').first().waitFor({ state: 'hidden', timeout: 15_000 });
 }
 
 /** Like pickQuickItem, but only waits for the row to be there (MCP: List Servers fills in as providers answer). */

@@ -244,6 +244,7 @@ interface PwPage {
   keyboard: { press(key: string): Promise<void>; type(text: string, o?: { delay?: number }): Promise<void> };
   screenshot(o: { path: string; fullPage?: boolean }): Promise<unknown>;
   waitForTimeout(ms: number): Promise<void>;
+  waitForFunction(fn: () => boolean, arg?: undefined, o?: { timeout?: number }): Promise<unknown>;
   on(event: 'console' | 'pageerror', fn: (arg: { type?(): string; text?(): string; message?: string }) => void): void;
 }
 interface PwBrowser {
@@ -394,8 +395,9 @@ export async function openWorkbench(url: string, screenshotsDir: string, workspa
       async screenshot(name) {
         shots++;
         const file = path.join(screenshotsDir, `${String(shots).padStart(2, '0')}-${name}.png`);
-        // Toasts and quick inputs fade in; let the animation finish so the picture shows them.
-        await page.waitForTimeout(400);
+        // Toasts and quick inputs fade in; let those animations end so the picture shows them
+        // (endless ones, like a spinning status icon, never do and do not count).
+        await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity), undefined, { timeout: 5_000 }).catch(() => undefined);
         await page.screenshot({ path: file });
         return file;
       },

@@ -2,10 +2,22 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultGateways } from '../../daemon/network/allowlist.js';
 import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 const docker = promisify(execFile);
 const inspect = async <T>(kind: 'container' | 'network', id: string): Promise<T> => (JSON.parse((await docker('docker', [kind, 'inspect', id])).stdout) as T[])[0]!;
+
+/**
+ * The Docker host's address on the default bridge, as a container there routes to it. The bridge's
+ * IPAM config may list only a Subnet (a fresh engine does), so the kernel's route table is the fact.
+ */
+async function bridgeGateway(container: string): Promise<string> {
+  const routes = (await docker('docker', ['exec', container, 'node', '-e', 'process.stdout.write(require("fs").readFileSync("/proc/net/route", "utf8"))'])).stdout;
+  const [gateway] = defaultGateways(routes);
+  if (!gateway) throw new Error(`cannot tell the Docker host's gateway: container ${container} on the default bridge has no default route in /proc/net/route:\n${routes}`);
+  return gateway;
+}
 
 /**
  * A server with an egress allowlist, against a real engine: what the list names is reachable
@@ -62,7 +74,7 @@ ${extra}`;
     target = `berth-egress-target-${process.pid}`;
     await docker('docker', ['run', '-d', '--rm', '--name', target, '--label', 'berth-test=egress', FIXTURE_IMAGE, '-e', 'require("http").createServer((q, s) => s.end("target says hi")).listen(8080)']);
     targetIp = (await docker('docker', ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', target])).stdout.trim();
-    gateway = (await docker('docker', ['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', 'bridge'])).stdout.trim();
+    gateway = await bridgeGateway(target);
     hostService = createServer((s) => s.end('host service\n'));
     await new Promise<void>((resolve) => hostService.listen(0, '0.0.0.0', resolve));
     hostPort = (hostService.address() as { port: number }).port;

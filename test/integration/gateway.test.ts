@@ -174,10 +174,12 @@ describe('gateway: one container serves every client', () => {
     const victim = await httpClient(ev, 'victim');
     const bystander = await httpClient(await home.json<Endpoint>(['endpoint', 'ev2']), 'bystander');
     // Settled into a value at once, so the rejection is never unhandled while the container is killed.
+    let progressed = false;
     const call = victim
-      .callTool({ name: 'trigger-long-running-operation', arguments: { duration: 30, steps: 3 } }, undefined, { timeout: 60_000 })
+      .callTool({ name: 'trigger-long-running-operation', arguments: { duration: 30, steps: 30 } }, undefined, { timeout: 60_000, onprogress: () => (progressed = true) })
       .then(() => new Error('the call succeeded'), (e: Error) => e);
-    await new Promise((r) => setTimeout(r, 500));
+    // Its first progress notification: the call is running inside the server.
+    await waitFor('the call to run on the server', async () => progressed);
     const [c] = (await home.containers(false)).filter((x) => x.server === 'ev');
     const t0 = Date.now();
     await docker('docker', ['kill', c!.id]);

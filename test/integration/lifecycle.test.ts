@@ -1,8 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import net from 'node:net';
 import { promisify } from 'node:util';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../../daemon/processAlive.js';
-import { TestHome, waitFor } from '../support.js';
+import { Initialize, PROTOCOL_VERSION } from '../../daemon/protocol/methods.js';
+import { BERTH, TestHome, waitFor } from '../support.js';
 
 const docker = promisify(execFile);
 
@@ -127,5 +130,41 @@ describe('state inside a container survives a daemon restart', () => {
     });
     expect(graph).toContain('runs MCP servers in containers');
     expect(await home.containers()).toHaveLength(1);
+  });
+});
+
+describe('a daemon that is still starting', () => {
+  let home: TestHome;
+  beforeAll(async () => {
+    home = await TestHome.create();
+  });
+  afterAll(() => home.dispose());
+
+  it('answers a client that connects the moment its socket listens', async () => {
+    const daemon = spawn(process.execPath, [BERTH, 'daemon'], { env: home.env, stdio: 'ignore' });
+    try {
+      // As soon as a connect succeeds, the way a CLI racing the daemon's start finds it.
+      const deadline = Date.now() + 60_000;
+      let socket: net.Socket | undefined;
+      while (!socket && Date.now() < deadline) {
+        socket = await new Promise<net.Socket | undefined>((resolve) => {
+          const s = net.connect(home.paths.socket);
+          s.once('connect', () => resolve(s));
+          s.once('error', () => setImmediate(() => resolve(undefined)));
+        });
+      }
+      if (!socket) throw new Error(`the daemon never listened on ${home.paths.socket}`);
+      const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+      connection.listen();
+      const answer = await waitFor(
+        'an answer to initialize',
+        () => connection.sendRequest(Initialize.method, { initializationOptions: { protocolVersion: PROTOCOL_VERSION, client: { name: 'early', version: '1' } } }),
+        60_000,
+      );
+      expect(answer).toMatchObject({ daemon: { pid: daemon.pid } });
+      connection.dispose();
+    } finally {
+      daemon.kill('SIGKILL');
+    }
   });
 });

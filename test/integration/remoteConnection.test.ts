@@ -15,7 +15,7 @@ import { resolveTarget, SshUrl, type SshEnv } from '../../daemon/hosts/ssh/sshCo
 import { SshError } from '../../daemon/hosts/ssh/sshErrors.js';
 import { HostsAdd, HostsTest, type HostReport } from '../../daemon/protocol/hosts.js';
 import { RemoteHost, remoteDocker, silentListener, USERS } from '../remoteSupport.js';
-import { FIXTURE_IMAGE, sleep, TestHome, waitFor } from '../support.js';
+import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 const run = promisify(execFile);
 
@@ -263,7 +263,8 @@ describe('one SSH connection per host, against a real sshd', () => {
     try {
       // A call that is still open when the link drops: waiting for a container that keeps running.
       const inflight = docker.getContainer(id).wait().then(() => undefined, (e: Error) => e);
-      await sleep(300);
+      await waitFor('the call on a channel of the host', async () => remote.dialStdioChannels() > 0);
+      expect(await Promise.race([inflight, 'pending'])).toBe('pending');
       await remote.killSshd();
       expect((await inflight)?.message).toMatch(/the SSH connection to test \(.*\) dropped during this call; Berth is reconnecting/);
       const during = await docker.ping().then(() => undefined, (e: Error) => e);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 const docker = promisify(execFile);
+const lastTick = (text: string) => Math.max(0, ...[...text.matchAll(/tick (\d+)/g)].map((m) => Number(m[1])));
 
 describe('supervision on the real engine', () => {
   let home: TestHome;
@@ -49,8 +50,9 @@ describe('supervision on the real engine', () => {
     args: [/app/hog.js]
     limits: { memory: 48m }
     restart: never
+    health: { intervalSeconds: 1 }
 `);
-    await home.ok(['start', 'hog']);
+    expect((await home.json<{ phase: string }>(['start', 'hog'])).phase).toBe('healthy');
     const s = await waitFor('oom-killed', async () => {
       const st = await home.server('hog');
       return st.phase === 'oom-killed' ? st : undefined;
@@ -105,8 +107,11 @@ describe('supervision on the real engine', () => {
     await home.writeSpecs(`servers:\n  ticker:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/printer.js]\n`);
     await home.ok(['start', 'ticker']);
     await waitFor('a few ticks', async () => (await home.ok(['logs', 'ticker', '--grep', '^tick'])).includes('tick 5'));
+    const seen = lastTick(await home.ok(['logs', 'ticker', '--grep', '^tick']));
     await home.killDaemon();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Lines the server writes while no daemon listens: the next daemon must backfill them.
+    const [c] = await home.containers(false);
+    await waitFor('ticks while no daemon runs', async () => lastTick((await docker('docker', ['logs', '--tail', '5', c!.id])).stderr) >= seen + 5);
     await home.ok(['status']);
     await waitFor('ticks after adoption', async () => (await home.ok(['logs', 'ticker', '--grep', '^tick'])).includes('tick 20'));
     const lines = (await home.json<{ text: string }[]>(['logs', 'ticker', '--grep', '^tick'])).map((l) => Number(l.text.split(' ')[1]));

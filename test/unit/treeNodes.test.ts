@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Phase } from '../../daemon/protocol/status.js';
 import {
   childrenOf,
   contextValue,
@@ -12,6 +15,32 @@ import {
   type BerthNode,
 } from '../../extension/tree/nodes.js';
 import { caps, status } from './extensionServers.js';
+
+interface MenuItem {
+  command: string;
+  when: string;
+}
+
+/** The context menus of tree items, as package.json contributes them. */
+function itemMenus(): MenuItem[] {
+  const manifest = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8')) as { contributes: { menus: Record<string, MenuItem[]> } };
+  return manifest.contributes.menus['view/item/context'] ?? [];
+}
+
+/** Every `viewItem =~ /…/` of a when clause; all of them must match for the item to show. */
+function viewItemRegexes(when: string): RegExp[] {
+  return [...when.matchAll(/viewItem =~ \/((?:[^/\\]|\\.)+)\/([a-z]*)/g)].map((m) => new RegExp(m[1] ?? '', m[2]));
+}
+
+/** For each menu entry of `command` on nodes of `kind`: the regexes that together show it. */
+function menuRegexes(command: string, kind: string): RegExp[][] {
+  const found = itemMenus()
+    .filter((m) => m.command === command)
+    .map((m) => viewItemRegexes(m.when))
+    .filter((all) => all.some((re) => re.source.startsWith(`^${kind};`)));
+  if (!found.length) throw new Error(`package.json has no item menu for ${command} on ${kind} nodes`);
+  return found;
+}
 
 describe('servers tree mapping', () => {
   it('groups servers by host, local first, servers sorted by name', () => {
@@ -92,16 +121,28 @@ describe('context values', () => {
     expect(contextValue({ kind: 'catalog', entry: { id: 'e', description: '', image: 'i', npm: 'n' } })).toBe('catalogEntry;');
   });
 
-  it('match the regexes package.json menus use', () => {
-    const running = /^server;.*;running;/;
-    const stopped = /^server;.*;stopped;/;
-    for (const phase of ['creating', 'starting', 'healthy', 'unhealthy'] as const) {
-      expect(contextValue({ kind: 'server', server: status('a', { phase }) })).toMatch(running);
-    }
-    for (const phase of ['stopped', 'exited', 'oom-killed', 'error'] as const) {
-      const v = contextValue({ kind: 'server', server: status('a', { phase }) });
-      expect(v).toMatch(stopped);
-      expect(v).not.toMatch(running);
+  it('show Start on every stopped server and Stop on every running one, by the menus in package.json', () => {
+    const running = Phase.options.filter((p) => ['creating', 'starting', 'healthy', 'unhealthy'].includes(p));
+    const shownOn = (entry: RegExp[]) =>
+      Phase.options.filter((phase) => entry.every((re) => re.test(contextValue({ kind: 'server', server: status('a', { phase }) }))));
+    for (const entry of menuRegexes('berth.server.start', 'server')) expect(shownOn(entry)).toEqual(Phase.options.filter((p) => !running.includes(p)));
+    for (const entry of menuRegexes('berth.server.stop', 'server')) expect(shownOn(entry)).toEqual(running);
+  });
+
+  it('give every item menu in package.json a node it shows on', () => {
+    const server = status('a', { capabilities: caps(['t'], ['p'], ['r']) });
+    const nodes: BerthNode[] = [
+      { kind: 'host', host: 'local', servers: [server] },
+      { kind: 'host', host: 'ssh://me@box', servers: [] },
+      ...Phase.options.map((phase): BerthNode => ({ kind: 'server', server: status('a', { phase }) })),
+      ...childrenOf({ kind: 'server', server }).flatMap((g) => childrenOf(g)),
+      { kind: 'catalog', entry: { id: 'e', description: '', image: 'i', npm: 'n' } },
+    ];
+    const values = nodes.map(contextValue);
+    for (const item of itemMenus()) {
+      const regexes = viewItemRegexes(item.when);
+      expect(regexes.length, `${item.command} (${item.when}) names no viewItem`).toBeGreaterThan(0);
+      expect(values.some((v) => regexes.every((re) => re.test(v))), `${item.command} (${item.when}) shows on no node`).toBe(true);
     }
   });
 
