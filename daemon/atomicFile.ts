@@ -45,7 +45,16 @@ export function realTarget(file: string): string {
  * systems), is flushed to disk, then renamed over the target.
  */
 function writeAtomically(file: string, text: string, modeOf: (target: string) => number, folderMode?: number): void {
-  const target = realTarget(file);
+  try {
+    writeThroughTemp(realTarget(file), text, modeOf, folderMode);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new Error(`cannot write ${file}: the disk is full; free some space and try again`, { cause: e });
+    throw e;
+  }
+}
+
+function writeThroughTemp(target: string, text: string, modeOf: (target: string) => number, folderMode?: number): void {
   const mode = modeOf(target);
   mkdirSync(path.dirname(target), { recursive: true, ...(folderMode === undefined ? {} : { mode: folderMode }) });
   const tmp = `${target}.berth-tmp-${process.pid}-${randomBytes(4).toString('hex')}`;

@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { ApiServer } from './api/server.js';
 import { acquireDaemonLock } from './daemonLock.js';
+import { daemonLog as log } from './daemonLog.js';
 import { listenOnStablePort } from './gateway/port.js';
 import { Gateway } from './gateway/server.js';
 import { loadOrCreateToken } from './gateway/token.js';
@@ -120,6 +121,3 @@ function answers(socket: string): Promise<boolean> {
   });
 }
 
-function log(line: string): void {
-  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-}

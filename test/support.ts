@@ -22,6 +22,7 @@ export interface StatusJson {
   daemon: { pid: number; version: string };
   engine: { ok: boolean; version?: string; error?: string };
   specErrors: string[];
+  notices: string[];
   servers: ServerStatus[];
 }
 

@@ -24,11 +24,16 @@ export function watchEngine(rt: ContainerRuntime, on: EngineEvents): { close(): 
   const check = async () => {
     const reason = await pingWithin(rt, PING_TIMEOUT_MS);
     if (closed) return;
-    if (reason === undefined && state === 'down') on.up();
-    if (reason !== undefined && state !== 'down') on.down(reason);
+    const was = state;
     state = reason === undefined ? 'up' : 'down';
-    timer = setTimeout(() => void check(), state === 'down' ? DOWN_INTERVAL_MS : UP_INTERVAL_MS);
-    timer.unref();
+    try {
+      if (state === 'up' && was === 'down') on.up();
+      if (reason !== undefined && was !== 'down') on.down(reason);
+    } finally {
+      // A listener that throws must not end the watch.
+      timer = setTimeout(() => void check(), state === 'down' ? DOWN_INTERVAL_MS : UP_INTERVAL_MS);
+      timer.unref();
+    }
   };
   void check();
   return {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ServerName } from '../protocol/spec.js';
 import { LogStream, type LogLine } from '../protocol/status.js';
 import { compileGrep } from './grep.js';
+import { daemonLog } from '../daemonLog.js';
 
 export interface LogQuery {
   lines?: number;
@@ -56,7 +57,7 @@ export class LogStore {
     limits: { maxFileBytes?: number; maxFiles?: number; redact?: (text: string) => string; notice?: (line: string) => void } = {},
   ) {
     this.redact = limits.redact ?? ((text) => text);
-    this.notice = limits.notice ?? daemonLogLine;
+    this.notice = limits.notice ?? daemonLog;
     this.maxFileBytes = limits.maxFileBytes ?? 1024 * 1024;
     this.maxFiles = limits.maxFiles ?? 3;
     if (!(this.maxFileBytes > 0) || !Number.isInteger(this.maxFiles) || this.maxFiles < 0) {
@@ -331,18 +332,6 @@ export class LogStore {
       // A rotation between reading two files would show lines twice or skip some; read again.
       if (this.rotations.get(server) === before || attempt === 2) return texts.flatMap(parseLines);
     }
-  }
-}
-
-/**
- * A line in the daemon's log (its stderr). Written directly and never thrown: on a full disk a
- * failed write to a file-backed stderr would otherwise surface as an uncaught stream error.
- */
-function daemonLogLine(line: string): void {
-  try {
-    fs.writeSync(2, `${new Date().toISOString()} ${line}\n`);
-  } catch {
-    // The daemon log is on the full disk too; the server's own log tells of the gap later.
   }
 }
 

@@ -15,6 +15,7 @@ import { removeEgress } from '../network/egress.js';
 import { LABEL } from './labels.js';
 import { loadSpecs, resolveSpec, specFingerprint, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
 import { readStateFile } from '../stateFile.js';
+import { daemonLog } from '../daemonLog.js';
 import { watchEngine } from '../hosts/engineWatch.js';
 import { ServerSupervisor } from './supervisor.js';
 import { writePrivateFile } from '../atomicFile.js';
@@ -131,7 +132,7 @@ export class Registry {
     if (this.notices.includes(sentence)) return;
     this.notices = [...this.notices, sentence].slice(-20);
     this.o.logs.append('daemon', 'berth', `${sentence}\n`);
-    process.stderr.write(`${new Date().toISOString()} ${sentence}\n`);
+    daemonLog(sentence);
   }
 
   /**
@@ -328,8 +329,13 @@ export class Registry {
     });
   }
 
+  /** The wish is kept in memory whatever happens; a disk that refuses it costs only its survival of a restart. */
   private saveDesired(): void {
-    writePrivateFile(this.desiredFile, JSON.stringify(this.desired));
+    try {
+      writePrivateFile(this.desiredFile, JSON.stringify(this.desired));
+    } catch (e) {
+      this.notice(`could not save which servers should run (${(e as Error).message}); a daemon restart will not know it`);
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,7 +121,7 @@ describe('faults on the local engine', () => {
     await home.ok(['daemon', 'stop']);
     const damaged = ['gateway.json', 'workspaces.json', 'desired.json'];
     for (const f of damaged) await writeFile(path.join(home.paths.stateDir, f), '{"half a file');
-    const status = await home.json<StatusJson & { notices: string[] }>(['status']);
+    const status = await home.status();
     for (const f of damaged) {
       const file = path.join(home.paths.stateDir, f);
       expect(status.notices.some((n) => n.startsWith(`${file} was damaged`))).toBe(true);
@@ -165,6 +165,60 @@ describe('faults on the local engine', () => {
     expect((await home.containers()).filter((x) => x.server === 'late')).toHaveLength(1);
     await home.ok(['rm', 'late']);
     await stateKept();
+    fault.survived();
+  });
+});
+
+describe('the disk under the state folder fills up', () => {
+  let home: TestHome;
+  let state: string;
+
+  beforeAll(async () => {
+    home = await TestHome.create();
+    state = home.paths.stateDir;
+    await mkdir(state, { recursive: true });
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', state]);
+  });
+  afterAll(async () => {
+    await home.killDaemon('SIGKILL');
+    // A container made while the tmpfs was mounted holds a copy of the mount: remove it first.
+    const ids = (await home.containers()).map((c) => c.id);
+    if (ids.length) await run('docker', ['rm', '-f', ...ids]);
+    await waitFor('the state tmpfs to unmount', () => run('umount', [state]).then(() => true, () => false));
+    await home.dispose();
+  });
+
+  it('supervision and answers go on, lines are dropped with one notice, and logging resumes once there is room', async () => {
+    const fault = inject();
+    await home.ok(['add', 'ticker', '--image', FIXTURE_IMAGE, '--arg', '/app/printer.js', '--start']);
+    const before = await home.server('ticker');
+    const filler = path.join(state, 'filler');
+    await run('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k']).catch(() => undefined);
+    // A file's last page may still have room, so lines are kept for a while; they are being dropped
+    // once the engine's copy of the server's stderr goes on growing while Berth's log file does not.
+    const lastTick = async () => Number(/tick (\d+)\s*$/.exec((await run('docker', ['logs', '--tail', '1', before.containerId!])).stderr)?.[1] ?? 0);
+    const logFile = path.join(home.paths.logsDir, 'ticker.log');
+    let seen = { size: -1, tick: 0 };
+    await waitFor('ticks dropped while the disk is full', async () => {
+      const now = { size: (await stat(logFile)).size, tick: await lastTick() };
+      if (now.size !== seen.size) seen = now;
+      return now.tick >= seen.tick + 10;
+    });
+    // Every CLI call answers, the server stays healthy and usable, and a stop and start work though
+    // the wish cannot be saved.
+    const s = await home.server('ticker');
+    expect([s.phase, s.containerId]).toEqual(['healthy', before.containerId]);
+    expect(await home.ok(['tools', 'ticker'])).toBeDefined();
+    await home.ok(['stop', 'ticker']);
+    await home.ok(['start', 'ticker']);
+    expect((await home.status()).notices.some((n) => /could not save which servers should run .*the disk is full/.test(n))).toBe(true);
+    await rm(filler);
+    const logs = await waitFor('ticks logged again after the gap', async () => {
+      const text = await home.ok(['logs', 'ticker', '--lines', '400']);
+      return /log lines were not saved/.test(text) && /tick \d+\s*$/.test(text) ? text : undefined;
+    });
+    expect(logs).toMatch(/\d+ log lines were not saved .*writing the log failed/);
+    expect((await home.server('ticker')).phase).toBe('healthy');
     fault.survived();
   });
 });
