@@ -2,9 +2,10 @@
 // The rules that matter most here are the promise rules: the daemon must never lose a rejection
 // (an unhandled one is an internal error) nor hand an async function to a caller that ignores its
 // promise (an event emitter, a timer), where its errors would vanish.
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   {
     files: ['daemon/**/*.ts', 'extension/**/*.ts', 'webview/**/*.ts', 'test/**/*.ts', 'scripts/*.ts'],
     extends: [tseslint.configs.recommendedTypeChecked],
