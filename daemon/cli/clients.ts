@@ -16,7 +16,7 @@ export interface CliDeps {
 type Flags = { json?: boolean; servers?: string; project?: string };
 
 /** `--json` is also an option of `berth clients` itself, which claims it wherever it appears. */
-const wantsJson = (cmd: Command): boolean => (cmd.optsWithGlobals() as Flags).json ?? false;
+const wantsJson = (cmd: Command): boolean => cmd.optsWithGlobals<Flags>().json ?? false;
 
 /** `berth clients [register|unregister|status|sync]`: Berth's entries in other MCP clients' config files. */
 export function registerClientsCommand(program: Command, deps: CliDeps): void {

@@ -27,7 +27,7 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function registerClientHandlers(connection: MessageConnection, o: { servers(): readonly string[] }): void {
-  const ctx = daemonClientsContext(o.servers);
+  const ctx = daemonClientsContext(() => o.servers());
   handle(connection, C.ClientsList, () => list(ctx));
   handle(connection, C.ClientsRegister, (p) => serialized(() => register(ctx, p)));
   handle(connection, C.ClientsUnregister, (p) => serialized(() => unregister(ctx, p)));

@@ -13,7 +13,8 @@ export interface ClientEnv {
 
 /** Joins with the target platform's separator, whatever platform Berth itself runs on. */
 export function joiner(e: ClientEnv): (...parts: string[]) => string {
-  return e.platform === 'win32' ? path.win32.join : path.posix.join;
+  const p = e.platform === 'win32' ? path.win32 : path.posix;
+  return (...parts) => p.join(...parts);
 }
 
 /**

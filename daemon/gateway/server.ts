@@ -106,7 +106,7 @@ export class Gateway {
     let body: unknown;
     if (req.method === 'POST') {
       const read = await readBody(req, MAX_BODY_BYTES);
-      if (read === 'too-large') {
+      if (read === undefined) {
         refuse(res, 413, `request body over ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
         return;
       }
@@ -204,9 +204,10 @@ function parseEndpoint(url: URL): Endpoint | undefined {
 
 /**
  * Reads a body up to `max` bytes. A larger one is drained unread (so the client gets to read our
- * 413 instead of a reset) up to a hard cap, past which the connection is cut.
+ * 413 instead of a reset) up to a hard cap, past which the connection is cut. Undefined when
+ * it is over `max`.
  */
-function readBody(req: http.IncomingMessage, max: number): Promise<string | 'too-large'> {
+function readBody(req: http.IncomingMessage, max: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -215,7 +216,7 @@ function readBody(req: http.IncomingMessage, max: number): Promise<string | 'too
       if (size <= max) chunks.push(chunk);
       else if (size > max * 16) req.destroy();
     });
-    req.on('end', () => resolve(size > max ? 'too-large' : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > max ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }

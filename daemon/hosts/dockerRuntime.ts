@@ -206,7 +206,7 @@ export class DockerRuntime implements ContainerRuntime {
     return engine(async () => {
       // The engine takes fractional seconds, and with timestamps each line starts with RFC 3339 time.
       const opts = { stdout: false, stderr: true, timestamps: true, follow: false as const, since: (sinceMs / 1000).toFixed(3), until: (untilMs / 1000).toFixed(3) };
-      const buf = (await this.docker.getContainer(id).logs(opts as unknown as { follow: false })) as unknown as Buffer;
+      const buf = await this.docker.getContainer(id).logs(opts as unknown as { follow: false });
       return demuxBuffer(buf).flatMap((frame) =>
         frame.text.split('\n').filter(Boolean).map((line) => {
           const space = line.indexOf(' ');

@@ -20,7 +20,7 @@ export interface NpmImageOptions {
   npmPackage: string;
   version?: string;
   baseImage: string;
-  onProgress(line: string): void;
+  onProgress: (line: string) => void;
   force?: boolean;
 }
 

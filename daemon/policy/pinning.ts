@@ -97,10 +97,10 @@ export class PinStore {
       const pin = pins[t.name];
       if (!pin) result.added.push(t);
       else if (pin.hash === toolHash(t)) result.approved.push(t.name);
-      else result.changed.push({ tool: t.name, before: pin.definition as PinnableTool, after: t });
+      else result.changed.push({ tool: t.name, before: pin.definition, after: t });
     }
     const names = new Set(current.map((t) => t.name));
-    for (const [name, pin] of Object.entries(pins)) if (!names.has(name)) result.removed.push(pin.definition as PinnableTool);
+    for (const [name, pin] of Object.entries(pins)) if (!names.has(name)) result.removed.push(pin.definition);
     return result;
   }
 

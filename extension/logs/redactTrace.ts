@@ -39,7 +39,7 @@ export function redactingTraceChannel(channel: vscode.LogOutputChannel): vscode.
     get: (target, key) => {
       if (key === 'trace') return trace;
       const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value.bind(target) as unknown) : value;
     },
   });
 }

@@ -1,7 +1,6 @@
 // Arguments for "Call Tool": a JSON object the user edits, checked against the tool's input
 // schema before it is sent. Pure, so it is unit-tested.
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { JsonSchemaType } from '@modelcontextprotocol/sdk/validation';
 
 type JsonObject = Record<string, unknown>;
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -19,7 +18,7 @@ function placeholder(prop: unknown): unknown {
   if (!isObject(prop)) return null;
   if ('default' in prop) return prop.default;
   if (Array.isArray(prop.enum) && prop.enum.length > 0) return prop.enum[0];
-  const type = Array.isArray(prop.type) ? prop.type[0] : prop.type;
+  const type: unknown = Array.isArray(prop.type) ? prop.type[0] : prop.type;
   switch (type) {
     case 'string':
       return '';
@@ -56,7 +55,7 @@ export function parseArguments(text: string, schema: unknown): ParsedArguments {
   if (!isObject(schema)) return { ok: true, value };
   let check: ((input: unknown) => { valid: boolean; errorMessage?: string }) | undefined;
   try {
-    check = validator.getValidator(schema as JsonSchemaType);
+    check = validator.getValidator(schema);
   } catch {
     return { ok: true, value };
   }

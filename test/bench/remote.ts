@@ -45,7 +45,7 @@ export async function remoteBench(): Promise<void> {
       port: remote.port,
       username: USERS.ok,
       sshOptions: { privateKey: await readFile(path.join(remote.sshDir, 'id_ed25519')) },
-    } as Docker.DockerOptions);
+    });
     const oursMs = await perCall(() => ours.ping(), CALLS);
     const baseMs = await perCall(() => baseline.ping(), CALLS);
     const oursOk = await parallel(() => ours.version());

@@ -103,4 +103,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((e: unknown) => {
+  console.error(`bench failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});

@@ -449,4 +449,8 @@ async function pickQuickItemWait(wb: Workbench, label: string): Promise<void> {
   }
 }
 
-void main();
+// A failure before the run's own try (a missing tool, no VSIX) or in its cleanup: one line, exit 1.
+main().catch((e: unknown) => {
+  console.error(`e2e failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});

@@ -248,6 +248,8 @@ describe('gateway: one container serves every client', () => {
       const r = await post(ev.url, ev.headers, JSON.stringify(INIT).slice(0, 40));
       expect(r.status).toBe(400);
       expect(await r.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 } });
+      // A small body is never taken for an oversized one, whatever it says.
+      expect((await post(ev.url, ev.headers, 'too-large')).status).toBe(400);
     });
 
     it('an unknown session: 404; no session and no initialize: 400', async () => {

@@ -264,7 +264,7 @@ describe('one SSH connection per host, against a real sshd', () => {
       // A call that is still open when the link drops: waiting for a container that keeps running.
       const inflight = docker.getContainer(id).wait().then(() => undefined, (e: Error) => e);
       await waitFor('the call on a channel of the host', async () => remote.dialStdioChannels() > 0);
-      expect(await Promise.race([inflight, 'pending'])).toBe('pending');
+      expect(await Promise.race([inflight, Promise.resolve('pending')])).toBe('pending');
       await remote.killSshd();
       expect((await inflight)?.message).toMatch(/the SSH connection to test \(.*\) dropped during this call; Berth is reconnecting/);
       const during = await docker.ping().then(() => undefined, (e: Error) => e);
@@ -280,7 +280,7 @@ describe('one SSH connection per host, against a real sshd', () => {
 
   it("dockerode's own ssh protocol (the baseline) reaches the same engine", async () => {
     const keyFile = path.join(remote.sshDir, 'id_ed25519');
-    const baseline = new Docker({ protocol: 'ssh', host: '127.0.0.1', port: remote.port, username: USERS.ok, sshOptions: { privateKey: await readFile(keyFile) } } as Docker.DockerOptions);
+    const baseline = new Docker({ protocol: 'ssh', host: '127.0.0.1', port: remote.port, username: USERS.ok, sshOptions: { privateKey: await readFile(keyFile) } });
     expect(((await baseline.info()) as { DockerRootDir: string }).DockerRootDir).toBe('/var/lib/berth-remote-docker');
   });
 });

@@ -45,7 +45,7 @@ describe('client file paths on Linux, macOS and Windows', () => {
   });
 
   it('has project files only where the client reads one', () => {
-    const projects = CLIENTS.filter((c) => c.projectFile).map((c) => [c.id, c.projectFile!(linux, '/src/app'), c.projectFile!(win, 'D:\\src\\app')]);
+    const projects = CLIENTS.filter((c) => c.projectFile !== undefined).map((c) => [c.id, c.projectFile!(linux, '/src/app'), c.projectFile!(win, 'D:\\src\\app')]);
     expect(projects).toEqual([
       ['claude-code', '/src/app/.mcp.json', 'D:\\src\\app\\.mcp.json'],
       ['cursor', '/src/app/.cursor/mcp.json', 'D:\\src\\app\\.cursor\\mcp.json'],

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AnyAuthMethod, type ConnectConfig } from 'ssh2';
+import { Client, utils, type AnyAuthMethod, type ConnectConfig, type ParsedKey } from 'ssh2';
 import { fingerprint, keyTypeOf, knownHostsName, knownKeyTypes, verifyHostKey, type KnownHosts } from './knownHosts.js';
 import { SshError } from './sshErrors.js';
 import type { SshTarget } from './sshConfig.js';
@@ -188,8 +188,9 @@ async function authMethods(target: SshTarget, passphrase: string | undefined): P
   for (const file of target.identityFiles) {
     const data = await readFile(file).catch(() => undefined);
     if (!data) continue;
+    // An OpenSSH private key file gives an array of keys, which ssh2's types leave out.
     const parsed = utils.parseKey(data, passphrase);
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
     if (!key || key instanceof Error) {
       const encrypted = /encrypt|passphrase|decrypt/i.test(key instanceof Error ? key.message : '');
       if (encrypted && passphrase !== undefined) throw new SshError('passphrase', `the passphrase given does not decrypt ${file}`);

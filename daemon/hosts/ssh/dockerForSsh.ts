@@ -20,13 +20,13 @@ const IDLE_CHANNELS = 2;
 export function dockerForSsh(connection: SshConnection): Docker {
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: IDLE_CHANNELS });
   // Node's Agent takes the socket from the callback when createConnection returns nothing.
-  agent.createConnection = ((_options: unknown, callback: (err: Error | null, socket?: Duplex) => void) => {
+  agent.createConnection = (_options: unknown, callback: (err: Error | null, socket?: Duplex) => void) => {
     connection.dialStdio().then(
       (channel) => callback(null, asSocket(channel)),
       (e: Error) => callback(e),
     );
     return undefined;
-  }) as unknown as typeof agent.createConnection;
+  };
   // docker-modem passes `agent` to http.request; @types/dockerode does not list it.
   return new Docker({ protocol: 'http', host: 'remote-engine', port: 80, agent } as Docker.DockerOptions);
 }

@@ -12,13 +12,13 @@ export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Respo
  */
 export function fetchOverSsh(connection: SshConnection): FetchLike {
   const agent = new http.Agent({ keepAlive: false });
-  agent.createConnection = ((options: { host?: string; port?: number | string }, callback: (err: Error | null, socket?: Duplex) => void) => {
+  agent.createConnection = (options: { host?: string; port?: number | string }, callback: (err: Error | null, socket?: Duplex) => void) => {
     connection.forward(options.host ?? '127.0.0.1', Number(options.port ?? 80)).then(
       (channel) => callback(null, Object.assign(channel, { setKeepAlive: () => channel, setNoDelay: () => channel, setTimeout: () => channel, ref: () => channel, unref: () => channel })),
       (e: Error) => callback(e),
     );
     return undefined;
-  }) as unknown as typeof agent.createConnection;
+  };
 
   return (url, init = {}) =>
     new Promise<Response>((resolve, reject) => {
