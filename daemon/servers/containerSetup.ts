@@ -1,0 +1,52 @@
+import type { AttachedStdio, ContainerRuntime } from '../hosts/runtime.js';
+import type { LogStore } from '../logs/store.js';
+import { ensureEgress, removeEgress } from '../network/egress.js';
+import type { ServerSpec } from '../protocol/spec.js';
+import { LABEL } from './labels.js';
+
+/** A container of this server that Berth lost track of: reused, so there are never two. */
+export async function findOwnContainer(rt: ContainerRuntime, instance: string, server: string): Promise<string | undefined> {
+  const [found] = await rt.listManaged({ [LABEL.managed]: 'true', [LABEL.instance]: instance, [LABEL.server]: server });
+  return found?.id;
+}
+
+/** Container `id` if it is still there and made for this spec (`hash`); one made for another spec is removed. */
+export async function reusableContainer(rt: ContainerRuntime, id: string | undefined, hash: string, log: (text: string) => void): Promise<string | undefined> {
+  if (!id) return undefined;
+  const info = await rt.inspect(id);
+  if (info && info.labels[LABEL.specHash] === hash) return id;
+  if (info) {
+    log('spec changed; recreating the container');
+    await rt.remove(id);
+  }
+  return undefined;
+}
+
+/**
+ * An allowlisted server's network and proxy, made to match the spec before the container starts;
+ * a server leaving the allowlist mode gets rid of them when its container is made anew. Gives the
+ * attached output of the proxy, if there is one.
+ */
+export async function prepareNetwork(
+  rt: ContainerRuntime,
+  instance: string,
+  spec: ServerSpec,
+  creating: boolean,
+  progress: (line: string) => void,
+): Promise<AttachedStdio | undefined> {
+  if (typeof spec.network === 'string') {
+    if (creating) await removeEgress(rt, instance, spec.name);
+    return undefined;
+  }
+  const proxy = await ensureEgress(rt, { instance, server: spec.name, host: spec.host, allow: spec.network.allow }, progress);
+  return rt.attach(proxy);
+}
+
+/** Lines an adopted server wrote while no daemon was attached to it. */
+export async function backfillLogs(rt: ContainerRuntime, logs: LogStore, server: string, id: string, untilMs: number): Promise<void> {
+  const last = await logs.lastTimestamp(server);
+  if (last === undefined) return;
+  for (const line of await rt.stderrBetween(id, last, untilMs)) {
+    if (line.t > last) logs.append(server, 'stderr', line.text, line.t);
+  }
+}
