@@ -55,5 +55,5 @@ function pidFileLock(file: string): DaemonLock {
 export class DaemonAlreadyRunning extends Error {}
 
 function alreadyRunning(where: string): Error {
-  return new DaemonAlreadyRunning(`another Berth daemon is already running or starting for ${where}; use that one (or \`berth daemon stop\` it first)`);
+  return new DaemonAlreadyRunning(`a Berth daemon is already running on ${where} (or starting); use that one, or stop it first with \`berth daemon stop\``);
 }

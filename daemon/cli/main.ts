@@ -65,7 +65,8 @@ function buildProgram(): Command {
       await runDaemon(berthPaths()).catch((e: Error) => {
         if (!(e instanceof DaemonAlreadyRunning)) throw e;
         process.stderr.write(`berth: ${e.message}\n`);
-        process.exit(DAEMON_ALREADY_RUNNING_EXIT);
+        // A client that launched this daemon joins the one that won; a person reads a plain failure.
+        process.exit(process.env.BERTH_DAEMON_LAUNCHED === '1' ? DAEMON_ALREADY_RUNNING_EXIT : 1);
       });
       // Clients still connected (bridges, windows) must not keep a stopped daemon alive.
       process.exit(0);
@@ -78,10 +79,12 @@ function buildProgram(): Command {
       const client = await connectDaemon(paths, 'berth-cli', false).catch(() => undefined);
       if (!client) return void process.stdout.write('no daemon is running\n');
       const { pid } = await client.request(M.DaemonStatus, {});
-      await client.request(M.DaemonShutdown, {});
+      // Its reply may lose the race with its exit; whether it stopped is told by the process itself.
+      await client.request(M.DaemonShutdown, {}).catch(() => undefined);
       client.close();
       // Back once the process is gone, so a script can start a new daemon right after.
-      for (let i = 0; i < 100 && isProcessAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && isProcessAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      if (isProcessAlive(pid)) throw new Error(`the daemon (pid ${pid}) did not stop within 30 s; end it with \`kill ${pid}\` (servers keep running)`);
       process.stdout.write(`stopped the daemon (pid ${pid}); servers keep running\n`);
     });
 

@@ -55,7 +55,7 @@ async function startDaemon(paths: BerthPaths, launch: DaemonLaunch): Promise<{ e
   const isScript = /\.[cm]?js$/.test(launch.entry);
   const [command, args] = isScript ? [launch.execPath, [launch.entry, 'daemon']] : [launch.entry, ['daemon']];
   // Detached and unreferenced: the daemon is shared by every window and outlives this one.
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', BERTH_DAEMON_LAUNCHED: '1' } });
   closeSync(out);
   const state: { exited: boolean; exitedAt: number; code: number | null } = { exited: false, exitedAt: 0, code: null };
   child.once('error', () => Object.assign(state, { exited: true, exitedAt: Date.now() }));

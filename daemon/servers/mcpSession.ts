@@ -120,8 +120,9 @@ export class McpSession {
       return client;
     } catch (e) {
       void client.close().catch(() => undefined);
-      if (e instanceof McpError && e.code === ErrorCode.RequestTimeout) throw new Error(`it did not answer MCP initialize within ${timeoutMs / 1000} s`);
-      if (e instanceof McpError && e.code === ErrorCode.ConnectionClosed) throw new Error('the container closed its stdio before answering MCP initialize');
+      const code = e instanceof McpError ? (e.code as ErrorCode) : undefined;
+      if (code === ErrorCode.RequestTimeout) throw new Error(`it did not answer MCP initialize within ${timeoutMs / 1000} s`);
+      if (code === ErrorCode.ConnectionClosed) throw new Error('the container closed its stdio before answering MCP initialize');
       throw e;
     }
   }

@@ -67,9 +67,9 @@ export class ServerSupervisor {
     private readonly deps: SupervisorDeps,
   ) {
     this.mcp = new McpSession(this, deps, (text) => this.log(text));
-    this.statsFollower = new StatsFollower(deps.rt, deps.onChange);
+    this.statsFollower = new StatsFollower(deps.rt, () => deps.onChange());
     this.health = new HealthMonitor(this, {
-      onChange: deps.onChange,
+      onChange: () => deps.onChange(),
       answering: () => {
         this.log('answering pings again');
         this.setPhase('healthy', undefined);
