@@ -55,7 +55,9 @@ export class Registry {
   /** What the spec files held at the last load; `sync` compares against it. */
   private loadedFingerprint = '';
   /** Sentences about the daemon's own state (a damaged state file), for `berth status`. */
-  notices: string[] = [];
+  private stateNotices: string[] = [];
+  /** Containers left as they are while a spec file has an error; forgotten once the files load again. */
+  private frozen: string[] = [];
   private engineWatch: { close(): void } | undefined;
   /** Set once the first adoption is queued; later loads adopt for servers they add. */
   private opened = false;
@@ -117,10 +119,10 @@ export class Registry {
     this.o.hosts.on('up', (host) => void this.adoptOn(host).catch(() => undefined));
     this.engineWatch = watchEngine(this.o.rt, {
       up: () => {
-        this.o.logs.append('daemon', 'berth', 'the Docker engine answers again; bringing back what should run\n');
+        this.daemonLine('the Docker engine answers again; bringing back what should run');
         void this.adoptOn(LOCAL_HOST).catch(() => undefined);
       },
-      down: (reason) => this.o.logs.append('daemon', 'berth', `the Docker engine does not answer: ${reason}\n`),
+      down: (reason) => this.daemonLine(`the Docker engine does not answer: ${reason}`),
     });
     this.watchSpecFiles();
     this.opened = true;
@@ -129,8 +131,17 @@ export class Registry {
 
   /** Something the user should know about the daemon itself (a damaged state file): logged, and shown by `berth status`. */
   notice(sentence: string): void {
-    if (this.notices.includes(sentence)) return;
-    this.notices = [...this.notices, sentence].slice(-20);
+    if (this.stateNotices.includes(sentence)) return;
+    this.stateNotices = [...this.stateNotices, sentence].slice(-20);
+    this.daemonLine(sentence);
+  }
+
+  get notices(): string[] {
+    return [...this.stateNotices, ...this.frozen];
+  }
+
+  /** A line in the daemon's own log and in its log store's `daemon` stream. */
+  private daemonLine(sentence: string): void {
     this.o.logs.append('daemon', 'berth', `${sentence}\n`);
     daemonLog(sentence);
   }
@@ -191,7 +202,11 @@ export class Registry {
       // Running first, so a duplicate (which Berth never makes, but a user might) is the one removed.
       const [keep, ...extra] = [...found].sort((a, b) => Number(b.state === 'running') - Number(a.state === 'running'));
       if (!sup && frozen) {
-        this.notice(`left the container of server "${name}" on ${host} as it is until the spec file error is fixed`);
+        const sentence = `left the container of server "${name}" on ${host} as it is until the spec file error is fixed`;
+        if (!this.frozen.includes(sentence)) {
+          this.frozen = [...this.frozen, sentence];
+          this.daemonLine(sentence);
+        }
         continue;
       }
       for (const c of sup ? extra : found) await rt.remove(c.id);
@@ -273,6 +288,7 @@ export class Registry {
       this.changed();
       return undefined;
     }
+    this.frozen = [];
     const added = new Set<string>();
     for (const spec of specs) {
       if (this.byName.has(spec.name)) continue;

@@ -87,6 +87,8 @@ describe('faults on the local engine', () => {
     expect(frozen.map((c) => [c.id, c.state])).toEqual([[memId, 'running']]);
     await writeFile(home.paths.userSpecFile, good);
     await stateKept();
+    const fixed = await home.status();
+    expect([fixed.specErrors, fixed.notices.filter((n) => n.includes('left the container'))]).toEqual([[], []]);
     fault.survived();
   });
 
