@@ -217,7 +217,7 @@ export class Ctx implements vscode.Disposable {
   async refresh(): Promise<void> {
     // Not `request`: that waits for `connected`, which this very call establishes.
     const [status, servers] = await Promise.all([this.send(M.DaemonStatus, {}), this.send(M.ServersList, {})]);
-    this.state = { kind: 'connected', daemonVersion: status.version, pid: status.pid, engine: status.engine, specErrors: status.specErrors };
+    this.state = { kind: 'connected', daemonVersion: status.version, pid: status.pid, engine: status.engine, specErrors: status.specErrors, notices: status.notices };
     this.setServers(servers);
     this.stateChanged.fire(this.state);
     this.renderStatus();

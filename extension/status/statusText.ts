@@ -4,7 +4,7 @@ import { isRunning } from '../tree/nodes.js';
 
 export type ConnectionState =
   | { kind: 'connecting' }
-  | { kind: 'connected'; daemonVersion: string; pid: number; engine: { ok: boolean; version?: string; error?: string }; specErrors: string[] }
+  | { kind: 'connected'; daemonVersion: string; pid: number; engine: { ok: boolean; version?: string; error?: string }; specErrors: string[]; notices: string[] }
   | { kind: 'failed'; error: string };
 
 export interface StatusBarContent {
@@ -25,9 +25,10 @@ export function statusBarContent(state: ConnectionState, servers: readonly Serve
     `Berth daemon ${state.daemonVersion} (pid ${state.pid}) · Docker ${state.engine.version ?? ''}`.trim(),
     `${running} of ${servers.length} server${servers.length === 1 ? '' : 's'} running`,
     ...troubled.map((s) => `${s.name}: ${s.phase}${s.message ? ` — ${s.message}` : ''}`),
-    ...state.specErrors.map((e) => `spec error: ${e}`),
+    ...state.specErrors.map((e) => `spec error: ${e} (what runs is left as it is until the file is fixed)`),
+    ...state.notices.map((n) => `notice: ${n}`),
   ];
-  const severity = troubled.length > 0 || state.specErrors.length > 0 ? 'warning' : 'ok';
+  const severity = troubled.length > 0 || state.specErrors.length > 0 || state.notices.length > 0 ? 'warning' : 'ok';
   const icon = severity === 'warning' ? '$(warning)' : '$(server-process)';
   return { text: `${icon} Berth ${running}`, tooltip: lines.join('\n'), severity };
 }

@@ -54,7 +54,7 @@ describe('berth connect launch', () => {
 });
 
 describe('status bar', () => {
-  const connected = { kind: 'connected' as const, daemonVersion: '0.1.0', pid: 7, engine: { ok: true, version: '20.10' }, specErrors: [] };
+  const connected = { kind: 'connected' as const, daemonVersion: '0.1.0', pid: 7, engine: { ok: true, version: '20.10' }, specErrors: [], notices: [] };
 
   it('counts running servers', () => {
     const c = statusBarContent(connected, [status('a'), status('b', { phase: 'stopped' })]);
@@ -74,6 +74,12 @@ describe('status bar', () => {
     expect(c.severity).toBe('warning');
     expect(c.tooltip).toContain('a: unhealthy — no pong');
     expect(c.tooltip).toContain('spec error: servers.yaml: bad');
+  });
+
+  it("warns about the daemon's own notices, such as a damaged state file it set aside", () => {
+    const c = statusBarContent({ ...connected, notices: ['desired.json was damaged'] }, [status('a')]);
+    expect(c.severity).toBe('warning');
+    expect(c.tooltip).toContain('notice: desired.json was damaged');
   });
 
   it('shows connecting and failure states', () => {
