@@ -290,7 +290,7 @@ export class ServerSupervisor {
       const attached = this.keep(gen, await rt.attach(id));
       this.attached = attached;
       const info = await rt.inspect(id);
-      if (!info) throw new Error(`container ${id.slice(0, 12)} was removed while starting`);
+      if (!info) throw new Error('its container was removed while it started');
       if (info.running) await backfillLogs(rt, this.deps.logs, this.name, id, attachedAt);
       // Subscribed after the backfill, so the log keeps its order; the attach stream buffers meanwhile.
       this.deps.logs.pipe(this.name, 'stderr', attached.stderr);

@@ -262,8 +262,10 @@ describe('one SSH connection per host, against a real sshd', () => {
     const id = (await remoteDocker(['run', '-d', '--rm', '--network', 'none', FIXTURE_IMAGE, '-e', 'setTimeout(() => {}, 1e9)'])).trim();
     try {
       // A call that is still open when the link drops: waiting for a container that keeps running.
+      // Channels of earlier tests' connections may linger on the host: count only new ones.
+      const earlier = remote.dialStdioChannels();
       const inflight = docker.getContainer(id).wait().then(() => undefined, (e: Error) => e);
-      await waitFor('the call on a channel of the host', async () => remote.dialStdioChannels() > 0);
+      await waitFor('the call on a channel of this connection', async () => conn.state === 'up' && remote.dialStdioChannels() > earlier);
       expect(await Promise.race([inflight, Promise.resolve('pending')])).toBe('pending');
       await remote.killSshd();
       expect((await inflight)?.message).toMatch(/the SSH connection to test \(.*\) dropped during this call; Berth is reconnecting/);
