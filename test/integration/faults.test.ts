@@ -113,6 +113,8 @@ describe('faults on the local engine', () => {
     for (const c of calls) expect({ code: c.code, stderr: c.stderr, signal: c.signal }).toEqual({ code: 0, stderr: '', signal: undefined });
     const pids = new Set(calls.map((c) => (JSON.parse(c.stdout) as StatusJson).daemon.pid));
     expect(pids.size).toBe(1);
+    // Daemons launched by the calls that lost the race exit as soon as they find the lock taken.
+    await waitFor('the daemons that lost the race to exit', async () => daemonsOf(home).length === 1);
     expect(daemonsOf(home)).toEqual([...pids]);
     await stateKept();
     fault.survived();
