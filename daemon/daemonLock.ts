@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
+import { daemonLockAddress } from './protocol/paths.js';
 import { isProcessAlive } from './processAlive.js';
 
 /** Held for the daemon's life; released by the kernel (Linux) or on exit. */
@@ -15,12 +15,11 @@ export interface DaemonLock {
  * dies, even by kill -9, so a crash never leaves a stale lock. Elsewhere, an exclusive pid file.
  */
 export async function acquireDaemonLock(socketPath: string): Promise<DaemonLock> {
-  if (process.platform === 'linux') return abstractSocketLock(socketPath);
-  return pidFileLock(`${socketPath}.lock`);
+  const address = daemonLockAddress(socketPath);
+  return address ? abstractSocketLock(address, socketPath) : pidFileLock(`${socketPath}.lock`);
 }
 
-function abstractSocketLock(socketPath: string): Promise<DaemonLock> {
-  const name = `\0berth-daemon-${createHash('sha256').update(socketPath).digest('hex').slice(0, 24)}`;
+function abstractSocketLock(name: string, socketPath: string): Promise<DaemonLock> {
   const server = net.createServer((s) => s.destroy());
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {

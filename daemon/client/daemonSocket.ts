@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { DAEMON_ALREADY_RUNNING_EXIT, type BerthPaths } from '../protocol/paths.js';
+import { DAEMON_ALREADY_RUNNING_EXIT, daemonLockAddress, type BerthPaths } from '../protocol/paths.js';
 
 export interface DaemonLaunch {
   /** The berth CLI: a .js bundle run with `node`, or an executable. */
@@ -35,18 +35,30 @@ export async function openDaemonSocket(paths: BerthPaths, launch: DaemonLaunch, 
     return existing;
   }
   if (!launch.autoStart) throw new Error(`no Berth daemon is running on ${paths.socket} and berth.daemon.autoStart is off; run \`berth daemon\``);
-  launch.log(`no daemon on ${paths.socket}; starting ${launch.entry} daemon`);
-  const daemon = await startDaemon(paths, launch);
   const deadline = Date.now() + timeoutMs;
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
   for (;;) {
     const s = await connectSocket(paths.socket).catch(() => undefined);
     if (s) return s;
-    // Another window or CLI call may have won the race to start it (ours then exits saying so):
-    // keep trying that one's socket until the deadline.
-    if (daemon.exited && daemon.code !== DAEMON_ALREADY_RUNNING_EXIT && Date.now() > daemon.exitedAt + 1000) throw new Error(`the Berth daemon could not start: ${await lastLine(paths.daemonLog)}`);
+    // A daemon that holds the lock is on its way (or on its way out): wait for it rather than start
+    // one that would lose, and start one only when nobody holds the lock.
+    const lostRace = daemon?.exited === true && daemon.code === DAEMON_ALREADY_RUNNING_EXIT;
+    if ((!daemon || lostRace) && !(await daemonStarting(paths.socket))) {
+      launch.log(`no daemon on ${paths.socket}; starting ${launch.entry} daemon`);
+      daemon = await startDaemon(paths, launch);
+    }
+    if (daemon?.exited && daemon.code !== DAEMON_ALREADY_RUNNING_EXIT && Date.now() > daemon.exitedAt + 1000) throw new Error(`the Berth daemon could not start: ${await lastLine(paths.daemonLog)}`);
     if (Date.now() > deadline) throw new Error(`the Berth daemon did not come up within ${timeoutMs / 1000} s; see ${paths.daemonLog}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+async function daemonStarting(socket: string): Promise<boolean> {
+  const lock = daemonLockAddress(socket);
+  if (!lock) return false;
+  const s = await connectSocket(lock).catch(() => undefined);
+  s?.destroy();
+  return s !== undefined;
 }
 
 async function startDaemon(paths: BerthPaths, launch: DaemonLaunch): Promise<{ exited: boolean; exitedAt: number; code: number | null }> {

@@ -38,5 +38,13 @@ function instanceId(configDir: string): string {
   return createHash('sha256').update(configDir).digest('hex').slice(0, 10);
 }
 
+/**
+ * The daemon's lock on Linux: an abstract-namespace socket, which the kernel frees the moment its
+ * owner dies. Clients connect to it to learn that a daemon is starting, so they do not start another.
+ */
+export function daemonLockAddress(socket: string): string | undefined {
+  return process.platform === 'linux' ? `\0berth-daemon-${createHash('sha256').update(socket).digest('hex').slice(0, 24)}` : undefined;
+}
+
 /** How `berth daemon` exits when another daemon holds this home: whoever spawned it joins that one. */
 export const DAEMON_ALREADY_RUNNING_EXIT = 75;
