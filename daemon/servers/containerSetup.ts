@@ -1,4 +1,5 @@
 import type { AttachedStdio, ContainerRuntime } from '../hosts/runtime.js';
+import { BACKFILL_OVERLAP_MS, unstoredLines } from '../logs/backfill.js';
 import type { LogStore } from '../logs/store.js';
 import { ensureEgress, removeEgress } from '../network/egress.js';
 import type { ServerSpec } from '../protocol/spec.js';
@@ -46,7 +47,7 @@ export async function prepareNetwork(
 export async function backfillLogs(rt: ContainerRuntime, logs: LogStore, server: string, id: string, untilMs: number): Promise<void> {
   const last = await logs.lastTimestamp(server);
   if (last === undefined) return;
-  for (const line of await rt.stderrBetween(id, last, untilMs)) {
-    if (line.t > last) logs.append(server, 'stderr', line.text, line.t);
-  }
+  const since = last - BACKFILL_OVERLAP_MS;
+  const stored = (await logs.query(server, { since })).filter((l) => l.stream === 'stderr').map((l) => l.text);
+  for (const line of unstoredLines(stored, await rt.stderrBetween(id, since, untilMs), last)) logs.append(server, 'stderr', line.text, line.t);
 }
