@@ -7,6 +7,8 @@ import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import type { CallContext } from '../mcp/proxyServer.js';
 import type { SecurityContext } from '../policy/context.js';
+import { resolveExisting } from '../policy/mounts.js';
+import { LOCAL_HOST } from '../protocol/hosts.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
 import type { ServerStats } from '../stats/sample.js';
@@ -279,8 +281,12 @@ export class ServerSupervisor {
       }
       if (!id) {
         progress(`creating container for ${this.name}`);
-        const env = this.deps.security?.containerEnv(this.spec) ?? this.spec.env;
-        id = await rt.create(containerOptions({ ...this.spec, env }, this.deps.instance, hash));
+        // Bind what is checked: a symlink's target as it is now, not the link, which Docker would
+        // follow anew at every start of the container (and the link may point elsewhere by then).
+        const volumes = this.spec.host === LOCAL_HOST ? this.spec.volumes.map((v) => ({ ...v, source: resolveExisting(v.source) })) : this.spec.volumes;
+        const mounted = { ...this.spec, volumes };
+        const env = this.deps.security?.containerEnv(mounted) ?? this.spec.env;
+        id = await rt.create(containerOptions({ ...mounted, env }, this.deps.instance, hash));
         this.log(`created container ${id.slice(0, 12)}`);
       }
       this.containerId = id;

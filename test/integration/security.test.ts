@@ -227,6 +227,23 @@ ${extra}`;
     await addRefused(`${scratch}/innocent:/data`, /resolves to \/etc/, /\/etc is a host system path/);
   });
 
+  refuse('a symlink re-pointed at /root after the mount was checked, then a restart', async () => {
+    const safe = path.join(scratch, 'safe');
+    const link = path.join(scratch, 'repointed');
+    mkdirSync(safe);
+    symlinkSync(safe, link);
+    await home.ok(['add', 'linked', '--image', FIXTURE_IMAGE, '--arg', '/app/printer.js', '--volume', `${link}:/data:ro`, '--start']);
+    rmSync(link);
+    symlinkSync('/root', link);
+    await home.ok(['restart', 'linked']);
+    const id = (await home.server('linked')).containerId!;
+    const { stdout } = await docker('docker', ['inspect', '--format', '{{json .Mounts}}', id]);
+    const mounts = JSON.parse(stdout) as { Source: string; Destination: string }[];
+    // The container binds the folder that was checked; what the link says now does not reach it.
+    expect(mounts.map((m) => [m.Source, m.Destination])).toEqual([[safe, '/data']]);
+    await home.ok(['rm', 'linked']);
+  });
+
   refuse('a dangling symlink into ~/.ssh', async () => {
     symlinkSync(path.join(os.homedir(), '.ssh', 'later'), path.join(scratch, 'later'));
     await addRefused(`${scratch}/later:/data`, /\.ssh holds credentials/);
