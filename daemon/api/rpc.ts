@@ -30,11 +30,15 @@ export function handle<P extends z.ZodType, R extends z.ZodType>(
   def: RequestDef<P, R>,
   handler: (params: z.infer<P>) => Promise<z.input<R>> | z.input<R>,
 ): void {
-  connection.onRequest(def.method, async (raw: unknown) => {
+  // vscode-jsonrpc calls a handler with (params, token), or with (token) alone when a request has no
+  // params: the token must not be taken for params (the standard `shutdown` has none).
+  connection.onRequest(def.method, async (...args: unknown[]) => {
+    const raw = args.length > 1 ? args[0] : undefined;
     if (!BEFORE_INITIALIZE.has(def.method) && !initialized.has(connection)) {
       throw new ResponseError(ErrorCodes.ServerNotInitialized, `send initialize first; ${def.method} came before it`);
     }
-    const parsed = def.params.safeParse(raw ?? {});
+    // No params means none for a method whose schema allows that, an empty object for the others.
+    const parsed = def.params.safeParse(raw ?? (def.params.safeParse(undefined).success ? undefined : {}));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';

@@ -100,6 +100,7 @@ export class Gateway {
     if (refusal) return refuse(res, refusal.status, refusal.message, refusal.headers);
 
     const endpoint = parseEndpoint(url);
+    if (endpoint === 'malformed') return refuse(res, 400, `the path ${url.pathname} has malformed percent-encoding`);
     if (!endpoint) return refuse(res, 404, `no such endpoint ${url.pathname}; use /mcp/NAME or /mcp`);
     if (endpoint.server && !this.registry.has(endpoint.server)) return refuse(res, 404, `there is no server named "${endpoint.server}"`);
 
@@ -190,11 +191,16 @@ interface Endpoint {
   selection: Selection;
 }
 
-function parseEndpoint(url: URL): Endpoint | undefined {
+function parseEndpoint(url: URL): Endpoint | 'malformed' | undefined {
   const m = /^\/mcp(?:\/([^/]+))?\/?$/.exec(url.pathname);
   if (!m) return undefined;
   if (m[1] !== undefined) {
-    const name = decodeURIComponent(m[1]);
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1]);
+    } catch {
+      return 'malformed';
+    }
     return ServerName.safeParse(name).success ? { key: `server:${name}`, server: name, selection: {} } : undefined;
   }
   const list = (p: string) => url.searchParams.get(p)?.split(',').map((s) => s.trim()).filter(Boolean);

@@ -47,15 +47,24 @@ export function scanText(text: string, path = '$'): SecretMatch[] {
   return out;
 }
 
-/** Matches in every string (keys too) of a JSON-shaped value. */
-export function scanValue(value: unknown, path = '$', depth = 0): SecretMatch[] {
-  if (depth > 64) return [];
-  if (typeof value === 'string') return scanText(value, path);
-  if (Array.isArray(value)) return value.flatMap((v, i) => scanValue(v, `${path}[${i}]`, depth + 1));
-  if (value && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => [...scanText(k, `${path}.${k}`), ...scanValue(v, `${path}.${k}`, depth + 1)]);
+/**
+ * Matches in every string (keys too) of a JSON-shaped value, however deep: walked with a stack of
+ * its own, not recursion, so no nesting depth is too deep to scan (JSON has no cycles).
+ */
+export function scanValue(value: unknown, path = '$'): SecretMatch[] {
+  const out: SecretMatch[] = [];
+  // Pushed in reverse, so matches come out in document order: a key, then what it holds.
+  const todo: { v: unknown; at: string; key?: true }[] = [{ v: value, at: path }];
+  for (let next = todo.pop(); next; next = todo.pop()) {
+    const { v, at, key } = next;
+    if (typeof v === 'string') out.push(...scanText(v, at));
+    if (key) continue;
+    if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) todo.push({ v: v[i] as unknown, at: `${at}[${i}]` });
+    else if (v && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v as Record<string, unknown>).reverse()) todo.push({ v: item, at: `${at}.${k}` }, { v: k, at: `${at}.${k}`, key: true });
+    }
   }
-  return [];
+  return out;
 }
 
 /** Text with every match of a known format replaced by its redacted form. */

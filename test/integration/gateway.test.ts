@@ -262,6 +262,7 @@ describe('gateway: one container serves every client', () => {
     it('an unknown server or path: 404, and the gateway keeps serving', async () => {
       expect((await post(ev.url.replace(/ev$/, 'nope'), ev.headers, JSON.stringify(INIT))).status).toBe(404);
       expect((await post(ev.url.replace(/mcp\/ev$/, 'etc/passwd'), ev.headers, JSON.stringify(INIT))).status).toBe(404);
+      expect((await post(ev.url.replace(/ev$/, '%E0%A4%A'), ev.headers, JSON.stringify(INIT))).status).toBe(400);
       const c = await httpClient(ev);
       expect(await c.callTool({ name: 'echo', arguments: { message: 'fine' } })).toEqual({ content: [{ type: 'text', text: 'Echo: fine' }] });
     });

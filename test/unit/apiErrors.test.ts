@@ -6,7 +6,7 @@ import { handle, markInitialized } from '../../daemon/api/rpc.js';
 import { DaemonClient } from '../../daemon/client/client.js';
 import { request } from '../../daemon/protocol/define.js';
 import { BerthError, BerthErrorCode, ConflictError, EngineUnavailableError, InvalidSpecError, NotFoundError, PolicyRefusedError } from '../../daemon/protocol/errors.js';
-import { Initialize } from '../../daemon/protocol/methods.js';
+import { Initialize, Shutdown } from '../../daemon/protocol/methods.js';
 
 /** A daemon side and a client side joined in memory: the real vscode-jsonrpc on both ends. */
 function linkedPair(): [MessageConnection, MessageConnection] {
@@ -67,6 +67,12 @@ describe('the API handler wrapper', () => {
     expect(await codeOf('policy')).toBe(BerthErrorCode.PolicyRefused);
     expect(await codeOf('bug')).toBe(ErrorCodes.InternalError);
     expect(new Set(Object.values(BerthErrorCode)).size).toBe(Object.keys(BerthErrorCode).length);
+  });
+
+  it('serves a request sent without params, such as the standard shutdown', async () => {
+    handle(daemon, Shutdown, () => null);
+    await client.sendRequest(Initialize.method, hello);
+    expect(await client.sendRequest(Shutdown.method)).toBeNull();
   });
 
   it('answers params that do not match the schema with InvalidParams', async () => {

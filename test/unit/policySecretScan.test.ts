@@ -34,6 +34,15 @@ describe('secret scanning', () => {
     expect(describeMatches('the arguments', matches)).toMatch(/^the arguments contains what looks like a secret \(AWS access key id AKIA…\[redacted\] at \$\.a\[0\]\.b, /);
   });
 
+  it('finds a secret nested deeper than any recursion limit', () => {
+    const key = j('AKIA', 'IOSFODNN7EXAMPLE');
+    let deep: unknown = { k: key };
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const [match] = scanValue(deep);
+    expect(match?.kind).toBe('AWS access key id');
+    expect(match?.path).toMatch(/^\$(\[0\]){10000}\.k$/);
+  });
+
   it('leaves ordinary text alone', () => {
     for (const text of ['AKIA is a prefix', 'ghp_short', 'sk_test_4eC39HqLyjWDarjtT1zdp7dc', 'eyJ.not.a.jwt', 'hello world', 'xoxb-short']) {
       expect(scanText(text)).toEqual([]);
