@@ -16,10 +16,17 @@ export interface LogQuery {
 }
 
 const MAX_LINE_BYTES = 16 * 1024;
+/**
+ * A long line is kept this far past the cap until it is redacted, and cut after: a secret that
+ * straddles the cap is then found whole and replaced, never stored in part.
+ */
+const REDACT_MARGIN_BYTES = 8 * 1024;
 
 const storedLine = z.object({ t: z.number(), s: LogStream, m: z.string() });
 
 interface Pending { text: string; t: number; droppedBytes: number }
+/** A finished line before redaction, with the bytes already left out of it. */
+type TakenLine = LogLine & { dropped: number };
 /** Lines that could not be written (a full disk), told in the server's log once writing works again. */
 interface Unsaved { lines: number; from: number; to: number; error: string }
 interface ServerState {
@@ -86,10 +93,10 @@ export class LogStore {
     }
     const pieces = text.split('\n');
     const rest = pieces.pop()!;
-    const complete: LogLine[] = [];
+    const complete: TakenLine[] = [];
     for (const piece of pieces) {
       this.extend(state, stream, piece, t);
-      complete.push(this.take(state, stream) ?? { t, stream, text: '' });
+      complete.push(this.take(state, stream) ?? { t, stream, text: '', dropped: 0 });
     }
     this.extend(state, stream, rest, t);
     if (stream === 'berth') {
@@ -114,7 +121,7 @@ export class LogStore {
   /** Writes out buffered partial lines of the server: of one stream, or of all of them. */
   flush(server: string, only?: LogStream): void {
     const state = this.state(server);
-    const lines: LogLine[] = [];
+    const lines: TakenLine[] = [];
     for (const stream of only ? [only] : (['stdout', 'stderr', 'berth'] as const)) {
       const tail = state.decoders.get(stream)?.end();
       if (tail) this.extend(state, stream, tail, Date.now());
@@ -184,7 +191,7 @@ export class LogStore {
     return s;
   }
 
-  /** Adds text to the stream's unterminated line, keeping at most MAX_LINE_BYTES of it in memory. */
+  /** Adds text to the stream's unterminated line, keeping at most MAX_LINE_BYTES (and the redaction margin) of it in memory. */
   private extend(state: ServerState, stream: LogStream, text: string, t: number): void {
     let p = state.pending.get(stream);
     if (!p) {
@@ -197,26 +204,24 @@ export class LogStore {
     }
     p.text += text;
     const bytes = Buffer.byteLength(p.text);
-    if (bytes > MAX_LINE_BYTES) {
-      p.text = truncateUtf8(p.text, MAX_LINE_BYTES);
+    if (bytes > MAX_LINE_BYTES + REDACT_MARGIN_BYTES) {
+      p.text = truncateUtf8(p.text, MAX_LINE_BYTES + REDACT_MARGIN_BYTES);
       p.droppedBytes = bytes - Buffer.byteLength(p.text);
     }
   }
 
   /** Ends the stream's pending line, if any, and returns it. */
-  private take(state: ServerState, stream: LogStream): LogLine | undefined {
+  private take(state: ServerState, stream: LogStream): TakenLine | undefined {
     const p = state.pending.get(stream);
     if (!p) return undefined;
     state.pending.delete(stream);
-    let text = p.text.endsWith('\r') ? p.text.slice(0, -1) : p.text;
-    if (p.droppedBytes > 0) text += ` …[truncated ${p.droppedBytes} bytes]`;
-    return { t: p.t, stream, text };
+    return { t: p.t, stream, text: p.text.endsWith('\r') ? p.text.slice(0, -1) : p.text, dropped: p.droppedBytes };
   }
 
-  private emit(server: string, state: ServerState, raw: LogLine[]): void {
+  private emit(server: string, state: ServerState, raw: TakenLine[]): void {
     if (raw.length === 0) return;
-    // Whole lines, so a secret split across two chunks is still found.
-    const lines = raw.map((l) => ({ ...l, text: this.redact(l.text) }));
+    // Whole lines, so a secret split across two chunks is still found; redacted first, then cut.
+    const lines = raw.map(({ t, stream, text, dropped }) => ({ t, stream, text: capLine(this.redact(text), dropped) }));
     this.save(server, state, lines);
     // Followers see every line, saved or not.
     for (const line of lines) {
@@ -356,6 +361,14 @@ function parseLines(text: string): LogLine[] {
 }
 
 /** Cuts to at most `max` UTF-8 bytes without splitting a character. */
+/** A redacted line cut to MAX_LINE_BYTES, saying how much of it was left out. */
+function capLine(text: string, alreadyDropped: number): string {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= MAX_LINE_BYTES && alreadyDropped === 0) return text;
+  const kept = truncateUtf8(text, MAX_LINE_BYTES);
+  return `${kept} …[truncated ${alreadyDropped + bytes - Buffer.byteLength(kept)} bytes]`;
+}
+
 function truncateUtf8(s: string, max: number): string {
   const buf = Buffer.from(s, 'utf8');
   let end = max;

@@ -80,6 +80,15 @@ describe('LogStore', () => {
     expect(short).toBe('short');
   });
 
+  it('redacts a secret that straddles the 16 KiB cut before cutting, so no part of it is stored', async () => {
+    const secret = 'sup3r-s3cret-value-that-is-long';
+    const store = new LogStore(dir, { redact: (text) => text.replaceAll(secret, '[redacted secret]') });
+    store.append('srv', 'stderr', `${'x'.repeat(16 * 1024 - 10)}${secret}${'y'.repeat(100)}\n`);
+    const [line] = texts(await store.query('srv', {}));
+    expect(line).toMatch(/^x{16374}\[redacted +…\[truncated \d+ bytes\]$/);
+    expect(line).not.toContain(secret.slice(0, 10));
+  });
+
   it('does not split a multi-byte character when truncating', async () => {
     const store = new LogStore(dir);
     store.append('srv', 'stdout', 'a' + '€'.repeat(6000) + '\n'); // 1 + 18000 bytes
