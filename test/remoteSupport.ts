@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isProcessAlive } from '../daemon/processAlive.js';
 import { findCatalogEntry } from '../daemon/servers/catalog.js';
 import { FIXTURE_IMAGE, waitFor } from './support.js';
 
@@ -37,7 +38,7 @@ export async function restartSecondEngine(): Promise<void> {
   // Its managed containerd goes after it; the next dockerd starts its own in the same exec root.
   const all = [pid, ...childrenOf(pid).filter((p) => commandLine(p).startsWith('containerd '))];
   process.kill(pid, 'SIGTERM');
-  await waitFor('the second dockerd and its containerd to exit', async () => !all.some(processAlive), 60_000);
+  await waitFor('the second dockerd and its containerd to exit', async () => !all.some(isProcessAlive), 60_000);
   await run('bash', [path.resolve('scripts', 'provision-remote.sh')]);
 }
 
@@ -244,14 +245,6 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function commandLine(pid: number): string {
   try {

@@ -1,3 +1,4 @@
+import { pingWithin } from './pingWithin.js';
 import type { ContainerRuntime } from './runtime.js';
 
 /** How often the engine is asked whether it answers: often while down, so recovery is prompt. */
@@ -22,7 +23,10 @@ export function watchEngine(rt: ContainerRuntime, on: EngineEvents): { close(): 
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   const check = async () => {
-    const reason = await pingWithin(rt, PING_TIMEOUT_MS);
+    const reason = await pingWithin(rt, PING_TIMEOUT_MS).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
     if (closed) return;
     const was = state;
     state = reason === undefined ? 'up' : 'down';
@@ -42,19 +46,4 @@ export function watchEngine(rt: ContainerRuntime, on: EngineEvents): { close(): 
       clearTimeout(timer);
     },
   };
-}
-
-/** Undefined when the engine answered in time, else why not. */
-async function pingWithin(rt: ContainerRuntime, ms: number): Promise<string | undefined> {
-  let t: NodeJS.Timeout | undefined;
-  const late = new Promise<string>((resolve) => {
-    t = setTimeout(() => resolve(`no answer within ${ms / 1000} s`), ms);
-  });
-  try {
-    return await Promise.race([rt.ping().then(() => undefined), late]);
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    clearTimeout(t);
-  }
 }

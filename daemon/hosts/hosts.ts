@@ -4,6 +4,7 @@ import { ConflictError, EngineUnavailableError, InvalidSpecError, NotFoundError 
 import { LOCAL_HOST, type HostInfo, type HostReport } from '../protocol/hosts.js';
 import { DockerRuntime } from './dockerRuntime.js';
 import { hostsFile, loadHosts, saveHosts, type StoredHost } from './hostStore.js';
+import { pingWithin } from './pingWithin.js';
 import type { ContainerRuntime } from './runtime.js';
 import { SingleFlight } from './singleFlight.js';
 import { SshConnection } from './ssh/connection.js';
@@ -94,12 +95,12 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
 
   async list(serversOn: (host: string) => number): Promise<HostInfo[]> {
     const local = (async (): Promise<HostInfo> => {
-      const v = await withTimeout(this.o.local.ping()).catch((e: Error) => e);
+      const v = await pingWithin(this.o.local, LIST_PING_MS).catch((e: Error) => e);
       const base = { name: LOCAL_HOST, url: this.o.localAddress, servers: serversOn(LOCAL_HOST) };
       return v instanceof Error ? { ...base, state: 'down', error: v.message } : { ...base, state: 'up', engineVersion: v.version };
     })();
     const remotes = [...this.remote.values()].map(async (h): Promise<HostInfo> => {
-      const v = await withTimeout(h.runtime.ping()).catch((e: Error) => e);
+      const v = await pingWithin(h.runtime, LIST_PING_MS).catch((e: Error) => e);
       const base = { name: h.name, url: h.url, servers: serversOn(h.name) };
       return v instanceof Error ? { ...base, state: 'down', error: v.message } : { ...base, state: h.connection?.state ?? 'up', engineVersion: v.version };
     });
@@ -200,10 +201,6 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
 /** Calls with other credentials do not share a result: one may succeed where the other must not. */
 function flightKey(kind: 'test' | 'probe', target: string, o: TestOptions): string {
   return JSON.stringify([kind, target, o.passphrase ?? null, o.acceptHostKey ?? null]);
-}
-
-function withTimeout<T>(p: Promise<T>): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${LIST_PING_MS / 1000} s`)), LIST_PING_MS).unref())]);
 }
 
 /** A runtime whose every call goes to the one `resolve` gives at that moment. */
