@@ -21,6 +21,8 @@ const common = {
 // The egress proxy runs inside its own container, built by the daemon from this text: it is
 // bundled first and carried inside dist/berth.js, so the daemon stays one file.
 const proxy = await build({ ...common, entryPoints: ['daemon/network/egressProxy.ts'], format: 'cjs', sourcemap: false, write: false });
+// Spec files are parsed in a worker thread (off the daemon's event loop), run from this text too.
+const specParser = await build({ ...common, entryPoints: ['daemon/servers/specParserWorker.ts'], format: 'cjs', sourcemap: false, write: false });
 
 await build({
   ...common,
@@ -28,7 +30,11 @@ await build({
   outfile: 'dist/berth.js',
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
-  define: { ...common.define, __BERTH_EGRESS_PROXY__: JSON.stringify(proxy.outputFiles[0].text) },
+  define: {
+    ...common.define,
+    __BERTH_EGRESS_PROXY__: JSON.stringify(proxy.outputFiles[0].text),
+    __BERTH_SPEC_PARSER__: JSON.stringify(specParser.outputFiles[0].text),
+  },
 });
 await chmod('dist/berth.js', 0o755);
 

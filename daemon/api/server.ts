@@ -17,6 +17,8 @@ import { registerHostHandlers } from './hostHandlers.js';
 import type { SecurityContext } from '../policy/context.js';
 import { registerPolicyHandlers } from '../policy/handlers.js';
 import { RedactingMessageWriter } from './redactMessages.js';
+import { FrameGuard } from './frameGuard.js';
+import { daemonLog } from '../daemonLog.js';
 import { handle, isInitialized, markInitialized, notify } from './rpc.js';
 
 export interface ApiContext {
@@ -61,6 +63,17 @@ export class ApiServer {
   private accept(socket: net.Socket): void {
     const writer = new RedactingMessageWriter(socket, (text) => this.ctx.security?.redact(text) ?? text);
     const connection = createMessageConnection(new SocketMessageReader(socket), writer);
+    const guard = new FrameGuard();
+    const watchFrames = (chunk: Buffer) => {
+      const refusal = guard.push(chunk);
+      if (!refusal) return;
+      socket.off('data', watchFrames);
+      socket.pause();
+      daemonLog(`closed a daemon API connection that sent ${refusal}`);
+      // Said once, framed, before the connection goes; the reader never gets to buffer the body.
+      const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.InvalidRequest, message: `refused ${refusal}; the connection is closed` } });
+      socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
+    };
     const session = new Session(connection);
     this.sessions.add(session);
     connection.onClose(() => {
@@ -73,7 +86,11 @@ export class ApiServer {
     });
     this.register(session);
     // Unread messages wait in the socket until the registry is ready.
-    void this.ctx.ready.then(() => connection.listen());
+    void this.ctx.ready.then(() => {
+      // Both readers subscribe together, so neither misses a byte (nothing flows before this).
+      socket.on('data', watchFrames);
+      connection.listen();
+    });
   }
 
   private register(session: Session): void {

@@ -180,6 +180,12 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
+  rename(id: string, name: string) {
+    return engine(async () => {
+      await this.docker.getContainer(id).rename({ name });
+    });
+  }
+
   wait(id: string): Promise<number> {
     return engine(async () => z.object({ StatusCode: z.number() }).parse(await this.docker.getContainer(id).wait()).StatusCode);
   }

@@ -16,6 +16,7 @@ export interface ContainerRuntime {
   stop(id: string, timeoutSeconds: number): Promise<void>;
   kill(id: string, signal?: string): Promise<void>;
   remove(id: string): Promise<void>;
+  rename(id: string, name: string): Promise<void>;
   /** Waits for the container to exit and gives its exit code. */
   wait(id: string): Promise<number>;
 

@@ -25,6 +25,15 @@ export const EnvKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not a val
 
 /** Plain strings handed to the container's argv; never to a shell. */
 const Arg = z.string().max(4096);
+/**
+ * Bounds on what one server may carry, so a spec that validates can always be made into a
+ * container (an engine refuses a create request past its own limits, with a cryptic status).
+ */
+export const SPEC_LIMITS = { argv: 1024, env: 256, envValue: 32768, argvAndEnvBytes: 256 * 1024, volumes: 64, secrets: 64 } as const;
+const Argv = z.array(Arg).max(SPEC_LIMITS.argv, `may have at most ${SPEC_LIMITS.argv} entries; put long inputs in a mounted file instead`);
+const EnvMap = z
+  .record(EnvKey, z.string().max(SPEC_LIMITS.envValue))
+  .refine((env) => Object.keys(env).length <= SPEC_LIMITS.env, `may set at most ${SPEC_LIMITS.env} variables; put long inputs in a mounted file instead`);
 
 export const VolumeSpec = z
   .object({
@@ -137,17 +146,17 @@ export const ServerSpecInput = z
     build: BuildSource.optional(),
     transport: z.enum(['stdio', 'http']).default('stdio'),
     http: HttpEndpoint.optional(),
-    command: z.array(Arg).optional(),
-    args: z.array(Arg).optional(),
-    env: z.record(EnvKey, z.string().max(32768)).optional(),
-    volumes: z.array(VolumeSpec).optional(),
+    command: Argv.optional(),
+    args: Argv.optional(),
+    env: EnvMap.optional(),
+    volumes: z.array(VolumeSpec).max(SPEC_LIMITS.volumes).optional(),
     network: NetworkSpec.optional(),
     limits: optional(limitsShape).optional(),
     security: optional(securityShape).optional(),
     health: optional(healthShape).optional(),
     restart: z.enum(['on-failure', 'always', 'never']).optional(),
     /** Names of secrets (`berth secret set NAME`) injected as env variables of the same name; never values. */
-    secrets: z.array(SecretName).optional(),
+    secrets: z.array(SecretName).max(SPEC_LIMITS.secrets).optional(),
     tools: ToolPolicySpec.optional(),
   })
   .strict();

@@ -274,7 +274,9 @@ export class Registry {
   }
 
   reload(): Promise<void> {
-    this.reloading = this.reloading.then(() => this.applySpecChanges()).catch(() => undefined);
+    this.reloading = this.reloading
+      .then(() => this.applySpecChanges())
+      .catch((e: Error) => this.daemonLine(`applying the spec files failed: ${e.message}`));
     return this.reloading;
   }
 
@@ -322,9 +324,10 @@ export class Registry {
         continue;
       }
       const sup = this.get(spec.name);
-      sup.spec = spec;
-      const old = before.get(spec.name);
-      if (old !== undefined && old !== specHash(spec) && sup.running) void sup.restart().catch(() => undefined);
+      // Changed or not, the supervisor takes the new spec (a description, a policy); a changed
+      // container shape is applied beside the running container, which serves until it is replaced.
+      if (before.get(spec.name) !== specHash(spec)) void sup.apply(spec).catch(() => undefined);
+      else sup.spec = spec;
     }
     this.changed();
   }

@@ -1,15 +1,20 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { Health, Limits, Security, ServerName, ServerSpec, ServerSpecInput, SpecFile } from '../protocol/spec.js';
+import { Health, Limits, Security, ServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
 import { checkMount, mountPolicy } from '../policy/mounts.js';
 import { checkSpecValues } from '../policy/values.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import { findCatalogEntry } from './catalog.js';
 import { parseCpus, parseMemory } from './units.js';
 import { writeUserFile } from '../atomicFile.js';
+import { parseYamlOffThread } from './specParser.js';
+import { parseYaml, type YamlResult } from './specYaml.js';
+
+/** Far above any hand-written file (thousands of servers); a bigger one is refused unread. */
+export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
 
 /** A workspace's own server file, beside its code (loaded only for workspaces a client trusts). */
 export function workspaceSpecFile(folder: string): string {
@@ -34,7 +39,7 @@ export async function loadSpecs(files: string[]): Promise<SpecLoad> {
   const errors: string[] = [];
   const texts = await readSpecTexts(files);
   for (const [file, text] of texts) {
-    const result = text instanceof Error ? { error: `${file}: cannot be read: ${text.message}` } : text === undefined ? { specs: [] } : parseSpecText(text, file);
+    const result = text instanceof Error ? { error: `${file}: ${text.message}` } : text === undefined ? { specs: [] } : specsOf(await parseYamlOffThread(text), file);
     if ('error' in result) {
       errors.push(result.error);
       continue;
@@ -52,13 +57,30 @@ export async function specFingerprint(files: string[]): Promise<string> {
 /** Each file's text; undefined for a file that does not exist (no servers). */
 async function readSpecTexts(files: string[]): Promise<Map<string, string | undefined | Error>> {
   const texts = new Map<string, string | undefined | Error>();
-  for (const file of files) {
-    texts.set(
-      file,
-      await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : e)),
-    );
-  }
+  for (const file of files) texts.set(file, await readSpecText(file));
   return texts;
+}
+
+/** A spec file's text, refused unread when it is too big; undefined when there is no such file. */
+async function readSpecText(file: string): Promise<string | undefined | Error> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return new Error(`cannot be read: ${(e as Error).message}`);
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_SPEC_FILE_BYTES) {
+      return new Error(`is ${(size / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_SPEC_FILE_BYTES / 1024 / 1024} MiB a spec file may be; is it the right file?`);
+    }
+    return await handle.readFile('utf8');
+  } catch (e) {
+    return new Error(`cannot be read: ${(e as Error).message}`);
+  } finally {
+    await handle.close();
+  }
 }
 
 function fingerprintOf(texts: Map<string, string | undefined | Error>): string {
@@ -67,14 +89,16 @@ function fingerprintOf(texts: Map<string, string | undefined | Error>): string {
   return hash.digest('hex');
 }
 
+/** Parses a spec file's text on the calling thread (the daemon parses off it, with `loadSpecs`). */
 export function parseSpecText(text: string, file: string): { specs: ServerSpec[] } | { error: string } {
-  const doc = parseDocument(text);
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const line = yamlError.linePos?.[0];
-    return { error: `${file}${line ? `:${line.line}` : ''}: not valid YAML: ${yamlError.message.split('\n')[0]}` };
-  }
-  const parsed = SpecFile.safeParse(doc.toJS() ?? {});
+  return specsOf(parseYaml(text), file);
+}
+
+function specsOf(yaml: YamlResult, file: string): { specs: ServerSpec[] } | { error: string } {
+  if ('error' in yaml) return { error: `${file}${yaml.line ? `:${yaml.line}` : ''}: not valid YAML: ${yaml.error}` };
+  // A file of another kind (a symlink to a key, a config) is not quoted back: its keys may be secrets.
+  if (!isSpecShaped(yaml.value)) return { error: `${file}: is not a Berth spec file (its top level must be a map with only a "servers" key)` };
+  const parsed = SpecFile.safeParse(yaml.value);
   if (!parsed.success) return { error: `${file}: ${describeIssue(parsed.error)}` };
   const specs: ServerSpec[] = [];
   for (const [name, input] of Object.entries(parsed.data.servers)) {
@@ -108,7 +132,13 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     const mount = checkMount(v.source, policy);
     if (!mount.ok) return { error: `servers.${name}.volumes.${i}: ${mount.reason}` };
   }
-  const flagShaped = checkSpecValues({ image, command: input.command ?? base.command, args: input.args ?? base.args, env: { ...base.env, ...input.env }, user: input.security?.user ?? base.security?.user, volumes })[0];
+  const argv = [...(input.command ?? base.command ?? []), ...(input.args ?? base.args ?? [])];
+  const env = { ...base.env, ...input.env };
+  const bytes = [...argv, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
+  if (bytes > SPEC_LIMITS.argvAndEnvBytes) {
+    return { error: `servers.${name}: its command, args and env come to ${Math.ceil(bytes / 1024)} KiB, over the ${SPEC_LIMITS.argvAndEnvBytes / 1024} KiB a server may carry; put long inputs in a mounted file instead` };
+  }
+  const flagShaped = checkSpecValues({ image, command: input.command ?? base.command, args: input.args ?? base.args, env, user: input.security?.user ?? base.security?.user, volumes })[0];
   if (flagShaped) return { error: `servers.${name}.${flagShaped}` };
   const clash = input.secrets?.find((k) => input.env?.[k] !== undefined || base.env?.[k] !== undefined);
   if (clash) return { error: `servers.${name}.secrets: ${clash} is also set in env; a secret is injected as the env variable of its name, so remove it from env` };
@@ -149,6 +179,12 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
   return { spec };
 }
 
+function isSpecShaped(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.every((k) => k === 'servers');
+}
+
 function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid';
@@ -175,14 +211,13 @@ function sortKeys(o: Record<string, string>): Record<string, string> {
 
 /** Adds or replaces one server in a spec file, keeping every comment and other entry; atomic. */
 export async function writeServerEntry(file: string, name: string, input: z.input<typeof ServerSpecInput> | undefined): Promise<void> {
-  let text = '';
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
+  const text = await readSpecText(file);
+  if (text instanceof Error) throw new Error(`${file} ${text.message}`);
+  // The whole file is checked first (an alias bomb parses as a document but not as data): a file
+  // that cannot load is never rewritten, so its author's error is not buried under a new one.
+  const loaded = text === undefined ? undefined : parseYaml(text);
+  if (loaded && 'error' in loaded) throw new Error(`${file}${loaded.line ? `:${loaded.line}` : ''} is not valid YAML (${loaded.error}); fix it first`);
   const doc = parseDocument(text || '# Berth servers: each key under `servers` is a server name (see "Spec files" in the Berth README).\nservers:\n');
-  if (doc.errors.length) throw new Error(`${file} is not valid YAML (${doc.errors[0]?.message.split('\n')[0]}); fix it first`);
   const servers = doc.get('servers');
   if (!isMap(servers)) {
     const fresh = doc.createNode({});

@@ -2,7 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureImage } from '../images/ensureImage.js';
-import { removeEgress, stopEgress } from '../network/egress.js';
+import { ensureEgress, removeEgress, stopEgress } from '../network/egress.js';
 import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import type { CallContext } from '../mcp/proxyServer.js';
@@ -15,7 +15,7 @@ import type { ServerStats } from '../stats/sample.js';
 import { backfillLogs, findOwnContainer, prepareNetwork, reusableContainer } from './containerSetup.js';
 import { containerOptions } from './containerOptions.js';
 import { HealthMonitor } from './healthMonitor.js';
-import { LABEL } from './labels.js';
+import { LABEL, containerName } from './labels.js';
 import { McpSession } from './mcpSession.js';
 import { CrashBackoff, engineAnswers, restartsAfterExit } from './restartPolicy.js';
 import { specHash } from './specFiles.js';
@@ -190,6 +190,50 @@ export class ServerSupervisor {
     });
   }
 
+  /**
+   * The spec file changed. A stopped server just takes the new spec. A running one keeps serving
+   * from its container until one for the new spec is made beside it (image built, container
+   * created); if that fails, the old one goes on serving under the old spec and the message says
+   * why, so an edit can never take down what works.
+   */
+  apply(spec: ServerSpec, progress: Progress = () => undefined): Promise<void> {
+    const previous = this.spec;
+    this.spec = spec;
+    if (!this.running) return Promise.resolve();
+    return this.serial(async () => {
+      const old = this.containerId;
+      if (!old || !this.running) return this.run(undefined, progress);
+      const { rt } = this.deps;
+      const staging = `${containerName(this.deps.instance, this.name)}-next`;
+      let next: string | undefined;
+      try {
+        await ensureImage(rt, spec, (line) => {
+          progress(line);
+          this.log(line);
+        });
+        if (typeof spec.network === 'object') await ensureEgress(rt, { instance: this.deps.instance, server: this.name, host: spec.host, allow: spec.network.allow }, progress);
+        await rt.remove(staging);
+        progress(`creating the new container for ${this.name} beside the running one`);
+        next = await this.createContainer(this.containerHash(), staging);
+      } catch (e) {
+        this.spec = previous;
+        const reason = `the changed spec cannot be applied (${(e as Error).message}); the previous container goes on serving until the spec is fixed`;
+        this.log(reason);
+        this.message = reason;
+        this.deps.onChange();
+        throw new Error(`server ${this.name}: ${reason}`, { cause: e });
+      }
+      this.log(`created container ${next.slice(0, 12)} for the changed spec; replacing ${old.slice(0, 12)}`);
+      await this.stopContainer();
+      await rt.remove(old);
+      if (typeof spec.network === 'string') await removeEgress(rt, this.deps.instance, this.name);
+      await rt.rename(next, containerName(this.deps.instance, this.name));
+      this.containerId = next;
+      this.backoff.reset();
+      await this.run(undefined, progress);
+    });
+  }
+
   /** Stops and removes the container; the caller forgets the server. */
   remove(): Promise<void> {
     this.wanted = false;
@@ -281,12 +325,7 @@ export class ServerSupervisor {
       }
       if (!id) {
         progress(`creating container for ${this.name}`);
-        // Bind what is checked: a symlink's target as it is now, not the link, which Docker would
-        // follow anew at every start of the container (and the link may point elsewhere by then).
-        const volumes = this.spec.host === LOCAL_HOST ? this.spec.volumes.map((v) => ({ ...v, source: resolveExisting(v.source) })) : this.spec.volumes;
-        const mounted = { ...this.spec, volumes };
-        const env = this.deps.security?.containerEnv(mounted) ?? this.spec.env;
-        id = await rt.create(containerOptions({ ...mounted, env }, this.deps.instance, hash));
+        id = await this.createContainer(hash);
         this.log(`created container ${id.slice(0, 12)}`);
       }
       this.containerId = id;
@@ -332,6 +371,17 @@ export class ServerSupervisor {
       if (transient && this.wanted && this.spec.restart !== 'never' && gen + 1 === this.generation) this.recoverWithBackoff();
       throw new Error(`server ${this.name} failed to start: ${reason}`, { cause: e });
     }
+  }
+
+  /** A container for the spec as it is now; under another name than the server's, when one is given. */
+  private async createContainer(hash: string, name?: string): Promise<string> {
+    // Bind what is checked: a symlink's target as it is now, not the link, which Docker would
+    // follow anew at every start of the container (and the link may point elsewhere by then).
+    const volumes = this.spec.host === LOCAL_HOST ? this.spec.volumes.map((v) => ({ ...v, source: resolveExisting(v.source) })) : this.spec.volumes;
+    const mounted = { ...this.spec, volumes };
+    const env = this.deps.security?.containerEnv(mounted) ?? this.spec.env;
+    const options = containerOptions({ ...mounted, env }, this.deps.instance, hash);
+    return this.deps.rt.create(name ? { ...options, name } : options);
   }
 
   /** A stream the run of `gen` opened: kept, or closed at once if a stop/restart/remove came meanwhile. */

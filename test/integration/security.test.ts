@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -439,6 +440,102 @@ ${extra}`;
     const r = await home.berth(['logs', 'long', '--grep', '(a)\\1']);
     expect(r.code).toBe(1);
     oneLine(r, 'grep pattern "(a)\\\\1" is not a valid RE2 regular expression (invalid escape sequence: `\\1`); RE2 has no backreferences or lookaround');
+  });
+
+  refuse('a spec whose args would not fit in a container create request (327,680 of them)', async () => {
+    await badSpec(`  huge:\n    image: ${FIXTURE_IMAGE}\n    args: [${Array(1025).fill('"x"').join(', ')}]\n`, /servers\.huge\.args: may have at most 1024 entries; put long inputs in a mounted file instead/);
+    await badSpec(`  huge:\n    image: ${FIXTURE_IMAGE}\n    args: [${Array(80).fill(`"${'y'.repeat(4000)}"`).join(', ')}]\n`, /servers\.huge: its command, args and env come to 313 KiB, over the 256 KiB a server may carry/);
+  });
+
+  protect('an edit whose container cannot be made leaves the running server serving from its old container', async () => {
+    const grow = (extra: string) => `  grow:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/tools.js]\n${extra}`;
+    await home.writeSpecs(spec(grow('')));
+    await home.ok(['start', 'grow']);
+    const before = await home.server('grow');
+    // The engine refuses to create it (an unknown capability passes the spec's own checks).
+    await home.writeSpecs(spec(grow('    security: { capAdd: [NOT_A_CAPABILITY] }\n')));
+    const after = await waitFor('the edit refused', async () => {
+      const s = await home.server('grow');
+      return s.message?.includes('cannot be applied') ? s : undefined;
+    });
+    expect(after).toMatchObject({ phase: 'healthy', containerId: before.containerId });
+    expect(after.message).toMatch(/^the changed spec cannot be applied \(.*unknown capability.*\); the previous container goes on serving until the spec is fixed$/);
+    expect(await home.ok(['call', 'grow', 'echo', '{"message":"still here"}'])).toContain('still here');
+    expect((await home.containers()).filter((c) => c.server === 'grow')).toEqual([expect.objectContaining({ id: before.containerId, state: 'running' })]);
+    // A good edit replaces the container: one container, the new one, under the server's name.
+    await home.writeSpecs(spec(grow('    env: { EDITED: "yes" }\n')));
+    const replaced = await waitFor('the new container serving', async () => {
+      const s = await home.server('grow');
+      return s.phase === 'healthy' && s.containerId !== before.containerId ? s : undefined;
+    });
+    const mine = (await home.containers()).filter((c) => c.server === 'grow');
+    expect(mine).toEqual([expect.objectContaining({ id: replaced.containerId, state: 'running', name: `berth-${home.paths.instance}-grow` })]);
+    expect(await home.ok(['call', 'grow', 'echo', '{"message":"new"}'])).toContain('new');
+    await home.writeSpecs(spec());
+    await waitFor('grow gone', async () => !(await home.status()).servers.some((s) => s.name === 'grow'));
+  });
+
+  refuse('a 22 MB spec file: refused unread, and the daemon keeps answering', async () => {
+    await badSpec(`#${'x'.repeat(22 * 1024 * 1024)}\n`, /servers\.yaml: is 22\.0 MiB, over the 1 MiB a spec file may be; is it the right file\?$/);
+  });
+
+  refuse('a YAML alias bomb: reported, and `berth add` leaves the file alone', async () => {
+    const names = 'abcdefghi';
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(',')}]`);
+    const bomb = `${lines.join('\n')}\n${spec()}`;
+    await home.writeSpecs(bomb);
+    const errors = await waitFor('the alias bomb reported', async () => {
+      const s = await home.status();
+      return s.specErrors.length ? s.specErrors : undefined;
+    });
+    expect(errors).toEqual([`${home.paths.userSpecFile}: not valid YAML: its aliases expand to too much data (over 100 expansions, as in an alias bomb); write the values out instead`]);
+    const r = await home.berth(['add', 'x', '--image', FIXTURE_IMAGE]);
+    expect(r.code).toBe(1);
+    oneLine(r, /is not valid YAML \(its aliases expand to too much data .*\); fix it first$/);
+    expect(await home.readSpecs()).toBe(bomb);
+    await home.writeSpecs(spec());
+    await waitFor('spec error cleared', async () => (await home.status()).specErrors.length === 0);
+  });
+
+  refuse('a spec file that is a symlink to a credentials file: its content is not quoted back', async () => {
+    const creds = path.join(scratch, 'credentials');
+    writeFileSync(creds, `aws_access_key_id: ${AWS_KEY}\nsession: s3cr3t-from-the-linked-file\n`);
+    rmSync(home.paths.userSpecFile);
+    symlinkSync(creds, home.paths.userSpecFile);
+    try {
+      const errors = await waitFor('the linked file reported', async () => {
+        const s = await home.status();
+        return s.specErrors.length ? s.specErrors : undefined;
+      });
+      expect(errors).toEqual([`${home.paths.userSpecFile}: is not a Berth spec file (its top level must be a map with only a "servers" key)`]);
+      const log = await readFile(home.paths.daemonLog, 'utf8');
+      for (const text of [...errors, log]) expect(text).not.toMatch(/aws_access_key_id|s3cr3t|session/);
+    } finally {
+      rmSync(home.paths.userSpecFile);
+      await home.writeSpecs(spec());
+    }
+    await waitFor('spec error cleared', async () => (await home.status()).specErrors.length === 0);
+  });
+
+  refuse('a daemon API message announcing a 999999999999-byte body: refused at its header, the connection closed, nothing buffered', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(home.paths.socket);
+      let got = '';
+      socket.on('data', (d: Buffer) => (got += String(d)));
+      socket.on('close', () => resolve(got));
+      socket.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+      socket.write('Content-Length: 999999999999\r\n\r\n');
+      // Keep sending body bytes: the daemon must cut the connection rather than take them.
+      const chunk = Buffer.alloc(1024 * 1024, 0x61);
+      const pump = () => {
+        if (!socket.destroyed && socket.write(chunk)) setImmediate(pump);
+      };
+      socket.on('drain', pump);
+      pump();
+    });
+    expect(answer).toMatch(/"refused a message of 999999999999 bytes, over the 8388608 a daemon API message may be; the connection is closed"/);
+    expect((await home.status()).servers.length).toBe(8);
   });
 
   protect('a secret handed over the socket is written to no file under the Berth home, and shows in no status or list', async () => {

@@ -97,6 +97,42 @@ describe('spec files', () => {
     await expect(writeServerEntry(file, 'x', { image: 'y' })).rejects.toThrow(/is not valid YAML .*; fix it first/);
   });
 
+  it('bounds what one server may carry, with the reason', () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `"a${i}"`).join(', ');
+    expect(error(`servers:\n  x:\n    image: ok\n    args: [${many(1025)}]\n`)).toMatch(/servers\.x\.args: may have at most 1024 entries; put long inputs in a mounted file instead/);
+    const env = Array.from({ length: 257 }, (_, i) => `V${i}: x`).join(', ');
+    expect(error(`servers:\n  x:\n    image: ok\n    env: { ${env} }\n`)).toMatch(/servers\.x\.env: may set at most 256 variables/);
+    const big = 'y'.repeat(4000);
+    const args = Array.from({ length: 80 }, () => big).join(', ');
+    expect(error(`servers:\n  x:\n    image: ok\n    args: [${args}]\n`)).toMatch(/servers\.x: its command, args and env come to 313 KiB, over the 256 KiB a server may carry/);
+    expect(specs(`servers:\n  x:\n    image: ok\n    args: [${many(1024)}]\n`)[0]?.args).toHaveLength(1024);
+  });
+
+  it('an alias bomb is an error that names the file, never a hang or a crash', async () => {
+    const names = 'abcdefghi';
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(',')}]`);
+    const bomb = `${lines.join('\n')}\nservers: {}\n`;
+    expect(error(bomb)).toBe(`${F}: not valid YAML: its aliases expand to too much data (over 100 expansions, as in an alias bomb); write the values out instead`);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-spec-'));
+    const file = path.join(dir, 'servers.yaml');
+    await writeFile(file, bomb);
+    expect((await loadSpecs([file])).errors).toEqual([expect.stringMatching(/alias bomb/)]);
+    // `berth add` refuses to rewrite it, so the author's error is not replaced by another.
+    await expect(writeServerEntry(file, 'x', { image: 'y' })).rejects.toThrow(/alias bomb.*fix it first/);
+    expect(await readFile(file, 'utf8')).toBe(bomb);
+  });
+
+  it('a file that is not a spec file is not quoted back (it may be a key or a config a link points at)', async () => {
+    expect(error('aws_secret_access_key: wJalrXUtnFEMI\nregion: x\n')).toBe(`${F}: is not a Berth spec file (its top level must be a map with only a "servers" key)`);
+    expect(error('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n')).not.toMatch(/b3BlbnNzaC|OPENSSH/);
+    expect(error('root:$6$salt$hash:19000:0:99999:7:::\n')).not.toMatch(/salt|hash/);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-spec-'));
+    const big = path.join(dir, 'big.yaml');
+    await writeFile(big, `servers: {}\n#${'x'.repeat(1024 * 1024)}\n`);
+    expect((await loadSpecs([big])).errors).toEqual([`${big}: is 1.0 MiB, over the 1 MiB a spec file may be; is it the right file?`]);
+  });
+
   it('hashes only what shapes the container', () => {
     const [a] = specs('servers:\n  x:\n    image: one\n    description: first\n    env: { A: "1", B: "2" }\n');
     const [b] = specs('servers:\n  x:\n    image: one\n    description: second\n    env: { B: "2", A: "1" }\n    health: { intervalSeconds: 5 }\n');
