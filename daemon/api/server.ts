@@ -72,7 +72,9 @@ export class ApiServer {
       daemonLog(`closed a daemon API connection that sent ${refusal}`);
       // Said once, framed, before the connection goes; the reader never gets to buffer the body.
       const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.InvalidRequest, message: `refused ${refusal}; the connection is closed` } });
-      socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
+      // Half-closed, so the sender reads this before it sees the connection go; cut if it lingers.
+      socket.end(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      setTimeout(() => socket.destroy(), 2000).unref();
     };
     const session = new Session(connection);
     this.sessions.add(session);
