@@ -40,11 +40,14 @@ export class SessionTransport extends StreamableHTTPServerTransport {
     return super.onmessage;
   }
 
+  /** The Protocol installs its handler here; cancellations are watched after it has seen them. */
   override set onmessage(handler: MessageHandler | undefined) {
     super.onmessage =
       handler &&
       ((message, extra) => {
         handler(message, extra);
+        // Only cancellations are parsed: every other message passes untouched.
+        if (!('method' in message) || message.method !== 'notifications/cancelled') return;
         const cancel = CancelledNotificationSchema.safeParse(message);
         if (cancel.success && cancel.data.params.requestId !== undefined) this.settle(cancel.data.params.requestId);
       });
