@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport, type StreamableHTTPServerTransportOptions } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { redactMessage } from '../api/redactMessages.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createProxyServer, type McpBackend } from '../mcp/proxyServer.js';
 import { ServerName } from '../protocol/spec.js';
 import type { Registry } from '../servers/registry.js';
 import { aggregateBackend, supervisorBackend, type Selection } from './backends.js';
 import { checkRequest } from './guard.js';
+import { admit, type Admission, type SessionUse } from './sessionCaps.js';
+import { SessionTransport } from './sessionTransport.js';
 
 /** Request bodies above this are refused with 413 before they are read any further. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -17,7 +17,9 @@ const IDLE_SESSION_MS = 30 * 60 * 1000;
 
 interface Session {
   endpoint: string;
-  transport: StreamableHTTPServerTransport;
+  /** The name the client declared in `initialize`, which the per-client cap counts by. */
+  client: string;
+  transport: SessionTransport;
   server: McpServer;
   backend: McpBackend;
   lastSeen: number;
@@ -31,6 +33,8 @@ interface Session {
  */
 export class Gateway {
   private readonly sessions = new Map<string, Session>();
+  /** Sessions admitted whose `initialize` is still being answered: they count against the caps. */
+  private readonly opening = new Set<SessionUse>();
   private http: http.Server | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   port = 0;
@@ -129,8 +133,31 @@ export class Gateway {
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
       return rpcError(res, 400, -32000, 'Bad Request: no session id; the first request must be initialize');
     }
-    const backend = await this.backendFor(endpoint);
-    await this.open(endpoint.key, backend, req, res, body);
+    const client = body.params.clientInfo.name;
+    const admission = this.checkCaps(client);
+    if (!admission.admit) return rpcError(res, 429, -32000, admission.message, { 'retry-after': String(admission.retryAfterSeconds) });
+    const slot: SessionUse = { id: '', client, lastSeen: Date.now(), busy: true };
+    this.opening.add(slot);
+    try {
+      const backend = await this.backendFor(endpoint);
+      await this.open(endpoint.key, client, backend, req, res, body);
+    } finally {
+      this.opening.delete(slot);
+    }
+  }
+
+  /** Checks the session caps for a new session of `client`, closing a forgotten session to make room when there is one. */
+  private checkCaps(client: string): Admission {
+    const uses = [...this.sessions].map(([id, s]): SessionUse => ({ id, client: s.client, lastSeen: s.lastSeen, busy: s.transport.busy }));
+    const admission = admit([...uses, ...this.opening], client, Date.now());
+    if (admission.admit && admission.reclaim) this.drop(admission.reclaim);
+    return admission;
+  }
+
+  private drop(id: string): void {
+    const s = this.sessions.get(id);
+    this.sessions.delete(id);
+    void s?.transport.close().catch(() => undefined);
   }
 
   private async backendFor(endpoint: Endpoint): Promise<McpBackend> {
@@ -142,12 +169,12 @@ export class Gateway {
     return aggregateBackend(() => this.registry.all(), endpoint.selection);
   }
 
-  private async open(key: string, backend: McpBackend, req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
+  private async open(key: string, client: string, backend: McpBackend, req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
     const server = createProxyServer(backend);
-    const transport: StreamableHTTPServerTransport = new RedactingTransport(this.redact, {
+    const transport: SessionTransport = new SessionTransport(this.redact, {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { endpoint: key, transport, server, backend, lastSeen: Date.now(), lastTools: JSON.stringify(backend.capabilities().tools) });
+        this.sessions.set(id, { endpoint: key, client, transport, server, backend, lastSeen: Date.now(), lastTools: JSON.stringify(backend.capabilities().tools) });
       },
       onsessionclosed: (id) => {
         this.sessions.delete(id);
@@ -162,26 +189,7 @@ export class Gateway {
 
   private sweep(): void {
     const cutoff = Date.now() - IDLE_SESSION_MS;
-    for (const [id, s] of this.sessions) {
-      if (s.lastSeen < cutoff) {
-        this.sessions.delete(id);
-        void s.transport.close().catch(() => undefined);
-      }
-    }
-  }
-}
-
-/** A session's transport whose messages pass through the redactor (a tool may answer or fail quoting its token). */
-class RedactingTransport extends StreamableHTTPServerTransport {
-  constructor(
-    private readonly redact: (text: string) => string,
-    options: StreamableHTTPServerTransportOptions,
-  ) {
-    super(options);
-  }
-
-  override send(message: JSONRPCMessage, options?: Parameters<StreamableHTTPServerTransport['send']>[1]): Promise<void> {
-    return super.send(redactMessage(message, this.redact), options);
+    for (const [id, s] of this.sessions) if (s.lastSeen < cutoff) this.drop(id);
   }
 }
 
@@ -231,6 +239,6 @@ function refuse(res: http.ServerResponse, status: number, message: string, heade
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: message }));
 }
 
-function rpcError(res: http.ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+function rpcError(res: http.ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }

@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDaemon, type DaemonClient } from '../../daemon/client/client.js';
+import { MAX_SESSIONS_PER_CLIENT } from '../../daemon/gateway/sessionCaps.js';
 import { ServersCallTool, ServersGetPrompt, ServersReadResource } from '../../daemon/protocol/methods.js';
 import { SecretsForget, SecretsProvide } from '../../daemon/protocol/policy.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type CliResult } from '../support.js';
@@ -124,6 +125,9 @@ describe('security: every bad input is refused, every protection holds', () => {
   long:
     image: ${FIXTURE_IMAGE}
     args: ['-e', 'process.stderr.write("a".repeat(10000) + "b\\n"); require("/app/mini-mcp.js").serve()']
+  slow:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/slow.js]
 ${extra}`;
 
   /** A spec file with one bad server: reported (file, path, reason) and nothing else changes. */
@@ -134,7 +138,7 @@ ${extra}`;
       return s.specErrors.length ? s.specErrors : undefined;
     });
     for (const p of parts) expect(errors[0]).toMatch(p);
-    expect((await home.status()).servers.map((s) => s.name).sort()).toEqual(['ed', 'long', 'loud', 'pin', 'plain', 'quoter', 'ro', 'sec']);
+    expect((await home.status()).servers.map((s) => s.name).sort()).toEqual(['ed', 'long', 'loud', 'pin', 'plain', 'quoter', 'ro', 'sec', 'slow']);
     await home.writeSpecs(spec());
     await waitFor('spec error cleared', async () => (await home.status()).specErrors.length === 0);
   }
@@ -636,6 +640,103 @@ ${extra}`;
     expect(await home.ok(['tools', 'approve', 'pin'])).toMatch(/approved .*echo/);
     expect((await home.json<{ tools: { name: string }[] }>(['tools', 'pin'])).tools.map((t) => t.name)).toContain('echo');
     expect(await home.ok(['call', 'pin', 'echo', '{"message":"hi"}'])).toBe('hi\n');
+  });
+
+  /** Streamable HTTP spoken by hand, as any client library speaks it, so a test sees what goes over the wire. */
+  const rawGateway = async (server: string) => {
+    const e = await home.json<{ url: string; headers: Record<string, string> }>(['endpoint', server]);
+    const send = (method: string, body?: unknown, session?: string, signal?: AbortSignal) =>
+      fetch(e.url, {
+        method,
+        headers: { ...e.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(session ? { 'mcp-session-id': session } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    const initializeRequest = (client: string) => ({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: client, version: '1' } } });
+    return {
+      post: (body: unknown, session?: string, signal?: AbortSignal) => send('POST', body, session, signal),
+      remove: (session: string) => send('DELETE', undefined, session),
+      initializeRequest,
+      /** A new session's id. */
+      open: async (client: string): Promise<string> => {
+        const r = await send('POST', initializeRequest(client));
+        const text = await r.text();
+        const id = r.headers.get('mcp-session-id');
+        expect(r.status, text).toBe(200);
+        expect(id).toBeTruthy();
+        expect((await send('POST', { jsonrpc: '2.0', method: 'notifications/initialized' }, id!)).status).toBe(202);
+        return id!;
+      },
+    };
+  };
+  const callWait = (id: number, ms: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'wait', arguments: { ms } } });
+
+  refuse('a client opening sessions past its cap gets 429 with a JSON-RPC error, and the sessions it holds keep working', async () => {
+    await home.ok(['start', 'slow']);
+    const g = await rawGateway('slow');
+    const held: string[] = [];
+    for (let i = 0; i < MAX_SESSIONS_PER_CLIENT; i++) held.push(await g.open('flood'));
+    const over = await g.post(g.initializeRequest('flood'));
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(over.headers.get('mcp-session-id')).toBeNull();
+    expect(await over.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: {
+        code: -32000,
+        message: expect.stringMatching(
+          new RegExp(`^client "flood" has ${MAX_SESSIONS_PER_CLIENT} open sessions, the most one client may hold; close the sessions you no longer use \\(HTTP DELETE with their Mcp-Session-Id\\) or retry in \\d+ s$`),
+        ),
+      },
+    });
+    const list = await g.post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, held[0]);
+    expect(list.status).toBe(200);
+    expect(await list.text()).toContain('"name":"wait"');
+    // The cap is one client's: another client still gets a session.
+    await g.remove(await g.open('bystander'));
+    // Closing a session, as the error says, makes room.
+    expect((await g.remove(held.shift()!)).status).toBe(200);
+    held.push(await g.open('flood'));
+    for (const id of held) expect((await g.remove(id)).status).toBe(200);
+  });
+
+  protect("a cancelled call's response stream ends at once, without an answer, and the server hears of the cancellation", async () => {
+    await home.ok(['start', 'slow']);
+    const g = await rawGateway('slow');
+    const session = await g.open('canceller');
+    const call = await g.post(callWait(7, 61_000), session);
+    expect(call.status).toBe(200);
+    let body: { text: string } | undefined;
+    // A stream cut instead of ended leaves `body` unset, and the wait below says so.
+    void call.text().then((text) => (body = { text }), () => undefined);
+    await waitFor('the call to reach the server', async () => (await home.ok(['logs', 'slow'])).includes('waiting 61000 ms'));
+    const t0 = Date.now();
+    expect((await g.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'the user pressed stop' } }, session)).status).toBe(202);
+    const ended = await waitFor('the response stream to end', async () => body, 10_000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(ended.text).not.toContain('"id":7');
+    await waitFor('the server to hear of it', async () => /cancelled request \d+: the user pressed stop/.test(await home.ok(['logs', 'slow'])), 30_000);
+    const after = await g.post(callWait(8, 1), session);
+    expect(await after.text()).toContain('waited 1 ms');
+    await g.remove(session);
+  });
+
+  protect('a client that drops its connection mid-call has the call cancelled in the container', async () => {
+    await home.ok(['start', 'slow']);
+    const g = await rawGateway('slow');
+    const session = await g.open('dropper');
+    const drop = new AbortController();
+    const call = await g.post(callWait(9, 62_000), session, drop.signal);
+    expect(call.status).toBe(200);
+    const read = call.text().catch((e: Error) => e);
+    await waitFor('the call to reach the server', async () => (await home.ok(['logs', 'slow'])).includes('waiting 62000 ms'));
+    drop.abort();
+    expect(await read).toBeInstanceOf(Error);
+    await waitFor('the server to hear of it', async () => /cancelled request \d+: the client closed the connection/.test(await home.ok(['logs', 'slow'])), 30_000);
+    const after = await g.post(callWait(10, 1), session);
+    expect(await after.text()).toContain('waited 1 ms');
+    await g.remove(session);
   });
 
   /** The hardened container, read back from the engine. */
