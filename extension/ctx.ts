@@ -18,6 +18,7 @@ import { readConfig } from './config.js';
 import { openDaemonSocket } from '../daemon/client/daemonSocket.js';
 import { VersionMemory } from './mcp/definitions.js';
 import { redactingTraceChannel } from './logs/redactTrace.js';
+import { escapedChannel } from './logs/escapedChannel.js';
 import { EditorSecretStore, secretsNamedBy } from './secrets/editorSecretStore.js';
 import { statusBarContent, type ConnectionState } from './status/statusText.js';
 
@@ -62,7 +63,8 @@ export class Ctx implements vscode.Disposable {
   readonly onDidStartSession = this.sessionStarted.event;
 
   constructor(readonly extension: vscode.ExtensionContext) {
-    this.output = vscode.window.createOutputChannel('Berth', { log: true });
+    // Entries quote the daemon and its servers (errors, reasons): each stays one line.
+    this.output = escapedChannel(vscode.window.createOutputChannel('Berth', { log: true }));
     this.toolVersions = new VersionMemory(extension.globalState.get<Record<string, string>>('berth.toolVersions', {}));
     this.secrets = new EditorSecretStore(extension.secrets, extension.globalState);
     this.statusBar = vscode.window.createStatusBarItem('berth.status', vscode.StatusBarAlignment.Left, 10);

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import * as H from '../protocol/hosts.js';
 import { withDaemon } from '../client/client.js';
 import { table } from '../client/format.js';
+import { jsonText, printable } from '../protocol/printable.js';
 import { ask, askHidden } from './prompt.js';
 
 type Report = H.HostReport;
@@ -26,9 +27,9 @@ export function registerHostCommands(program: Command): void {
       const r = await withDaemon((c, progressToken) =>
         retryInteractively(creds, (cr) => c.request(H.HostsAdd, { name, url, ...cr, progressToken }), (r) => r.report),
       );
-      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      if (o.json) process.stdout.write(`${jsonText(r, 2)}\n`);
       if (!r.host) throw new Error(failure(r.report));
-      if (!o.json) process.stdout.write(`added ${name} (${url}): Docker ${r.report.engineVersion ?? '?'}\n`);
+      if (!o.json) process.stdout.write(`added ${name} (${url}): Docker ${printable(r.report.engineVersion ?? '?')}\n`);
     });
 
   host
@@ -38,13 +39,14 @@ export function registerHostCommands(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const hosts = await withDaemon((c) => c.request(H.HostsList, {}));
       if (o.json) {
-        process.stdout.write(`${JSON.stringify(hosts, null, 2)}\n`);
+        process.stdout.write(`${jsonText(hosts, 2)}\n`);
         return;
       }
-      const rows = hosts.map((h) => [h.name, h.state, h.engineVersion ?? '-', String(h.servers), h.url]);
+      // The engine version and the reasons come from the host: shown with control characters escaped.
+      const rows = hosts.map((h) => [h.name, h.state, printable(h.engineVersion ?? '-'), String(h.servers), h.url]);
       process.stdout.write(`${table([['NAME', 'STATE', 'ENGINE', 'SERVERS', 'URL'], ...rows])}\n`);
       // Each reason names its host or engine address already.
-      for (const h of hosts) if (h.error) process.stdout.write(`${h.error}\n`);
+      for (const h of hosts) if (h.error) process.stdout.write(`${printable(h.error)}\n`);
     });
 
   host
@@ -56,8 +58,8 @@ export function registerHostCommands(program: Command): void {
     .action(async (name: string, o: { acceptHostKey?: string; passphraseStdin?: boolean; json?: boolean }) => {
       const creds = { acceptHostKey: o.acceptHostKey, passphrase: o.passphraseStdin ? await readStdinLine() : undefined };
       const report = await withDaemon((c, progressToken) => retryInteractively(creds, (cr) => c.request(H.HostsTest, { name, ...cr, progressToken }), (r) => r));
-      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(`${report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(10)}  ${c.detail}`).join('\n')}\n`);
+      if (o.json) process.stdout.write(`${jsonText(report, 2)}\n`);
+      else process.stdout.write(`${report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(10)}  ${printable(c.detail)}`).join('\n')}\n`);
       if (!report.ok) throw new Error(failure(report));
     });
 
@@ -67,7 +69,7 @@ export function registerHostCommands(program: Command): void {
     .addOption(json())
     .action(async (name: string, o: { json?: boolean }) => {
       const r = await withDaemon((c) => c.request(H.HostsRemove, { name }));
-      process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `removed host ${r.removed}\n`);
+      process.stdout.write(o.json ? `${jsonText(r)}\n` : `removed host ${r.removed}\n`);
     });
 }
 
@@ -82,7 +84,7 @@ async function retryInteractively<T>(creds: Credentials, send: (c: Credentials) 
     const report = reportOf(result);
     if (report.hostKey?.status === 'unknown' && !creds.acceptHostKey) {
       const k = report.hostKey;
-      process.stderr.write(`The authenticity of host ${k.name} can't be established.\n${k.keyType} key fingerprint is ${k.fingerprint}.\n`);
+      process.stderr.write(`The authenticity of host ${printable(k.name)} can't be established.\n${printable(k.keyType)} key fingerprint is ${k.fingerprint}.\n`);
       const answer = await ask('Trust it and record it in Berth\'s known_hosts? [y/N] ');
       if (!/^y(es)?$/i.test(answer.trim())) break;
       creds = { ...creds, acceptHostKey: k.fingerprint };

@@ -14,6 +14,7 @@ import { registerHostCommands } from './host.js';
 import { registerSecretCommands, registerToolPinCommands } from './secret.js';
 import { runConnect } from './connect.js';
 import { serverRows, table } from '../client/format.js';
+import { jsonText, printable } from '../protocol/printable.js';
 
 /** Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage. */
 class UsageError extends Error {}
@@ -29,10 +30,11 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof UsageError) {
-      process.stderr.write(`berth: ${e.message}\n`);
+      process.stderr.write(`berth: ${printable(e.message)}\n`);
       return 2;
     }
-    process.stderr.write(`berth: ${oneLine((e as Error).message)}\n`);
+    // The reason may quote a server, a client or the engine: one line, no terminal escapes.
+    process.stderr.write(`berth: ${printable(oneLine((e as Error).message))}\n`);
     return 1;
   }
 }
@@ -45,8 +47,12 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/**
+ * Output quotes servers (results, descriptions, errors): no control character reaches the terminal
+ * raw. Human output keeps its line breaks; a field that must stay one line escapes its own first.
+ */
 function print(json: boolean, value: unknown, human: () => string): void {
-  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : human()}\n`);
+  process.stdout.write(`${json ? jsonText(value, 2) : printable(human(), { keepNewlines: true })}\n`);
 }
 
 function buildProgram(): Command {
@@ -179,11 +185,11 @@ function buildProgram(): Command {
       const value = { daemon: { pid: daemon.pid, version: daemon.version, specFile: daemon.userSpecFile }, engine: daemon.engine, specErrors: daemon.specErrors, notices: daemon.notices, servers };
       print(o.json ?? false, value, () =>
         [
-          `daemon ${daemon.version} (pid ${daemon.pid}); engine: ${daemon.engine.ok ? `Docker ${daemon.engine.version}` : daemon.engine.error}`,
-          ...daemon.specErrors.map((e) => `spec error: ${e} (what runs is left as it is until the file is fixed)`),
-          ...daemon.notices.map((n) => `notice: ${n}`),
+          `daemon ${daemon.version} (pid ${daemon.pid}); engine: ${printable(daemon.engine.ok ? `Docker ${daemon.engine.version}` : (daemon.engine.error ?? ''))}`,
+          ...daemon.specErrors.map((e) => `spec error: ${printable(e)} (what runs is left as it is until the file is fixed)`),
+          ...daemon.notices.map((n) => `notice: ${printable(n)}`),
           servers.length ? table(serverRows(servers)) : 'no servers yet; add one with `berth add NAME --catalog everything`',
-          ...servers.filter((s) => s.message).map((s) => `${s.name}: ${s.message}`),
+          ...servers.filter((s) => s.message).map((s) => `${s.name}: ${printable(s.message ?? '')}`),
         ].join('\n'),
       );
     });
@@ -199,7 +205,7 @@ function buildProgram(): Command {
     .action(async (name: string, o: { lines?: number; since?: string; grep?: string; follow?: boolean; json?: boolean }) => {
       const since = o.since === undefined ? undefined : Date.now() - usage(() => parseDuration(o.since ?? ''));
       const client = await connectDaemon(berthPaths(), 'berth-cli');
-      const show = (l: LogLine) => process.stdout.write(`${o.json ? JSON.stringify(l) : humanLine(l)}\n`);
+      const show = (l: LogLine) => process.stdout.write(`${o.json ? jsonText(l) : humanLine(l)}\n`);
       try {
         const lines = await client.request(M.LogsQuery, { name, lines: o.lines ?? (o.follow ? 20 : undefined), since, grep: o.grep });
         // --json: one array for a query; JSON lines when following, so each can be read as it comes.
@@ -228,9 +234,9 @@ function buildProgram(): Command {
       const caps = await withDaemon((c) => c.request(M.ServersCapabilities, { name }));
       print(o.json ?? false, caps, () =>
         [
-          ...caps.tools.map((t) => `tool      ${t.name}${t.description ? ` — ${firstLine(t.description)}` : ''}`),
-          ...caps.prompts.map((p) => `prompt    ${p.name}${p.description ? ` — ${firstLine(p.description)}` : ''}`),
-          ...caps.resources.map((r) => `resource  ${r.uri}${r.name ? ` (${r.name})` : ''}`),
+          ...caps.tools.map((t) => `tool      ${printable(t.name)}${t.description ? ` — ${printable(firstLine(t.description))}` : ''}`),
+          ...caps.prompts.map((p) => `prompt    ${printable(p.name)}${p.description ? ` — ${printable(firstLine(p.description))}` : ''}`),
+          ...caps.resources.map((r) => `resource  ${printable(r.uri)}${r.name ? ` (${printable(r.name)})` : ''}`),
         ].join('\n'),
       );
     });
@@ -328,8 +334,9 @@ function positiveInt(v: string, flag: string): number {
   return n;
 }
 
+/** One record, one line: the stream names who wrote it, and what a server wrote cannot start a line of its own. */
 function humanLine(l: LogLine): string {
-  return `${new Date(l.t).toISOString()} ${l.stream.padEnd(6)} ${l.text}`;
+  return `${new Date(l.t).toISOString()} ${l.stream.padEnd(6)} ${printable(l.text)}`;
 }
 
 function firstLine(s: string): string {

@@ -5,6 +5,7 @@ import { berthPaths, type BerthPaths } from '../protocol/paths.js';
 import type { NotificationDef, RequestDef } from '../protocol/define.js';
 import { BerthError } from '../protocol/errors.js';
 import { DaemonPing, Initialize, PROTOCOL_VERSION, ProgressDidReport } from '../protocol/methods.js';
+import { printable } from '../protocol/printable.js';
 import { VERSION } from '../protocol/version.js';
 import { openDaemonSocket } from './daemonSocket.js';
 
@@ -116,7 +117,7 @@ export async function withDaemon<T>(fn: (client: DaemonClient, progressToken: st
   const token = randomUUID();
   const showProgress = process.stderr.isTTY || process.env.BERTH_PROGRESS === '1';
   client.on(ProgressDidReport, (p) => {
-    if (p.token === token && showProgress) process.stderr.write(`… ${p.message}\n`);
+    if (p.token === token && showProgress) process.stderr.write(`… ${printable(p.message)}\n`);
   });
   try {
     return await fn(client, token);

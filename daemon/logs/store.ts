@@ -7,6 +7,7 @@ import { ServerName } from '../protocol/spec.js';
 import { LogStream, type LogLine } from '../protocol/status.js';
 import { compileGrep } from './grep.js';
 import { daemonLog } from '../daemonLog.js';
+import { jsonText } from '../protocol/printable.js';
 
 export interface LogQuery {
   lines?: number;
@@ -76,12 +77,18 @@ export class LogStore {
 
   /**
    * Raw chunks as they come from a container: split into lines, keeping a partial last line
-   * buffered per server+stream until its newline (or flush). Chunks on the 'berth' stream are
-   * whole messages from the daemon itself, so they are never left buffered.
+   * buffered per server+stream until its newline (or flush). A chunk on the 'berth' stream is one
+   * message of the daemon itself, stored as one line whatever line breaks the text it quotes holds
+   * (a tool name, a server's error), so that text cannot forge a note of the daemon's.
    * Never throws for a failing disk (see the class comment); a vanished directory is recreated.
    */
   append(server: string, stream: LogStream, chunk: string | Buffer, t: number = Date.now()): void {
     const state = this.state(server);
+    if (stream === 'berth') {
+      const message = String(chunk);
+      this.emit(server, state, [{ t, stream, text: message.endsWith('\n') ? message.slice(0, -1) : message, dropped: 0 }]);
+      return;
+    }
     let text: string;
     if (typeof chunk === 'string') {
       text = chunk;
@@ -99,10 +106,6 @@ export class LogStore {
       complete.push(this.take(state, stream) ?? { t, stream, text: '', dropped: 0 });
     }
     this.extend(state, stream, rest, t);
-    if (stream === 'berth') {
-      const line = this.take(state, stream);
-      if (line) complete.push(line);
-    }
     this.emit(server, state, complete);
   }
 
@@ -122,7 +125,7 @@ export class LogStore {
   flush(server: string, only?: LogStream): void {
     const state = this.state(server);
     const lines: TakenLine[] = [];
-    for (const stream of only ? [only] : (['stdout', 'stderr', 'berth'] as const)) {
+    for (const stream of only ? [only] : (['stdout', 'stderr'] as const)) {
       const tail = state.decoders.get(stream)?.end();
       if (tail) this.extend(state, stream, tail, Date.now());
       const line = this.take(state, stream);
@@ -274,7 +277,8 @@ export class LogStore {
       }
     }
     for (const line of lines) {
-      const json = JSON.stringify({ t: line.t, s: line.stream, m: line.text }) + '\n';
+      // A reader of the file (`tail -f`) sees no raw control character; the value is the same.
+      const json = jsonText({ t: line.t, s: line.stream, m: line.text }) + '\n';
       const bytes = Buffer.byteLength(json);
       if (state.size + batchBytes > 0 && state.size + batchBytes + bytes > this.maxFileBytes) {
         this.appendToFile(state, file, batch);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { writePrivateFile } from '../atomicFile.js';
 import { canonicalJson } from '../protocol/canonicalJson.js';
 import { ConflictError, NotFoundError } from '../protocol/errors.js';
+import { printable } from '../protocol/printable.js';
 
 /** The parts of a tool definition that are pinned: what a model reads and what it may send. */
 export interface PinnableTool {
@@ -139,15 +140,16 @@ export class PinStore {
 /** A readable, line-based diff of what changed, for the CLI and the extension. */
 export function describeChanges(server: string, c: PinComparison): string {
   const out: string[] = [];
+  // Tool names are the server's: escaped, so a name cannot add lines of its own to the diff.
   for (const ch of c.changed) {
-    out.push(`~ ${server}/${ch.tool} changed since it was approved:`);
+    out.push(`~ ${server}/${printable(ch.tool)} changed since it was approved:`);
     out.push(...lineDiff(pretty(ch.before), pretty(ch.after)).map((l) => `    ${l}`));
   }
   for (const t of c.added) {
-    out.push(`+ ${server}/${t.name} is new:`);
+    out.push(`+ ${server}/${printable(t.name)} is new:`);
     out.push(...pretty(t).map((l) => `    + ${l}`));
   }
-  for (const t of c.removed) out.push(`- ${server}/${t.name} is no longer offered`);
+  for (const t of c.removed) out.push(`- ${server}/${printable(t.name)} is no longer offered`);
   return out.join('\n');
 }
 

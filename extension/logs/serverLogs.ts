@@ -6,6 +6,7 @@ import * as M from '../../daemon/protocol/methods.js';
 import type { LogLine } from '../../daemon/protocol/status.js';
 import { readConfig } from '../config.js';
 import { errorMessage, type Ctx } from '../ctx.js';
+import { escapedChannel } from './escapedChannel.js';
 
 interface Followed {
   channel: vscode.LogOutputChannel;
@@ -51,7 +52,7 @@ export class ServerLogs implements vscode.Disposable {
   async show(name: string): Promise<void> {
     let f = this.followed.get(name);
     if (!f) {
-      f = { channel: vscode.window.createOutputChannel(`Berth: ${name}`, { log: true }), subscription: undefined, lastT: 0, atLastT: new Set(), pending: undefined };
+      f = { channel: escapedChannel(vscode.window.createOutputChannel(`Berth: ${name}`, { log: true })), subscription: undefined, lastT: 0, atLastT: new Set(), pending: undefined };
       this.followed.set(name, f);
       await this.follow(name, f);
     }
@@ -82,9 +83,9 @@ export class ServerLogs implements vscode.Disposable {
         f.atLastT = new Set();
       }
       f.atLastT.add(key);
-      if (l.stream === 'berth') f.channel.info(`[berth] ${l.text}`);
-      else if (l.stream === 'stdout') f.channel.info(`[stdout] ${l.text}`);
-      else f.channel.info(l.text);
+      // Every entry names its stream first, and the channel keeps each entry one line (control
+      // characters escaped): what a server writes cannot pass for a note of Berth's.
+      f.channel.info(`[${l.stream}] ${l.text}`);
     }
   }
 

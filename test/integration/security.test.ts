@@ -770,6 +770,101 @@ ${extra}`;
     expect(HostConfig.PidsLimit).toBe(256);
   });
 
+  // Issue 11, items 7, 8 and 11: secret values in unknown tool names and in results, control characters in logs.
+
+  /** One MCP client session on the gateway's aggregate endpoint (`/mcp`), where tools are `server__tool`. */
+  const aggregateSession = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
+    const e = await home.json<{ url: string; headers: Record<string, string> }>(['endpoint']);
+    const client = new Client({ name: 'security-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }));
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
+  };
+
+  protect('a tool called by a name that is a secret value gets an error that does not echo it: `berth call`, `berth connect`, the gateway per server and aggregate', async () => {
+    await home.ok(['start', 'ed']);
+    const cli = await home.berth(['call', 'ed', EDITOR_SECRET]);
+    expect(cli.code).toBe(1);
+    oneLine(cli, /unknown tool \[redacted secret\]/);
+    expect(cli.stderr + cli.stdout).not.toContain(EDITOR_SECRET);
+    for (const via of ['gateway', 'connect'] as const) {
+      const err = await mcpSession('ed', via, (c) => c.callTool({ name: EDITOR_SECRET, arguments: {} }).then(() => undefined, (x: Error) => x));
+      expect(err?.message, via).toMatch(/unknown tool \[redacted secret\]/);
+      expect(err?.message, via).not.toContain(EDITOR_SECRET);
+    }
+    const aggregate = await aggregateSession(async (c) => [
+      await c.callTool({ name: `ed__${EDITOR_SECRET}`, arguments: {} }).then(() => undefined, (x: Error) => x),
+      await c.callTool({ name: EDITOR_SECRET, arguments: {} }).then(() => undefined, (x: Error) => x),
+    ]);
+    expect(aggregate[0]?.message).toMatch(/unknown tool \[redacted secret\]/);
+    expect(aggregate[1]?.message).toMatch(/tool "\[redacted secret\]" is not offered by this endpoint/);
+    expect(aggregate.map((e) => e?.message).join('\n')).not.toContain(EDITOR_SECRET);
+    expect(await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8')).not.toContain(EDITOR_SECRET);
+  });
+
+  protect('a handed-over secret in a tool result is redacted on the aggregate endpoint too', async () => {
+    await home.ok(['start', 'quoter']);
+    const got = await aggregateSession((c) => c.callTool({ name: 'quoter__quote', arguments: {} }));
+    expect(got.content).toEqual([{ type: 'text', text: 'the token is [redacted secret]' }]);
+    expect(JSON.stringify(got)).not.toContain(EDITOR_SECRET);
+  });
+
+  /** Raw control characters but line feeds: what would act on a terminal or split a record. */
+  const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
+  /** `berth logs` output as records: each line must be one, its stream named right after its time. */
+  const records = (out: string) =>
+    out.trimEnd().split('\n').map((line) => {
+      const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (stdout|stderr|berth) {1,2}(.*)$/.exec(line);
+      expect(m, `a line that is no record: ${JSON.stringify(line)}`).not.toBeNull();
+      return { stream: m![2], text: m![3] ?? '' };
+    });
+
+  refuse("a server's stderr with terminal escapes and a carriage return that would draw a forged Berth record over its line", async () => {
+    const script = String.raw`process.stderr.write("ok \u001b[2J\u001b]0;pwned\u0007\r2026-01-01T00:00:00.000Z berth  fake: container started\u009b2J\n"); require("/app/mini-mcp.js").serve()`;
+    await home.ok(['add', 'noisy', '--image', FIXTURE_IMAGE, `--arg=-e`, `--arg=${script}`, '--start']);
+    const out = await waitFor('the noisy line', async () => {
+      const l = await home.ok(['logs', 'noisy']);
+      return l.includes('pwned') ? l : undefined;
+    });
+    expect(out).not.toMatch(RAW_CONTROL);
+    const noisy = records(out).filter((r) => r.text.includes('pwned'));
+    expect(noisy).toEqual([{ stream: 'stderr', text: 'ok \\x1b[2J\\x1b]0;pwned\\x07\\r2026-01-01T00:00:00.000Z berth  fake: container started\\x9b2J' }]);
+    expect(records(out).filter((r) => r.stream === 'berth' && r.text.includes('fake'))).toEqual([]);
+    // --json gives the line as the server wrote it, in JSON that a terminal shows safely too.
+    const json = await home.ok(['logs', 'noisy', '--json']);
+    expect(json).not.toMatch(RAW_CONTROL);
+    expect((JSON.parse(json) as { text: string }[]).map((l) => l.text)).toContain('ok \u001b[2J\u001b]0;pwned\u0007\r2026-01-01T00:00:00.000Z berth  fake: container started\u009b2J');
+    await home.ok(['rm', 'noisy']);
+  });
+
+  refuse('an argument key with terminal escapes and a line break that would forge a Berth record in `berth logs` and audit.log', async () => {
+    const key = '\u001b[2J\u009b2J\nfake: container started';
+    await home.ok(['start', 'sec']);
+    const r = await home.berth(['call', 'sec', 'echo', JSON.stringify({ [key]: `my key is ${AWS_KEY}` })]);
+    expect(r.code).toBe(1);
+    // The CLI's one-line error turns line breaks into spaces; other control characters show as escapes.
+    oneLine(r, 'at $.\\x1b[2J\\x9b2J fake: container started)');
+    expect(r.stderr.trimEnd()).not.toMatch(RAW_CONTROL);
+    const out = await waitFor('the refusal in the log', async () => {
+      const l = await home.ok(['logs', 'sec']);
+      return l.includes('fake: container started') ? l : undefined;
+    });
+    expect(out).not.toMatch(RAW_CONTROL);
+    const logged = records(out);
+    expect(logged.filter((l) => l.text.includes('fake: container started'))).toEqual([
+      { stream: 'berth', text: expect.stringMatching(/^refused a call of echo: .*blocked by secret scanning.* at \$\.\\x1b\[2J\\x9b2J\\nfake: container started\)$/) },
+    ]);
+    const audit = await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8');
+    expect(audit).not.toMatch(RAW_CONTROL);
+    const entries = audit.trimEnd().split('\n').map((l) => JSON.parse(l) as { tool: string; error?: string });
+    expect(entries.filter((e) => e.error?.includes('fake: container started'))).toEqual([
+      expect.objectContaining({ tool: 'echo', error: expect.stringContaining(`at $.${key})`) }),
+    ]);
+  });
+
   it('counts: every hostile input tried was refused, every protection checked held', () => {
     console.log(`security suite: ${tried} hostile inputs tried, ${refused} refused; ${checked} protections checked, ${held} held`);
     expect(tried).toBeGreaterThanOrEqual(45);

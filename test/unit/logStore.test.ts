@@ -54,6 +54,22 @@ describe('LogStore', () => {
     expect(await store.query('srv', {})).toEqual([{ t: 5, stream: 'berth', text: 'started container abc' }]);
   });
 
+  it('stores a berth-stream message as one line, whatever line breaks the text it quotes holds', async () => {
+    const store = new LogStore(dir);
+    store.append('srv', 'berth', 'refused a call of x\nfake: container started\n', 5);
+    expect(await store.query('srv', {})).toEqual([{ t: 5, stream: 'berth', text: 'refused a call of x\nfake: container started' }]);
+  });
+
+  it('writes no raw control character to its file, and reads the text back as it came', async () => {
+    const store = new LogStore(dir);
+    const text = 'clear \u001b[2J, CSI \u009b2J, DEL \u007f, separator \u2028 end';
+    store.append('srv', 'stderr', `${text}\n`, 1);
+    const file = fs.readFileSync(path.join(dir, 'srv.log'), 'utf8');
+    expect(file.trimEnd().split('\n')).toHaveLength(1);
+    expect(file).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(texts(await store.query('srv', {}))).toEqual([text]);
+  });
+
   it('reassembles UTF-8 characters split across Buffer chunks', async () => {
     const store = new LogStore(dir);
     const bytes = Buffer.from('héllo ✓\n');

@@ -75,6 +75,14 @@ describe('PinStore', () => {
     expect(pins.compare('ev', [add])).toEqual({ approved: ['add'], changed: [], added: [], removed: [] });
   });
 
+  it("a new tool's name cannot add lines of its own to the diff", () => {
+    const pins = new PinStore(dir);
+    pins.compare('ev', [echo]);
+    const forged = { ...add, name: 'x is new:\n- ev/echo is no longer offered' };
+    const diff = describeChanges('ev', pins.compare('ev', [echo, forged]));
+    expect(diff.split('\n').filter((l) => !l.startsWith('    '))).toEqual(['+ ev/x is new:\\n- ev/echo is no longer offered is new:']);
+  });
+
   it('servers are pinned separately', () => {
     const pins = new PinStore(dir);
     pins.compare('a', [echo]);
