@@ -12,14 +12,8 @@ import {
   type ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Capabilities } from '../protocol/status.js';
+import type { CallContext } from './callContext.js';
 
-/** Per-call context a backend may honour: the caller's cancellation and progress. */
-export interface CallContext {
-  signal: AbortSignal;
-  onprogress?: (progress: Progress) => void;
-  /** Who is calling, for the audit log. */
-  client: string;
-}
 
 /** What a proxied MCP server offers: the cached capabilities and the calls behind them. */
 export interface McpBackend {

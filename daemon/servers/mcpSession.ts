@@ -5,7 +5,7 @@ import type { AttachedStdio, ContainerRuntime } from '../hosts/runtime.js';
 import type { AuditEntry, AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import { AttachTransport } from '../mcp/attachTransport.js';
-import type { CallContext } from '../mcp/proxyServer.js';
+import type { CallContext } from '../mcp/callContext.js';
 import type { SecurityContext } from '../policy/context.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase } from '../protocol/status.js';

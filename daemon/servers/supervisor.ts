@@ -5,7 +5,7 @@ import { ensureImage } from '../images/ensureImage.js';
 import { ensureEgress, removeEgress, stopEgress } from '../network/egress.js';
 import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
-import type { CallContext } from '../mcp/proxyServer.js';
+import type { CallContext } from '../mcp/callContext.js';
 import type { SecurityContext } from '../policy/context.js';
 import { resolveExisting } from '../policy/mounts.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';

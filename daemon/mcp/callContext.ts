@@ -1,0 +1,21 @@
+import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+
+/** What a server may ask the client whose call it is serving (roots are answered by Berth itself, from the mounts). */
+export type AskMethod = 'sampling/createMessage' | 'elicitation/create';
+
+/** The calling client's way back: what it declared it can answer, and how to ask it. */
+export interface Asker {
+  methods: readonly AskMethod[];
+  /** Sends the server's request to this client and gives its answer (a JSON-RPC result), or throws its error. */
+  ask(method: AskMethod, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
+}
+
+/** Per-call context a backend honours: the caller's cancellation, progress and way back. */
+export interface CallContext {
+  signal: AbortSignal;
+  onprogress?: (progress: Progress) => void;
+  /** Who is calling, for the audit log. */
+  client: string;
+  /** Absent when the caller cannot answer anything (the CLI's `berth call`, a client that declared no such capability). */
+  asker?: Asker;
+}
