@@ -224,9 +224,9 @@ export class ApiServer {
     // Calls are the hot path: a running server's calls do not wait on the spec files.
     handle(connection, M.ServersCallTool, (p) => registry.get(p.name).callTool(p.tool, p.arguments, { client: p.client ?? session.clientName }));
 
-    handle(connection, M.ServersGetPrompt, (p) => registry.get(p.name).session().getPrompt({ name: p.prompt, arguments: p.arguments }));
+    handle(connection, M.ServersGetPrompt, (p) => registry.get(p.name).getPrompt(p.prompt, p.arguments));
 
-    handle(connection, M.ServersReadResource, (p) => registry.get(p.name).session().readResource({ uri: p.uri }));
+    handle(connection, M.ServersReadResource, (p) => registry.get(p.name).readResource(p.uri));
 
     handle(connection, M.GatewayEndpoint, async (p) => {
       if (p.name) await current(p.name);

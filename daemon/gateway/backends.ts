@@ -13,8 +13,8 @@ export function supervisorBackend(sup: ServerSupervisor): McpBackend {
       return sup.capabilities;
     },
     callTool: (tool, args, ctx) => sup.callTool(tool, args, ctx),
-    getPrompt: (prompt, args) => sup.session().getPrompt({ name: prompt, arguments: args }),
-    readResource: (uri) => sup.session().readResource({ uri }),
+    getPrompt: (prompt, args) => sup.getPrompt(prompt, args),
+    readResource: (uri) => sup.readResource(uri),
   };
 }
 
@@ -58,12 +58,12 @@ export function aggregateBackend(all: () => ServerSupervisor[], selection: Selec
     },
     getPrompt: (prompt, args) => {
       const { sup, name } = find(prompt, 'prompt');
-      return sup.session().getPrompt({ name, arguments: args });
+      return sup.getPrompt(name, args);
     },
     readResource: (uri) => {
       const sup = chosen().find((s) => s.capabilities?.resources.some((r) => r.uri === uri));
       if (!sup) throw new Error(`no server behind this endpoint offers resource ${uri}`);
-      return sup.session().readResource({ uri });
+      return sup.readResource(uri);
     },
   };
 }

@@ -19,3 +19,6 @@ export interface CallContext {
   /** Absent when the caller cannot answer anything (the CLI's `berth call`, a client that declared no such capability). */
   asker?: Asker;
 }
+
+/** A notification a server sends its clients, outside any call (`notifications/resources/updated`, `notifications/message`). */
+export type UpstreamListener = (method: string, params: Record<string, unknown>) => void;

@@ -1,11 +1,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult, type GetPromptResult, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import type { AttachedStdio, ContainerRuntime } from '../hosts/runtime.js';
 import type { AuditEntry, AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import { AttachTransport } from '../mcp/attachTransport.js';
-import type { CallContext } from '../mcp/callContext.js';
+import type { CallContext, UpstreamListener } from '../mcp/callContext.js';
 import type { SecurityContext } from '../policy/context.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase } from '../protocol/status.js';
@@ -37,6 +38,7 @@ export class McpSession {
   /** What the server itself offers; clients see `capabilities`. */
   private offered: Capabilities | undefined;
   private strayOutput: string | undefined;
+  private readonly listeners = new Set<UpstreamListener>();
 
   constructor(
     private readonly server: SessionServer,
@@ -81,6 +83,23 @@ export class McpSession {
     }
   }
 
+  getPrompt(prompt: string, args: Record<string, string> | undefined, ctx: Partial<CallContext>): Promise<GetPromptResult> {
+    return this.session().getPrompt({ name: prompt, arguments: args }, { signal: ctx.signal });
+  }
+
+  readResource(uri: string, ctx: Partial<CallContext>): Promise<ReadResourceResult> {
+    return this.session().readResource({ uri }, { signal: ctx.signal });
+  }
+
+  async request(method: string, params: Record<string, unknown> | undefined, ctx: Partial<CallContext>): Promise<Record<string, unknown>> {
+    return this.session().request({ method, params }, AnyResult, { signal: ctx.signal });
+  }
+
+  onNotification(listener: UpstreamListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   session(): Client {
     if (!this.client || !this.server.running) throw new Error(`server ${this.name} is ${this.server.phase}; start it first (berth start ${this.name})`);
     return this.client;
@@ -95,6 +114,10 @@ export class McpSession {
       throw new Superseded();
     }
     this.client = client;
+    client.fallbackNotificationHandler = (n) => {
+      for (const listener of this.listeners) listener(n.method, n.params ?? {});
+      return Promise.resolve();
+    };
     this.offered = await listCapabilities(client);
     const pins = this.deps.security?.review(this.name, this.offered);
     const withheld = [...(pins?.changed.map((c) => c.tool) ?? []), ...(pins?.added.map((t) => t.name) ?? [])];
@@ -151,6 +174,9 @@ export class McpSession {
     throw new Error(`its HTTP endpoint on port ${http.port}${http.path} did not answer MCP initialize within ${timeoutMs / 1000} s${last ? ` (${last})` : ''}`);
   }
 }
+
+/** A result forwarded as the server gave it. */
+const AnyResult = z.record(z.string(), z.unknown());
 
 function newClient(): Client {
   return new Client({ name: 'berth-daemon', version: VERSION }, { capabilities: {} });

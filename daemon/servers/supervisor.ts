@@ -1,11 +1,10 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, GetPromptResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureImage } from '../images/ensureImage.js';
 import { ensureEgress, removeEgress, stopEgress } from '../network/egress.js';
 import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
-import type { CallContext } from '../mcp/callContext.js';
+import type { CallContext, UpstreamListener } from '../mcp/callContext.js';
 import type { SecurityContext } from '../policy/context.js';
 import { resolveExisting } from '../policy/mounts.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
@@ -257,9 +256,22 @@ export class ServerSupervisor {
     return this.mcp.callTool(tool, args, ctx);
   }
 
-  /** The daemon's own MCP session with the server; one per container, shared by every bridged client. */
-  session(): Client {
-    return this.mcp.session();
+  getPrompt(prompt: string, args: Record<string, string> | undefined, ctx: Partial<CallContext> = {}): Promise<GetPromptResult> {
+    return this.mcp.getPrompt(prompt, args, ctx);
+  }
+
+  readResource(uri: string, ctx: Partial<CallContext> = {}): Promise<ReadResourceResult> {
+    return this.mcp.readResource(uri, ctx);
+  }
+
+  /** Any other request a client may make of the server (completion, resource templates, subscriptions), forwarded as it is. */
+  request(method: string, params: Record<string, unknown> | undefined, ctx: Partial<CallContext> = {}): Promise<Record<string, unknown>> {
+    return this.mcp.request(method, params, ctx);
+  }
+
+  /** The server's notifications for its clients (resource updates, log messages); gives the unsubscribe. */
+  onNotification(listener: UpstreamListener): () => void {
+    return this.mcp.onNotification(listener);
   }
 
   build(progress: Progress, force: boolean): Promise<void> {
