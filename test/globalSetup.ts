@@ -8,11 +8,12 @@ import { ensureBaseImage } from '../daemon/images/baseImage.js';
 import { ensureImage } from '../daemon/images/ensureImage.js';
 import { findCatalogEntry } from '../daemon/servers/catalog.js';
 
-import { FIXTURE_IMAGE } from './support.js';
+import { bundleConformanceFixture, FIXTURE_IMAGE } from './support.js';
 
 /**
  * Builds, once per run and offline, the images the integration suites use: two catalog servers
- * from npm, and a fixture image of misbehaving servers. Existing images are reused.
+ * from npm, and a fixture image of misbehaving servers and the SDK v2 conformance server
+ * (test/fixtures/modern, bundled to /app/conformance.js). Existing images are reused.
  */
 export default async function setup(): Promise<void> {
   const rt = new DockerRuntime();
@@ -34,6 +35,7 @@ export default async function setup(): Promise<void> {
     try {
       const src = path.resolve('test', 'fixtures', 'servers');
       for (const f of await readdir(src)) await copyFile(path.join(src, f), path.join(ctx, f));
+      await bundleConformanceFixture(path.join(ctx, 'conformance.js'));
       await writeFile(path.join(ctx, 'Dockerfile'), `FROM ${base}\nCOPY *.js /app/\nUSER 10001:10001\nENTRYPOINT ["node"]\n`);
       await rt.build(Readable.from(pack(ctx) as AsyncIterable<Buffer>), FIXTURE_IMAGE, log);
     } finally {

@@ -5,12 +5,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { berthPaths } from '../daemon/protocol/paths.js';
 import { isProcessAlive } from '../daemon/processAlive.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
 import { runningDaemonPid } from './daemonPid.js';
 
 const run = promisify(execFile);
+/** The SDK v2 conformance fixture's source, bundled into the fixture image. */
+const MODERN_FIXTURE_DIR = path.join('test', 'fixtures', 'modern');
 /**
  * The image of the fixture servers, tagged by their content: a run from another checkout on the
  * same engine (with other fixtures) never swaps it under this one.
@@ -34,11 +37,30 @@ export interface CliResult {
   signal?: string;
 }
 
+/** What the fixture image is made of: the plain servers, the modern fixture's source, and the lock file that fixes the SDK bundled into it. */
 function fixturesHash(): string {
-  const dir = path.resolve('test', 'fixtures', 'servers');
   const hash = createHash('sha256');
-  for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(path.join(dir, file)));
+  for (const dir of [path.join('test', 'fixtures', 'servers'), MODERN_FIXTURE_DIR]) {
+    for (const file of readdirSync(dir).sort()) hash.update(path.join(dir, file)).update(readFileSync(path.join(dir, file)));
+  }
+  hash.update(readFileSync('package-lock.json'));
   return hash.digest('hex').slice(0, 12);
+}
+
+/**
+ * Bundles the SDK v2 conformance fixture (test/fixtures/modern) into one CommonJS file that runs
+ * on plain Node with no node_modules: how the fixture image carries it (as /app/conformance.js).
+ */
+export async function bundleConformanceFixture(outfile: string): Promise<void> {
+  await build({
+    entryPoints: [path.join(MODERN_FIXTURE_DIR, 'main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
 }
 
 /** An isolated Berth home with its own daemon; `dispose` kills the daemon and removes its containers. */
