@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Phase, ServerStatus } from '../protocol/status.js';
 
