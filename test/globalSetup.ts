@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, writeFile, copyFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { build } from 'esbuild';
 import { pack } from 'tar-fs';
 import { DockerRuntime } from '../daemon/hosts/dockerRuntime.js';
 import { ensureBaseImage } from '../daemon/images/baseImage.js';
@@ -34,6 +35,8 @@ export default async function setup(): Promise<void> {
     try {
       const src = path.resolve('test', 'fixtures', 'servers');
       for (const f of await readdir(src)) await copyFile(path.join(src, f), path.join(ctx, f));
+      // The SDK v2 fixture carries its SDK: bundled, so the image needs no npm.
+      await build({ entryPoints: [path.join(src, 'modern.src.mjs')], outfile: path.join(ctx, 'modern.js'), bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
       await writeFile(path.join(ctx, 'Dockerfile'), `FROM ${base}\nCOPY *.js /app/\nUSER 10001:10001\nENTRYPOINT ["node"]\n`);
       await rt.build(Readable.from(pack(ctx) as AsyncIterable<Buffer>), FIXTURE_IMAGE, log);
     } finally {

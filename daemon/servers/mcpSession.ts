@@ -191,7 +191,7 @@ export class McpSession {
       const what = request.method === 'sampling/createMessage' ? 'sampling' : 'elicitation';
       throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `server ${this.name} asked for ${what}, which the calling client${ctx.client ? ` (${ctx.client})` : ''} cannot answer`);
     }
-    return (await asker.ask(request.method, request.params as Record<string, unknown>, ctx.signal ?? new AbortController().signal)) as InputResponses[string];
+    return (await asker.ask(request.method, request.params, ctx.signal ?? new AbortController().signal)) as InputResponses[string];
   }
 
   /** A 2025-era server's own request: to the one waiting caller that can answer it (InFlightCalls). */
