@@ -44,11 +44,15 @@ describe("the daemon's own session with a server: every feature, both eras", () 
 
   const call = async (server: string, tool: string, args?: object) => home.json<ToolResult>(['call', server, tool, ...(args ? [JSON.stringify(args)] : [])]);
 
-  it('lists every page of tools, and lists them again when the server says they changed', async () => {
+  it('lists every page of tools, and lists them again when the server says they changed, under pinning', async () => {
     const tools = async () => (await home.json<Capabilities>(['tools', 'feat'])).tools.map((t) => t.name);
     expect(await tools()).toEqual(['t1', 't2', 't3', 't4', 't5', 't6', 't7', 'grow', 'log', 'ask', 'roots', 'tick']);
     expect(textOf(await call('feat', 'grow'))).toBe('grown');
-    await waitFor('the added tool in `berth tools`', async () => (await tools()).includes('added12'));
+    // Seen at once, and withheld until approved, like a tool that changed across a restart.
+    await waitFor('the added tool pending approval', async () => (await home.ok(['tools', 'pending', 'feat'])).includes('feat/added12 is new'));
+    expect(await tools()).not.toContain('added12');
+    await home.ok(['tools', 'approve', 'feat', 'added12']);
+    expect(await tools()).toContain('added12');
   });
 
   it("puts the server's log notifications in `berth logs`, on their own stream", async () => {
