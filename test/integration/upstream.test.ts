@@ -37,6 +37,7 @@ describe("the daemon's own session with a server: every feature, both eras", () 
     image: ${FIXTURE_IMAGE}
     args: [/app/modern.js]
     protocol: auto
+    health: { intervalSeconds: 1, timeoutSeconds: 2, failuresBeforeUnhealthy: 2 }
 `);
     await home.ok(['start', 'feat']);
   });
@@ -98,6 +99,13 @@ describe("the daemon's own session with a server: every feature, both eras", () 
     const r = await home.berth(['call', 'modern', 'ask']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/server modern asked for elicitation, which the calling client \(\S+\) cannot answer/);
+    // Its health checks work without `ping`, which 2026-07-28 does not have.
+    const checks = await waitFor('three health checks', async () => {
+      const h = (await home.server('modern')).health;
+      return h.length >= 3 ? h : undefined;
+    });
+    expect(checks.map((c) => c.error ?? 'ok')).toEqual(checks.map(() => 'ok'));
+    expect((await home.server('modern')).phase).toBe('healthy');
   });
 });
 
