@@ -539,7 +539,7 @@ ${extra}`;
       pump();
     });
     expect(answer).toMatch(/"refused a message of 999999999999 bytes, over the 8388608 a daemon API message may be; the connection is closed"/);
-    expect((await home.status()).servers.length).toBe(8);
+    expect((await home.status()).servers.length).toBe(9);
   });
 
   protect('a secret handed over the socket is written to no file under the Berth home, and shows in no status or list', async () => {
