@@ -12,9 +12,9 @@ import { ServerSupervisor } from '../../daemon/servers/supervisor.js';
 import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 interface ToolResult {
-  content: { type: string; text: string }[];
+  content: object[];
 }
-const textOf = (r: ToolResult) => r.content.map((c) => c.text).join('');
+const textOf = (r: ToolResult) => r.content.map((c) => ('text' in c ? String(c.text) : '')).join('');
 
 describe("the daemon's own session with a server: every feature, both eras", () => {
   let home: TestHome;
