@@ -8,7 +8,7 @@ import { ensureBaseImage } from '../daemon/images/baseImage.js';
 import { ensureImage } from '../daemon/images/ensureImage.js';
 import { findCatalogEntry } from '../daemon/servers/catalog.js';
 
-import { bundleConformanceFixture, FIXTURE_IMAGE } from './support.js';
+import { bundleSdkFixtures, FIXTURE_IMAGE } from './support.js';
 
 /**
  * Builds, once per run and offline, the images the integration suites use: two catalog servers
@@ -35,7 +35,7 @@ export default async function setup(): Promise<void> {
     try {
       const src = path.resolve('test', 'fixtures', 'servers');
       for (const f of await readdir(src)) await copyFile(path.join(src, f), path.join(ctx, f));
-      await bundleConformanceFixture(path.join(ctx, 'conformance.js'));
+      await bundleSdkFixtures(ctx);
       await writeFile(path.join(ctx, 'Dockerfile'), `FROM ${base}\nCOPY *.js /app/\nUSER 10001:10001\nENTRYPOINT ["node"]\n`);
       await rt.build(Readable.from(pack(ctx) as AsyncIterable<Buffer>), FIXTURE_IMAGE, log);
     } finally {

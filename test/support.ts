@@ -48,13 +48,14 @@ function fixturesHash(): string {
 }
 
 /**
- * Bundles the SDK v2 conformance fixture (test/fixtures/modern) into one CommonJS file that runs
- * on plain Node with no node_modules: how the fixture image carries it (as /app/conformance.js).
+ * Bundles the SDK v2 fixtures (test/fixtures/modern) into one CommonJS file each, which runs on
+ * plain Node with no node_modules: how the fixture image carries them. `conformance.js` is the
+ * SDK's conformance server (both eras); `modern.js` speaks only 2026-07-28.
  */
-export async function bundleConformanceFixture(outfile: string): Promise<void> {
+export async function bundleSdkFixtures(outdir: string): Promise<void> {
   await build({
-    entryPoints: [path.join(MODERN_FIXTURE_DIR, 'main.ts')],
-    outfile,
+    entryPoints: { conformance: path.join(MODERN_FIXTURE_DIR, 'main.ts'), modern: path.join(MODERN_FIXTURE_DIR, 'modernOnly.mjs') },
+    outdir,
     bundle: true,
     platform: 'node',
     target: 'node20',

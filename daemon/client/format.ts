@@ -19,7 +19,7 @@ export function table(rows: string[][]): string {
 
 export function serverRows(servers: ServerStatus[]): string[][] {
   return [
-    ['NAME', 'HOST', 'PHASE', 'CONTAINER', 'CPU', 'MEMORY', 'TOOLS', 'IMAGE'],
+    ['NAME', 'HOST', 'PHASE', 'CONTAINER', 'CPU', 'MEMORY', 'TOOLS', 'MCP', 'IMAGE'],
     ...servers.map((s) => [
       s.name,
       s.host,
@@ -28,6 +28,7 @@ export function serverRows(servers: ServerStatus[]): string[][] {
       s.stats ? `${s.stats.cpuPercent.toFixed(1)}%` : '-',
       s.stats ? formatBytes(s.stats.memoryBytes) : '-',
       s.capabilities ? String(s.capabilities.tools.length) : '-',
+      s.protocol?.version ?? '-',
       s.image,
     ]),
   ];

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, type CallToolResult } from '@modelcontextprotocol/client';
 import type { BerthPaths } from '../protocol/paths.js';
 import type { Capabilities } from '../protocol/status.js';
 import { PolicyRefusedError } from '../protocol/errors.js';
@@ -183,15 +183,15 @@ export class SecurityContext {
   checkCall(server: string, tool: string, args: Record<string, unknown> | undefined, caps: Capabilities | undefined, policy: ToolPolicy | undefined): void {
     // Without a policy, a tool the cached list lacks goes to the server, which knows its own tools best.
     const blocked = policy ? checkCall(tool, caps?.tools ?? [], policy, server) : undefined;
-    if (blocked) throw new McpError(ErrorCode.InvalidRequest, blocked);
+    if (blocked) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, blocked);
     if (this.withheld.get(server)?.has(tool)) {
-      throw new McpError(
-        ErrorCode.InvalidRequest,
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
         `tool "${tool}" of server ${server} is withheld by tool pinning: its definition changed since you approved it; review it with \`berth tools pending ${server}\` and approve it with \`berth tools approve ${server} ${tool}\``,
       );
     }
     const found = scanValue(args ?? {}, '$');
-    if (found.length) throw new McpError(ErrorCode.InvalidParams, `blocked by secret scanning: the arguments of ${server}/${tool} ${describeMatches('', found).trimStart()}`);
+    if (found.length) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `blocked by secret scanning: the arguments of ${server}/${tool} ${describeMatches('', found).trimStart()}`);
   }
 
   /** Refuses a result that carries a secret, so it never reaches a model. */
@@ -199,7 +199,7 @@ export class SecurityContext {
     const found = scanValue(result.content ?? [], '$.content');
     const structured = result.structuredContent === undefined ? [] : scanValue(result.structuredContent, '$.structuredContent');
     const all = [...found, ...structured];
-    if (all.length) throw new McpError(ErrorCode.InternalError, `blocked by secret scanning: the result of ${server}/${tool} ${describeMatches('', all).trimStart()}`);
+    if (all.length) throw new ProtocolError(ProtocolErrorCode.InternalError, `blocked by secret scanning: the result of ${server}/${tool} ${describeMatches('', all).trimStart()}`);
   }
 
   /** The pending changes of a server, with a readable diff. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } from '@modelcontextprotocol/core';
 import { notification, request, WithProgress } from './define.js';
 import { HostName } from './hosts.js';
 import { EnvKey, ImageRef, NetworkSpec, ServerName, VolumeSpec } from './spec.js';

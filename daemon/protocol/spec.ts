@@ -107,8 +107,15 @@ const healthShape = {
   timeoutSeconds: z.number().min(1).max(600),
   initializeTimeoutSeconds: z.number().min(1).max(600),
   failuresBeforeUnhealthy: z.number().int().min(1).max(100),
-  /** A tool call that takes longer fails with a JSON-RPC error; other calls are not held up. */
+  /**
+   * A tool call that goes this long without an answer or a progress notification fails with a
+   * JSON-RPC error; other calls are not held up. Each progress notification starts it afresh.
+   */
   callTimeoutSeconds: z.number().min(1).max(3600),
+  /** Per tool, instead of callTimeoutSeconds: `{ build: 900 }`. */
+  toolTimeoutSeconds: z.record(z.string().min(1).max(200), z.number().min(1).max(86400)),
+  /** No call runs longer than this (or its own timeout, if longer), even one that keeps sending progress. */
+  callMaxSeconds: z.number().min(1).max(86400),
 };
 export const Health = z
   .object({
@@ -117,6 +124,8 @@ export const Health = z
     initializeTimeoutSeconds: healthShape.initializeTimeoutSeconds.default(60),
     failuresBeforeUnhealthy: healthShape.failuresBeforeUnhealthy.default(3),
     callTimeoutSeconds: healthShape.callTimeoutSeconds.default(120),
+    toolTimeoutSeconds: healthShape.toolTimeoutSeconds.default({}),
+    callMaxSeconds: healthShape.callMaxSeconds.default(3600),
   })
   .strict();
 
@@ -133,6 +142,17 @@ export const HttpEndpoint = z
   })
   .strict();
 
+/**
+ * Which MCP revision the daemon speaks to the server. `auto` asks first (`server/discover`) and
+ * falls back to 2025's `initialize`; `legacy` goes straight to `initialize`; `modern` insists on
+ * 2026-07-28. Absent: `auto` for http servers, `legacy` for stdio ones, because on stdio the
+ * question goes down the server's one pipe, and some older servers exit on a request they do not
+ * know before `initialize` (they would then never start); say `auto` or `modern` for a stdio
+ * server known to speak 2026-07-28.
+ */
+export const ProtocolChoice = z.enum(['auto', 'legacy', 'modern']);
+export type ProtocolChoice = z.infer<typeof ProtocolChoice>;
+
 /** A catalog entry's npm build source: `berth build` turns it into an image offline. */
 export const BuildSource = z.object({ npm: NpmPackage, version: z.string().regex(/^[A-Za-z0-9.^~<>=*|-]+$/).optional() }).strict();
 
@@ -146,6 +166,7 @@ export const ServerSpecInput = z
     build: BuildSource.optional(),
     transport: z.enum(['stdio', 'http']).default('stdio'),
     http: HttpEndpoint.optional(),
+    protocol: ProtocolChoice.optional(),
     command: Argv.optional(),
     args: Argv.optional(),
     env: EnvMap.optional(),
@@ -171,6 +192,7 @@ export const ServerSpec = z.object({
   build: BuildSource.optional(),
   transport: z.enum(['stdio', 'http']),
   http: HttpEndpoint.optional(),
+  protocol: ProtocolChoice.optional(),
   command: z.array(Arg).optional(),
   args: z.array(Arg),
   env: z.record(EnvKey, z.string()),

@@ -43,6 +43,8 @@ export const ServerStatus = z.object({
   health: z.array(HealthCheck),
   stats: Stats.optional(),
   capabilities: Capabilities.optional(),
+  /** The MCP revision the daemon and the server agreed on, while it runs: `legacy` is 2025's `initialize`, `modern` 2026-07-28's `server/discover`. */
+  protocol: z.object({ era: z.enum(['legacy', 'modern']), version: z.string() }).optional(),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
 
@@ -55,8 +57,8 @@ export const CatalogEntryInfo = z.object({
   requires: z.object({ volumeTarget: z.string(), hint: z.string() }).optional(),
 });
 
-/** 'berth' = lines the daemon writes about the server (started, restarted, errors). */
-export const LogStream = z.enum(['stdout', 'stderr', 'berth']);
+/** 'berth' = lines the daemon writes about the server (started, restarted, errors); 'mcp' = the server's MCP log notifications. */
+export const LogStream = z.enum(['stdout', 'stderr', 'berth', 'mcp']);
 export type LogStream = z.infer<typeof LogStream>;
 /** One line of a server's log; `t` is ms since the epoch. */
 export const LogLine = z.object({ t: z.number(), stream: LogStream, text: z.string() });

@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Phase, ServerStatus } from '../protocol/status.js';
 
@@ -22,7 +22,7 @@ export interface HealthEvents {
 }
 
 /**
- * MCP-level health: a ping over the server's session on its spec's interval, the last pings kept
+ * MCP-level health: a ping (or, in MCP 2026-07-28, a `server/discover`) over the server's session on its spec's interval, the last pings kept
  * for its status, and a server that stops answering found unhealthy.
  */
 export class HealthMonitor {
@@ -58,7 +58,9 @@ export class HealthMonitor {
     if (!current()) return;
     const t0 = Date.now();
     try {
-      await client.ping({ timeout: timeoutSeconds * 1000 });
+      // 2026-07-28 has no `ping`; `server/discover` is its cheapest request.
+      if (client.getProtocolEra() === 'modern') await client.discover({ timeout: timeoutSeconds * 1000 });
+      else await client.ping({ timeout: timeoutSeconds * 1000 });
       this.record({ t: t0, ok: true, ms: Date.now() - t0 });
       if (this.server.phase === 'unhealthy') this.on.answering();
     } catch (e) {

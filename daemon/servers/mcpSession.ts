@@ -1,16 +1,32 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError, type CallToolResult, type GetPromptResult, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  Client,
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  StreamableHTTPClientTransport,
+  type CallToolResult,
+  type ClientCapabilities,
+  type GetPromptResult,
+  type InputRequest,
+  type InputResponses,
+  type ReadResourceResult,
+  type RequestOptions,
+  type VersionNegotiationMode,
+} from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { AttachedStdio, ContainerRuntime } from '../hosts/runtime.js';
 import type { AuditEntry, AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import { AttachTransport } from '../mcp/attachTransport.js';
-import type { CallContext, UpstreamListener } from '../mcp/callContext.js';
+import type { AskMethod, CallContext, UpstreamListener } from '../mcp/callContext.js';
 import type { SecurityContext } from '../policy/context.js';
 import type { ServerSpec } from '../protocol/spec.js';
-import type { Capabilities, Phase } from '../protocol/status.js';
+import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
 import { VERSION } from '../protocol/version.js';
+import { InFlightCalls } from './askRouting.js';
+import { callTimeouts, describeCallError } from './callTimeouts.js';
+import { completeInputRounds, type InputRound } from './inputRounds.js';
 import { Superseded } from './superseded.js';
 
 export interface SessionDeps {
@@ -18,6 +34,8 @@ export interface SessionDeps {
   logs: LogStore;
   audit: AuditLog;
   security?: SecurityContext;
+  /** What the server offers changed (it said its lists changed, and they were read again). */
+  onChange(): void;
 }
 
 /** What the session reads of its server's supervisor, as it is at each moment. */
@@ -29,9 +47,25 @@ export interface SessionServer {
 }
 
 /**
+ * Everything a client may be asked for, declared once for the shared session: each request the
+ * server makes is answered by the client whose call it serves (or by Berth, for roots), so a
+ * server offers its sampling, elicitation and roots features to every client through Berth.
+ */
+const CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
+
+/** Of each list (tools, prompts, resources) at most this many are kept: a server offering more is misbehaving. */
+const MAX_LISTED = 5000;
+/** On stdio an `auto` probe a server ignores costs this much before `initialize` is tried. */
+const STDIO_PROBE_MS = 10_000;
+
+const LIST_CHANGED = ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed'] as const;
+
+/**
  * The daemon's own MCP session with one server, one per container and shared by every bridged
- * client: it connects over the container's stdio or its HTTP endpoint, learns what the server
- * offers, and makes tool calls under the tool policy, each recorded in the audit log.
+ * client: it connects over the container's stdio or its HTTP endpoint in whichever MCP era the
+ * server speaks, learns what the server offers (again whenever it says its lists changed), and
+ * makes calls under the tool policy, each tool call recorded in the audit log. What the server
+ * asks of a client goes to the caller that can answer it (see InFlightCalls), in either era.
  */
 export class McpSession {
   private client: Client | undefined;
@@ -39,6 +73,10 @@ export class McpSession {
   private offered: Capabilities | undefined;
   private strayOutput: string | undefined;
   private readonly listeners = new Set<UpstreamListener>();
+  private readonly inFlight = new InFlightCalls();
+  /** Lists are read again one at a time; a change noticed meanwhile is read once more after. */
+  private relisting: Promise<void> | undefined;
+  private relistAgain = false;
 
   constructor(
     private readonly server: SessionServer,
@@ -55,44 +93,59 @@ export class McpSession {
     return this.offered && (this.deps.security?.visible(this.name, this.server.spec.tools, this.offered) ?? this.offered);
   }
 
+  /** The MCP revision agreed on with the server, while connected. */
+  get protocol(): ServerStatus['protocol'] {
+    const era = this.client?.getProtocolEra();
+    const version = this.client?.getNegotiatedProtocolVersion();
+    return era && version ? { era, version } : undefined;
+  }
+
   /** The first line this run's server wrote to stdout that is not MCP: why it could not start. */
   get garbage(): string | undefined {
     return this.strayOutput;
   }
 
-  /** Calls a tool on the shared session, with the spec's timeout, and records it in the audit log. */
+  /** Calls a tool on the shared session, with its timeout, and records it in the audit log. */
   async callTool(tool: string, args: Record<string, unknown> | undefined, ctx: Partial<CallContext> = {}): Promise<CallToolResult> {
     const t = Date.now();
     const audit = (outcome: AuditEntry['outcome'], error?: string) =>
       this.deps.audit.record({ t, client: ctx.client ?? 'unknown', server: this.name, tool, ms: Date.now() - t, outcome, error });
     try {
-      this.deps.security?.checkCall(this.name, tool, args, this.offered, this.server.spec.tools);
-      const result = (await this.session().callTool({ name: tool, arguments: args }, undefined, {
-        signal: ctx.signal,
-        onprogress: ctx.onprogress,
-        timeout: this.server.spec.health.callTimeoutSeconds * 1000,
-        resetTimeoutOnProgress: true,
-      })) as CallToolResult;
+      try {
+        this.deps.security?.checkCall(this.name, tool, args, this.offered, this.server.spec.tools);
+      } catch (e) {
+        this.log(`refused a call of ${tool}: ${(e as Error).message}`);
+        throw e;
+      }
+      const result = await this.call<CallToolResult>(ctx, callTimeouts(this.server.spec.health, tool), `tool ${tool}`, (client, round, options) =>
+        client.callTool({ name: tool, arguments: args, ...round }, options),
+      );
       this.deps.security?.checkResult(this.name, tool, result);
       audit(result.isError ? 'tool-error' : 'ok');
       return result;
     } catch (e) {
-      if (e instanceof McpError && /^MCP error -?\d+: (?:blocked by|tool "[^"]*" (?:is blocked|of server \S+ is withheld))/.test(e.message)) this.log(`refused a call of ${tool}: ${e.message}`);
       audit('error', (e as Error).message);
       throw e;
     }
   }
 
-  getPrompt(prompt: string, args: Record<string, string> | undefined, ctx: Partial<CallContext>): Promise<GetPromptResult> {
-    return this.session().getPrompt({ name: prompt, arguments: args }, { signal: ctx.signal });
+  getPrompt(prompt: string, args: Record<string, string> | undefined, ctx: Partial<CallContext> = {}): Promise<GetPromptResult> {
+    return this.call<GetPromptResult>(ctx, callTimeouts(this.server.spec.health), `prompt ${prompt}`, (client, round, options) =>
+      client.getPrompt({ name: prompt, arguments: args, ...round }, options),
+    );
   }
 
-  readResource(uri: string, ctx: Partial<CallContext>): Promise<ReadResourceResult> {
-    return this.session().readResource({ uri }, { signal: ctx.signal });
+  readResource(uri: string, ctx: Partial<CallContext> = {}): Promise<ReadResourceResult> {
+    return this.call<ReadResourceResult>(ctx, callTimeouts(this.server.spec.health), `resource ${uri}`, (client, round, options) =>
+      client.readResource({ uri, ...round }, { ...options, cacheMode: 'bypass' }),
+    );
   }
 
-  async request(method: string, params: Record<string, unknown> | undefined, ctx: Partial<CallContext>): Promise<Record<string, unknown>> {
-    return this.session().request({ method, params }, AnyResult, { signal: ctx.signal });
+  /** Any other request of a client (completion, resource templates, subscriptions, log level), forwarded as it is. */
+  request(method: string, params: Record<string, unknown> | undefined, ctx: Partial<CallContext> = {}): Promise<Record<string, unknown>> {
+    return this.call<Record<string, unknown>>(ctx, callTimeouts(this.server.spec.health), method, (client, _round, options) =>
+      client.request({ method, params }, AnyResult, options),
+    );
   }
 
   onNotification(listener: UpstreamListener): () => void {
@@ -105,7 +158,53 @@ export class McpSession {
     return this.client;
   }
 
-  /** MCP initialize with this run's container, then what it offers; throws Superseded once `current()` no longer holds. */
+  /**
+   * One request on the shared session, on behalf of one caller: its cancellation and progress,
+   * the timeout (which progress starts afresh, up to a total), the server's questions routed back
+   * to it, and on a 2026-07-28 server the `input_required` rounds answered the same way.
+   */
+  private async call<R>(
+    ctx: Partial<CallContext>,
+    timeouts: { timeout: number; maxTotalTimeout: number },
+    what: string,
+    send: (client: Client, round: InputRound, options: RequestOptions) => Promise<unknown>,
+  ): Promise<R> {
+    const client = this.session();
+    const leave = this.inFlight.enter(ctx.asker);
+    const t0 = Date.now();
+    // A progress callback is always given, so the server gets a progress token and its progress keeps the call alive.
+    const options: RequestOptions = { ...timeouts, signal: ctx.signal, onprogress: ctx.onprogress ?? (() => undefined), resetTimeoutOnProgress: true, allowInputRequired: true };
+    try {
+      return await completeInputRounds<R>((round) => send(client, round, options), (request) => this.answerInput(request, ctx), this.name);
+    } catch (e) {
+      throw describeCallError(e, { server: this.name, what, elapsedMs: Date.now() - t0, ...timeouts, aborted: ctx.signal?.aborted ?? false });
+    } finally {
+      leave();
+    }
+  }
+
+  /** One request inside a 2026-07-28 `input_required` result: the calling client answers it, roots are Berth's. */
+  private async answerInput(request: InputRequest, ctx: Partial<CallContext>): Promise<InputResponses[string]> {
+    if (request.method === 'roots/list') return { roots: this.roots() };
+    const asker = ctx.asker;
+    if (!asker?.methods.includes(request.method)) {
+      const what = request.method === 'sampling/createMessage' ? 'sampling' : 'elicitation';
+      throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `server ${this.name} asked for ${what}, which the calling client${ctx.client ? ` (${ctx.client})` : ''} cannot answer`);
+    }
+    return (await asker.ask(request.method, request.params, ctx.signal ?? new AbortController().signal)) as InputResponses[string];
+  }
+
+  /** A 2025-era server's own request: to the one waiting caller that can answer it (InFlightCalls). */
+  private ask(method: AskMethod, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+    return this.inFlight.pick(method, this.name).ask(method, params, signal);
+  }
+
+  /** The client's paths mean nothing inside the container: its roots are where the server's volumes are mounted. */
+  private roots(): { uri: string; name: string }[] {
+    return this.server.spec.volumes.map((v) => ({ uri: `file://${v.target.split('/').map(encodeURIComponent).join('/')}`, name: v.target }));
+  }
+
+  /** MCP initialize (or discover) with this run's container, then what it offers; throws Superseded once `current()` no longer holds. */
   async connect(attached: AttachedStdio, current: () => boolean): Promise<void> {
     const timeoutMs = this.server.spec.health.initializeTimeoutSeconds * 1000;
     const client = this.server.spec.http ? await this.connectHttp(this.server.spec.http, attached, timeoutMs) : await this.connectStdio(attached, timeoutMs);
@@ -114,14 +213,8 @@ export class McpSession {
       throw new Superseded();
     }
     this.client = client;
-    client.fallbackNotificationHandler = (n) => {
-      for (const listener of this.listeners) listener(n.method, n.params ?? {});
-      return Promise.resolve();
-    };
-    this.offered = await listCapabilities(client);
-    const pins = this.deps.security?.review(this.name, this.offered);
-    const withheld = [...(pins?.changed.map((c) => c.tool) ?? []), ...(pins?.added.map((t) => t.name) ?? [])];
-    if (withheld.length) this.log(`withholding ${withheld.join(', ')}: changed or new since you approved this server's tools; see \`berth tools pending ${this.name}\`, then \`berth tools approve ${this.name}\``);
+    await this.learn(client);
+    if (client.getProtocolEra() === 'modern') this.listen(client);
   }
 
   /** The run ended: the client goes, and so does what the server wrote off-protocol; what it offers stays known. */
@@ -132,20 +225,95 @@ export class McpSession {
     void client?.close().catch(() => undefined);
   }
 
+  /** Reads what the server offers, reviews it against the approved pins, and says what is withheld. */
+  private async learn(client: Client): Promise<void> {
+    this.offered = await this.listCapabilities(client);
+    const pins = this.deps.security?.review(this.name, this.offered);
+    const withheld = [...(pins?.changed.map((c) => c.tool) ?? []), ...(pins?.added.map((t) => t.name) ?? [])];
+    if (withheld.length) this.log(`withholding ${withheld.join(', ')}: changed or new since you approved this server's tools; see \`berth tools pending ${this.name}\`, then \`berth tools approve ${this.name}\``);
+  }
+
+  /** The server said a list changed: read them again, then tell the supervisor and the listeners. */
+  private relist(client: Client, method: string): void {
+    if (this.relisting) {
+      this.relistAgain = true;
+      return;
+    }
+    this.relisting = (async () => {
+      do {
+        this.relistAgain = false;
+        await this.learn(client);
+      } while (this.relistAgain && client === this.client);
+    })()
+      .then(
+        () => {
+          if (client !== this.client) return;
+          this.deps.onChange();
+          this.emit(method, {});
+        },
+        (e: Error) => {
+          if (client === this.client) this.log(`could not read the server's lists again after it changed them: ${e.message}`);
+        },
+      )
+      .finally(() => (this.relisting = undefined));
+  }
+
+  /** A 2026-07-28 server sends list changes only on a subscription. */
+  private listen(client: Client): void {
+    const caps = client.getServerCapabilities() ?? {};
+    const filter = { toolsListChanged: !!caps.tools?.listChanged, promptsListChanged: !!caps.prompts?.listChanged, resourcesListChanged: !!caps.resources?.listChanged };
+    if (!Object.values(filter).some(Boolean)) return;
+    client.listen(filter).catch((e: Error) => {
+      if (client === this.client) this.log(`could not subscribe to the server's list changes: ${e.message}`);
+    });
+  }
+
+  private emit(method: string, params: Record<string, unknown>): void {
+    for (const listener of this.listeners) listener(method, params);
+  }
+
+  /** A client that can answer what a server may ask, with the server's notifications wired in; not yet connected. */
+  private newClient(mode: VersionNegotiationMode, probeMs?: number): Client {
+    const client = new Client(
+      { name: 'berth-daemon', version: VERSION },
+      { capabilities: CLIENT_CAPABILITIES, versionNegotiation: { mode, probe: probeMs === undefined ? undefined : { timeoutMs: probeMs } }, inputRequired: { autoFulfill: false } },
+    );
+    client.setRequestHandler('sampling/createMessage', (req, hctx) => this.ask('sampling/createMessage', req.params, hctx.mcpReq.signal) as never);
+    client.setRequestHandler('elicitation/create', (req, hctx) => this.ask('elicitation/create', req.params, hctx.mcpReq.signal) as never);
+    client.setRequestHandler('roots/list', () => ({ roots: this.roots() }));
+    client.setNotificationHandler('notifications/message', (n) => {
+      const { level, logger, data } = n.params;
+      this.deps.logs.append(this.name, 'mcp', `${level}${logger ? ` ${logger}` : ''}: ${typeof data === 'string' ? data : JSON.stringify(data)}\n`);
+      this.emit(n.method, n.params);
+    });
+    for (const method of LIST_CHANGED) client.setNotificationHandler(method, () => this.relist(client, method));
+    client.fallbackNotificationHandler = (n) => {
+      this.emit(n.method, n.params ?? {});
+      return Promise.resolve();
+    };
+    return client;
+  }
+
+  private negotiation(): VersionNegotiationMode {
+    const choice = this.server.spec.protocol ?? (this.server.spec.http ? 'auto' : 'legacy');
+    return choice === 'modern' ? { pin: MODERN_VERSION } : choice;
+  }
+
   private async connectStdio(attached: AttachedStdio, timeoutMs: number): Promise<Client> {
     const transport = new AttachTransport(attached.stdin, attached.stdout, (line) => {
       this.strayOutput ??= line;
       this.deps.logs.append(this.name, 'stdout', `${line}\n`);
     });
-    const client = newClient();
+    const client = this.newClient(this.negotiation(), Math.min(STDIO_PROBE_MS, timeoutMs));
     try {
       await client.connect(transport, { timeout: timeoutMs });
       return client;
     } catch (e) {
       void client.close().catch(() => undefined);
-      const code = e instanceof McpError ? (e.code as ErrorCode) : undefined;
-      if (code === ErrorCode.RequestTimeout) throw new Error(`it did not answer MCP initialize within ${timeoutMs / 1000} s`);
-      if (code === ErrorCode.ConnectionClosed) throw new Error('the container closed its stdio before answering MCP initialize');
+      const code = e instanceof SdkError ? e.code : undefined;
+      if (code === SdkErrorCode.RequestTimeout) throw new Error(`it did not answer MCP initialize within ${timeoutMs / 1000} s`);
+      if (code === SdkErrorCode.ConnectionClosed) throw new Error('the container closed its stdio before answering MCP initialize');
+      if (code === SdkErrorCode.EraNegotiationFailed) throw new Error(`it does not speak MCP ${MODERN_VERSION}, which its spec asks for (protocol: modern); remove that line to let Berth find out (${(e as Error).message})`);
       throw e;
     }
   }
@@ -159,7 +327,7 @@ export class McpSession {
       const info = this.server.containerId ? await this.deps.rt.inspect(this.server.containerId) : undefined;
       if (!info?.running) throw new Error('the container exited before its HTTP endpoint answered');
       if (info.ipAddress) {
-        const client = newClient();
+        const client = this.newClient(this.negotiation());
         try {
           const url = new URL(`http://${info.ipAddress}:${http.port}${http.path}`);
           await client.connect(new StreamableHTTPClientTransport(url, { fetch: this.deps.rt.fetch }), { timeout: Math.max(1000, deadline - Date.now()) });
@@ -173,21 +341,28 @@ export class McpSession {
     }
     throw new Error(`its HTTP endpoint on port ${http.port}${http.path} did not answer MCP initialize within ${timeoutMs / 1000} s${last ? ` (${last})` : ''}`);
   }
+
+  /** Every page of each list the server offers, as one list each (the SDK walks the pages); kept within bounds. */
+  private async listCapabilities(client: Client): Promise<Capabilities> {
+    const caps = client.getServerCapabilities() ?? {};
+    const fresh = { cacheMode: 'bypass' } as const;
+    const [tools, prompts, resources] = await Promise.all([
+      caps.tools ? client.listTools(undefined, fresh).then((r) => this.bounded('tools', r.tools)) : [],
+      caps.prompts ? client.listPrompts(undefined, fresh).then((r) => this.bounded('prompts', r.prompts)) : [],
+      caps.resources ? client.listResources(undefined, fresh).then((r) => this.bounded('resources', r.resources)) : [],
+    ]);
+    return { serverInfo: client.getServerVersion(), instructions: client.getInstructions(), tools, prompts, resources };
+  }
+
+  private bounded<T>(what: string, items: T[]): T[] {
+    if (items.length <= MAX_LISTED) return items;
+    this.log(`it lists ${items.length} ${what}; Berth offers the first ${MAX_LISTED}`);
+    return items.slice(0, MAX_LISTED);
+  }
 }
+
+/** The 2026-07-28 revision, which `protocol: modern` pins. */
+const MODERN_VERSION = '2026-07-28';
 
 /** A result forwarded as the server gave it. */
 const AnyResult = z.record(z.string(), z.unknown());
-
-function newClient(): Client {
-  return new Client({ name: 'berth-daemon', version: VERSION }, { capabilities: {} });
-}
-
-async function listCapabilities(client: Client): Promise<Capabilities> {
-  const caps = client.getServerCapabilities() ?? {};
-  const [tools, prompts, resources] = await Promise.all([
-    caps.tools ? client.listTools().then((r) => r.tools) : [],
-    caps.prompts ? client.listPrompts().then((r) => r.prompts) : [],
-    caps.resources ? client.listResources().then((r) => r.resources) : [],
-  ]);
-  return { serverInfo: client.getServerVersion(), instructions: client.getInstructions(), tools, prompts, resources };
-}

@@ -162,6 +162,7 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     build: input.image ? input.build : (input.build ?? base.build),
     transport: input.transport,
     http: input.http ?? base.http,
+    protocol: input.protocol ?? base.protocol,
     command: input.command ?? base.command,
     args: input.args ?? base.args ?? [],
     env: { ...base.env, ...input.env },

@@ -1,4 +1,4 @@
-import type { CallToolResult, GetPromptResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, GetPromptResult, ReadResourceResult } from '@modelcontextprotocol/client';
 import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureImage } from '../images/ensureImage.js';
 import { ensureEgress, removeEgress, stopEgress } from '../network/egress.js';
@@ -119,6 +119,7 @@ export class ServerSupervisor {
       health: this.health.history,
       stats: this.stats,
       capabilities: this.capabilities,
+      protocol: this.running ? this.mcp.protocol : undefined,
     };
   }
 

@@ -1,6 +1,6 @@
 // Arguments for "Call Tool": a JSON object the user edits, checked against the tool's input
 // schema before it is sent. Pure, so it is unit-tested.
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 
 type JsonObject = Record<string, unknown>;
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -236,6 +236,7 @@ export function serverTooltip(s: ServerStatus, now = Date.now()): string {
   if (s.stats && isRunning(s)) {
     rows.push(['CPU', `${s.stats.cpuPercent.toFixed(1)}%`], ['Memory', `${formatBytes(s.stats.memoryBytes)} of ${formatBytes(s.stats.memoryLimitBytes)}`]);
   }
+  if (s.protocol) rows.push(['MCP', `${s.protocol.version} (${s.protocol.era === 'modern' ? 'discover' : 'initialize'})`]);
   if (s.capabilities) rows.push(['Offers', `${s.capabilities.tools.length} tools, ${s.capabilities.prompts.length} prompts, ${s.capabilities.resources.length} resources`]);
   rows.push(['Spec', `\`${s.source}\``]);
   const lines = [`**${mdEscape(s.name)}**${s.description ? ` — ${mdEscape(s.description)}` : ''}`, '', ...rows.map(([k, v]) => `${k}: ${v}  `)];

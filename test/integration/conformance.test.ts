@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthForwarder } from '../conformance/authForwarder.js';
 import { ERAS, expectedFailures, judge, runConformance, type ConformanceRun } from '../conformance/runConformance.js';
-import { bundleConformanceFixture, FIXTURE_IMAGE, TestHome } from '../support.js';
+import { bundleSdkFixtures, FIXTURE_IMAGE, TestHome } from '../support.js';
 
 interface Endpoint {
   url: string;
@@ -25,8 +25,8 @@ describe('MCP conformance suite (@modelcontextprotocol/conformance)', () => {
 
   beforeAll(async () => {
     scratch = await mkdtemp(path.join(os.tmpdir(), 'berth-conformance-'));
+    await bundleSdkFixtures(scratch);
     const bundle = path.join(scratch, 'conformance.js');
-    await bundleConformanceFixture(bundle);
     // Its stderr (the SDK reporting each request a negative scenario sends) is not wanted here.
     fixture = spawn(process.execPath, [bundle, '--http', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
     fixtureUrl = await new Promise<string>((resolve, reject) => {

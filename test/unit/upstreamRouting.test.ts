@@ -1,0 +1,96 @@
+import { ProtocolError, type InputRequest } from '@modelcontextprotocol/client';
+import { describe, expect, it } from 'vitest';
+import type { Asker, AskMethod } from '../../daemon/mcp/callContext.js';
+import { InFlightCalls } from '../../daemon/servers/askRouting.js';
+import { callTimeouts } from '../../daemon/servers/callTimeouts.js';
+import { completeInputRounds, MAX_INPUT_ROUNDS, type InputRound } from '../../daemon/servers/inputRounds.js';
+import { Health } from '../../daemon/protocol/spec.js';
+
+const asker = (...methods: AskMethod[]): Asker => ({ methods, ask: () => Promise.resolve({}) });
+
+describe('InFlightCalls: which waiting caller answers a server request', () => {
+  it('picks the only caller that can answer, past callers that cannot', () => {
+    const calls = new InFlightCalls();
+    const able = asker('sampling/createMessage');
+    calls.enter(undefined);
+    calls.enter(asker('elicitation/create'));
+    calls.enter(able);
+    expect(calls.pick('sampling/createMessage', 'ev')).toBe(able);
+  });
+
+  it('refuses with MethodNotFound when nobody waiting can answer, and once the call has ended', () => {
+    const calls = new InFlightCalls();
+    expect(() => calls.pick('elicitation/create', 'ev')).toThrow(/^no client that can answer elicitation is waiting on server ev/);
+    const leave = calls.enter(asker('elicitation/create'));
+    expect(calls.pick('elicitation/create', 'ev').methods).toEqual(['elicitation/create']);
+    leave();
+    try {
+      calls.pick('elicitation/create', 'ev');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ProtocolError);
+      expect((e as ProtocolError).code).toBe(-32601);
+    }
+  });
+
+  it('refuses to guess between several callers that could answer', () => {
+    const calls = new InFlightCalls();
+    calls.enter(asker('sampling/createMessage'));
+    calls.enter(asker('sampling/createMessage', 'elicitation/create'));
+    expect(() => calls.pick('sampling/createMessage', 'ev')).toThrow(/^2 clients that can answer sampling are waiting on server ev and Berth cannot tell which one/);
+    expect(() => calls.pick('elicitation/create', 'ev')).not.toThrow();
+  });
+
+  it('counts the same client twice when it has two calls in flight: its calls are still two askers', () => {
+    const calls = new InFlightCalls();
+    const same = asker('sampling/createMessage');
+    calls.enter(same);
+    calls.enter(same);
+    expect(() => calls.pick('sampling/createMessage', 'ev')).toThrow(/cannot tell/);
+  });
+});
+
+describe('completeInputRounds: a 2026-07-28 multi round-trip call as one call', () => {
+  const elicit: InputRequest = { method: 'elicitation/create', params: { mode: 'form', message: 'name?', requestedSchema: { type: 'object', properties: {} } } };
+
+  it('answers each round and sends the answers back with the server state', async () => {
+    const sent: InputRound[] = [];
+    const result = await completeInputRounds<{ done: boolean }>(
+      (round) => {
+        sent.push(round);
+        return Promise.resolve(sent.length < 3 ? { resultType: 'input_required', inputRequests: { q: elicit }, requestState: `s${sent.length}` } : { done: true });
+      },
+      () => Promise.resolve({ action: 'accept', content: { n: 'x' } }),
+      'ev',
+    );
+    expect(result).toEqual({ done: true });
+    expect(sent).toEqual([
+      {},
+      { inputResponses: { q: { action: 'accept', content: { n: 'x' } } }, requestState: 's1' },
+      { inputResponses: { q: { action: 'accept', content: { n: 'x' } } }, requestState: 's2' },
+    ]);
+  });
+
+  it('gives up on a server that never stops asking', async () => {
+    let sends = 0;
+    const forever = completeInputRounds(
+      () => {
+        sends++;
+        return Promise.resolve({ resultType: 'input_required', requestState: 'again' });
+      },
+      () => Promise.resolve({ roots: [] }),
+      'ev',
+    );
+    await expect(forever).rejects.toThrow(`server ev still asked for more input after ${MAX_INPUT_ROUNDS} rounds`);
+    expect(sends).toBe(MAX_INPUT_ROUNDS + 1);
+  });
+});
+
+describe('callTimeouts', () => {
+  it("uses the tool's own timeout, else the server's, with the total never below either", () => {
+    const health = Health.parse({ callTimeoutSeconds: 30, toolTimeoutSeconds: { build: 7200 }, callMaxSeconds: 600 });
+    expect(callTimeouts(health, 'build')).toEqual({ timeout: 7_200_000, maxTotalTimeout: 7_200_000 });
+    expect(callTimeouts(health, 'echo')).toEqual({ timeout: 30_000, maxTotalTimeout: 600_000 });
+    expect(callTimeouts(health)).toEqual({ timeout: 30_000, maxTotalTimeout: 600_000 });
+  });
+});
