@@ -61,9 +61,10 @@ export class RoundTrips {
 
   /** Serves one round: starts the call (or resumes the one the retry names) and gives its result, or the questions it now waits on. */
   async round(round: Round, start: (signal: AbortSignal, asker: Asker | undefined, onprogress: (p: Record<string, unknown>) => void) => Promise<Record<string, unknown>>): Promise<Record<string, unknown> | InputRequiredResult> {
-    const trip = round.state === undefined ? this.begin(round, start) : this.resume(round);
+    const trip = round.state === undefined ? this.begin(round) : this.resume(round);
     clearTimeout(trip.timer);
     trip.progress = round.onprogress;
+    if (round.state === undefined) this.start(trip, round, start);
     try {
       await this.next(trip, round.signal);
     } finally {
@@ -85,9 +86,13 @@ export class RoundTrips {
     return inputRequired({ inputRequests, requestState: trip.token } as Parameters<typeof inputRequired>[0]);
   }
 
-  private begin(round: Round, start: Parameters<RoundTrips['round']>[1]): Trip {
+  private begin(round: Round): Trip {
     const trip: Trip = { token: randomBytes(32).toString('base64url'), target: round.target, abort: new AbortController(), asks: new Map(), seq: 0 };
     this.trips.set(trip.token, trip);
+    return trip;
+  }
+
+  private start(trip: Trip, round: Round, start: Parameters<RoundTrips['round']>[1]): void {
     const asker: Asker | undefined = round.methods.length
       ? {
           methods: round.methods,
@@ -115,7 +120,6 @@ export class RoundTrips {
       (value) => this.settle(trip, { ok: true, value }),
       (error: unknown) => this.settle(trip, { ok: false, error }),
     );
-    return trip;
   }
 
   private resume(round: Round): Trip {
