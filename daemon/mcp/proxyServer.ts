@@ -143,20 +143,30 @@ function callOf(backend: McpBackend, method: string, params: Result): Call | und
  */
 async function serveCall(server: Server, options: ProxyOptions, call: Call, params: Result, ctx: ServerContext): Promise<Result> {
   const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
+  // Progress goes out in order, and all of it before the answer: a client drops progress that comes after.
+  let progressSent = Promise.resolve();
   const onprogress =
-    token === undefined ? undefined : (p: Result) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...p, progressToken: token } }).catch(() => undefined);
+    token === undefined
+      ? undefined
+      : (p: Result) => {
+          progressSent = progressSent.then(() => ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...p, progressToken: token } })).catch(() => undefined);
+        };
   const client = clientName(server, options.era, ctx);
   const methods = askable(options.era === 'modern' ? (envelope(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) : server.getClientCapabilities());
-  if (options.era === 'modern') {
-    return options.trips.round(
-      { target: call.target, state: ctx.mcpReq.requestState(), responses: ctx.mcpReq.inputResponses, signal: ctx.mcpReq.signal, onprogress, methods },
-      (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker }),
-    ) as Promise<Result>;
+  try {
+    if (options.era === 'modern') {
+      return (await options.trips.round(
+        { target: call.target, state: ctx.mcpReq.requestState(), responses: ctx.mcpReq.inputResponses, signal: ctx.mcpReq.signal, onprogress, methods },
+        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker }),
+      )) as Result;
+    }
+    const asker: Asker | undefined = methods.length
+      ? { methods, ask: (method, askParams, signal) => ctx.mcpReq.send({ method, params: askParams }, AnyResult, { signal, timeout: ANSWER_WAIT_MS }) }
+      : undefined;
+    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker });
+  } finally {
+    await progressSent;
   }
-  const asker: Asker | undefined = methods.length
-    ? { methods, ask: (method, askParams, signal) => ctx.mcpReq.send({ method, params: askParams }, AnyResult, { signal, timeout: ANSWER_WAIT_MS }) }
-    : undefined;
-  return call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker });
 }
 
 function clientName(server: Server, era: Era, ctx: ServerContext): string {

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { CallContext } from '../../daemon/mcp/callContext.js';
 import { createProxyServer, type Era, type McpBackend } from '../../daemon/mcp/proxyServer.js';
 import { RoundTrips } from '../../daemon/mcp/roundTrips.js';
@@ -46,11 +47,13 @@ afterEach(async () => {
 });
 
 /** A 2025-era client on a proxy session; `wire` collects what the client receives, as sent. */
-async function legacyClient(b: McpBackend, capabilities: Record<string, unknown> = {}): Promise<{ client: Client; wire: JSONRPCMessage[] }> {
+async function legacyClient(b: McpBackend, capabilities: Record<string, unknown> = {}, notificationDelayMs = 0): Promise<{ client: Client; wire: JSONRPCMessage[] }> {
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   const wire: JSONRPCMessage[] = [];
   const send = serverSide.send.bind(serverSide);
-  serverSide.send = (m, o) => {
+  serverSide.send = async (m, o) => {
+    // A transport whose notifications take longer to write than answers (an event stream, say).
+    if (notificationDelayMs && !('id' in m)) await new Promise((r) => setTimeout(r, notificationDelayMs));
     wire.push(m);
     return send(m, o);
   };
@@ -89,7 +92,7 @@ describe('the proxy server', () => {
     expect(client.getInstructions()).toBe('use it well');
     const params = { ref: { type: 'ref/prompt', name: 'p' }, argument: { name: 'a', value: '' } } as const;
     expect(await client.complete(params)).toEqual({ completion: { values: ['completion/complete', JSON.stringify(params)] } });
-    await expect(client.request({ method: 'acme/unknown', params: {} } as never)).rejects.toMatchObject({ code: -32601 });
+    await expect(client.request({ method: 'acme/unknown', params: {} }, z.looseObject({}))).rejects.toMatchObject({ code: -32601 });
   });
 
   it("forwards progress to the caller, and the caller's cancellation to the call", async () => {
@@ -109,6 +112,17 @@ describe('the proxy server', () => {
     await call;
     await expect.poll(() => b.seen[0]?.signal.aborted).toBe(true);
     expect(b.seen[0]?.client).toBe('legacy-client');
+  });
+
+  it('sends all of a call\'s progress before its answer', async () => {
+    const b = backend((_tool, ctx) => {
+      for (let n = 1; n <= 3; n++) ctx.onprogress?.({ progress: n, total: 3 });
+      return Promise.resolve({ content: [] });
+    });
+    const { client } = await legacyClient(b, {}, 20);
+    const progress: unknown[] = [];
+    await client.callTool({ name: 'rich', arguments: {} }, { onprogress: (p) => progress.push(p) });
+    expect(progress).toEqual([1, 2, 3].map((n) => ({ progress: n, total: 3 })));
   });
 
   const asking = () =>

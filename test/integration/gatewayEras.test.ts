@@ -1,0 +1,171 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as V1StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BERTH, FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
+
+/** Which client: the SDK v1 one, SDK v2 in its default (2025) era, SDK v2 negotiating (2026-07-28 when offered). */
+type Kind = 'v1' | 'v2 legacy' | 'v2 auto';
+/** Which way in: the gateway's per-server endpoint, its aggregate endpoint, `berth connect`. */
+type Way = 'per-server' | 'aggregate' | 'connect';
+
+interface Endpoint {
+  url: string;
+  headers: Record<string, string>;
+}
+
+type Result = Record<string, unknown> & { content?: { type: string; text?: string; annotations?: unknown }[] };
+
+/** What the tests need of a client, whichever SDK it comes from. */
+interface Probe {
+  era: string;
+  /** A tool's or prompt's name as this way in shows it. */
+  named(name: string): string;
+  callTool(name: string, args: Record<string, unknown>, opts?: { onprogress?: (p: unknown) => void; signal?: AbortSignal; timeout?: number }): Promise<Result>;
+  listTools(): Promise<{ name: string; outputSchema?: unknown; annotations?: unknown }[]>;
+  complete(prompt: string, argument: { name: string; value: string }): Promise<string[]>;
+  templates(): Promise<string[]>;
+  /** Calls back when the tool list changes (a 2026-07-28 client listens for it first). */
+  onToolsChanged(callback: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+const KINDS: Kind[] = ['v1', 'v2 legacy', 'v2 auto'];
+const WAYS: Way[] = ['per-server', 'aggregate', 'connect'];
+
+describe('gateway v2: both MCP eras, every feature, on every way in', () => {
+  let home: TestHome;
+  const probes: Probe[] = [];
+
+  async function endpoint(server: string, way: Way): Promise<Endpoint> {
+    return home.json<Endpoint>(way === 'aggregate' ? ['endpoint', '--servers', server] : ['endpoint', server]);
+  }
+
+  async function open(kind: Kind, way: Way, server = 'ev'): Promise<Probe> {
+    const named = (name: string) => (way === 'aggregate' ? `${server}__${name}` : name);
+    const stdio = { command: process.execPath, args: [BERTH, 'connect', server], env: home.env as Record<string, string>, stderr: 'pipe' as const };
+    const e = way === 'connect' ? undefined : await endpoint(server, way);
+    let probe: Probe;
+    if (kind === 'v1') {
+      const c = new V1Client({ name: `v1-${way}`, version: '1' });
+      await c.connect(e ? new V1StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }) : new V1StdioClientTransport(stdio));
+      probe = {
+        era: 'legacy',
+        named,
+        callTool: (name, args, opts) => c.callTool({ name, arguments: args }, undefined, opts) as Promise<Result>,
+        listTools: async () => (await c.listTools()).tools,
+        complete: async (prompt, argument) => (await c.complete({ ref: { type: 'ref/prompt', name: prompt }, argument })).completion.values,
+        templates: async () => (await c.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate),
+        onToolsChanged: (callback) => Promise.resolve(c.setNotificationHandler(ToolListChangedNotificationSchema, () => callback())),
+        close: () => c.close(),
+      };
+    } else {
+      const c = new Client({ name: `${kind.replace(' ', '-')}-${way}`, version: '1' }, kind === 'v2 auto' ? { versionNegotiation: { mode: 'auto' } } : {});
+      await c.connect(e ? new StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }) : new StdioClientTransport(stdio));
+      probe = {
+        era: c.getProtocolEra() ?? 'unknown',
+        named,
+        callTool: (name, args, opts) => c.callTool({ name, arguments: args }, opts) as Promise<Result>,
+        listTools: async () => (await c.listTools()).tools,
+        complete: async (prompt, argument) => (await c.complete({ ref: { type: 'ref/prompt', name: prompt }, argument })).completion.values,
+        templates: async () => (await c.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate),
+        onToolsChanged: async (callback) => {
+          c.setNotificationHandler('notifications/tools/list_changed', () => callback());
+          if (c.getProtocolEra() === 'modern') await c.listen({ toolsListChanged: true });
+        },
+        close: () => c.close(),
+      };
+    }
+    probes.push(probe);
+    return probe;
+  }
+
+  beforeAll(async () => {
+    home = await TestHome.create();
+    await home.writeSpecs(`servers:
+  ev:
+    catalog: everything
+  sl:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/slow.js]
+`);
+    await home.ok(['start', 'ev']);
+    await home.ok(['start', 'sl']);
+  });
+  afterAll(async () => {
+    await Promise.all(probes.map((p) => p.close().catch(() => undefined)));
+    await home.dispose();
+  });
+
+  for (const way of WAYS) {
+    for (const kind of KINDS) {
+      describe(`${kind} client, ${way}`, () => {
+        it('negotiates its era, lists and calls, structured content and annotations intact', async () => {
+          const c = await open(kind, way);
+          // A negotiating client gets 2026-07-28 from Berth whatever the server speaks.
+          expect(c.era).toBe(kind === 'v2 auto' ? 'modern' : 'legacy');
+          const tools = await c.listTools();
+          const structured = tools.find((t) => t.name === c.named('get-structured-content'));
+          expect(structured?.outputSchema).toMatchObject({ type: 'object', properties: { temperature: { type: 'number' } } });
+          expect(structured?.annotations).toEqual({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
+          expect(await c.callTool(c.named('echo'), { message: `${kind} ${way}` })).toMatchObject({ content: [{ type: 'text', text: `Echo: ${kind} ${way}` }] });
+          const weather = await c.callTool(c.named('get-structured-content'), { location: 'Chicago' });
+          expect(weather.structuredContent).toEqual({ temperature: expect.any(Number), conditions: expect.any(String), humidity: expect.any(Number) });
+          const annotated = await c.callTool(c.named('get-annotated-message'), { messageType: 'error', includeImage: false });
+          expect(annotated.content?.[0]?.annotations).toEqual({ priority: expect.any(Number), audience: expect.any(Array) });
+        });
+
+        it('passes progress, completion and resource templates through', async () => {
+          const c = await open(kind, way);
+          const progress: unknown[] = [];
+          const done = await c.callTool(c.named('trigger-long-running-operation'), { duration: 0.6, steps: 3 }, { onprogress: (p) => progress.push(p) });
+          expect(done.content?.[0]?.text).toMatch(/completed/i);
+          expect(progress).toEqual([1, 2, 3].map((n) => expect.objectContaining({ progress: n, total: 3 })));
+          expect(await c.complete(c.named('completable-prompt'), { name: 'department', value: 'E' })).toContain('Engineering');
+          expect(await c.templates()).toContain('demo://resource/dynamic/text/{resourceId}');
+        });
+
+        it("passes the client's cancellation to the server", async () => {
+          const c = await open(kind, way, 'sl');
+          const heard = async () => ((await home.ok(['logs', 'sl'])).match(/cancelled request /g) ?? []).length;
+          const before = await heard();
+          const abort = new AbortController();
+          const call = c.callTool(c.named('wait'), { ms: 60_000 }, { signal: abort.signal, timeout: 90_000 }).then(
+            () => new Error('the call finished'),
+            (e: Error) => e,
+          );
+          await waitFor('the call to reach the server', async () => ((await home.ok(['logs', 'sl'])).match(/waiting 60000 ms/g) ?? []).length > before);
+          abort.abort('the user pressed stop');
+          expect((await call).message).toMatch(/the user pressed stop|abort/i);
+          await waitFor('the server to hear of it', async () => (await heard()) > before, 10_000);
+          expect(await c.callTool(c.named('wait'), { ms: 1 })).toMatchObject({ content: [{ type: 'text', text: 'waited 1 ms' }] });
+        });
+      });
+    }
+  }
+
+  it("tells every client when the server's tools change, in both eras, on every way in", async () => {
+    const changed = new Map<string, boolean>();
+    for (const way of WAYS) {
+      for (const kind of KINDS) {
+        const c = await open(kind, way);
+        await c.listTools();
+        changed.set(`${kind} ${way}`, false);
+        await c.onToolsChanged(() => changed.set(`${kind} ${way}`, true));
+      }
+    }
+    await home.writeSpecs(`servers:
+  ev:
+    catalog: everything
+    tools: { deny: [get-env] }
+  sl:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/slow.js]
+`);
+    await waitFor('every client told', async () => [...changed.values()].every(Boolean), 60_000).catch(() => undefined);
+    expect(Object.fromEntries(changed)).toEqual(Object.fromEntries([...changed.keys()].map((k) => [k, true])));
+  });
+});
