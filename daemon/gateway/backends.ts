@@ -48,9 +48,9 @@ export function supervisorBackend(sup: ServerSupervisor): McpBackend {
     },
     instructions: () => sup.capabilities?.instructions,
     offers: () => offersOf(sup.capabilities),
-    callTool: (tool, args, ctx) => sup.callTool(tool, args, ctx) as Promise<Result>,
-    getPrompt: (prompt, args, ctx) => sup.getPrompt(prompt, args, ctx) as Promise<Result>,
-    readResource: (uri, ctx) => sup.readResource(uri, ctx) as Promise<Result>,
+    callTool: (tool, args, ctx) => sup.callTool(tool, args, ctx),
+    getPrompt: (prompt, args, ctx) => sup.getPrompt(prompt, args, ctx),
+    readResource: (uri, ctx) => sup.readResource(uri, ctx),
     request: (method, params, ctx) => forward(sup, method, params, ctx),
     onNotification: (listener) => sup.onNotification(listener),
   };
@@ -127,13 +127,13 @@ export function aggregateBackend(all: () => ServerSupervisor[], selection: Selec
     },
     callTool: (tool, args, ctx) => {
       const { sup, name } = find(tool, 'tool');
-      return sup.callTool(name, args, ctx) as Promise<Result>;
+      return sup.callTool(name, args, ctx);
     },
     getPrompt: (prompt, args, ctx) => {
       const { sup, name } = find(prompt, 'prompt');
-      return sup.getPrompt(name, args, ctx) as Promise<Result>;
+      return sup.getPrompt(name, args, ctx);
     },
-    readResource: (uri, ctx) => owner(uri).readResource(uri, ctx) as Promise<Result>,
+    readResource: (uri, ctx) => owner(uri).readResource(uri, ctx),
     request,
     onNotification: (listener: UpstreamListener) => {
       const offs = chosen().map((s) => s.onNotification(listener));

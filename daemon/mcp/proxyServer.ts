@@ -83,9 +83,9 @@ export function createProxyServer(backend: McpBackend, options: ProxyOptions): S
       return connect(transport);
     };
   }
-  server.setRequestHandler('tools/list', () => ({ tools: backend.capabilities().tools }) as never);
-  server.setRequestHandler('prompts/list', () => ({ prompts: backend.capabilities().prompts }) as never);
-  server.setRequestHandler('resources/list', () => ({ resources: backend.capabilities().resources }) as never);
+  server.setRequestHandler('tools/list', () => ({ tools: backend.capabilities().tools }));
+  server.setRequestHandler('prompts/list', () => ({ prompts: backend.capabilities().prompts }));
+  server.setRequestHandler('resources/list', () => ({ resources: backend.capabilities().resources }));
   server.fallbackRequestHandler = (request, ctx) => forward(server, backend, options, request, ctx);
   return server;
 }
@@ -155,10 +155,10 @@ async function serveCall(server: Server, options: ProxyOptions, call: Call, para
   const methods = askable(options.era === 'modern' ? (envelope(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) : server.getClientCapabilities());
   try {
     if (options.era === 'modern') {
-      return (await options.trips.round(
+      return await options.trips.round(
         { target: call.target, state: ctx.mcpReq.requestState(), responses: ctx.mcpReq.inputResponses, signal: ctx.mcpReq.signal, onprogress, methods },
         (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker }),
-      )) as Result;
+      );
     }
     const asker: Asker | undefined = methods.length
       ? { methods, ask: (method, askParams, signal) => ctx.mcpReq.send({ method, params: askParams }, AnyResult, { signal, timeout: ANSWER_WAIT_MS }) }
@@ -176,7 +176,7 @@ function clientName(server: Server, era: Era, ctx: ServerContext): string {
 
 /** A 2026-07-28 request's own `_meta` envelope: who the client is and what it can answer (the SDK types it as an empty object). */
 function envelope(ctx: ServerContext): Record<string, unknown> {
-  return (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+  return ctx.mcpReq.envelope ?? {};
 }
 
 /** What a client declared it can answer; one that declared nothing gets no asker, so the server hears a clear refusal. */
@@ -196,5 +196,5 @@ export function deliverNotification(server: Server, interest: Interest, method: 
   } else {
     return;
   }
-  void server.notification({ method, params } as never).catch(() => undefined);
+  void server.notification({ method, params }).catch(() => undefined);
 }

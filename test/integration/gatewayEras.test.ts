@@ -55,7 +55,7 @@ describe('gateway v2: both MCP eras, every feature, on every way in', () => {
       probe = {
         era: 'legacy',
         named,
-        callTool: (name, args, opts) => c.callTool({ name, arguments: args }, undefined, opts) as Promise<Result>,
+        callTool: (name, args, opts) => c.callTool({ name, arguments: args }, undefined, opts),
         listTools: async () => (await c.listTools()).tools,
         complete: async (prompt, argument) => (await c.complete({ ref: { type: 'ref/prompt', name: prompt }, argument })).completion.values,
         templates: async () => (await c.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate),
@@ -68,7 +68,7 @@ describe('gateway v2: both MCP eras, every feature, on every way in', () => {
       probe = {
         era: c.getProtocolEra() ?? 'unknown',
         named,
-        callTool: (name, args, opts) => c.callTool({ name, arguments: args }, opts) as Promise<Result>,
+        callTool: (name, args, opts) => c.callTool({ name, arguments: args }, opts),
         listTools: async () => (await c.listTools()).tools,
         complete: async (prompt, argument) => (await c.complete({ ref: { type: 'ref/prompt', name: prompt }, argument })).completion.values,
         templates: async () => (await c.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate),
@@ -125,7 +125,10 @@ describe('gateway v2: both MCP eras, every feature, on every way in', () => {
           expect(done.content?.[0]?.text).toMatch(/completed/i);
           // The last may be lost: the SDK clients drop a progress notification that arrives with the
           // response (modelcontextprotocol/typescript-sdk#2580), the daemon's own client included.
-          expect(progress.slice(0, 2)).toEqual([1, 2].map((n) => expect.objectContaining({ progress: n, total: 3 })));
+          expect(progress.slice(0, 2)).toEqual([
+            { progress: 1, total: 3 },
+            { progress: 2, total: 3 },
+          ]);
           expect(await c.complete(c.named('completable-prompt'), { name: 'department', value: 'E' })).toContain('Engineering');
           expect(await c.templates()).toContain('demo://resource/dynamic/text/{resourceId}');
         });

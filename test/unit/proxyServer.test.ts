@@ -4,7 +4,7 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { CallContext } from '../../daemon/mcp/callContext.js';
-import { createProxyServer, type Era, type McpBackend } from '../../daemon/mcp/proxyServer.js';
+import { createProxyServer, type McpBackend } from '../../daemon/mcp/proxyServer.js';
 import { RoundTrips } from '../../daemon/mcp/roundTrips.js';
 
 type Result = Record<string, unknown>;
@@ -68,7 +68,7 @@ async function legacyClient(b: McpBackend, capabilities: Record<string, unknown>
 async function channelClient(b: McpBackend, mode: 'auto' | 'legacy', capabilities: Record<string, unknown>): Promise<Client> {
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   const trips = new RoundTrips();
-  const handle = serveStdio(({ era }) => createProxyServer(b, { era: era as Era, trips }), { transport: serverSide });
+  const handle = serveStdio(({ era }) => createProxyServer(b, { era, trips }), { transport: serverSide });
   open.push(handle);
   const client = new Client({ name: `${mode}-client`, version: '1' }, { capabilities, versionNegotiation: { mode } });
   await client.connect(clientSide);
