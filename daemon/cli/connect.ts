@@ -50,6 +50,8 @@ export async function runConnect(name: string): Promise<void> {
   try {
     await done;
   } finally {
+    // Its client may keep the pipe open; this process is done with it either way.
+    process.stdin.destroy();
     daemon.close();
   }
 }

@@ -86,6 +86,8 @@ export function createProxyServer(backend: McpBackend, options: ProxyOptions): S
   server.setRequestHandler('tools/list', () => ({ tools: backend.capabilities().tools }));
   server.setRequestHandler('prompts/list', () => ({ prompts: backend.capabilities().prompts }));
   server.setRequestHandler('resources/list', () => ({ resources: backend.capabilities().resources }));
+  // The SDK answers the log level itself, for its own log messages; the server's are what a client wants.
+  server.removeRequestHandler('logging/setLevel');
   server.fallbackRequestHandler = (request, ctx) => forward(server, backend, options, request, ctx);
   return server;
 }

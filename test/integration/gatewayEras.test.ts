@@ -1,9 +1,15 @@
+import { spawn } from 'node:child_process';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
@@ -30,10 +36,18 @@ interface Probe {
   templates(): Promise<string[]>;
   /** Calls back when the tool list changes (a 2026-07-28 client listens for it first). */
   onToolsChanged(callback: () => void): Promise<void>;
+  /** Subscribes to a resource (2025 era) and calls back on its updates. */
+  onResourceUpdated(uri: string, callback: () => void): Promise<void>;
+  /** Sets the log level (2025 era) and calls back on each log message. */
+  onLog(level: 'debug', callback: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
 const KINDS: Kind[] = ['v1', 'v2 legacy', 'v2 auto'];
+const LEGACY_KINDS: Kind[] = ['v1', 'v2 legacy'];
+
+/** A sampling answer that names who gave it. */
+const sampled = (who: string) => ({ role: 'assistant' as const, model: 'test-model', content: { type: 'text' as const, text: `answered by ${who}` } });
 const WAYS: Way[] = ['per-server', 'aggregate', 'connect'];
 
 describe('gateway v2: both MCP eras, every feature, on every way in', () => {
@@ -44,13 +58,15 @@ describe('gateway v2: both MCP eras, every feature, on every way in', () => {
     return home.json<Endpoint>(way === 'aggregate' ? ['endpoint', '--servers', server] : ['endpoint', server]);
   }
 
-  async function open(kind: Kind, way: Way, server = 'ev'): Promise<Probe> {
+  /** Opens a client; with `sampler`, one that declares sampling and answers every request with that text. */
+  async function open(kind: Kind, way: Way, server = 'ev', sampler?: string): Promise<Probe> {
     const named = (name: string) => (way === 'aggregate' ? `${server}__${name}` : name);
     const stdio = { command: process.execPath, args: [BERTH, 'connect', server], env: home.env as Record<string, string>, stderr: 'pipe' as const };
     const e = way === 'connect' ? undefined : await endpoint(server, way);
     let probe: Probe;
     if (kind === 'v1') {
-      const c = new V1Client({ name: `v1-${way}`, version: '1' });
+      const c = new V1Client({ name: `v1-${way}`, version: '1' }, { capabilities: sampler ? { sampling: {} } : {} });
+      if (sampler) c.setRequestHandler(CreateMessageRequestSchema, () => Promise.resolve(sampled(sampler)));
       await c.connect(e ? new V1StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }) : new V1StdioClientTransport(stdio));
       probe = {
         era: 'legacy',
@@ -60,10 +76,22 @@ describe('gateway v2: both MCP eras, every feature, on every way in', () => {
         complete: async (prompt, argument) => (await c.complete({ ref: { type: 'ref/prompt', name: prompt }, argument })).completion.values,
         templates: async () => (await c.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate),
         onToolsChanged: (callback) => Promise.resolve(c.setNotificationHandler(ToolListChangedNotificationSchema, () => callback())),
+        onResourceUpdated: async (uri, callback) => {
+          c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => (n.params.uri === uri ? callback() : undefined));
+          await c.subscribeResource({ uri });
+        },
+        onLog: async (level, callback) => {
+          c.setNotificationHandler(LoggingMessageNotificationSchema, () => callback());
+          await c.setLoggingLevel(level);
+        },
         close: () => c.close(),
       };
     } else {
-      const c = new Client({ name: `${kind.replace(' ', '-')}-${way}`, version: '1' }, kind === 'v2 auto' ? { versionNegotiation: { mode: 'auto' } } : {});
+      const c = new Client(
+        { name: `${kind.replace(' ', '-')}-${way}`, version: '1' },
+        { capabilities: sampler ? { sampling: {} } : {}, ...(kind === 'v2 auto' && { versionNegotiation: { mode: 'auto' } }) },
+      );
+      if (sampler) c.setRequestHandler('sampling/createMessage', () => Promise.resolve(sampled(sampler)));
       await c.connect(e ? new StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }) : new StdioClientTransport(stdio));
       probe = {
         era: c.getProtocolEra() ?? 'unknown',
@@ -75,6 +103,14 @@ describe('gateway v2: both MCP eras, every feature, on every way in', () => {
         onToolsChanged: async (callback) => {
           c.setNotificationHandler('notifications/tools/list_changed', () => callback());
           if (c.getProtocolEra() === 'modern') await c.listen({ toolsListChanged: true });
+        },
+        onResourceUpdated: async (uri, callback) => {
+          c.setNotificationHandler('notifications/resources/updated', (n) => (n.params.uri === uri ? callback() : undefined));
+          await c.subscribeResource({ uri });
+        },
+        onLog: async (level, callback) => {
+          c.setNotificationHandler('notifications/message', () => callback());
+          await c.setLoggingLevel(level);
         },
         close: () => c.close(),
       };
@@ -152,6 +188,40 @@ describe('gateway v2: both MCP eras, every feature, on every way in', () => {
     }
   }
 
+  for (const way of WAYS) {
+    for (const kind of LEGACY_KINDS) {
+      it(`${kind} client, ${way}: resource updates it subscribed to, and log messages at the level it set`, async () => {
+        const c = await open(kind, way);
+        const uri = 'demo://resource/static/document/architecture.md';
+        let updates = 0;
+        let logs = 0;
+        await c.onResourceUpdated(uri, () => updates++);
+        await c.onLog('debug', () => logs++);
+        // Both toggles act on the daemon's one session with the server, so each is set back after.
+        await c.callTool(c.named('toggle-subscriber-updates'), {});
+        await c.callTool(c.named('toggle-simulated-logging'), {});
+        try {
+          await waitFor('an update and a log message', async () => updates > 0 && logs > 0, 30_000);
+        } finally {
+          await c.callTool(c.named('toggle-subscriber-updates'), {});
+          await c.callTool(c.named('toggle-simulated-logging'), {});
+        }
+      });
+    }
+  }
+
+  // Needs the daemon's own client to declare sampling and route the server's requests to the
+  // calling client (the upstream half of issue 12): until then `everything` does not offer the tool.
+  for (const way of ['per-server', 'connect'] as const) {
+    it(`${way}: a server's sampling request goes to the client whose call caused it, in both eras, with another client calling at once`, async (ctx) => {
+      const clients = await Promise.all(KINDS.map((kind) => open(kind, way, 'ev', kind)));
+      const tool = clients[0]!.named('trigger-sampling-request');
+      if (!(await clients[0]!.listTools()).some((t) => t.name === tool)) return ctx.skip();
+      const answers = await Promise.all(clients.map((c) => c.callTool(tool, { prompt: 'who are you?', maxTokens: 10 })));
+      answers.forEach((a, i) => expect(a.content?.[0]?.text).toContain(`answered by ${KINDS[i]}`));
+    });
+  }
+
   it("tells every client when the server's tools change, in both eras, on every way in", async () => {
     const changed = new Map<string, boolean>();
     for (const way of WAYS) {
@@ -172,5 +242,19 @@ describe('gateway v2: both MCP eras, every feature, on every way in', () => {
 `);
     await waitFor('every client told', async () => [...changed.values()].every(Boolean), 60_000).catch(() => undefined);
     expect(Object.fromEntries(changed)).toEqual(Object.fromEntries([...changed.keys()].map((k) => [k, true])));
+  });
+
+  it('berth connect ends with one sentence on stderr when the daemon goes away', async () => {
+    const child = spawn(process.execPath, [BERTH, 'connect', 'ev'], { env: home.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += String(d)));
+    child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`);
+    await waitFor('the initialize answer', async () => stdout.includes('"id":1'));
+    await home.ok(['daemon', 'stop']);
+    expect(await exited).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^berth: the Berth daemon went away \(it stopped or restarted\), so the connection to ev ended; restart the MCP server in your client to connect again$/)]);
   });
 });

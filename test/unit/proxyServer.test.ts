@@ -3,8 +3,8 @@ import { InMemoryTransport, type JSONRPCMessage } from '@modelcontextprotocol/se
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { CallContext } from '../../daemon/mcp/callContext.js';
-import { createProxyServer, type McpBackend } from '../../daemon/mcp/proxyServer.js';
+import type { CallContext, UpstreamListener } from '../../daemon/mcp/callContext.js';
+import { createProxyServer, deliverNotification, type Interest, type McpBackend } from '../../daemon/mcp/proxyServer.js';
 import { RoundTrips } from '../../daemon/mcp/roundTrips.js';
 
 type Result = Record<string, unknown>;
@@ -17,10 +17,14 @@ const RICH = {
   vendorTop: 'kept',
 };
 
-function backend(calls: (tool: string, ctx: CallContext) => Promise<Result>): McpBackend & { seen: CallContext[] } {
+function backend(calls: (tool: string, ctx: CallContext) => Promise<Result>): McpBackend & { seen: CallContext[]; forwarded: string[]; emit: UpstreamListener } {
   const seen: CallContext[] = [];
+  const forwarded: string[] = [];
+  const listeners = new Set<UpstreamListener>();
   return {
     seen,
+    forwarded,
+    emit: (method, params) => listeners.forEach((l) => l(method, params)),
     name: 'berth/fake',
     version: '1.0.0',
     capabilities: () => ({
@@ -29,15 +33,21 @@ function backend(calls: (tool: string, ctx: CallContext) => Promise<Result>): Mc
       resources: [],
     }),
     instructions: () => 'use it well',
-    offers: () => ({ completions: true, logging: false, subscribe: false }),
+    offers: () => ({ completions: true, logging: true, subscribe: true }),
     callTool: (tool, _args, ctx) => {
       seen.push(ctx);
       return calls(tool, ctx);
     },
     getPrompt: () => Promise.resolve({ messages: [] }),
     readResource: () => Promise.resolve({ contents: [] }),
-    request: (method, params) => Promise.resolve({ completion: { values: [method, JSON.stringify(params)] } }),
-    onNotification: () => () => undefined,
+    request: (method, params) => {
+      forwarded.push(`${method} ${JSON.stringify(params)}`);
+      return Promise.resolve(method === 'completion/complete' ? { completion: { values: [method, JSON.stringify(params)] } } : {});
+    },
+    onNotification: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
 
@@ -47,7 +57,7 @@ afterEach(async () => {
 });
 
 /** A 2025-era client on a proxy session; `wire` collects what the client receives, as sent. */
-async function legacyClient(b: McpBackend, capabilities: Record<string, unknown> = {}, notificationDelayMs = 0): Promise<{ client: Client; wire: JSONRPCMessage[] }> {
+async function legacyClient(b: McpBackend, capabilities: Record<string, unknown> = {}, notificationDelayMs = 0, interest?: Interest): Promise<{ client: Client; wire: JSONRPCMessage[] }> {
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   const wire: JSONRPCMessage[] = [];
   const send = serverSide.send.bind(serverSide);
@@ -57,7 +67,9 @@ async function legacyClient(b: McpBackend, capabilities: Record<string, unknown>
     wire.push(m);
     return send(m, o);
   };
-  await createProxyServer(b, { era: 'legacy', trips: new RoundTrips() }).connect(serverSide);
+  const server = createProxyServer(b, { era: 'legacy', trips: new RoundTrips(), interest });
+  if (interest) b.onNotification((method, params) => deliverNotification(server, interest, method, params));
+  await server.connect(serverSide);
   const client = new Client({ name: 'legacy-client', version: '1' }, { capabilities });
   await client.connect(clientSide);
   open.push(client);
@@ -88,11 +100,36 @@ describe('the proxy server', () => {
 
   it('declares what the backend offers, and refuses an unknown method with MethodNotFound', async () => {
     const { client } = await legacyClient(backend(() => Promise.resolve(RICH)));
-    expect(client.getServerCapabilities()).toEqual({ tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true }, completions: {} });
+    expect(client.getServerCapabilities()).toEqual({
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+      resources: { listChanged: true, subscribe: true },
+      completions: {},
+      logging: {},
+    });
     expect(client.getInstructions()).toBe('use it well');
     const params = { ref: { type: 'ref/prompt', name: 'p' }, argument: { name: 'a', value: '' } } as const;
     expect(await client.complete(params)).toEqual({ completion: { values: ['completion/complete', JSON.stringify(params)] } });
     await expect(client.request({ method: 'acme/unknown', params: {} }, z.looseObject({}))).rejects.toMatchObject({ code: -32601 });
+  });
+
+  it('forwards subscriptions and the log level, and passes on only the notifications a session asked for', async () => {
+    const b = backend(() => Promise.resolve(RICH));
+    const interest: Interest = { uris: new Set() };
+    const { client } = await legacyClient(b, {}, 0, interest);
+    const got: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void got.push(n.params.uri));
+    client.setNotificationHandler('notifications/message', (n) => void got.push(String(n.params.data)));
+    await client.subscribeResource({ uri: 'demo://a' });
+    await client.setLoggingLevel('warning');
+    expect(b.forwarded).toEqual(['resources/subscribe {"uri":"demo://a"}', 'logging/setLevel {"level":"warning"}']);
+    b.emit('notifications/resources/updated', { uri: 'demo://b' });
+    b.emit('notifications/message', { level: 'info', data: 'too quiet' });
+    b.emit('notifications/resources/updated', { uri: 'demo://a' });
+    b.emit('notifications/message', { level: 'error', data: 'loud enough' });
+    await expect.poll(() => got).toEqual(['demo://a', 'loud enough']);
+    await client.unsubscribeResource({ uri: 'demo://a' });
+    expect(interest.uris.size).toBe(0);
   });
 
   it("forwards progress to the caller, and the caller's cancellation to the call", async () => {

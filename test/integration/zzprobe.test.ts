@@ -1,0 +1,24 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { readFile } from 'node:fs/promises';
+import { it } from 'vitest';
+import { TestHome } from '../support.js';
+it('probe', async () => {
+  process.env.BERTH_DEBUG_N = '1';
+  const home = await TestHome.create();
+  await home.writeSpecs(`servers:\n  ev:\n    catalog: everything\n`);
+  await home.ok(['start', 'ev']);
+  const e = await home.json<{ url: string; headers: Record<string, string> }>(['endpoint', 'ev']);
+  const c = new Client({ name: 'p', version: '1' });
+  await c.connect(new StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }));
+  c.fallbackNotificationHandler = async (n) => console.log('CLIENT GOT', n.method);
+  console.log(await c.subscribeResource({ uri: 'demo://resource/static/document/architecture.md' }));
+  console.log(await c.setLoggingLevel('debug'));
+  console.log(JSON.stringify(await c.callTool({ name: 'toggle-subscriber-updates', arguments: {} })));
+  console.log(JSON.stringify(await c.callTool({ name: 'toggle-simulated-logging', arguments: {} })));
+  await new Promise((r) => setTimeout(r, 12000));
+  console.log((await readFile(home.paths.daemonLog, 'utf8')).split('\n').filter((l) => /NOTE/.test(l)).join('\n'));
+  console.log((await home.ok(['logs', 'ev'])).slice(-1500));
+  await c.close();
+  await home.dispose();
+});
