@@ -18,9 +18,12 @@ import { TunnelTransport } from './tunnel.js';
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Sessions a client forgot to close are dropped after this long without a request. */
 const IDLE_SESSION_MS = 30 * 60 * 1000;
+/** Endpoints served to 2026-07-28 clients at once (an aggregate selection is one each); the oldest makes room. */
+const MAX_MODERN_ENDPOINTS = 64;
 
 /** What a client last saw of an endpoint's lists, to tell it when they change. */
 interface Offered {
+  endpoint: string;
   backend: McpBackend;
   tools: string;
   prompts: string;
@@ -29,7 +32,6 @@ interface Offered {
 
 /** A 2025-era client session. */
 interface Session extends Offered {
-  endpoint: string;
   /** The name the client declared in `initialize`, which the per-client cap counts by. */
   client: string;
   transport: SessionTransport;
@@ -110,26 +112,24 @@ export class Gateway {
 
   /** Servers changed: tell each client whose tools, prompts or resources moved (2025 sessions directly, 2026-07-28 listeners through their streams). */
   serversChanged(): void {
-    for (const s of this.sessions.values()) {
-      const moved = changes(s);
-      if (moved.tools) void s.server.sendToolListChanged().catch(() => undefined);
-      if (moved.prompts) void s.server.sendPromptListChanged().catch(() => undefined);
-      if (moved.resources) void s.server.sendResourceListChanged().catch(() => undefined);
-    }
+    // Each endpoint's lists are read once, however many clients it has.
+    const now = new Map<string, Lists>();
+    const moved = (seen: Offered) => {
+      let lists = now.get(seen.endpoint);
+      if (!lists) now.set(seen.endpoint, (lists = listsOf(seen.backend)));
+      return changes(seen, lists);
+    };
+    for (const s of this.sessions.values()) announce(s.server, moved(s));
+    // On a 2026-07-28 channel the SDK puts these on the client's subscriptions/listen stream.
     for (const t of this.tunnels) {
-      const moved = changes(t);
-      // On a 2026-07-28 channel the SDK puts these on the client's subscriptions/listen stream.
-      for (const server of t.servers) {
-        if (moved.tools) void server.sendToolListChanged().catch(() => undefined);
-        if (moved.prompts) void server.sendPromptListChanged().catch(() => undefined);
-        if (moved.resources) void server.sendResourceListChanged().catch(() => undefined);
-      }
+      const m = moved(t);
+      for (const server of t.servers) announce(server, m);
     }
     for (const m of this.modern.values()) {
-      const moved = changes(m);
-      if (moved.tools) m.handler.notify.toolsChanged();
-      if (moved.prompts) m.handler.notify.promptsChanged();
-      if (moved.resources) m.handler.notify.resourcesChanged();
+      const { tools, prompts, resources } = moved(m);
+      if (tools) m.handler.notify.toolsChanged();
+      if (prompts) m.handler.notify.promptsChanged();
+      if (resources) m.handler.notify.resourcesChanged();
     }
   }
 
@@ -139,7 +139,7 @@ export class Gateway {
    */
   async openTunnel(name: string, send: (message: JSONRPCMessage) => void): Promise<TunnelTransport> {
     const backend = await this.backendFor({ key: `server:${name}`, server: name, selection: {} });
-    const tunnel: Tunnel = { servers: new Set(), ...offered(backend) };
+    const tunnel: Tunnel = { servers: new Set(), ...offered(`server:${name}`, backend) };
     const trips = new RoundTrips();
     const transport = new TunnelTransport(send, () => {
       this.tunnels.delete(tunnel);
@@ -259,8 +259,13 @@ export class Gateway {
       known.backend = backend;
       return known;
     }
+    const [oldest] = this.modern;
+    if (oldest && this.modern.size >= MAX_MODERN_ENDPOINTS) {
+      this.modern.delete(oldest[0]);
+      void oldest[1].handler.close().catch(() => undefined);
+    }
     const handler = createMcpHandler(() => createProxyServer(modern.backend, { era: 'modern', trips: this.trips, redact: this.redact }), { legacy: 'reject' });
-    const modern: Modern = { handler, serve: toNodeHandler(handler), ...offered(backend) };
+    const modern: Modern = { handler, serve: toNodeHandler(handler), ...offered(endpoint.key, backend) };
     this.modern.set(endpoint.key, modern);
     return modern;
   }
@@ -287,7 +292,7 @@ export class Gateway {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         const stopListening = backend.onNotification((method, params) => deliverNotification(server, interest, method, params));
-        this.sessions.set(id, { endpoint: key, client, transport, server, interest, stopListening, lastSeen: Date.now(), ...offered(backend) });
+        this.sessions.set(id, { client, transport, server, interest, stopListening, lastSeen: Date.now(), ...offered(key, backend) });
       },
       onsessionclosed: forget,
     });
@@ -302,7 +307,9 @@ export class Gateway {
   }
 }
 
-function lists(backend: McpBackend): Omit<Offered, 'backend'> {
+type Lists = Omit<Offered, 'endpoint' | 'backend'>;
+
+function listsOf(backend: McpBackend): Lists {
   try {
     const caps = backend.capabilities();
     return { tools: JSON.stringify(caps.tools), prompts: JSON.stringify(caps.prompts), resources: JSON.stringify(caps.resources) };
@@ -311,18 +318,26 @@ function lists(backend: McpBackend): Omit<Offered, 'backend'> {
   }
 }
 
-function offered(backend: McpBackend): Offered {
-  return { backend, ...lists(backend) };
+function offered(endpoint: string, backend: McpBackend): Offered {
+  return { endpoint, backend, ...listsOf(backend) };
 }
 
+type Moved = Record<keyof Lists, boolean>;
+
 /** Which of an endpoint's lists changed since the client last saw them; remembers them as they are now. */
-function changes(seen: Offered): Record<'tools' | 'prompts' | 'resources', boolean> {
-  const now = lists(seen.backend);
+function changes(seen: Offered, now: Lists): Moved {
   // A server that is down offers nothing for now; its clients hear once it is back and different.
   if (!now.tools && !now.prompts && !now.resources) return { tools: false, prompts: false, resources: false };
   const moved = { tools: now.tools !== seen.tools, prompts: now.prompts !== seen.prompts, resources: now.resources !== seen.resources };
   Object.assign(seen, now);
   return moved;
+}
+
+/** Tells a 2025-era client (or a `berth connect` one, either era) which lists changed. */
+function announce(server: McpServer, moved: Moved): void {
+  if (moved.tools) void server.sendToolListChanged().catch(() => undefined);
+  if (moved.prompts) void server.sendPromptListChanged().catch(() => undefined);
+  if (moved.resources) void server.sendResourceListChanged().catch(() => undefined);
 }
 
 /** Gives back the resource subscriptions of a client that is gone. */
