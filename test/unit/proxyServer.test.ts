@@ -98,6 +98,16 @@ describe('the proxy server', () => {
     expect(tools[0]).toMatchObject({ outputSchema: { type: 'object' }, icons: [{ src: 'https://x/i.png' }], annotations: { readOnlyHint: true } });
   });
 
+  it('redacts everything it sends, whichever transport carries it', async () => {
+    const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+    const b = backend(() => Promise.resolve({ content: [{ type: 'text', text: 'the token is s3cret-value' }] }));
+    await createProxyServer(b, { era: 'legacy', trips: new RoundTrips(), redact: (t) => t.replaceAll('s3cret-value', '[redacted]') }).connect(serverSide);
+    const client = new Client({ name: 'c', version: '1' });
+    await client.connect(clientSide);
+    open.push(client);
+    expect(await client.callTool({ name: 'rich', arguments: {} })).toEqual({ content: [{ type: 'text', text: 'the token is [redacted]' }] });
+  });
+
   it('declares what the backend offers, and refuses an unknown method with MethodNotFound', async () => {
     const { client } = await legacyClient(backend(() => Promise.resolve(RICH)));
     expect(client.getServerCapabilities()).toEqual({
