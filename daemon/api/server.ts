@@ -14,6 +14,7 @@ import { workspaceSpecFile } from '../servers/specFiles.js';
 import { parseCpus, parseMemory } from '../servers/units.js';
 import { registerClientHandlers } from '../clients/handlers.js';
 import { registerHostHandlers } from './hostHandlers.js';
+import { registerTunnelHandlers } from './tunnelHandlers.js';
 import type { SecurityContext } from '../policy/context.js';
 import { registerPolicyHandlers } from '../policy/handlers.js';
 import { RedactingMessageWriter } from './redactMessages.js';
@@ -260,6 +261,7 @@ export class ApiServer {
     });
     registerClientHandlers(connection, { servers: () => registry.list().map((s) => s.name) });
     registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), progress });
+    registerTunnelHandlers(connection, { gateway: this.ctx.gateway, sync: () => registry.sync() });
     const security = this.ctx.security;
     if (security) {
       const secretUsers = (secret: string) => registry.all().filter((s) => s.spec.secrets.includes(secret)).map((s) => s.name);

@@ -1,50 +1,57 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createProxyServer } from '../mcp/proxyServer.js';
-import { berthPaths } from '../protocol/paths.js';
-import * as M from '../protocol/methods.js';
-import type { Capabilities } from '../protocol/status.js';
 import { connectDaemon } from '../client/client.js';
+import { berthPaths } from '../protocol/paths.js';
+import { McpClose, McpMessage, McpOpen } from '../protocol/tunnel.js';
 
 /**
- * `berth connect NAME`: an MCP server on this process's stdio that forwards to the daemon's one
- * session with the server's container. Every client that spawns this shares that container;
- * nothing is started per client, so nothing leaks when a client goes away.
+ * `berth connect NAME`: a tunnel from this process's stdio to a proxy session in the daemon, the
+ * same one the gateway serves, onto the daemon's one session with the server's container. Every
+ * client that spawns this shares that container; nothing is started per client, so nothing leaks
+ * when a client goes away. Messages pass as they are (one JSON parse each way, for the framing):
+ * both MCP eras, progress, cancellation and the server's questions are the proxy's business.
  */
 export async function runConnect(name: string): Promise<void> {
   const daemon = await connectDaemon(berthPaths(), 'berth-connect');
-  let [status] = await daemon.request(M.ServersList, { name });
-  if (status?.phase !== 'healthy') status = await daemon.request(M.ServersStart, { name });
-  let caps: Capabilities | undefined = status.capabilities;
-  if (!caps) throw new Error(`server ${name} started but offered no capabilities`);
-
-  const server = createProxyServer({
-    name: `berth/${name}`,
-    version: caps.serverInfo?.version ?? '0.0.0',
-    capabilities: () => {
-      if (!caps) throw new Error(`server ${name} is not running`);
-      return caps;
-    },
-    callTool: (tool, args, ctx) => daemon.request(M.ServersCallTool, { name, tool, arguments: args, client: ctx.client }),
-    getPrompt: (prompt, args) => daemon.request(M.ServersGetPrompt, { name, prompt, arguments: args }),
-    readResource: (uri) => daemon.request(M.ServersReadResource, { name, uri }),
+  const { channel } = await daemon.request(McpOpen, { name });
+  const { connection } = daemon;
+  connection.onNotification(McpMessage.method, (p: { channel: string; message: unknown }) => {
+    if (p.channel === channel) process.stdout.write(`${JSON.stringify(p.message)}\n`);
   });
 
-  // Tell the client when the server's offer changes (a restart with a new image, say).
-  daemon.on(M.ServersDidChange, (p) => {
-    const next = p.servers.find((s) => s.name === name)?.capabilities;
-    if (!next) return;
-    const changed = JSON.stringify(next.tools) !== JSON.stringify(caps?.tools);
-    caps = next;
-    if (changed) void server.sendToolListChanged().catch(() => undefined);
+  let ended = false;
+  const done = new Promise<void>((resolve, reject) => {
+    process.stdin.once('end', () => {
+      ended = true;
+      void connection.sendNotification(McpClose.method, { channel }).finally(resolve);
+    });
+    connection.onClose(() => {
+      if (!ended) reject(new Error(`the Berth daemon went away (it stopped or restarted), so the connection to ${name} ended; restart the MCP server in your client to connect again`));
+      resolve();
+    });
   });
 
-  const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = resolve;
-    process.stdin.once('end', resolve);
-    daemon.connection.onClose(resolve);
+  let buffered = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    const lines = (buffered + chunk).split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch (e) {
+        // Answered here, as any stdio server would: the daemon never sees a line that is not JSON.
+        process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${(e as Error).message}` } })}\n`);
+        continue;
+      }
+      void connection.sendNotification(McpMessage.method, { channel, message });
+    }
   });
-  await server.connect(transport);
-  await closed;
-  daemon.close();
+  try {
+    await done;
+  } finally {
+    // Its client may keep the pipe open; this process is done with it either way.
+    process.stdin.destroy();
+    daemon.close();
+  }
 }

@@ -1,7 +1,41 @@
-import type { McpBackend } from '../mcp/proxyServer.js';
+import type { CallContext, UpstreamListener } from '../mcp/callContext.js';
+import type { McpBackend, Offers } from '../mcp/proxyServer.js';
 import type { Capabilities } from '../protocol/status.js';
 import type { ServerSupervisor } from '../servers/supervisor.js';
 import { VERSION } from '../protocol/version.js';
+
+type Result = Record<string, unknown>;
+
+/**
+ * What a server declared beyond its lists. A session that did not report its server's declaration
+ * offers everything: the server then answers for itself what it does not do.
+ */
+function offersOf(caps: Capabilities | undefined): Offers {
+  const server = caps?.server;
+  if (!server) return { completions: true, logging: true, subscribe: true };
+  const resources = server.resources as { subscribe?: boolean } | undefined;
+  return { completions: server.completions !== undefined, logging: server.logging !== undefined, subscribe: resources?.subscribe === true };
+}
+
+/**
+ * Resource subscriptions on a server's one shared session, counted per client session: the server
+ * is subscribed while any client is, and one client unsubscribing leaves the others their updates.
+ */
+const subscribers = new WeakMap<ServerSupervisor, Map<string, number>>();
+
+function forward(sup: ServerSupervisor, method: string, params: Result | undefined, ctx: CallContext): Promise<Result> {
+  const uri = params?.uri;
+  if ((method !== 'resources/subscribe' && method !== 'resources/unsubscribe') || typeof uri !== 'string') return sup.request(method, params, ctx);
+  const counts = subscribers.get(sup) ?? new Map<string, number>();
+  subscribers.set(sup, counts);
+  const before = counts.get(uri) ?? 0;
+  const after = method === 'resources/subscribe' ? before + 1 : Math.max(0, before - 1);
+  if (after) counts.set(uri, after);
+  else counts.delete(uri);
+  // Only the first subscriber and the last to leave reach the server.
+  if ((method === 'resources/subscribe' && before === 0) || (method === 'resources/unsubscribe' && before === 1)) return sup.request(method, params, ctx);
+  return Promise.resolve({});
+}
 
 /** One Berth server, straight onto its supervisor's shared session. */
 export function supervisorBackend(sup: ServerSupervisor): McpBackend {
@@ -12,9 +46,13 @@ export function supervisorBackend(sup: ServerSupervisor): McpBackend {
       if (!sup.capabilities) throw new Error(`server ${sup.name} is ${sup.phase}`);
       return sup.capabilities;
     },
+    instructions: () => sup.capabilities?.instructions,
+    offers: () => offersOf(sup.capabilities),
     callTool: (tool, args, ctx) => sup.callTool(tool, args, ctx),
-    getPrompt: (prompt, args) => sup.getPrompt(prompt, args),
-    readResource: (uri) => sup.readResource(uri),
+    getPrompt: (prompt, args, ctx) => sup.getPrompt(prompt, args, ctx),
+    readResource: (uri, ctx) => sup.readResource(uri, ctx),
+    request: (method, params, ctx) => forward(sup, method, params, ctx),
+    onNotification: (listener) => sup.onNotification(listener),
   };
 }
 
@@ -28,7 +66,8 @@ export interface Selection {
 
 /**
  * Several servers behind one endpoint, their tools and prompts namespaced by server, limited to
- * a selection (clients cap how many tools they accept).
+ * a selection (clients cap how many tools they accept). Requests that name a prompt or a resource
+ * go to its server; resource templates are gathered from all; a log level is set on all.
  */
 export function aggregateBackend(all: () => ServerSupervisor[], selection: Selection): McpBackend {
   const chosen = () => all().filter((s) => s.capabilities && (!selection.servers || selection.servers.includes(s.name)));
@@ -38,6 +77,35 @@ export function aggregateBackend(all: () => ServerSupervisor[], selection: Selec
     const unselected = kind === 'tool' && selection.tools !== undefined && !selection.tools.includes(qualified);
     if (!sup || unselected) throw new Error(`${kind} "${qualified}" is not offered by this endpoint`);
     return { sup, name: qualified.slice(i + SEPARATOR.length) };
+  };
+  const owner = (uri: string) => {
+    const sup = chosen().find((s) => s.capabilities?.resources.some((r) => r.uri === uri));
+    if (!sup) throw new Error(`no server behind this endpoint offers resource ${uri}`);
+    return sup;
+  };
+  const request = async (method: string, params: Result | undefined, ctx: CallContext): Promise<Result> => {
+    if (method === 'resources/templates/list') {
+      const lists = await Promise.all(chosen().map((s) => forward(s, method, undefined, ctx).catch(() => ({ resourceTemplates: [] }))));
+      return { resourceTemplates: lists.flatMap((l) => (l.resourceTemplates as unknown[] | undefined) ?? []) };
+    }
+    if (method === 'logging/setLevel') {
+      await Promise.all(chosen().map((s) => forward(s, method, params, ctx).catch(() => undefined)));
+      return {};
+    }
+    if (method === 'completion/complete') {
+      const ref = (params?.ref ?? {}) as { type?: string; name?: string; uri?: string };
+      if (ref.type === 'ref/prompt') {
+        const { sup, name } = find(String(ref.name), 'prompt');
+        return forward(sup, method, { ...params, ref: { ...ref, name } }, ctx);
+      }
+      // A resource template's server is the one whose templates include it.
+      for (const sup of chosen()) {
+        const list = await forward(sup, 'resources/templates/list', undefined, ctx).catch(() => ({ resourceTemplates: [] }));
+        if ((list.resourceTemplates as { uriTemplate?: string }[] | undefined)?.some((t) => t.uriTemplate === ref.uri)) return forward(sup, method, params, ctx);
+      }
+      throw new Error(`no server behind this endpoint offers resource template ${ref.uri}`);
+    }
+    return forward(owner(String(params?.uri)), method, params, ctx);
   };
   return {
     name: 'berth',
@@ -52,18 +120,24 @@ export function aggregateBackend(all: () => ServerSupervisor[], selection: Selec
         resources: sups.flatMap((s) => s.capabilities?.resources ?? []),
       };
     },
+    instructions: () => undefined,
+    offers: () => {
+      const each = chosen().map((s) => offersOf(s.capabilities));
+      return { completions: each.some((o) => o.completions), logging: each.some((o) => o.logging), subscribe: each.some((o) => o.subscribe) };
+    },
     callTool: (tool, args, ctx) => {
       const { sup, name } = find(tool, 'tool');
       return sup.callTool(name, args, ctx);
     },
-    getPrompt: (prompt, args) => {
+    getPrompt: (prompt, args, ctx) => {
       const { sup, name } = find(prompt, 'prompt');
-      return sup.getPrompt(name, args);
+      return sup.getPrompt(name, args, ctx);
     },
-    readResource: (uri) => {
-      const sup = chosen().find((s) => s.capabilities?.resources.some((r) => r.uri === uri));
-      if (!sup) throw new Error(`no server behind this endpoint offers resource ${uri}`);
-      return sup.readResource(uri);
+    readResource: (uri, ctx) => owner(uri).readResource(uri, ctx),
+    request,
+    onNotification: (listener: UpstreamListener) => {
+      const offs = chosen().map((s) => s.onNotification(listener));
+      return () => offs.forEach((off) => off());
     },
   };
 }

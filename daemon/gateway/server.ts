@@ -1,38 +1,68 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { createProxyServer, type McpBackend } from '../mcp/proxyServer.js';
+import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
+import { classifyInboundRequest, createMcpHandler, isInitializeRequest, type JSONRPCMessage, type McpHttpHandler, type Server as McpServer } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { daemonLog } from '../daemonLog.js';
+import { createProxyServer, deliverNotification, type Interest, type McpBackend } from '../mcp/proxyServer.js';
+import { RoundTrips } from '../mcp/roundTrips.js';
 import { ServerName } from '../protocol/spec.js';
 import type { Registry } from '../servers/registry.js';
 import { aggregateBackend, supervisorBackend, type Selection } from './backends.js';
 import { checkRequest } from './guard.js';
 import { admit, type Admission, type SessionUse } from './sessionCaps.js';
 import { SessionTransport } from './sessionTransport.js';
+import { TunnelTransport } from './tunnel.js';
 
 /** Request bodies above this are refused with 413 before they are read any further. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Sessions a client forgot to close are dropped after this long without a request. */
 const IDLE_SESSION_MS = 30 * 60 * 1000;
+/** Endpoints served to 2026-07-28 clients at once (an aggregate selection is one each); the oldest makes room. */
+const MAX_MODERN_ENDPOINTS = 64;
 
-interface Session {
+/** What a client last saw of an endpoint's lists, to tell it when they change. */
+interface Offered {
   endpoint: string;
+  backend: McpBackend;
+  tools: string;
+  prompts: string;
+  resources: string;
+}
+
+/** A 2025-era client session. */
+interface Session extends Offered {
   /** The name the client declared in `initialize`, which the per-client cap counts by. */
   client: string;
   transport: SessionTransport;
   server: McpServer;
-  backend: McpBackend;
+  interest: Interest;
+  stopListening(): void;
   lastSeen: number;
-  lastTools: string;
+}
+
+/** The 2026-07-28 side of one endpoint: stateless, one proxy server per request, list changes on `subscriptions/listen` streams. */
+interface Modern extends Offered {
+  handler: McpHttpHandler;
+  serve: NodeMcpRequestHandler;
+}
+
+/** A `berth connect` client: its proxy servers (one, and a discarded one when the client probes the era first). */
+interface Tunnel extends Offered {
+  servers: Set<McpServer>;
 }
 
 /**
  * Streamable HTTP on loopback: `/mcp/NAME` per server and `/mcp` for the aggregate endpoint,
- * every request authenticated. Each client session is a proxy onto the server's one shared
- * session with its container.
+ * every request authenticated. Both MCP eras are served on each endpoint: a 2025-era client gets
+ * a session (initialize, Mcp-Session-Id), a 2026-07-28 client is served request by request. Either
+ * way it is a proxy onto the server's one shared session with its container.
  */
 export class Gateway {
   private readonly sessions = new Map<string, Session>();
+  private readonly modern = new Map<string, Modern>();
+  private readonly tunnels = new Set<Tunnel>();
+  private readonly trips = new RoundTrips();
   /** Sessions admitted whose `initialize` is still being answered: they count against the caps. */
   private readonly opening = new Set<SessionUse>();
   private http: http.Server | undefined;
@@ -68,8 +98,10 @@ export class Gateway {
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const s of this.sessions.values()) void s.transport.close().catch(() => undefined);
-    this.sessions.clear();
+    for (const id of [...this.sessions.keys()]) this.drop(id);
+    for (const m of this.modern.values()) void m.handler.close().catch(() => undefined);
+    this.modern.clear();
+    this.trips.close();
     this.http?.closeAllConnections();
     this.http?.close();
   }
@@ -78,20 +110,58 @@ export class Gateway {
     return `http://127.0.0.1:${this.port}/mcp${name ? `/${name}` : ''}`;
   }
 
-  /** Servers changed: tell each session whose tool list moved. */
+  /** Servers changed: tell each client whose tools, prompts or resources moved (2025 sessions directly, 2026-07-28 listeners through their streams). */
   serversChanged(): void {
-    for (const s of this.sessions.values()) {
-      let tools: string;
-      try {
-        tools = JSON.stringify(s.backend.capabilities().tools);
-      } catch {
-        continue;
-      }
-      if (tools !== s.lastTools) {
-        s.lastTools = tools;
-        void s.server.sendToolListChanged().catch(() => undefined);
-      }
+    // Each endpoint's lists are read once, however many clients it has.
+    const now = new Map<string, Lists>();
+    const moved = (seen: Offered) => {
+      let lists = now.get(seen.endpoint);
+      if (!lists) now.set(seen.endpoint, (lists = listsOf(seen.backend)));
+      return changes(seen, lists);
+    };
+    for (const s of this.sessions.values()) announce(s.server, moved(s));
+    // On a 2026-07-28 channel the SDK puts these on the client's subscriptions/listen stream.
+    for (const t of this.tunnels) {
+      const m = moved(t);
+      for (const server of t.servers) announce(server, m);
     }
+    for (const m of this.modern.values()) {
+      const { tools, prompts, resources } = moved(m);
+      if (tools) m.handler.notify.toolsChanged();
+      if (prompts) m.handler.notify.promptsChanged();
+      if (resources) m.handler.notify.resourcesChanged();
+    }
+  }
+
+  /**
+   * A `berth connect` client: the same proxy an HTTP client gets, over a channel of the daemon API
+   * (which redacts what it sends). The client's opening message picks the era, as on stdio.
+   */
+  async openTunnel(name: string, send: (message: JSONRPCMessage) => void): Promise<TunnelTransport> {
+    const backend = await this.backendFor({ key: `server:${name}`, server: name, selection: {} });
+    const tunnel: Tunnel = { servers: new Set(), ...offered(`server:${name}`, backend) };
+    const trips = new RoundTrips();
+    const transport = new TunnelTransport(send, () => {
+      this.tunnels.delete(tunnel);
+      trips.close();
+    });
+    serveStdio(
+      ({ era }) => {
+        const interest: Interest = { uris: new Set() };
+        const server = createProxyServer(backend, { era, trips, interest });
+        const stopListening = backend.onNotification((method, params) => deliverNotification(server, interest, method, params));
+        tunnel.servers.add(server);
+        server.onclose = () => {
+          tunnel.servers.delete(server);
+          stopListening();
+          release(backend, interest, name);
+        };
+        return server;
+      },
+      { legacy: 'serve', transport, onerror: (e) => daemonLog(`berth connect ${name}: ${e.message}`) },
+    );
+    this.tunnels.add(tunnel);
+    return transport;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -120,6 +190,20 @@ export class Gateway {
       } catch (e) {
         return rpcError(res, 400, -32700, `Parse error: ${(e as Error).message}`);
       }
+    }
+
+    const route = classifyInboundRequest({
+      httpMethod: req.method ?? 'GET',
+      protocolVersionHeader: header(req, 'mcp-protocol-version'),
+      mcpMethodHeader: header(req, 'mcp-method'),
+      mcpNameHeader: header(req, 'mcp-name'),
+      body,
+    });
+    // 2026-07-28 requests, and the version ladder's refusals, which the SDK words.
+    if (route.kind !== 'legacy') {
+      const modern = await this.modernFor(endpoint);
+      await modern.serve(req, res, body);
+      return;
     }
 
     const sessionId = req.headers['mcp-session-id'];
@@ -157,7 +241,33 @@ export class Gateway {
   private drop(id: string): void {
     const s = this.sessions.get(id);
     this.sessions.delete(id);
+    if (s) this.closed(s);
     void s?.transport.close().catch(() => undefined);
+  }
+
+  /** A session is gone: it stops hearing the server, and its resource subscriptions are given back. */
+  private closed(s: Session): void {
+    s.stopListening();
+    release(s.backend, s.interest, s.client);
+  }
+
+  private async modernFor(endpoint: Endpoint): Promise<Modern> {
+    const backend = await this.backendFor(endpoint);
+    const known = this.modern.get(endpoint.key);
+    if (known) {
+      // A server removed and added again has a new supervisor.
+      known.backend = backend;
+      return known;
+    }
+    const [oldest] = this.modern;
+    if (oldest && this.modern.size >= MAX_MODERN_ENDPOINTS) {
+      this.modern.delete(oldest[0]);
+      void oldest[1].handler.close().catch(() => undefined);
+    }
+    const handler = createMcpHandler(() => createProxyServer(modern.backend, { era: 'modern', trips: this.trips, redact: this.redact }), { legacy: 'reject' });
+    const modern: Modern = { handler, serve: toNodeHandler(handler), ...offered(endpoint.key, backend) };
+    this.modern.set(endpoint.key, modern);
+    return modern;
   }
 
   private async backendFor(endpoint: Endpoint): Promise<McpBackend> {
@@ -170,19 +280,23 @@ export class Gateway {
   }
 
   private async open(key: string, client: string, backend: McpBackend, req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
-    const server = createProxyServer(backend);
-    const transport: SessionTransport = new SessionTransport(this.redact, {
+    const interest: Interest = { uris: new Set() };
+    const server = createProxyServer(backend, { era: 'legacy', trips: this.trips, interest, redact: this.redact });
+    const forget = (id: string | undefined) => {
+      const s = id === undefined ? undefined : this.sessions.get(id);
+      if (!s || !id) return;
+      this.sessions.delete(id);
+      this.closed(s);
+    };
+    const transport: SessionTransport = new SessionTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { endpoint: key, client, transport, server, backend, lastSeen: Date.now(), lastTools: JSON.stringify(backend.capabilities().tools) });
+        const stopListening = backend.onNotification((method, params) => deliverNotification(server, interest, method, params));
+        this.sessions.set(id, { client, transport, server, interest, stopListening, lastSeen: Date.now(), ...offered(key, backend) });
       },
-      onsessionclosed: (id) => {
-        this.sessions.delete(id);
-      },
+      onsessionclosed: forget,
     });
-    transport.onclose = () => {
-      if (transport.sessionId) this.sessions.delete(transport.sessionId);
-    };
+    transport.onclose = () => forget(transport.sessionId);
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
   }
@@ -191,6 +305,51 @@ export class Gateway {
     const cutoff = Date.now() - IDLE_SESSION_MS;
     for (const [id, s] of this.sessions) if (s.lastSeen < cutoff) this.drop(id);
   }
+}
+
+type Lists = Omit<Offered, 'endpoint' | 'backend'>;
+
+function listsOf(backend: McpBackend): Lists {
+  try {
+    const caps = backend.capabilities();
+    return { tools: JSON.stringify(caps.tools), prompts: JSON.stringify(caps.prompts), resources: JSON.stringify(caps.resources) };
+  } catch {
+    return { tools: '', prompts: '', resources: '' };
+  }
+}
+
+function offered(endpoint: string, backend: McpBackend): Offered {
+  return { endpoint, backend, ...listsOf(backend) };
+}
+
+type Moved = Record<keyof Lists, boolean>;
+
+/** Which of an endpoint's lists changed since the client last saw them; remembers them as they are now. */
+function changes(seen: Offered, now: Lists): Moved {
+  // A server that is down offers nothing for now; its clients hear once it is back and different.
+  if (!now.tools && !now.prompts && !now.resources) return { tools: false, prompts: false, resources: false };
+  const moved = { tools: now.tools !== seen.tools, prompts: now.prompts !== seen.prompts, resources: now.resources !== seen.resources };
+  Object.assign(seen, now);
+  return moved;
+}
+
+/** Tells a 2025-era client (or a `berth connect` one, either era) which lists changed. */
+function announce(server: McpServer, moved: Moved): void {
+  if (moved.tools) void server.sendToolListChanged().catch(() => undefined);
+  if (moved.prompts) void server.sendPromptListChanged().catch(() => undefined);
+  if (moved.resources) void server.sendResourceListChanged().catch(() => undefined);
+}
+
+/** Gives back the resource subscriptions of a client that is gone. */
+function release(backend: McpBackend, interest: Interest, client: string): void {
+  const signal = AbortSignal.timeout(10_000);
+  for (const uri of interest.uris) void backend.request('resources/unsubscribe', { uri }, { signal, client }).catch(() => undefined);
+  interest.uris.clear();
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 interface Endpoint {

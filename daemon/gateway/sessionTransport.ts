@@ -1,35 +1,18 @@
 import type http from 'node:http';
-import { StreamableHTTPServerTransport, type StreamableHTTPServerTransportOptions } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import {
-  CancelledNotificationSchema,
-  isJSONRPCErrorResponse,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
-  type JSONRPCMessage,
-  type MessageExtraInfo,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
-import { redactMessage } from '../api/redactMessages.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/server';
 
 type MessageHandler = (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
 
 /**
- * One gateway session's transport. Everything it sends passes through the redactor (a tool may
- * answer or fail quoting its token). It also settles the two ends SDK v1 leaves open: the Protocol
+ * One 2025-era gateway session's transport. It settles the two ends the SDK leaves open: the Protocol
  * sends no answer to a cancelled request and the transport ends a POST's event stream only once
  * every request on it has one, so a cancelled call's stream would run on with keepalives; and a
  * client that drops its POST mid-call would leave the call running in the container.
  */
-export class SessionTransport extends StreamableHTTPServerTransport {
+export class SessionTransport extends NodeStreamableHTTPServerTransport {
   /** Each unanswered request, mapped to the unanswered requests of the POST that carried it (one set per POST). */
   private readonly unanswered = new Map<RequestId, Set<RequestId>>();
-
-  constructor(
-    private readonly redact: (text: string) => string,
-    options: StreamableHTTPServerTransportOptions,
-  ) {
-    super(options);
-  }
 
   /** A request of this session awaits its answer. */
   get busy(): boolean {
@@ -48,8 +31,8 @@ export class SessionTransport extends StreamableHTTPServerTransport {
         handler(message, extra);
         // Only cancellations are parsed: every other message passes untouched.
         if (!('method' in message) || message.method !== 'notifications/cancelled') return;
-        const cancel = CancelledNotificationSchema.safeParse(message);
-        if (cancel.success && cancel.data.params.requestId !== undefined) this.settle(cancel.data.params.requestId);
+        const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+        if (typeof requestId === 'string' || typeof requestId === 'number') this.settle(requestId);
       });
   }
 
@@ -70,10 +53,10 @@ export class SessionTransport extends StreamableHTTPServerTransport {
     await super.handleRequest(req, res, parsedBody);
   }
 
-  override async send(message: JSONRPCMessage, options?: Parameters<StreamableHTTPServerTransport['send']>[1]): Promise<void> {
+  override async send(message: JSONRPCMessage, options?: Parameters<NodeStreamableHTTPServerTransport['send']>[1]): Promise<void> {
     const id = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
     const rest = id === undefined ? undefined : this.take(id);
-    await super.send(redactMessage(message, this.redact), options);
+    await super.send(message, options);
     // The last answer on a stream whose other requests were cancelled: the SDK waits on them forever.
     if (id !== undefined && rest?.size === 0) this.closeSSEStream(id);
   }

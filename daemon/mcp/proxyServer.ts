@@ -1,57 +1,202 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
-  CallToolRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-  type CallToolResult,
-  type GetPromptResult,
-  type Progress,
-  type ReadResourceResult,
-} from '@modelcontextprotocol/sdk/types.js';
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ClientCapabilities,
+  type JSONRPCRequest,
+  type LoggingLevel,
+  type ServerCapabilities,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { redactMessage } from '../api/redactMessages.js';
 import type { Capabilities } from '../protocol/status.js';
-import type { CallContext } from './callContext.js';
+import type { AskMethod, Asker, CallContext, UpstreamListener } from './callContext.js';
+import { ANSWER_WAIT_MS, type RoundTrips } from './roundTrips.js';
 
+type Result = Record<string, unknown>;
 
-/** What a proxied MCP server offers: the cached capabilities and the calls behind them. */
+/** What the servers behind a proxy declare beyond their tools, prompts and resources. */
+export interface Offers {
+  completions: boolean;
+  logging: boolean;
+  subscribe: boolean;
+}
+
+/** What a proxied MCP server offers: the cached capabilities, and every request and notification behind them. */
 export interface McpBackend {
   name: string;
   version: string;
   capabilities(): Capabilities;
-  callTool(tool: string, args: Record<string, unknown> | undefined, ctx: CallContext): Promise<CallToolResult>;
-  getPrompt(prompt: string, args: Record<string, string> | undefined): Promise<GetPromptResult>;
-  readResource(uri: string): Promise<ReadResourceResult>;
+  instructions(): string | undefined;
+  offers(): Offers;
+  callTool(tool: string, args: Record<string, unknown> | undefined, ctx: CallContext): Promise<Result>;
+  getPrompt(prompt: string, args: Record<string, string> | undefined, ctx: CallContext): Promise<Result>;
+  readResource(uri: string, ctx: CallContext): Promise<Result>;
+  /** Completion, resource templates, subscriptions, log level: forwarded as they are. */
+  request(method: string, params: Result | undefined, ctx: CallContext): Promise<Result>;
+  onNotification(listener: UpstreamListener): () => void;
+}
+
+export type Era = 'legacy' | 'modern';
+
+/** What a 2025-era session asked to hear of, outside its calls: the server's notifications go where someone listens. */
+export interface Interest {
+  uris: Set<string>;
+  level?: LoggingLevel;
+}
+
+export interface ProxyOptions {
+  era: Era;
+  /** Where 2026-07-28 calls wait on their client's answers between requests. */
+  trips: RoundTrips;
+  /** A 2025-era session's subscriptions and log level, kept for `deliverNotification`. */
+  interest?: Interest;
+  /** Replaces known secret values in everything sent; absent where the channel redacts already (the daemon API). */
+  redact?: (text: string) => string;
+}
+
+/** Requests forwarded to the backend as they are, besides calls. */
+const FORWARDED = new Set(['completion/complete', 'resources/templates/list', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
+/** Any JSON object: answers pass through unvalidated and unstripped. */
+const AnyResult = z.looseObject({});
+const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/**
+ * An MCP server that answers lists from the backend's cached capabilities and forwards the rest.
+ * Every client session (2025 era) or request (2026-07-28) gets one; they all share the backend's
+ * single session with the container, so request ids never collide and nothing is started per
+ * client. Calls are served by the fallback handler: the SDK validates what a `tools/call` handler
+ * returns against its schema and drops fields it does not know, and a proxy must pass them on.
+ */
+export function createProxyServer(backend: McpBackend, options: ProxyOptions): Server {
+  const server = new Server({ name: backend.name, version: backend.version }, { capabilities: declared(backend.offers()), instructions: backend.instructions() });
+  const redact = options.redact;
+  if (redact) {
+    // Everything a client gets passes the redactor (a tool may answer, or fail, quoting its token), whichever transport serves it.
+    const connect = server.connect.bind(server);
+    server.connect = (transport) => {
+      const send = transport.send.bind(transport);
+      transport.send = (message, sendOptions) => send(redactMessage(message, redact), sendOptions);
+      return connect(transport);
+    };
+  }
+  server.setRequestHandler('tools/list', () => ({ tools: backend.capabilities().tools }));
+  server.setRequestHandler('prompts/list', () => ({ prompts: backend.capabilities().prompts }));
+  server.setRequestHandler('resources/list', () => ({ resources: backend.capabilities().resources }));
+  // The SDK answers the log level itself, for its own log messages; the server's are what a client wants.
+  server.removeRequestHandler('logging/setLevel');
+  server.fallbackRequestHandler = (request, ctx) => forward(server, backend, options, request, ctx);
+  return server;
+}
+
+function declared(offers: Offers): ServerCapabilities {
+  return {
+    tools: { listChanged: true },
+    prompts: { listChanged: true },
+    resources: { listChanged: true, ...(offers.subscribe && { subscribe: true }) },
+    ...(offers.completions && { completions: {} }),
+    ...(offers.logging && { logging: {} }),
+  };
+}
+
+async function forward(server: Server, backend: McpBackend, options: ProxyOptions, request: JSONRPCRequest, ctx: ServerContext): Promise<Result> {
+  const params = (request.params ?? {}) as Result;
+  const { method } = request;
+  const call = callOf(backend, method, params);
+  if (call) return serveCall(server, options, call, params, ctx);
+  if (!FORWARDED.has(method)) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `Method not found: ${method}`);
+  const context: CallContext = { signal: ctx.mcpReq.signal, client: clientName(server, options.era, ctx) };
+  const { _meta: _, ...rest } = params;
+  const result = await backend.request(method, rest, context);
+  const interest = options.interest;
+  if (interest && typeof params.uri === 'string') {
+    if (method === 'resources/subscribe') interest.uris.add(params.uri);
+    if (method === 'resources/unsubscribe') interest.uris.delete(params.uri);
+  }
+  if (interest && method === 'logging/setLevel') interest.level = params.level as LoggingLevel;
+  return result;
+}
+
+interface Call {
+  target: string;
+  run(ctx: CallContext): Promise<Result>;
+}
+
+function callOf(backend: McpBackend, method: string, params: Result): Call | undefined {
+  const name = typeof params.name === 'string' ? params.name : '';
+  switch (method) {
+    case 'tools/call':
+      return { target: `${method}:${name}`, run: (c) => backend.callTool(name, params.arguments as Record<string, unknown> | undefined, c) };
+    case 'prompts/get':
+      return { target: `${method}:${name}`, run: (c) => backend.getPrompt(name, params.arguments as Record<string, string> | undefined, c) };
+    case 'resources/read':
+      return { target: `${method}:${String(params.uri)}`, run: (c) => backend.readResource(String(params.uri), c) };
+  }
+  return undefined;
 }
 
 /**
- * An MCP server that answers from the backend's cached capabilities and forwards calls. Each
- * client session gets one of these; they all share the backend's single session with the
- * container, so `initialize` never reaches the container again and request ids never collide.
+ * A call, with the caller's progress, cancellation and way back. A 2025-era client is asked on the
+ * stream of the request being served; a 2026-07-28 client cannot be asked mid-request, so its call
+ * runs across rounds (RoundTrips).
  */
-export function createProxyServer(backend: McpBackend): Server {
-  const caps = backend.capabilities();
-  const server = new Server(
-    { name: backend.name, version: backend.version },
-    {
-      capabilities: { tools: { listChanged: true }, prompts: { listChanged: true }, resources: { listChanged: true } },
-      instructions: caps.instructions,
-    },
-  );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: backend.capabilities().tools }));
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: backend.capabilities().prompts }));
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: backend.capabilities().resources }));
-  server.setRequestHandler(CallToolRequestSchema, (req, extra) => {
-    const token = req.params._meta?.progressToken;
-    const onprogress =
-      token === undefined
-        ? undefined
-        : (p: Progress) => void extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken: token } }).catch(() => undefined);
-    const client = server.getClientVersion()?.name ?? 'unknown';
-    return backend.callTool(req.params.name, req.params.arguments, { signal: extra.signal, onprogress, client });
-  });
-  server.setRequestHandler(GetPromptRequestSchema, (req) => backend.getPrompt(req.params.name, req.params.arguments));
-  server.setRequestHandler(ReadResourceRequestSchema, (req) => backend.readResource(req.params.uri));
-  return server;
+async function serveCall(server: Server, options: ProxyOptions, call: Call, params: Result, ctx: ServerContext): Promise<Result> {
+  const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
+  // Progress goes out in order, and all of it before the answer: a client drops progress that comes after.
+  let progressSent = Promise.resolve();
+  const onprogress =
+    token === undefined
+      ? undefined
+      : (p: Result) => {
+          progressSent = progressSent.then(() => ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...p, progressToken: token } })).catch(() => undefined);
+        };
+  const client = clientName(server, options.era, ctx);
+  const methods = askable(options.era === 'modern' ? (envelope(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) : server.getClientCapabilities());
+  try {
+    if (options.era === 'modern') {
+      return await options.trips.round(
+        { target: call.target, state: ctx.mcpReq.requestState(), responses: ctx.mcpReq.inputResponses, signal: ctx.mcpReq.signal, onprogress, methods },
+        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker }),
+      );
+    }
+    const asker: Asker | undefined = methods.length
+      ? { methods, ask: (method, askParams, signal) => ctx.mcpReq.send({ method, params: askParams }, AnyResult, { signal, timeout: ANSWER_WAIT_MS }) }
+      : undefined;
+    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker });
+  } finally {
+    await progressSent;
+  }
+}
+
+function clientName(server: Server, era: Era, ctx: ServerContext): string {
+  const info = era === 'modern' ? (envelope(ctx)[CLIENT_INFO_META_KEY] as { name?: string } | undefined) : server.getClientVersion();
+  return info?.name ?? 'unknown';
+}
+
+/** A 2026-07-28 request's own `_meta` envelope: who the client is and what it can answer (the SDK types it as an empty object). */
+function envelope(ctx: ServerContext): Record<string, unknown> {
+  return ctx.mcpReq.envelope ?? {};
+}
+
+/** What a client declared it can answer; one that declared nothing gets no asker, so the server hears a clear refusal. */
+function askable(caps: ClientCapabilities | undefined): AskMethod[] {
+  const methods: AskMethod[] = [];
+  if (caps?.sampling) methods.push('sampling/createMessage');
+  if (caps?.elicitation) methods.push('elicitation/create');
+  return methods;
+}
+
+/** Passes a server's notification to a 2025-era session that asked for it: an update of a resource it subscribed to, a log message at its level or above. */
+export function deliverNotification(server: Server, interest: Interest, method: string, params: Result): void {
+  if (method === 'notifications/resources/updated') {
+    if (!interest.uris.has(String(params.uri))) return;
+  } else if (method === 'notifications/message') {
+    if (!interest.level || LEVELS.indexOf(params.level as LoggingLevel) < LEVELS.indexOf(interest.level)) return;
+  } else {
+    return;
+  }
+  void server.notification({ method, params }).catch(() => undefined);
 }

@@ -23,6 +23,8 @@ export const Capabilities = z.object({
   tools: z.array(Named.extend({ inputSchema: z.object({ type: z.literal('object') }).passthrough() })),
   prompts: z.array(Named),
   resources: z.array(Named.extend({ uri: z.string() })),
+  /** The server's declared capabilities (completions, logging, resources.subscribe): what a proxy in front of it may declare. */
+  server: z.record(z.string(), z.unknown()).optional(),
 });
 export type Capabilities = z.infer<typeof Capabilities>;
 

@@ -1,0 +1,39 @@
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
+
+/**
+ * The daemon's end of one `berth connect` channel, as an MCP transport: messages come in already
+ * parsed (they are part of a daemon API frame) and go out to be framed the same way, so nothing is
+ * parsed or serialized twice on the way.
+ */
+export class TunnelTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  private closed = false;
+
+  constructor(
+    private readonly out: (message: JSONRPCMessage) => void,
+    /** Told once when the channel ends, whoever ends it. */
+    private readonly ended: () => void,
+  ) {}
+
+  async start(): Promise<void> {}
+
+  send(message: JSONRPCMessage): Promise<void> {
+    if (!this.closed) this.out(message);
+    return Promise.resolve();
+  }
+
+  /** A message from the client. */
+  receive(message: unknown): void {
+    if (!this.closed) this.onmessage?.(message as JSONRPCMessage);
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.onclose?.();
+    this.ended();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,93 @@
+import { ProtocolError } from '@modelcontextprotocol/server';
+import { describe, expect, it } from 'vitest';
+import type { Asker } from '../../daemon/mcp/callContext.js';
+import { RoundTrips, type Round } from '../../daemon/mcp/roundTrips.js';
+
+type Answer = Record<string, unknown>;
+const ELICIT = { message: 'name?', requestedSchema: { type: 'object', properties: { n: { type: 'string' } } } };
+
+/** A round of `tools/call:ask` by a client that answers elicitation. */
+const round = (extra: Partial<Round> = {}): Round => ({ target: 'tools/call:ask', state: undefined, responses: undefined, signal: new AbortController().signal, methods: ['elicitation/create'], ...extra });
+
+/** A call toward the server that asks its client once and answers with what it heard. */
+function asking(seen: { signal?: AbortSignal; error?: Error } = {}) {
+  return async (signal: AbortSignal, asker: Asker | undefined): Promise<Answer> => {
+    seen.signal = signal;
+    if (!asker) return { content: [{ type: 'text', text: 'no asker' }] };
+    try {
+      const answer = await asker.ask('elicitation/create', ELICIT, signal);
+      return { content: [{ type: 'text', text: `heard ${JSON.stringify(answer)}` }] };
+    } catch (e) {
+      seen.error = e as Error;
+      throw e;
+    }
+  };
+}
+
+describe('round trips of 2026-07-28 calls', () => {
+  it("turns the server's question into input_required, and the retry's answer into the call's result", async () => {
+    const trips = new RoundTrips();
+    const first = (await trips.round(round(), asking())) as { resultType: string; inputRequests: Record<string, { method: string; params: unknown }>; requestState: string };
+    expect(first.resultType).toBe('input_required');
+    const [key, ask] = Object.entries(first.inputRequests)[0]!;
+    expect(ask).toEqual({ method: 'elicitation/create', params: ELICIT });
+    expect(first.requestState).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const done = await trips.round(round({ state: first.requestState, responses: { [key]: { action: 'accept', content: { n: 'dave' } } } }), asking());
+    expect(done).toEqual({ content: [{ type: 'text', text: 'heard {"action":"accept","content":{"n":"dave"}}' }] });
+    expect(trips.size).toBe(0);
+  });
+
+  it('a client that declared nothing gets no asker: the call goes on without one', async () => {
+    const trips = new RoundTrips();
+    expect(await trips.round(round({ methods: [] }), asking())).toEqual({ content: [{ type: 'text', text: 'no asker' }] });
+  });
+
+  it('refuses a requestState it did not give, or one given for another call', async () => {
+    const trips = new RoundTrips();
+    await expect(trips.round(round({ state: 'made-up' }), asking())).rejects.toBeInstanceOf(ProtocolError);
+    const first = (await trips.round(round(), asking())) as { requestState: string };
+    await expect(trips.round(round({ target: 'tools/call:other', state: first.requestState }), asking())).rejects.toThrow(/Invalid or expired requestState/);
+  });
+
+  it('a retry without the answer fails the question toward the server, which hears why', async () => {
+    const trips = new RoundTrips();
+    const seen: { error?: Error } = {};
+    const first = (await trips.round(round(), asking(seen))) as { requestState: string };
+    await expect(trips.round(round({ state: first.requestState, responses: {} }), asking(seen))).rejects.toThrow(/gave no answer to elicitation\/create/);
+    expect(seen.error?.message).toMatch(/gave no answer/);
+  });
+
+  it('a client that never comes back: the question fails and the call toward the server is cancelled', async () => {
+    const trips = new RoundTrips(50);
+    const seen: { signal?: AbortSignal; error?: Error } = {};
+    await trips.round(round(), asking(seen));
+    await expect.poll(() => seen.signal?.aborted, { timeout: 5000 }).toBe(true);
+    expect(seen.error?.message).toMatch(/did not come back/);
+    expect(trips.size).toBe(0);
+  });
+
+  it('a client that gives up mid-round cancels the call toward the server', async () => {
+    const trips = new RoundTrips();
+    const abort = new AbortController();
+    let upstream: AbortSignal | undefined;
+    const pending = trips.round(round({ signal: abort.signal }), (signal) => {
+      upstream = signal;
+      return new Promise<Answer>(() => undefined);
+    });
+    abort.abort(new Error('closed'));
+    await expect(pending).rejects.toThrow(/cancelled/);
+    expect(upstream?.aborted).toBe(true);
+    expect(trips.size).toBe(0);
+  });
+
+  it("forwards the call's progress to the round being served", async () => {
+    const trips = new RoundTrips();
+    const got: unknown[] = [];
+    const result = await trips.round(round({ onprogress: (p) => got.push(p) }), async (_signal, _asker, onprogress) => {
+      onprogress({ progress: 1, total: 2 });
+      return { content: [] };
+    });
+    expect(result).toEqual({ content: [] });
+    expect(got).toEqual([{ progress: 1, total: 2 }]);
+  });
+});
