@@ -1,4 +1,4 @@
-import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import type { Progress } from '@modelcontextprotocol/server';
 
 /** What a server may ask the client whose call it is serving (roots are answered by Berth itself, from the mounts). */
 export type AskMethod = 'sampling/createMessage' | 'elicitation/create';

@@ -351,7 +351,7 @@ export class McpSession {
       caps.prompts ? client.listPrompts(undefined, fresh).then((r) => this.bounded('prompts', r.prompts)) : [],
       caps.resources ? client.listResources(undefined, fresh).then((r) => this.bounded('resources', r.resources)) : [],
     ]);
-    return { serverInfo: client.getServerVersion(), instructions: client.getInstructions(), tools, prompts, resources };
+    return { serverInfo: client.getServerVersion(), instructions: client.getInstructions(), server: { ...caps }, tools, prompts, resources };
   }
 
   private bounded<T>(what: string, items: T[]): T[] {
