@@ -25,8 +25,15 @@ export interface BenchClient {
   close(): Promise<void>;
 }
 
-/** `maxBufferSize`: the stdio transports' limit on one message (the SDKs' default is 10 MiB). */
-export async function connect(sdk: Sdk, target: Target, opts: { maxBufferSize?: number } = {}): Promise<BenchClient> {
+export interface ConnectOptions {
+  /** The stdio transports' limit on one message (the SDKs' default is 10 MiB). */
+  maxBufferSize?: number;
+  /** Declare sampling, elicitation and roots (SDK v2), as Berth's own client does: `everything` offers more tools then. */
+  askable?: boolean;
+}
+
+export async function connect(sdk: Sdk, target: Target, { maxBufferSize, askable }: ConnectOptions = {}): Promise<BenchClient> {
+  const opts = maxBufferSize ? { maxBufferSize } : {};
   const info = { name: 'berth-bench', version: '1' };
   if (sdk === 'v1') {
     const c = new ClientV1(info);
@@ -42,7 +49,10 @@ export async function connect(sdk: Sdk, target: Target, opts: { maxBufferSize?: 
       close: () => c.close(),
     };
   }
-  const c = new ClientV2(info, sdk === 'v2-auto' ? { versionNegotiation: { mode: 'auto' } } : {});
+  const c = new ClientV2(info, {
+    ...(sdk === 'v2-auto' ? { versionNegotiation: { mode: 'auto' } } : {}),
+    ...(askable ? { capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} } } : {}),
+  });
   await c.connect(
     target.kind === 'stdio'
       ? new StdioV2({ command: target.command, args: target.args, env: target.env, stderr: 'ignore', ...opts })

@@ -5,7 +5,7 @@
  */
 import { connect, type BenchClient, type Target } from './clients.js';
 import { dockerRunStdio, startHttpContainer } from './containers.js';
-import { viaConnect, viaGateway, type BenchContext } from './context.js';
+import { daemonCpuMs, daemonPid, viaConnect, viaGateway, type BenchContext } from './context.js';
 
 const CLIENTS = 10;
 const CALLS = 1000;
@@ -32,8 +32,16 @@ async function measure(targets: Target[]): Promise<number> {
   }
 }
 
-function line(what: string, berth: number, base: number): string {
-  return `  ${what}\n    berth ${berth.toFixed(0).padStart(6)} calls/s   base ${base.toFixed(0).padStart(6)} calls/s   ratio ${(berth / base).toFixed(2)} (higher is better)`;
+function line(what: string, berth: number, base: number, daemonMsPerCall: number): string {
+  return `  ${what}\n    berth ${berth.toFixed(0).padStart(6)} calls/s   base ${base.toFixed(0).padStart(6)} calls/s   ratio ${(berth / base).toFixed(2)} (higher is better); daemon CPU ${daemonMsPerCall.toFixed(3)} ms a call`;
+}
+
+/** Berth's calls/s, and the daemon's CPU time per call while they ran (warm-up calls included). */
+async function measureBerth(ctx: BenchContext, targets: Target[]): Promise<[number, number]> {
+  const pid = await daemonPid(ctx);
+  const cpu0 = await daemonCpuMs(pid);
+  const rate = await measure(targets);
+  return [rate, ((await daemonCpuMs(pid)) - cpu0) / (CLIENTS * CALLS + targets.length)];
 }
 
 export async function throughputBench(ctx: BenchContext): Promise<void> {
@@ -42,13 +50,13 @@ export async function throughputBench(ctx: BenchContext): Promise<void> {
   try {
     const gateway = await viaGateway(ctx, 'ev');
     const base = await measure(Array.from({ length: CLIENTS }, () => ({ kind: 'http', url: http.url }) as const));
-    const berth = await measure(Array.from({ length: CLIENTS }, () => gateway));
-    console.log(line(`gateway (${CLIENTS} HTTP sessions) vs the server's own HTTP endpoint (${CLIENTS} sessions)`, berth, base));
+    const [berth, cpu] = await measureBerth(ctx, Array.from({ length: CLIENTS }, () => gateway));
+    console.log(line(`gateway (${CLIENTS} HTTP sessions) vs the server's own HTTP endpoint (${CLIENTS} sessions)`, berth, base, cpu));
   } finally {
     await http.stop();
   }
   const direct: Target = { kind: 'stdio', ...dockerRunStdio(ctx.images.everything) };
   const base = await measure([direct]);
-  const berth = await measure(Array.from({ length: CLIENTS }, () => viaConnect(ctx, 'ev')));
-  console.log(line(`berth connect (${CLIENTS} processes, one container) vs docker run -i (one stdio connection shared by ${CLIENTS} callers: stdio serves one client)`, berth, base));
+  const [berth, cpu] = await measureBerth(ctx, Array.from({ length: CLIENTS }, () => viaConnect(ctx, 'ev')));
+  console.log(line(`berth connect (${CLIENTS} processes, one container) vs docker run -i (one stdio connection shared by ${CLIENTS} callers: stdio serves one client)`, berth, base, cpu));
 }
