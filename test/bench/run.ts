@@ -6,8 +6,8 @@
  *  2. per-call tools/call latency, p50 and p95, through `berth connect` and the gateway, with an
  *     SDK v1 client, an SDK v2 client (legacy) and, where the base speaks it, SDK v2 in 2026-07-28;
  *  3. throughput of 10 clients × 1,000 calls on one server;
- *  4. 1, 5 and 10 MiB tool results;
- *  5. tools/list through the aggregate endpoint over 50 running servers, and the daemon's RSS;
+ *  4. tools/list through the aggregate endpoint over 50 running servers, and the daemon's RSS;
+ *  5. 1, 5 and 10 MiB tool results;
  *  6. the Docker API over SSH to a remote host.
  * Sized to finish in about ten minutes on a 2-core machine: the round counts are in each part.
  */
@@ -86,10 +86,11 @@ async function main(): Promise<void> {
     await berth('add', 'bench', '--image', images.bench, '--start');
     console.log('\n# Berth benchmark: Berth beside a baseline from the same run (ratio = Berth / base; lower is better unless said)\n');
     await daemonBench(ctx);
+    // Before the large results, which grow the daemon's heap: its RSS is read here.
+    await fleetBench(ctx);
     await latencyBench(ctx);
     await throughputBench(ctx);
     await largeBench(ctx);
-    await fleetBench(ctx);
     await remoteBench();
     console.log(`\nbench took ${((performance.now() - started) / 60_000).toFixed(1)} min`);
   } finally {
