@@ -45,6 +45,7 @@ export class Registry {
   private byName = new Map<string, ServerSupervisor>();
   private desired: Record<string, boolean> = {};
   specErrors: string[] = [];
+  private editing: Promise<unknown> = Promise.resolve();
   private watchers: FSWatcher[] = [];
   /** Workspace folders whose `.berth/servers.yaml` is loaded too (a client adds them; trusted ones only). */
   private workspaces: string[] = [];
@@ -249,16 +250,18 @@ export class Registry {
   }
 
   /** Validates first, so a bad add changes nothing; then writes the user spec file. */
-  async add(name: string, input: z.input<typeof ServerSpecInput>): Promise<ServerSupervisor> {
-    if (this.byName.has(name)) throw new ConflictError(`a server named "${name}" already exists; pick another name or remove it first`);
-    const parsed = ServerSpecInput.safeParse(input);
-    if (!parsed.success) throw new InvalidSpecError(`servers.${name}.${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
-    const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
-    if ('error' in resolved) throw new InvalidSpecError(resolved.error);
-    await writeServerEntry(this.o.userSpecFile, name, input);
-    await this.reload();
-    return this.get(name);
+  add(name: string, input: z.input<typeof ServerSpecInput>): Promise<ServerSupervisor> {
+    return this.editSpecFile(async () => {
+      if (this.byName.has(name)) throw new ConflictError(`a server named "${name}" already exists; pick another name or remove it first`);
+      const parsed = ServerSpecInput.safeParse(input);
+      if (!parsed.success) throw new InvalidSpecError(`servers.${name}.${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+      if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
+      const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
+      if ('error' in resolved) throw new InvalidSpecError(resolved.error);
+      await writeServerEntry(this.o.userSpecFile, name, input);
+      await this.reload();
+      return this.get(name);
+    });
   }
 
   async remove(name: string): Promise<void> {
@@ -268,9 +271,19 @@ export class Registry {
     this.byName.delete(name);
     delete this.desired[name];
     this.saveDesired();
-    await writeServerEntry(this.o.userSpecFile, name, undefined);
+    await this.editSpecFile(() => writeServerEntry(this.o.userSpecFile, name, undefined));
     await this.o.logs.remove(name);
     this.changed();
+  }
+
+  /**
+   * Edits of the user spec file, one after another: each reads what the one before wrote, so two
+   * clients adding at once both get their server (a read-modify-write would lose one).
+   */
+  private editSpecFile<T>(edit: () => Promise<T>): Promise<T> {
+    const next = this.editing.then(edit, edit);
+    this.editing = next.catch(() => undefined);
+    return next;
   }
 
   reload(): Promise<void> {

@@ -120,6 +120,22 @@ describe('faults on the local engine', () => {
     fault.survived();
   });
 
+  it("12 `berth add` at once: every server is added, none lost to another's write", async () => {
+    const fault = inject();
+    const names = Array.from({ length: 12 }, (_, i) => `many${i}`);
+    const adds = await Promise.all(names.map((n) => home.berth(['add', n, '--image', FIXTURE_IMAGE, '--arg', '/app/printer.js'])));
+    for (const a of adds) expect({ code: a.code, stderr: a.stderr }).toEqual({ code: 0, stderr: '' });
+    const listed = (await home.status()).servers.map((s) => s.name);
+    const spec = await home.readSpecs();
+    for (const n of names) {
+      expect(listed).toContain(n);
+      expect(spec).toContain(`  ${n}:`);
+    }
+    for (const n of names) await home.ok(['rm', n]);
+    await stateKept();
+    fault.survived();
+  });
+
   it('damaged state files: reported, kept aside, and the daemon goes on with what runs', async () => {
     const fault = inject();
     await home.ok(['daemon', 'stop']);
