@@ -29,23 +29,30 @@ export async function runConnect(name: string): Promise<void> {
     });
   });
 
-  let buffered = '';
+  // A line's pieces are kept apart until its end arrives, so a large message costs its size, not its size squared.
+  let pieces: string[] = [];
+  const forward = (line: string) => {
+    if (!line.trim()) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch (e) {
+      // Answered here, as any stdio server would: the daemon never sees a line that is not JSON.
+      process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${(e as Error).message}` } })}\n`);
+      return;
+    }
+    void connection.sendNotification(McpMessage.method, { channel, message });
+  };
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => {
-    const lines = (buffered + chunk).split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      let message: unknown;
-      try {
-        message = JSON.parse(line);
-      } catch (e) {
-        // Answered here, as any stdio server would: the daemon never sees a line that is not JSON.
-        process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${(e as Error).message}` } })}\n`);
-        continue;
-      }
-      void connection.sendNotification(McpMessage.method, { channel, message });
+    let start = 0;
+    for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', start)) {
+      pieces.push(chunk.slice(start, end));
+      forward(pieces.join(''));
+      pieces = [];
+      start = end + 1;
     }
+    if (start < chunk.length) pieces.push(chunk.slice(start));
   });
   try {
     await done;
