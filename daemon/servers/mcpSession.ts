@@ -170,7 +170,7 @@ export class McpSession {
     send: (client: Client, round: InputRound, options: RequestOptions) => Promise<unknown>,
   ): Promise<R> {
     const client = this.session();
-    const leave = this.inFlight.enter(ctx.asker);
+    const leave = await this.inFlight.enter(ctx.asker, ctx.signal, client.getProtocolEra() === 'modern');
     const t0 = Date.now();
     // A progress callback is always given, so the server gets a progress token and its progress keeps the call alive.
     const options: RequestOptions = { ...timeouts, signal: ctx.signal, onprogress: ctx.onprogress ?? (() => undefined), resetTimeoutOnProgress: true, allowInputRequired: true };
@@ -194,7 +194,7 @@ export class McpSession {
     return (await asker.ask(request.method, request.params, ctx.signal ?? new AbortController().signal)) as InputResponses[string];
   }
 
-  /** A 2025-era server's own request: to the one waiting caller that can answer it (InFlightCalls). */
+  /** A 2025-era server's own request: to the one waiting caller that can answer it (InFlightCalls, which learns from it that the server asks). */
   private ask(method: AskMethod, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
     return this.inFlight.pick(method, this.name).ask(method, params, signal);
   }

@@ -210,15 +210,23 @@ describe('gateway v2: both MCP eras, every feature, on every way in', () => {
     }
   }
 
-  // Needs the daemon's own client to declare sampling and route the server's requests to the
-  // calling client (the upstream half of issue 12): until then `everything` does not offer the tool.
+  // `everything` speaks 2025: its sampling request names no call. Once it has asked once, Berth
+  // has the calls of clients that can answer take turns, so each question has one candidate.
   for (const way of ['per-server', 'connect'] as const) {
-    it(`${way}: a server's sampling request goes to the client whose call caused it, in both eras, with another client calling at once`, async (ctx) => {
-      const clients = await Promise.all(KINDS.map((kind) => open(kind, way, 'ev', kind)));
+    it(`${way}: a server's sampling request goes to the client whose call caused it, in both eras, with other clients calling at once`, async () => {
+      const clients = await Promise.all(KINDS.map((kind) => open(kind, way, 'ev', `${kind} ${way}`)));
       const tool = clients[0]!.named('trigger-sampling-request');
-      if (!(await clients[0]!.listTools()).some((t) => t.name === tool)) return ctx.skip();
-      const answers = await Promise.all(clients.map((c) => c.callTool(tool, { prompt: 'who are you?', maxTokens: 10 })));
-      answers.forEach((a, i) => expect(a.content?.[0]?.text).toContain(`answered by ${KINDS[i]}`));
+      const ask = (c: Probe) => c.callTool(tool, { prompt: 'who are you?', maxTokens: 10 });
+      // The server's first question teaches Berth that it asks.
+      expect((await ask(clients[0]!)).content?.[0]?.text).toContain(`answered by ${KINDS[0]} ${way}`);
+      const plain = await open('v2 legacy', way);
+      const [answers, echoes] = await Promise.all([
+        Promise.all(clients.flatMap((c) => [ask(c), ask(c)])),
+        // A client that cannot answer is never held behind them.
+        Promise.all([1, 2, 3].map((n) => plain.callTool(plain.named('echo'), { message: `plain ${n}` }))),
+      ]);
+      expect(answers.map((a) => a.content?.[0]?.text)).toEqual(KINDS.flatMap((kind) => [expect.stringContaining(`answered by ${kind} ${way}`), expect.stringContaining(`answered by ${kind} ${way}`)]));
+      expect(echoes.map((e) => e.content?.[0]?.text)).toEqual(['Echo: plain 1', 'Echo: plain 2', 'Echo: plain 3']);
     });
   }
 
