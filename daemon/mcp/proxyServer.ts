@@ -154,18 +154,19 @@ async function serveCall(server: Server, options: ProxyOptions, call: Call, para
           progressSent = progressSent.then(() => ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...p, progressToken: token } })).catch(() => undefined);
         };
   const client = clientName(server, options.era, ctx);
-  const methods = askable(options.era === 'modern' ? (envelope(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) : server.getClientCapabilities());
+  const capabilities = options.era === 'modern' ? (envelope(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) : server.getClientCapabilities();
+  const methods = askable(capabilities);
   try {
     if (options.era === 'modern') {
       return await options.trips.round(
         { target: call.target, state: ctx.mcpReq.requestState(), responses: ctx.mcpReq.inputResponses, signal: ctx.mcpReq.signal, onprogress, methods },
-        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker }),
+        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker, capabilities }),
       );
     }
     const asker: Asker | undefined = methods.length
       ? { methods, ask: (method, askParams, signal) => ctx.mcpReq.send({ method, params: askParams }, AnyResult, { signal, timeout: ANSWER_WAIT_MS }) }
       : undefined;
-    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker });
+    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker, capabilities });
   } finally {
     await progressSent;
   }

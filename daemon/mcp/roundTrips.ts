@@ -96,10 +96,11 @@ export class RoundTrips {
     const asker: Asker | undefined = round.methods.length
       ? {
           methods: round.methods,
-          ask: (method, params, signal) =>
+          ask: (method, params, signal, name) =>
             new Promise((resolve, reject) => {
               if (!round.methods.includes(method)) return reject(new Error(`the client did not declare that it answers ${method}`));
-              const key = `q${++trip.seq}`;
+              // The server's own name for the question, unless another open one has it.
+              const key = name !== undefined && !trip.asks.has(name) ? name : `q${++trip.seq}`;
               const gone = () => {
                 trip.asks.delete(key);
                 reject(signal.reason instanceof Error ? signal.reason : new Error('the request was cancelled'));
@@ -131,7 +132,8 @@ export class RoundTrips {
       if (!ask.sent) continue;
       const answer = round.responses?.[key];
       if (answer !== null && typeof answer === 'object') ask.resolve(answer as Record<string, unknown>);
-      else ask.reject(new Error(`the client gave no answer to ${ask.method}`));
+      // A question the retry left unanswered is asked again.
+      else ask.sent = false;
     }
     return trip;
   }

@@ -44,6 +44,8 @@ describe('MCP conformance suite (@modelcontextprotocol/conformance)', () => {
   conf:
     image: ${FIXTURE_IMAGE}
     args: [/app/conformance.js]
+    # It speaks 2026-07-28 too: Berth finds out (server/discover) and uses it.
+    protocol: auto
 `);
     await home.ok(['start', 'conf']);
     const ep = await home.json<Endpoint>(['endpoint', 'conf']);
