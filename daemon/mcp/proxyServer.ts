@@ -60,6 +60,16 @@ export interface ProxyOptions {
 
 /** Requests forwarded to the backend as they are, besides calls. */
 const FORWARDED = new Set(['completion/complete', 'resources/templates/list', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
+/** Every request a proxy answers itself or forwards (the SDK answers `server/discover` and `subscriptions/listen`). */
+const ANSWERED = new Set([...FORWARDED, 'tools/list', 'prompts/list', 'resources/list', 'tools/call', 'prompts/get', 'resources/read']);
+
+/**
+ * Whether a proxy has an answer for `method`. Its fallback handler serves the rest too, but only
+ * to refuse it, and the SDK can no longer make that refusal the HTTP 404 a 2026-07-28 client is owed.
+ */
+export function proxies(method: string): boolean {
+  return ANSWERED.has(method);
+}
 /** Any JSON object: answers pass through unvalidated and unstripped. */
 const AnyResult = z.looseObject({});
 const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
