@@ -4,7 +4,7 @@ import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol
 import { classifyInboundRequest, createMcpHandler, isInitializeRequest, type JSONRPCMessage, type McpHttpHandler, type Server as McpServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { daemonLog } from '../daemonLog.js';
-import { createProxyServer, deliverNotification, proxies, type Interest, type McpBackend } from '../mcp/proxyServer.js';
+import { createModernProxy, createProxyServer, deliverNotification, proxies, type Interest, type McpBackend } from '../mcp/proxyServer.js';
 import { RoundTrips } from '../mcp/roundTrips.js';
 import { ServerName } from '../protocol/spec.js';
 import type { Registry } from '../servers/registry.js';
@@ -269,7 +269,7 @@ export class Gateway {
       this.modern.delete(oldest[0]);
       void oldest[1].handler.close().catch(() => undefined);
     }
-    const handler = createMcpHandler(() => createProxyServer(modern.backend, { era: 'modern', trips: this.trips, redact: this.redact }), { legacy: 'reject' });
+    const handler = createMcpHandler(() => createModernProxy(modern.backend, { era: 'modern', trips: this.trips, redact: this.redact }), { legacy: 'reject' });
     const modern: Modern = { handler, serve: toNodeHandler(handler), ...offered(endpoint.key, backend) };
     this.modern.set(endpoint.key, modern);
     return modern;

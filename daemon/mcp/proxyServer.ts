@@ -1,6 +1,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
+  McpServer,
   ProtocolError,
   ProtocolErrorCode,
   Server,
@@ -82,7 +83,24 @@ const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', '
  * returns against its schema and drops fields it does not know, and a proxy must pass them on.
  */
 export function createProxyServer(backend: McpBackend, options: ProxyOptions): Server {
-  const server = new Server({ name: backend.name, version: backend.version }, { capabilities: declared(backend.offers()), instructions: backend.instructions() });
+  return proxyOn(new Server({ name: backend.name, version: backend.version }, { capabilities: declared(backend.offers()), instructions: backend.instructions() }), backend, options);
+}
+
+/**
+ * The same proxy as an McpServer, for the SDK's 2026-07-28 HTTP handler: it checks a tool call's
+ * `Mcp-Param-*` headers against the tool's `x-mcp-header` declarations (SEP-2243) only for an
+ * McpServer, whose tools' input schemas it reads; here they are the backend's tools, as listed.
+ * Its own tool handlers are never installed (no capabilities at construction): the proxy's serve.
+ */
+export function createModernProxy(backend: McpBackend, options: ProxyOptions): McpServer {
+  const mcp = new McpServer({ name: backend.name, version: backend.version }, { instructions: backend.instructions() });
+  mcp.server.registerCapabilities(declared(backend.offers()));
+  mcp.toolInputSchemaJson = (name) => backend.capabilities().tools.find((t) => t.name === name)?.inputSchema as Record<string, unknown> | undefined;
+  proxyOn(mcp.server, backend, options);
+  return mcp;
+}
+
+function proxyOn(server: Server, backend: McpBackend, options: ProxyOptions): Server {
   const redact = options.redact;
   if (redact) {
     // Everything a client gets passes the redactor (a tool may answer, or fail, quoting its token), whichever transport serves it.

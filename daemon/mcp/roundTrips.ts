@@ -81,15 +81,23 @@ export class RoundTrips {
       ask.sent = true;
       inputRequests[key] = { method: ask.method, params: ask.params };
     }
+    // Each round names the call afresh: a state is good for one retry, and a replayed one finds nothing.
+    if (round.state !== undefined) this.rename(trip);
     trip.timer = setTimeout(() => this.drop(trip, new Error('the client did not come back with its answer in time')), this.answerWaitMs);
     trip.timer.unref();
     return inputRequired({ inputRequests, requestState: trip.token } as Parameters<typeof inputRequired>[0]);
   }
 
   private begin(round: Round): Trip {
-    const trip: Trip = { token: randomBytes(32).toString('base64url'), target: round.target, abort: new AbortController(), asks: new Map(), seq: 0 };
+    const trip: Trip = { token: newToken(), target: round.target, abort: new AbortController(), asks: new Map(), seq: 0 };
     this.trips.set(trip.token, trip);
     return trip;
+  }
+
+  private rename(trip: Trip): void {
+    this.trips.delete(trip.token);
+    trip.token = newToken();
+    this.trips.set(trip.token, trip);
   }
 
   private start(trip: Trip, round: Round, start: Parameters<RoundTrips['round']>[1]): void {
@@ -172,4 +180,8 @@ export class RoundTrips {
     for (const ask of trip.asks.values()) ask.reject(reason);
     trip.abort.abort(reason);
   }
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
 }

@@ -55,7 +55,9 @@ describe('round trips of 2026-07-28 calls', () => {
     const first = (await trips.round(round(), asking())) as Asked;
     const again = (await trips.round(round({ state: first.requestState, responses: { other: { action: 'accept' } } }), asking())) as Asked;
     expect(again.inputRequests).toEqual(first.inputRequests);
-    expect(again.requestState).toBe(first.requestState);
+    // Each round's state is new, and the last one is spent.
+    expect(again.requestState).not.toBe(first.requestState);
+    await expect(trips.round(round({ state: first.requestState, responses: {} }), asking())).rejects.toThrow(/Invalid or expired requestState/);
     const [key] = Object.keys(again.inputRequests);
     expect(await trips.round(round({ state: again.requestState, responses: { [key!]: { action: 'decline' } } }), asking())).toEqual({ content: [{ type: 'text', text: 'heard {"action":"decline"}' }] });
   });

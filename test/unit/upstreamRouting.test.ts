@@ -131,6 +131,29 @@ describe('completeInputRounds: a 2026-07-28 multi round-trip call as one call', 
     ]);
   });
 
+  it("asks all of a round's questions at once, each under the server's name for it", async () => {
+    const asked: string[] = [];
+    let open = 0;
+    let most = 0;
+    const result = await completeInputRounds<{ done: boolean }>(
+      (round) =>
+        Promise.resolve(
+          round.inputResponses ? { done: true } : { resultType: 'input_required', inputRequests: { user_name: elicit, llm: { method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } } } },
+        ),
+      async (request, key) => {
+        asked.push(`${key}:${request.method}`);
+        most = Math.max(most, ++open);
+        await new Promise((r) => setImmediate(r));
+        open--;
+        return { action: 'accept' } as never;
+      },
+      'ev',
+    );
+    expect(result).toEqual({ done: true });
+    expect(asked).toEqual(['user_name:elicitation/create', 'llm:sampling/createMessage']);
+    expect(most).toBe(2);
+  });
+
   it('gives up on a server that never stops asking', async () => {
     let sends = 0;
     const forever = completeInputRounds(
