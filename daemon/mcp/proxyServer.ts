@@ -95,7 +95,7 @@ export function createProxyServer(backend: McpBackend, options: ProxyOptions): S
 export function createModernProxy(backend: McpBackend, options: ProxyOptions): McpServer {
   const mcp = new McpServer({ name: backend.name, version: backend.version }, { instructions: backend.instructions() });
   mcp.server.registerCapabilities(declared(backend.offers()));
-  mcp.toolInputSchemaJson = (name) => backend.capabilities().tools.find((t) => t.name === name)?.inputSchema as Record<string, unknown> | undefined;
+  mcp.toolInputSchemaJson = (name) => backend.capabilities().tools.find((t) => t.name === name)?.inputSchema;
   proxyOn(mcp.server, backend, options);
   return mcp;
 }
