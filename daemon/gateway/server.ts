@@ -4,7 +4,7 @@ import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol
 import { classifyInboundRequest, createMcpHandler, isInitializeRequest, type JSONRPCMessage, type McpHttpHandler, type Server as McpServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { daemonLog } from '../daemonLog.js';
-import { createProxyServer, deliverNotification, type Interest, type McpBackend } from '../mcp/proxyServer.js';
+import { createModernProxy, createProxyServer, deliverNotification, proxies, type Interest, type McpBackend } from '../mcp/proxyServer.js';
 import { RoundTrips } from '../mcp/roundTrips.js';
 import { ServerName } from '../protocol/spec.js';
 import type { Registry } from '../servers/registry.js';
@@ -18,6 +18,8 @@ import { TunnelTransport } from './tunnel.js';
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Sessions a client forgot to close are dropped after this long without a request. */
 const IDLE_SESSION_MS = 30 * 60 * 1000;
+/** 2026-07-28 requests the SDK answers before any proxy sees them; any other request a proxy does not serve gets 404 here. */
+const SDK_ANSWERS = new Set(['server/discover', 'subscriptions/listen']);
 /** Endpoints served to 2026-07-28 clients at once (an aggregate selection is one each); the oldest makes room. */
 const MAX_MODERN_ENDPOINTS = 64;
 
@@ -200,6 +202,9 @@ export class Gateway {
       body,
     });
     // 2026-07-28 requests, and the version ladder's refusals, which the SDK words.
+    if (route.kind === 'modern' && route.messageKind === 'request' && !proxies(route.message.method) && !SDK_ANSWERS.has(route.message.method)) {
+      return rpcError(res, 404, -32601, `Method not found: ${route.message.method}`, {}, route.message.id);
+    }
     if (route.kind !== 'legacy') {
       const modern = await this.modernFor(endpoint);
       await modern.serve(req, res, body);
@@ -264,7 +269,7 @@ export class Gateway {
       this.modern.delete(oldest[0]);
       void oldest[1].handler.close().catch(() => undefined);
     }
-    const handler = createMcpHandler(() => createProxyServer(modern.backend, { era: 'modern', trips: this.trips, redact: this.redact }), { legacy: 'reject' });
+    const handler = createMcpHandler(() => createModernProxy(modern.backend, { era: 'modern', trips: this.trips, redact: this.redact }), { legacy: 'reject' });
     const modern: Modern = { handler, serve: toNodeHandler(handler), ...offered(endpoint.key, backend) };
     this.modern.set(endpoint.key, modern);
     return modern;
@@ -398,6 +403,6 @@ function refuse(res: http.ServerResponse, status: number, message: string, heade
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: message }));
 }
 
-function rpcError(res: http.ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+function rpcError(res: http.ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}, id: string | number | null = null): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id }));
 }

@@ -1,4 +1,4 @@
-import { deserializeMessage, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
+import { deserializeMessage, isJSONRPCNotification, isJSONRPCResponse, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
 import type { Readable } from 'node:stream';
 
 /** Lines longer than this are not MCP messages we are willing to buffer. */
@@ -8,6 +8,11 @@ const MAX_LINE_BYTES = 16 * 1024 * 1024;
  * MCP's stdio framing (one JSON-RPC message per line) over a container's attached stdin/stdout.
  * A line that is not a JSON-RPC message is handed to `onGarbage` and skipped, so a chatty server
  * is reported instead of breaking the session.
+ *
+ * The SDK handles a notification on a later tick but a response at once, and forgets a call's
+ * progress callback with its response: a call's last progress, read together with its result,
+ * would be lost (modelcontextprotocol/typescript-sdk#2580). So once a notification is handed over,
+ * the messages after it wait for the next turn of the event loop if a response is among them.
  */
 export class AttachTransport implements Transport {
   onclose?: () => void;
@@ -17,6 +22,12 @@ export class AttachTransport implements Transport {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private closed = false;
+  /** A notification was handed over this turn of the event loop, and the SDK has yet to handle it. */
+  private notified = false;
+  /** Messages held behind a notification the SDK has yet to handle, in the order they came. */
+  private held: JSONRPCMessage[] = [];
+  /** The output ended while messages were held: the transport closes once they are handed over. */
+  private closing = false;
 
   constructor(
     private readonly stdin: NodeJS.WritableStream,
@@ -63,7 +74,23 @@ export class AttachTransport implements Transport {
       this.onGarbage(line);
       return;
     }
+    if (this.held.length || (this.notified && isJSONRPCResponse(message))) this.held.push(message);
+    else this.hand(message);
+  }
+
+  private hand(message: JSONRPCMessage): void {
+    if (isJSONRPCNotification(message) && !this.notified) {
+      this.notified = true;
+      setImmediate(() => this.release());
+    }
     this.onmessage?.(message);
+  }
+
+  /** The notifications handed over have been handled: what was held goes on, until a response meets a new notification. */
+  private release(): void {
+    this.notified = false;
+    while (this.held.length && !(this.notified && isJSONRPCResponse(this.held[0]!))) this.hand(this.held.shift()!);
+    if (this.closing && !this.held.length) this.finish();
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
@@ -73,12 +100,19 @@ export class AttachTransport implements Transport {
     });
   }
 
+  /** Berth closes the session: nothing more is handed over. */
   async close(): Promise<void> {
+    this.held = [];
     this.finish();
   }
 
+  /** The server's output ended: what it sent before that is handed over first. */
   private finish(): void {
     if (this.closed) return;
+    if (this.held.length) {
+      this.closing = true;
+      return;
+    }
     this.closed = true;
     this.onclose?.();
   }

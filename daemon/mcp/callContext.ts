@@ -1,4 +1,4 @@
-import type { Progress } from '@modelcontextprotocol/server';
+import type { ClientCapabilities, Progress } from '@modelcontextprotocol/server';
 
 /** What a server may ask the client whose call it is serving (roots are answered by Berth itself, from the mounts). */
 export type AskMethod = 'sampling/createMessage' | 'elicitation/create';
@@ -6,8 +6,12 @@ export type AskMethod = 'sampling/createMessage' | 'elicitation/create';
 /** The calling client's way back: what it declared it can answer, and how to ask it. */
 export interface Asker {
   methods: readonly AskMethod[];
-  /** Sends the server's request to this client and gives its answer (a JSON-RPC result), or throws its error. */
-  ask(method: AskMethod, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /**
+   * Sends the server's request to this client and gives its answer (a JSON-RPC result), or throws
+   * its error. `key`: the name a 2026-07-28 server gave the question, kept where the client is
+   * asked the same way.
+   */
+  ask(method: AskMethod, params: Record<string, unknown>, signal: AbortSignal, key?: string): Promise<Record<string, unknown>>;
 }
 
 /** Per-call context a backend honours: the caller's cancellation, progress and way back. */
@@ -18,6 +22,8 @@ export interface CallContext {
   client: string;
   /** Absent when the caller cannot answer anything (the CLI's `berth call`, a client that declared no such capability). */
   asker?: Asker;
+  /** What the calling client declared it can answer, told to a 2026-07-28 server in the request's envelope. */
+  capabilities?: ClientCapabilities;
 }
 
 /** A notification a server sends its clients, outside any call (`notifications/resources/updated`, `notifications/message`). */

@@ -1,6 +1,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
+  McpServer,
   ProtocolError,
   ProtocolErrorCode,
   Server,
@@ -60,6 +61,16 @@ export interface ProxyOptions {
 
 /** Requests forwarded to the backend as they are, besides calls. */
 const FORWARDED = new Set(['completion/complete', 'resources/templates/list', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
+/** Every request a proxy answers itself or forwards (the SDK answers `server/discover` and `subscriptions/listen`). */
+const ANSWERED = new Set([...FORWARDED, 'tools/list', 'prompts/list', 'resources/list', 'tools/call', 'prompts/get', 'resources/read']);
+
+/**
+ * Whether a proxy has an answer for `method`. Its fallback handler serves the rest too, but only
+ * to refuse it, and the SDK can no longer make that refusal the HTTP 404 a 2026-07-28 client is owed.
+ */
+export function proxies(method: string): boolean {
+  return ANSWERED.has(method);
+}
 /** Any JSON object: answers pass through unvalidated and unstripped. */
 const AnyResult = z.looseObject({});
 const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
@@ -72,7 +83,24 @@ const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', '
  * returns against its schema and drops fields it does not know, and a proxy must pass them on.
  */
 export function createProxyServer(backend: McpBackend, options: ProxyOptions): Server {
-  const server = new Server({ name: backend.name, version: backend.version }, { capabilities: declared(backend.offers()), instructions: backend.instructions() });
+  return proxyOn(new Server({ name: backend.name, version: backend.version }, { capabilities: declared(backend.offers()), instructions: backend.instructions() }), backend, options);
+}
+
+/**
+ * The same proxy as an McpServer, for the SDK's 2026-07-28 HTTP handler: it checks a tool call's
+ * `Mcp-Param-*` headers against the tool's `x-mcp-header` declarations (SEP-2243) only for an
+ * McpServer, whose tools' input schemas it reads; here they are the backend's tools, as listed.
+ * Its own tool handlers are never installed (no capabilities at construction): the proxy's serve.
+ */
+export function createModernProxy(backend: McpBackend, options: ProxyOptions): McpServer {
+  const mcp = new McpServer({ name: backend.name, version: backend.version }, { instructions: backend.instructions() });
+  mcp.server.registerCapabilities(declared(backend.offers()));
+  mcp.toolInputSchemaJson = (name) => backend.capabilities().tools.find((t) => t.name === name)?.inputSchema;
+  proxyOn(mcp.server, backend, options);
+  return mcp;
+}
+
+function proxyOn(server: Server, backend: McpBackend, options: ProxyOptions): Server {
   const redact = options.redact;
   if (redact) {
     // Everything a client gets passes the redactor (a tool may answer, or fail, quoting its token), whichever transport serves it.
@@ -154,18 +182,19 @@ async function serveCall(server: Server, options: ProxyOptions, call: Call, para
           progressSent = progressSent.then(() => ctx.mcpReq.notify({ method: 'notifications/progress', params: { ...p, progressToken: token } })).catch(() => undefined);
         };
   const client = clientName(server, options.era, ctx);
-  const methods = askable(options.era === 'modern' ? (envelope(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) : server.getClientCapabilities());
+  const capabilities = options.era === 'modern' ? (envelope(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) : server.getClientCapabilities();
+  const methods = askable(capabilities);
   try {
     if (options.era === 'modern') {
       return await options.trips.round(
         { target: call.target, state: ctx.mcpReq.requestState(), responses: ctx.mcpReq.inputResponses, signal: ctx.mcpReq.signal, onprogress, methods },
-        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker }),
+        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker, capabilities }),
       );
     }
     const asker: Asker | undefined = methods.length
       ? { methods, ask: (method, askParams, signal) => ctx.mcpReq.send({ method, params: askParams }, AnyResult, { signal, timeout: ANSWER_WAIT_MS }) }
       : undefined;
-    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker });
+    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker, capabilities });
   } finally {
     await progressSent;
   }

@@ -81,25 +81,34 @@ export class RoundTrips {
       ask.sent = true;
       inputRequests[key] = { method: ask.method, params: ask.params };
     }
+    // Each round names the call afresh: a state is good for one retry, and a replayed one finds nothing.
+    if (round.state !== undefined) this.rename(trip);
     trip.timer = setTimeout(() => this.drop(trip, new Error('the client did not come back with its answer in time')), this.answerWaitMs);
     trip.timer.unref();
     return inputRequired({ inputRequests, requestState: trip.token } as Parameters<typeof inputRequired>[0]);
   }
 
   private begin(round: Round): Trip {
-    const trip: Trip = { token: randomBytes(32).toString('base64url'), target: round.target, abort: new AbortController(), asks: new Map(), seq: 0 };
+    const trip: Trip = { token: newToken(), target: round.target, abort: new AbortController(), asks: new Map(), seq: 0 };
     this.trips.set(trip.token, trip);
     return trip;
+  }
+
+  private rename(trip: Trip): void {
+    this.trips.delete(trip.token);
+    trip.token = newToken();
+    this.trips.set(trip.token, trip);
   }
 
   private start(trip: Trip, round: Round, start: Parameters<RoundTrips['round']>[1]): void {
     const asker: Asker | undefined = round.methods.length
       ? {
           methods: round.methods,
-          ask: (method, params, signal) =>
+          ask: (method, params, signal, name) =>
             new Promise((resolve, reject) => {
               if (!round.methods.includes(method)) return reject(new Error(`the client did not declare that it answers ${method}`));
-              const key = `q${++trip.seq}`;
+              // The server's own name for the question, unless another open one has it.
+              const key = name !== undefined && !trip.asks.has(name) ? name : `q${++trip.seq}`;
               const gone = () => {
                 trip.asks.delete(key);
                 reject(signal.reason instanceof Error ? signal.reason : new Error('the request was cancelled'));
@@ -131,7 +140,8 @@ export class RoundTrips {
       if (!ask.sent) continue;
       const answer = round.responses?.[key];
       if (answer !== null && typeof answer === 'object') ask.resolve(answer as Record<string, unknown>);
-      else ask.reject(new Error(`the client gave no answer to ${ask.method}`));
+      // A question the retry left unanswered is asked again.
+      else ask.sent = false;
     }
     return trip;
   }
@@ -170,4 +180,8 @@ export class RoundTrips {
     for (const ask of trip.asks.values()) ask.reject(reason);
     trip.abort.abort(reason);
   }
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
 }

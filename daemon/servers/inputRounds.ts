@@ -12,20 +12,20 @@ export interface InputRound {
 /**
  * Runs one `tools/call`, `prompts/get` or `resources/read` on a 2026-07-28 server to its complete
  * result: each `input_required` answer has its requests answered by `answer` (the calling client,
- * or Berth itself for roots), and the request is sent again with those answers and the server's
- * state, so the caller sees one call whatever era the server speaks.
+ * or Berth itself for roots), under the names the server gave them, and the request is sent again
+ * with those answers and the server's state, so the caller sees one call whatever era the server speaks.
  */
 export async function completeInputRounds<R>(
   send: (round: InputRound) => Promise<unknown>,
-  answer: (request: InputRequest) => Promise<InputResponses[string]>,
+  answer: (request: InputRequest, key: string) => Promise<InputResponses[string]>,
   server: string,
 ): Promise<R> {
   let result = await send({});
   for (let round = 0; round < MAX_INPUT_ROUNDS; round++) {
     if (!isInputRequiredResult(result)) return result as R;
-    const inputResponses: InputResponses = {};
-    // One at a time: each may be a question to a person.
-    for (const [key, request] of Object.entries(result.inputRequests ?? {})) inputResponses[key] = await answer(request);
+    // All at once, as the server asked them: a 2026-07-28 client gets them in one result.
+    const answers = await Promise.all(Object.entries(result.inputRequests ?? {}).map(async ([key, request]) => [key, await answer(request, key)] as const));
+    const inputResponses: InputResponses = Object.fromEntries(answers);
     result = await send({ inputResponses, requestState: result.requestState });
   }
   if (!isInputRequiredResult(result)) return result as R;

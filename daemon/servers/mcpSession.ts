@@ -1,4 +1,5 @@
 import {
+  CLIENT_CAPABILITIES_META_KEY,
   Client,
   ProtocolError,
   ProtocolErrorCode,
@@ -143,8 +144,8 @@ export class McpSession {
 
   /** Any other request of a client (completion, resource templates, subscriptions, log level), forwarded as it is. */
   request(method: string, params: Record<string, unknown> | undefined, ctx: Partial<CallContext> = {}): Promise<Record<string, unknown>> {
-    return this.call<Record<string, unknown>>(ctx, callTimeouts(this.server.spec.health), method, (client, _round, options) =>
-      client.request({ method, params }, AnyResult, options),
+    return this.call<Record<string, unknown>>(ctx, callTimeouts(this.server.spec.health), method, (client, extra, options) =>
+      client.request({ method, params: { ...params, ...extra._meta && { _meta: extra._meta } } }, AnyResult, options),
     );
   }
 
@@ -167,15 +168,19 @@ export class McpSession {
     ctx: Partial<CallContext>,
     timeouts: { timeout: number; maxTotalTimeout: number },
     what: string,
-    send: (client: Client, round: InputRound, options: RequestOptions) => Promise<unknown>,
+    send: (client: Client, params: Extra, options: RequestOptions) => Promise<unknown>,
   ): Promise<R> {
     const client = this.session();
-    const leave = this.inFlight.enter(ctx.asker);
+    const modern = client.getProtocolEra() === 'modern';
+    const leave = await this.inFlight.enter(ctx.asker, ctx.signal, modern);
     const t0 = Date.now();
     // A progress callback is always given, so the server gets a progress token and its progress keeps the call alive.
     const options: RequestOptions = { ...timeouts, signal: ctx.signal, onprogress: ctx.onprogress ?? (() => undefined), resetTimeoutOnProgress: true, allowInputRequired: true };
+    // A 2026-07-28 server hears what the calling client can answer (the SDK lets a request's own
+    // `_meta` override its envelope), so it asks nothing the client cannot; roots are Berth's.
+    const envelope = modern ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: { roots: CLIENT_CAPABILITIES.roots, ...asked(ctx.capabilities) } } } : {};
     try {
-      return await completeInputRounds<R>((round) => send(client, round, options), (request) => this.answerInput(request, ctx), this.name);
+      return await completeInputRounds<R>((round) => send(client, { ...envelope, ...round }, options), (request, key) => this.answerInput(request, key, ctx), this.name);
     } catch (e) {
       throw describeCallError(e, { server: this.name, what, elapsedMs: Date.now() - t0, ...timeouts, aborted: ctx.signal?.aborted ?? false });
     } finally {
@@ -184,17 +189,17 @@ export class McpSession {
   }
 
   /** One request inside a 2026-07-28 `input_required` result: the calling client answers it, roots are Berth's. */
-  private async answerInput(request: InputRequest, ctx: Partial<CallContext>): Promise<InputResponses[string]> {
+  private async answerInput(request: InputRequest, key: string, ctx: Partial<CallContext>): Promise<InputResponses[string]> {
     if (request.method === 'roots/list') return { roots: this.roots() };
     const asker = ctx.asker;
     if (!asker?.methods.includes(request.method)) {
       const what = request.method === 'sampling/createMessage' ? 'sampling' : 'elicitation';
       throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `server ${this.name} asked for ${what}, which the calling client${ctx.client ? ` (${ctx.client})` : ''} cannot answer`);
     }
-    return (await asker.ask(request.method, request.params, ctx.signal ?? new AbortController().signal)) as InputResponses[string];
+    return (await asker.ask(request.method, request.params, ctx.signal ?? new AbortController().signal, key)) as InputResponses[string];
   }
 
-  /** A 2025-era server's own request: to the one waiting caller that can answer it (InFlightCalls). */
+  /** A 2025-era server's own request: to the one waiting caller that can answer it (InFlightCalls, which learns from it that the server asks). */
   private ask(method: AskMethod, params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
     return this.inFlight.pick(method, this.name).ask(method, params, signal);
   }
@@ -366,3 +371,11 @@ const MODERN_VERSION = '2026-07-28';
 
 /** A result forwarded as the server gave it. */
 const AnyResult = z.record(z.string(), z.unknown());
+
+/** What a request carries beyond its own params: a retry's answers and state, a 2026-07-28 server's envelope override. */
+type Extra = InputRound & { _meta?: Record<string, unknown> };
+
+/** Of a client's capabilities, those a server may ask it to use (roots are Berth's own). */
+function asked(caps: ClientCapabilities | undefined): ClientCapabilities {
+  return { ...(caps?.sampling && { sampling: caps.sampling }), ...(caps?.elicitation && { elicitation: caps.elicitation }) };
+}

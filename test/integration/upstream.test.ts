@@ -98,7 +98,8 @@ describe("the daemon's own session with a server: every feature, both eras", () 
     expect(JSON.parse(textOf(await call('modern', 'roots')))).toEqual({ roots: [] });
     const r = await home.berth(['call', 'modern', 'ask']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/server modern asked for elicitation, which the calling client \(\S+\) cannot answer/);
+    // The server hears that `berth call` answers nothing, and refuses itself (MCP -32021).
+    expect(r.stderr).toMatch(/Cannot request input 'name' \(elicitation\/create\): the request's client capabilities do not declare the required capability/);
     // Its health checks work without `ping`, which 2026-07-28 does not have.
     const checks = await waitFor('three health checks', async () => {
       const h = (await home.server('modern')).health;
@@ -158,8 +159,20 @@ describe("a server's requests go to the client whose call caused them", () => {
 
   const signal = new AbortController().signal;
 
-  it('routes sampling and elicitation to the one waiting caller that can answer, past one that cannot', async () => {
+  it('refuses to guess when several waiting callers could answer before the server ever asked, and asks none of them', async () => {
     const sup = await supervisor('router', 'features.js');
+    const a = asker('alice', ['sampling/createMessage']);
+    const b = asker('bob', ['sampling/createMessage']);
+    const held = sup.callTool('tick', { ms: 3000 }, { signal, client: 'alice', asker: a });
+    expect(textOf(await sup.callTool('ask', {}, { signal, client: 'bob', asker: b }))).toMatch(
+      /^error -32600: 2 clients that can answer sampling are waiting on server router and Berth cannot tell which one this request is for/,
+    );
+    expect([...a.asked, ...b.asked]).toEqual([]);
+    await held;
+  });
+
+  it('routes sampling and elicitation to the one waiting caller that can answer, past one that cannot', async () => {
+    const sup = sups[0]!;
     const a = asker('alice', ['sampling/createMessage', 'elicitation/create']);
     const mute = asker('mute', []);
     // A call from a client that cannot answer is in flight the whole time.
@@ -172,23 +185,31 @@ describe("a server's requests go to the client whose call caused them", () => {
     await held;
   });
 
-  it('refuses to guess when several waiting callers could answer, and asks none of them', async () => {
+  it('once the server has asked, the calls of callers that can answer take turns, so each question reaches its own caller', async () => {
     const sup = sups[0]!;
     const a = asker('alice', ['sampling/createMessage']);
     const b = asker('bob', ['sampling/createMessage']);
+    const t0 = Date.now();
     const held = sup.callTool('tick', { ms: 3000 }, { signal, client: 'alice', asker: a });
-    expect(textOf(await sup.callTool('ask', {}, { signal, client: 'bob', asker: b }))).toMatch(
-      /^error -32600: 2 clients that can answer sampling are waiting on server router and Berth cannot tell which one this request is for/,
-    );
-    expect([...a.asked, ...b.asked]).toEqual([]);
+    const sampled = textOf(await sup.callTool('ask', {}, { signal, client: 'bob', asker: b }));
+    expect(JSON.parse(sampled.replace(/^answer /, ''))).toMatchObject({ model: 'bob' });
+    // Bob's call waited for Alice's to end.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+    expect(a.asked).toEqual([]);
     await held;
+    // A caller that cannot answer is never held behind them.
+    const busy = sup.callTool('tick', { ms: 3000 }, { signal, client: 'alice', asker: a });
+    const t1 = Date.now();
+    await sup.callTool('tick', { ms: 1 }, { signal, client: 'berth call' });
+    expect(Date.now() - t1).toBeLessThan(2500);
+    await busy;
   });
 
   it("answers a 2026-07-28 server's input_required rounds through the calling client", async () => {
     const sup = await supervisor('modern', 'modern.js', 'auto');
     expect(sup.status().protocol).toEqual({ era: 'modern', version: '2026-07-28' });
     const a = asker('carol', ['elicitation/create']);
-    expect(textOf(await sup.callTool('ask', {}, { signal, client: 'carol', asker: a }))).toBe('accept {"name":"carol"} after asked');
+    expect(textOf(await sup.callTool('ask', {}, { signal, client: 'carol', asker: a, capabilities: { elicitation: {} } }))).toBe('accept {"name":"carol"} after asked');
     expect(a.asked).toEqual(['elicitation/create']);
   });
 });

@@ -33,11 +33,39 @@ describe('AttachTransport framing', () => {
     const { messages, garbage, feed } = await transport();
     await feed(Buffer.from('{"jsonrpc":"2.0","id":1,"result":{}}\r\n\nstarting up...\n{"jsonrpc":"2.0","method":"notifications/x"}\n{"jsonrpc":"2.0",'));
     await feed(Buffer.from('"id":2,"result":{}}\n'));
+    // A response after a notification is handed over on the next turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(messages).toEqual([
       { jsonrpc: '2.0', id: 1, result: {} },
       { jsonrpc: '2.0', method: 'notifications/x' },
       { jsonrpc: '2.0', id: 2, result: {} },
     ]);
     expect(garbage).toEqual(['starting up...']);
+  });
+
+  it("hands a call's last progress to the SDK client before the call's response that came in the same read", async () => {
+    const { Client } = await import('@modelcontextprotocol/client');
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const t = new AttachTransport(stdin, stdout, () => undefined);
+    const client = new Client({ name: 't', version: '1' });
+    // A server that answers initialize, and each tools/call with two progress notifications and the result, all in one write.
+    stdin.on('data', (data: Buffer) => {
+      for (const line of data.toString().split('\n').filter(Boolean)) {
+        const m = JSON.parse(line) as { id?: number; method: string; params?: { _meta?: { progressToken?: number } } };
+        if (m.method === 'initialize') {
+          stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 's', version: '1' } } })}\n`);
+        } else if (m.method === 'tools/call') {
+          const token = m.params?._meta?.progressToken;
+          const progress = (n: number) => JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: token, progress: n, total: 2 } });
+          stdout.write(`${progress(1)}\n${progress(2)}\n${JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { content: [] } })}\n`);
+        }
+      }
+    });
+    await client.connect(t);
+    const seen: number[] = [];
+    await client.callTool({ name: 'x', arguments: {} }, { onprogress: (p) => seen.push(p.progress) });
+    expect(seen).toEqual([1, 2]);
+    await client.close();
   });
 });
