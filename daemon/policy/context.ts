@@ -165,9 +165,18 @@ export class SecurityContext {
     return fp ? createHash('sha256').update(`${specHash}:${fp}`).digest('hex').slice(0, 16) : specHash;
   }
 
-  /** Compares a server's freshly listed tools with their pins; changed and new ones are withheld. */
-  review(server: string, caps: Capabilities): PinComparison {
-    const c = this.pins.compare(server, caps.tools);
+  /** Whether the server's tools were ever pinned (else its next offer is trusted on first use). */
+  pinned(server: string): boolean {
+    return this.pins.has(server);
+  }
+
+  /**
+   * Compares a server's freshly listed tools with their pins; changed and new ones are withheld,
+   * except tools added while its first offer is still settling (`firstUse`): trusted on first use
+   * like the rest of that offer.
+   */
+  review(server: string, caps: Capabilities, firstUse = false): PinComparison {
+    const c = this.pins.compare(server, caps.tools, firstUse);
     this.withheld.set(server, new Set([...c.changed.map((x) => x.tool), ...c.added.map((t) => t.name)]));
     return c;
   }

@@ -83,8 +83,11 @@ export class PinStore {
     return this.data.servers[server] !== undefined;
   }
 
-  /** Compares what a server offers with its pins; pins everything the first time. */
-  compare(server: string, tools: PinnableTool[]): PinComparison {
+  /**
+   * Compares what a server offers with its pins; pins everything the first time, and with
+   * `trustAdded` (the rest of that first session) the tools it adds too.
+   */
+  compare(server: string, tools: PinnableTool[], trustAdded = false): PinComparison {
     const current = tools.map(pinnedPart);
     this.lastSeen.set(server, current);
     const pins = this.data.servers[server];
@@ -94,14 +97,20 @@ export class PinStore {
       return { approved: current.map((t) => t.name), changed: [], added: [], removed: [] };
     }
     const result: PinComparison = { approved: [], changed: [], added: [], removed: [] };
+    let pinned = false;
     for (const t of current) {
       const pin = pins[t.name];
-      if (!pin) result.added.push(t);
+      if (!pin && trustAdded) {
+        pins[t.name] = { hash: toolHash(t), definition: { ...t } };
+        pinned = true;
+        result.approved.push(t.name);
+      } else if (!pin) result.added.push(t);
       else if (pin.hash === toolHash(t)) result.approved.push(t.name);
       else result.changed.push({ tool: t.name, before: pin.definition, after: t });
     }
     const names = new Set(current.map((t) => t.name));
     for (const [name, pin] of Object.entries(pins)) if (!names.has(name)) result.removed.push(pin.definition);
+    if (pinned) this.save();
     return result;
   }
 

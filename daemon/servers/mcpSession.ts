@@ -30,6 +30,9 @@ import { callTimeouts, describeCallError } from './callTimeouts.js';
 import { completeInputRounds, type InputRound } from './inputRounds.js';
 import { Superseded } from './superseded.js';
 
+/** How long after its first session starts a server's added tools are still pinned as first seen. */
+const FIRST_USE_SETTLE_MS = 10_000;
+
 export interface SessionDeps {
   rt: ContainerRuntime;
   logs: LogStore;
@@ -74,6 +77,14 @@ export class McpSession {
   private offered: Capabilities | undefined;
   private strayOutput: string | undefined;
   private readonly listeners = new Set<UpstreamListener>();
+  /**
+   * Until when tools the server adds are trusted on first use: the first seconds of the first
+   * session that ever showed its tools (a server may add tools once it knows its client's
+   * capabilities, as `everything` does); 0 afterwards, so a later addition waits for approval.
+   */
+  private firstUseUntil = 0;
+  /** What the log last said is withheld, so a re-list that changes nothing says nothing. */
+  private withheldSaid = '';
   private readonly inFlight = new InFlightCalls();
   /** Lists are read again one at a time; a change noticed meanwhile is read once more after. */
   private relisting: Promise<void> | undefined;
@@ -218,6 +229,8 @@ export class McpSession {
       throw new Superseded();
     }
     this.client = client;
+    this.firstUseUntil = this.deps.security?.pinned(this.name) === false ? Date.now() + FIRST_USE_SETTLE_MS : 0;
+    this.withheldSaid = '';
     await this.learn(client);
     if (client.getProtocolEra() === 'modern') this.listen(client);
   }
@@ -233,8 +246,12 @@ export class McpSession {
   /** Reads what the server offers, reviews it against the approved pins, and says what is withheld. */
   private async learn(client: Client): Promise<void> {
     this.offered = await this.listCapabilities(client);
-    const pins = this.deps.security?.review(this.name, this.offered);
+    const pins = this.deps.security?.review(this.name, this.offered, Date.now() < this.firstUseUntil);
     const withheld = [...(pins?.changed.map((c) => c.tool) ?? []), ...(pins?.added.map((t) => t.name) ?? [])];
+    // Said once per change of what is withheld, not at every re-list.
+    const said = withheld.join(', ');
+    if (said === this.withheldSaid) return;
+    this.withheldSaid = said;
     if (withheld.length) this.log(`withholding ${withheld.join(', ')}: changed or new since you approved this server's tools; see \`berth tools pending ${this.name}\`, then \`berth tools approve ${this.name}\``);
   }
 

@@ -29,6 +29,10 @@ describe("the daemon's own session with a server: every feature, both eras", () 
     args: [/app/features.js]
     volumes: [{ source: ${project}, target: /work/my project }]
     health: { callTimeoutSeconds: 30, toolTimeoutSeconds: { tick: 1 }, callMaxSeconds: 4 }
+  early:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/features.js]
+    env: { ADD_ON_START: "1" }
   sl:
     image: ${FIXTURE_IMAGE}
     args: [/app/slow.js]
@@ -48,12 +52,21 @@ describe("the daemon's own session with a server: every feature, both eras", () 
   it('lists every page of tools, and lists them again when the server says they changed, under pinning', async () => {
     const tools = async () => (await home.json<Capabilities>(['tools', 'feat'])).tools.map((t) => t.name);
     expect(await tools()).toEqual(['t1', 't2', 't3', 't4', 't5', 't6', 't7', 'grow', 'log', 'ask', 'roots', 'tick']);
+    // A later session: what the server adds now is no longer part of its first offer.
+    await home.ok(['restart', 'feat']);
     expect(textOf(await call('feat', 'grow'))).toBe('grown');
     // Seen at once, and withheld until approved, like a tool that changed across a restart.
     await waitFor('the added tool pending approval', async () => (await home.ok(['tools', 'pending', 'feat'])).includes('feat/added12 is new'));
     expect(await tools()).not.toContain('added12');
     await home.ok(['tools', 'approve', 'feat', 'added12']);
     expect(await tools()).toContain('added12');
+  });
+
+  it('a tool the server adds as its first session starts is part of its first offer, not withheld', async () => {
+    await home.ok(['start', 'early']);
+    await waitFor('the tool added on start', async () => (await home.json<Capabilities>(['tools', 'early'])).tools.some((t) => t.name === 'ready'));
+    expect(await home.ok(['tools', 'pending', 'early'])).not.toMatch(/ready/);
+    expect(await home.ok(['logs', 'early'])).not.toMatch(/withholding/);
   });
 
   it("puts the server's log notifications in `berth logs`, on their own stream", async () => {
