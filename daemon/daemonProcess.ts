@@ -49,13 +49,14 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   await hosts.open();
   const security = SecurityContext.open(paths);
   const logs = new LogStore(paths.logsDir, { redact: (text) => security.redact(text) });
+  const audit = new AuditLog(paths.stateDir, (text) => security.redact(text));
   let api: ApiServer | undefined;
   let gateway: Gateway | undefined;
   const registry = new Registry({
     rt,
     hosts,
     logs,
-    audit: new AuditLog(paths.stateDir, (text) => security.redact(text)),
+    audit,
     instance: paths.instance,
     userSpecFile: paths.userSpecFile,
     stateDir: paths.stateDir,
@@ -81,6 +82,8 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
 
   await stopped;
   registry.close();
+  // The calls recorded last are still queued for the disk; a clean shutdown loses none of them.
+  await audit.flush();
   hosts.close();
   gateway.close();
   server.close();

@@ -42,10 +42,12 @@ describe('messages leave the daemon redacted', () => {
     expect(changed).toEqual({ keep: { deep: ['x'] }, hit: '[redacted secret]' });
   });
 
-  it('the audit log redacts the texts it records', () => {
+  it('the audit log redacts the texts it records', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-audit-'));
     try {
-      new AuditLog(dir, redact).record({ t: 1, client: 'c', server: 's', tool: 'echo', ms: 2, outcome: 'error', error: 'MCP error -32603: token tok-secret-value rejected' });
+      const audit = new AuditLog(dir, redact);
+      audit.record({ t: 1, client: 'c', server: 's', tool: 'echo', ms: 2, outcome: 'error', error: 'MCP error -32603: token tok-secret-value rejected' });
+      await audit.flush();
       const text = readFileSync(path.join(dir, 'audit.log'), 'utf8');
       expect(text).toContain('token [redacted secret] rejected');
       expect(text).not.toContain('tok-secret-value');
