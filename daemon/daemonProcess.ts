@@ -72,7 +72,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   });
   // Clients wait for adoption to be queued, but never on an engine that hangs.
   const ready = Promise.race([opened, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS).unref())]);
-  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), (text) => security.redact(text));
+  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), security.redactor);
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env, (sentence) => registry.notice(sentence));
   api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
