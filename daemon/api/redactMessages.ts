@@ -1,5 +1,6 @@
 import type net from 'node:net';
-import { SocketMessageWriter, type Message } from 'vscode-jsonrpc/node';
+import type { Message } from 'vscode-jsonrpc/node';
+import { SocketFrameWriter } from '../protocol/frameWriter.js';
 import { redactStrings, type TextRedactor } from '../secrets/redact.js';
 
 /**
@@ -23,7 +24,7 @@ export function redactMessage<T extends object>(message: T, redactor: TextRedact
 }
 
 /** The daemon API's writer: every message that leaves the socket has known secret values replaced. */
-export class RedactingMessageWriter extends SocketMessageWriter {
+export class RedactingMessageWriter extends SocketFrameWriter {
   constructor(
     socket: net.Socket,
     private readonly redactor: TextRedactor,
