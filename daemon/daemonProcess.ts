@@ -83,7 +83,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   await stopped;
   registry.close();
   // The calls recorded last are still queued for the disk; a clean shutdown loses none of them.
-  await audit.flush();
+  await audit.close();
   hosts.close();
   gateway.close();
   server.close();

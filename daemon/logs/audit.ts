@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { appendFile, rename, stat } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { jsonText } from '../protocol/printable.js';
 
@@ -24,15 +24,16 @@ const MAX_BYTES = 5 * 1024 * 1024;
  * and `cat audit.log` does nothing to a terminal.
  *
  * A call never waits on the disk: its line is queued, and the lines queued meanwhile are appended
- * together, one write at a time, so they stay in order. `flush` (at shutdown) writes what is left.
+ * together, one write at a time, so they stay in order, to the file kept open between writes (a
+ * file removed meanwhile is made afresh). `close` (at shutdown) writes what is left first.
  */
 export class AuditLog {
   private readonly file: string;
   private queued: string[] = [];
   /** The write under way, and any after it, until nothing is queued. */
   private writing: Promise<void> | undefined;
-  /** The file's size, read once before the first write and kept from then on. */
-  private size: number | undefined;
+  /** The open file and its size, from the first write on. */
+  private out: { handle: FileHandle; size: number } | undefined;
 
   constructor(
     stateDir: string,
@@ -48,9 +49,10 @@ export class AuditLog {
     this.writing ??= this.drain();
   }
 
-  /** Resolves once every line recorded so far is on disk. */
-  flush(): Promise<void> {
-    return this.writing ?? Promise.resolve();
+  /** Writes every line recorded so far, then lets go of the file; a later record opens it again. */
+  async close(): Promise<void> {
+    await this.writing;
+    await this.release();
   }
 
   private async drain(): Promise<void> {
@@ -60,18 +62,35 @@ export class AuditLog {
       const text = this.queued.join('');
       this.queued = [];
       try {
-        this.size ??= (await stat(this.file).catch(() => undefined))?.size ?? 0;
-        if (this.size > MAX_BYTES) {
-          await rename(this.file, `${this.file}.1`);
-          this.size = 0;
-        }
-        await appendFile(this.file, text, { mode: 0o600 });
-        this.size += Buffer.byteLength(text);
+        const out = await this.opened();
+        await out.handle.write(text);
+        out.size += Buffer.byteLength(text);
       } catch {
-        // Auditing must never fail a call; a full disk shows up elsewhere first. The size is read again next time.
-        this.size = undefined;
+        // Auditing must never fail a call; a full disk shows up elsewhere first. The file is opened afresh next time.
+        await this.release();
       }
     }
     this.writing = undefined;
+  }
+
+  /** The file to append to: opened again if it was removed, moved aside to `audit.log.1` first once past its cap. */
+  private async opened(): Promise<{ handle: FileHandle; size: number }> {
+    if (this.out && (await this.out.handle.stat()).nlink === 0) await this.release();
+    if (this.out && this.out.size > MAX_BYTES) {
+      await this.release();
+      await rename(this.file, `${this.file}.1`);
+    }
+    if (!this.out) {
+      const handle = await open(this.file, 'a', 0o600);
+      this.out = { handle, size: (await handle.stat()).size };
+      if (this.out.size > MAX_BYTES) return this.opened();
+    }
+    return this.out;
+  }
+
+  private async release(): Promise<void> {
+    const out = this.out;
+    this.out = undefined;
+    await out?.handle.close().catch(() => undefined);
   }
 }

@@ -59,7 +59,7 @@ describe('messages leave the daemon redacted', () => {
     try {
       const audit = new AuditLog(dir, redact);
       audit.record({ t: 1, client: 'c', server: 's', tool: 'echo', ms: 2, outcome: 'error', error: 'MCP error -32603: token tok-secret-value rejected' });
-      await audit.flush();
+      await audit.close();
       const text = readFileSync(path.join(dir, 'audit.log'), 'utf8');
       expect(text).toContain('token [redacted secret] rejected');
       expect(text).not.toContain('tok-secret-value');
