@@ -49,13 +49,14 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   await hosts.open();
   const security = SecurityContext.open(paths);
   const logs = new LogStore(paths.logsDir, { redact: (text) => security.redact(text) });
+  const audit = new AuditLog(paths.stateDir, (text) => security.redact(text));
   let api: ApiServer | undefined;
   let gateway: Gateway | undefined;
   const registry = new Registry({
     rt,
     hosts,
     logs,
-    audit: new AuditLog(paths.stateDir, (text) => security.redact(text)),
+    audit,
     instance: paths.instance,
     userSpecFile: paths.userSpecFile,
     stateDir: paths.stateDir,
@@ -71,7 +72,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   });
   // Clients wait for adoption to be queued, but never on an engine that hangs.
   const ready = Promise.race([opened, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS).unref())]);
-  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), (text) => security.redact(text));
+  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), security.redactor);
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env, (sentence) => registry.notice(sentence));
   api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
@@ -81,6 +82,8 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
 
   await stopped;
   registry.close();
+  // The calls recorded last are still queued for the disk; a clean shutdown loses none of them.
+  await audit.close();
   hosts.close();
   gateway.close();
   server.close();

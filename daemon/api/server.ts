@@ -18,6 +18,7 @@ import { registerTunnelHandlers } from './tunnelHandlers.js';
 import type { SecurityContext } from '../policy/context.js';
 import { registerPolicyHandlers } from '../policy/handlers.js';
 import { RedactingMessageWriter } from './redactMessages.js';
+import { NO_SECRETS } from '../secrets/redact.js';
 import { FrameGuard } from './frameGuard.js';
 import { daemonLog } from '../daemonLog.js';
 import { handle, isInitialized, markInitialized, notify } from './rpc.js';
@@ -62,7 +63,7 @@ export class ApiServer {
   }
 
   private accept(socket: net.Socket): void {
-    const writer = new RedactingMessageWriter(socket, (text) => this.ctx.security?.redact(text) ?? text);
+    const writer = new RedactingMessageWriter(socket, this.ctx.security?.redactor ?? NO_SECRETS);
     const connection = createMessageConnection(new SocketMessageReader(socket), writer);
     const guard = new FrameGuard();
     const watchFrames = (chunk: Buffer) => {

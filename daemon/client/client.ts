@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createMessageConnection, ResponseError, SocketMessageReader, SocketMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ResponseError, SocketMessageReader, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
 import { berthPaths, type BerthPaths } from '../protocol/paths.js';
 import type { NotificationDef, RequestDef } from '../protocol/define.js';
 import { BerthError } from '../protocol/errors.js';
+import { SocketFrameWriter } from '../protocol/frameWriter.js';
 import { DaemonPing, Initialize, PROTOCOL_VERSION, ProgressDidReport } from '../protocol/methods.js';
 import { printable } from '../protocol/printable.js';
 import { VERSION } from '../protocol/version.js';
@@ -104,7 +105,7 @@ export class DaemonClient {
 /** Joins the user's daemon, starting one unless `autoStart` is false (nothing to stop, say). */
 export async function connectDaemon(paths: BerthPaths, clientName: string, autoStart = true): Promise<DaemonClient> {
   const socket = await openDaemonSocket(paths, { entry: process.argv[1] ?? '', execPath: process.execPath, autoStart, log: () => undefined });
-  const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  const connection = createMessageConnection(new SocketMessageReader(socket), new SocketFrameWriter(socket));
   connection.listen();
   const client = new DaemonClient(connection, paths.daemonLog);
   await client.request(Initialize, { initializationOptions: { protocolVersion: PROTOCOL_VERSION, client: { name: clientName, version: VERSION } } });

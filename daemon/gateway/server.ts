@@ -13,6 +13,7 @@ import { checkRequest } from './guard.js';
 import { admit, type Admission, type SessionUse } from './sessionCaps.js';
 import { SessionTransport } from './sessionTransport.js';
 import { TunnelTransport } from './tunnel.js';
+import { NO_SECRETS, type TextRedactor } from '../secrets/redact.js';
 
 /** Request bodies above this are refused with 413 before they are read any further. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -75,14 +76,14 @@ export class Gateway {
     private readonly registry: Registry,
     readonly token: string,
     /** Replaces known secret values in everything clients get, as the daemon API does. */
-    private readonly redact: (text: string) => string = (text) => text,
+    private readonly redactor: TextRedactor = NO_SECRETS,
   ) {}
 
   async listen(port: number): Promise<number> {
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: Error) => {
         // A server that failed to start may have quoted its token in the reason.
-        if (!res.headersSent) refuse(res, 500, this.redact(e.message));
+        if (!res.headersSent) refuse(res, 500, this.redactor.redact(e.message));
         else res.end();
       });
     });
@@ -269,7 +270,7 @@ export class Gateway {
       this.modern.delete(oldest[0]);
       void oldest[1].handler.close().catch(() => undefined);
     }
-    const handler = createMcpHandler(() => createModernProxy(modern.backend, { era: 'modern', trips: this.trips, redact: this.redact }), { legacy: 'reject' });
+    const handler = createMcpHandler(() => createModernProxy(modern.backend, { era: 'modern', trips: this.trips, redact: this.redactor }), { legacy: 'reject' });
     const modern: Modern = { handler, serve: toNodeHandler(handler), ...offered(endpoint.key, backend) };
     this.modern.set(endpoint.key, modern);
     return modern;
@@ -286,7 +287,7 @@ export class Gateway {
 
   private async open(key: string, client: string, backend: McpBackend, req: http.IncomingMessage, res: http.ServerResponse, body: unknown): Promise<void> {
     const interest: Interest = { uris: new Set() };
-    const server = createProxyServer(backend, { era: 'legacy', trips: this.trips, interest, redact: this.redact });
+    const server = createProxyServer(backend, { era: 'legacy', trips: this.trips, interest, redact: this.redactor });
     const forget = (id: string | undefined) => {
       const s = id === undefined ? undefined : this.sessions.get(id);
       if (!s || !id) return;

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { jsonText } from '../protocol/printable.js';
 
@@ -21,9 +22,18 @@ const MAX_BYTES = 5 * 1024 * 1024;
  * server, names a client chose) pass through `redact`, which replaces known secret values; their
  * control characters are escaped (JSON's escapes, DEL and C1 too), so each call stays one line
  * and `cat audit.log` does nothing to a terminal.
+ *
+ * A call never waits on the disk: its line is queued, and the lines queued meanwhile are appended
+ * together, one write at a time, so they stay in order, to the file kept open between writes (a
+ * file removed meanwhile is made afresh). `close` (at shutdown) writes what is left first.
  */
 export class AuditLog {
   private readonly file: string;
+  private queued: string[] = [];
+  /** The write under way, and any after it, until nothing is queued. */
+  private writing: Promise<void> | undefined;
+  /** The open file and its size, from the first write on. */
+  private out: { handle: FileHandle; size: number } | undefined;
 
   constructor(
     stateDir: string,
@@ -35,11 +45,52 @@ export class AuditLog {
 
   record(raw: AuditEntry): void {
     const entry = { ...raw, client: this.redact(raw.client), tool: this.redact(raw.tool), error: raw.error === undefined ? undefined : this.redact(raw.error) };
-    try {
-      if ((statSync(this.file, { throwIfNoEntry: false })?.size ?? 0) > MAX_BYTES) renameSync(this.file, `${this.file}.1`);
-      appendFileSync(this.file, `${jsonText(entry)}\n`, { mode: 0o600 });
-    } catch {
-      // Auditing must never fail a call; a full disk shows up elsewhere first.
+    this.queued.push(`${jsonText(entry)}\n`);
+    this.writing ??= this.drain();
+  }
+
+  /** Writes every line recorded so far, then lets go of the file; a later record opens it again. */
+  async close(): Promise<void> {
+    await this.writing;
+    await this.release();
+  }
+
+  private async drain(): Promise<void> {
+    // Lines recorded in this turn of the event loop go out in the same write.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.queued.length) {
+      const text = this.queued.join('');
+      this.queued = [];
+      try {
+        const out = await this.opened();
+        await out.handle.write(text);
+        out.size += Buffer.byteLength(text);
+      } catch {
+        // Auditing must never fail a call; a full disk shows up elsewhere first. The file is opened afresh next time.
+        await this.release();
+      }
     }
+    this.writing = undefined;
+  }
+
+  /** The file to append to: opened again if it was removed, moved aside to `audit.log.1` first once past its cap. */
+  private async opened(): Promise<{ handle: FileHandle; size: number }> {
+    if (this.out && (await this.out.handle.stat()).nlink === 0) await this.release();
+    if (this.out && this.out.size > MAX_BYTES) {
+      await this.release();
+      await rename(this.file, `${this.file}.1`);
+    }
+    if (!this.out) {
+      const handle = await open(this.file, 'a', 0o600);
+      this.out = { handle, size: (await handle.stat()).size };
+      if (this.out.size > MAX_BYTES) return this.opened();
+    }
+    return this.out;
+  }
+
+  private async release(): Promise<void> {
+    const out = this.out;
+    this.out = undefined;
+    await out?.handle.close().catch(() => undefined);
   }
 }

@@ -13,6 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { redactMessage } from '../api/redactMessages.js';
+import type { TextRedactor } from '../secrets/redact.js';
 import type { Capabilities } from '../protocol/status.js';
 import type { AskMethod, Asker, CallContext, UpstreamListener } from './callContext.js';
 import { ANSWER_WAIT_MS, type RoundTrips } from './roundTrips.js';
@@ -56,7 +57,7 @@ export interface ProxyOptions {
   /** A 2025-era session's subscriptions and log level, kept for `deliverNotification`. */
   interest?: Interest;
   /** Replaces known secret values in everything sent; absent where the channel redacts already (the daemon API). */
-  redact?: (text: string) => string;
+  redact?: TextRedactor;
 }
 
 /** Requests forwarded to the backend as they are, besides calls. */

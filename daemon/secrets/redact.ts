@@ -1,11 +1,21 @@
 /** What every known secret value becomes in text Berth writes or shows. */
 export const REDACTED = '[redacted secret]';
 
+/** What redacts the messages the daemon sends: the replacement, and whether there is anything to replace. */
+export interface TextRedactor {
+  redact(text: string): string;
+  /** No secret value is known, so `redact` returns every text as it is and a message need not be walked. */
+  readonly idle: boolean;
+}
+
+/** For a channel with no secrets behind it. */
+export const NO_SECRETS: TextRedactor = { redact: (text) => text, idle: true };
+
 /**
  * Replaces every known secret value in text: server logs, error messages, status. Values are
  * matched longest first, so a secret that contains another is replaced whole.
  */
-export class Redactor {
+export class Redactor implements TextRedactor {
   private values: string[] = [];
   private re: RegExp | undefined;
 
@@ -20,6 +30,10 @@ export class Redactor {
   refresh(): void {
     this.values = [...new Set([...this.values, ...this.source().filter((v) => v.length > 0)])].sort((a, b) => b.length - a.length);
     this.re = this.values.length ? new RegExp(this.values.map(escapeRegExp).join('|'), 'g') : undefined;
+  }
+
+  get idle(): boolean {
+    return this.re === undefined;
   }
 
   redact(text: string): string {

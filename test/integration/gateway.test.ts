@@ -103,7 +103,11 @@ describe('gateway: one container serves every client', () => {
   it('records every call in the audit log without argument values', async () => {
     const c = await httpClient(ev, 'auditor');
     await c.callTool({ name: 'echo', arguments: { message: 'do-not-store-this-value' } });
-    const audit = await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8');
+    // The daemon writes its audit lines after answering, so a call never waits on the disk.
+    const audit = await waitFor('the call in the audit log', async () => {
+      const text = await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8').catch(() => '');
+      return text.includes('"client":"auditor"') && text;
+    });
     const mine = audit.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.client === 'auditor');
     expect(mine).toEqual([{ t: expect.any(Number), client: 'auditor', server: 'ev', tool: 'echo', ms: expect.any(Number), outcome: 'ok' }]);
     expect(audit).not.toContain('do-not-store-this-value');

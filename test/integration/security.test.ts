@@ -365,7 +365,10 @@ ${extra}`;
     } finally {
       await client.close();
     }
-    const audit = await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8');
+    const audit = await waitFor('the failed call in the audit log', async () => {
+      const text = await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8').catch(() => '');
+      return text.includes('"tool":"fail"') && text;
+    });
     expect(audit).toMatch(/"tool":"fail".*upstream refused the token \[redacted secret\]/);
     expect(audit).not.toContain(EDITOR_SECRET);
   });
@@ -803,7 +806,12 @@ ${extra}`;
     expect(aggregate[0]?.message).toMatch(/unknown tool \[redacted secret\]/);
     expect(aggregate[1]?.message).toMatch(/tool "\[redacted secret\]" is not offered by this endpoint/);
     expect(aggregate.map((e) => e?.message).join('\n')).not.toContain(EDITOR_SECRET);
-    expect(await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8')).not.toContain(EDITOR_SECRET);
+    // Four of those calls reached the server (berth call, connect, the gateway per server and aggregate): their audit lines are written after the answers.
+    const audit = await waitFor('the four calls in the audit log', async () => {
+      const text = await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8').catch(() => '');
+      return text.split('"tool":"[redacted secret]"').length > 4 && text;
+    });
+    expect(audit).not.toContain(EDITOR_SECRET);
   });
 
   protect('a handed-over secret in a tool result is redacted on the aggregate endpoint too', async () => {
@@ -858,7 +866,10 @@ ${extra}`;
     expect(logged.filter((l) => l.text.includes('fake: container started'))).toEqual([
       { stream: 'berth', text: expect.stringMatching(/^refused a call of echo: .*blocked by secret scanning.* at \$\.\\x1b\[2J\\x9b2J\\nfake: container started\)$/) },
     ]);
-    const audit = await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8');
+    const audit = await waitFor('the refused call in the audit log', async () => {
+      const text = await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8').catch(() => '');
+      return text.includes('fake: container started') && text;
+    });
     expect(audit).not.toMatch(RAW_CONTROL);
     const entries = audit.trimEnd().split('\n').map((l) => JSON.parse(l) as { tool: string; error?: string });
     expect(entries.filter((e) => e.error?.includes('fake: container started'))).toEqual([

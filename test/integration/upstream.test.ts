@@ -143,6 +143,7 @@ function asker(name: string, methods: AskMethod[]): Asker & { asked: string[] } 
 describe("a server's requests go to the client whose call caused them", () => {
   let home: TestHome;
   const sups: ServerSupervisor[] = [];
+  let audit: AuditLog;
 
   async function supervisor(name: string, script: string, protocol?: 'auto'): Promise<ServerSupervisor> {
     const spec = ServerSpec.parse({
@@ -152,7 +153,7 @@ describe("a server's requests go to the client whose call caused them", () => {
     const sup = new ServerSupervisor(spec, {
       rt: new DockerRuntime(),
       logs: new LogStore(path.join(home.dir, 'logs')),
-      audit: new AuditLog(path.join(home.dir, 'state')),
+      audit,
       instance: home.paths.instance,
       onChange: () => undefined,
       setDesired: () => undefined,
@@ -164,9 +165,11 @@ describe("a server's requests go to the client whose call caused them", () => {
 
   beforeAll(async () => {
     home = await TestHome.create();
+    audit = new AuditLog(path.join(home.dir, 'state'));
   });
   afterAll(async () => {
     await Promise.all(sups.map((s) => s.remove().catch(() => undefined)));
+    await audit.close();
     await home.dispose();
   });
 

@@ -101,7 +101,7 @@ describe('the proxy server', () => {
   it('redacts everything it sends, whichever transport carries it', async () => {
     const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
     const b = backend(() => Promise.resolve({ content: [{ type: 'text', text: 'the token is s3cret-value' }] }));
-    await createProxyServer(b, { era: 'legacy', trips: new RoundTrips(), redact: (t) => t.replaceAll('s3cret-value', '[redacted]') }).connect(serverSide);
+    await createProxyServer(b, { era: 'legacy', trips: new RoundTrips(), redact: { redact: (t) => t.replaceAll('s3cret-value', '[redacted]'), idle: false } }).connect(serverSide);
     const client = new Client({ name: 'c', version: '1' });
     await client.connect(clientSide);
     open.push(client);
