@@ -47,8 +47,11 @@ export function proxyEnv(): Record<string, string> {
   };
 }
 
-/** Makes the server's network and its running proxy match the allowlist; gives the proxy's container id. */
-export async function ensureEgress(rt: ContainerRuntime, t: EgressTarget, onProgress: (line: string) => void): Promise<string> {
+/**
+ * Makes the server's network and its proxy container match the allowlist. The proxy is not
+ * started here: the caller attaches to it first, so not one line of its output is missed.
+ */
+export async function ensureEgress(rt: ContainerRuntime, t: EgressTarget, onProgress: (line: string) => void): Promise<{ id: string; running: boolean }> {
   const image = await ensureProxyImage(rt, onProgress);
   const network = egressNetworkName(t.instance, t.server);
   const labels = { [LABEL.managed]: 'true', [LABEL.instance]: t.instance, [LABEL.host]: t.host, [LABEL.egressFor]: t.server };
@@ -88,8 +91,7 @@ export async function ensureEgress(rt: ContainerRuntime, t: EgressTarget, onProg
     await rt.connectNetwork(OUTSIDE, id);
     onProgress(`egress proxy for ${t.server} allows ${t.allow.join(', ')}`);
   }
-  if (proxy?.state !== 'running') await rt.start(id);
-  return id;
+  return { id, running: proxy?.state === 'running' };
 }
 
 /** Stops the proxy with its server; the network stays for the next start. */

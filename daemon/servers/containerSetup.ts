@@ -40,7 +40,10 @@ export async function prepareNetwork(
     return undefined;
   }
   const proxy = await ensureEgress(rt, { instance, server: spec.name, host: spec.host, allow: spec.network.allow }, progress);
-  return rt.attach(proxy);
+  // Attached before it starts, so its first line (what it listens on, what it allows) is in the log.
+  const attached = await rt.attach(proxy.id);
+  if (!proxy.running) await rt.start(proxy.id);
+  return attached;
 }
 
 /** Lines an adopted server wrote while no daemon was attached to it. */
