@@ -207,10 +207,7 @@ export class ServerSupervisor {
       const staging = `${containerName(this.deps.instance, this.name)}-next`;
       let next: string | undefined;
       try {
-        await ensureImage(rt, spec, (line) => {
-          progress(line);
-          this.log(line);
-        });
+        await this.ensureImage(progress);
         if (typeof spec.network === 'object') await ensureEgress(rt, { instance: this.deps.instance, server: this.name, host: spec.host, allow: spec.network.allow }, progress);
         await rt.remove(staging);
         progress(`creating the new container for ${this.name} beside the running one`);
@@ -322,10 +319,7 @@ export class ServerSupervisor {
     let launched = false;
     try {
       this.setPhase('creating', undefined);
-      await ensureImage(rt, this.spec, (line) => {
-        progress(line);
-        this.log(line);
-      });
+      await this.ensureImage(progress);
       check();
       this.imageDigest = await rt.imageDigest(this.spec.image);
       const hash = this.containerHash();
@@ -384,6 +378,14 @@ export class ServerSupervisor {
       if (transient && this.wanted && this.spec.restart !== 'never' && gen + 1 === this.generation) this.recoverWithBackoff();
       throw new Error(`server ${this.name} failed to start: ${reason}`, { cause: e });
     }
+  }
+
+  /** The spec's image, built or pulled if missing; each step shown to the caller and kept in the server's log. */
+  private ensureImage(progress: Progress): Promise<void> {
+    return ensureImage(this.deps.rt, this.spec, (line) => {
+      progress(line);
+      this.log(line);
+    });
   }
 
   /** A container for the spec as it is now; under another name than the server's, when one is given. */
