@@ -25,16 +25,17 @@ const READY_TIMEOUT_MS = 10_000;
  */
 export async function runDaemon(paths: BerthPaths): Promise<void> {
   const lock = await acquireDaemonLock(paths.socket);
-  const server = await listenExclusively(paths.socket);
+  // A client may connect the moment the socket listens (a CLI that started this daemon polls for
+  // it); hold those connections until the API serves them, or they would wait forever unread.
+  // Held from the first instant: one that came while the socket's mode was still being set was
+  // accepted with nobody listening, and never answered (seen on a loaded CI machine).
+  const early: net.Socket[] = [];
+  const holdEarly = (socket: net.Socket) => early.push(socket);
+  const server = await listenExclusively(paths.socket, holdEarly);
   // One bad path (a stream handler, a library's callback) must not end supervision for everyone:
   // it is logged with its stack, and the daemon goes on.
   process.on('uncaughtException', (e) => log(`internal error (the daemon goes on; please report it): ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log(`internal error (the daemon goes on; please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
-  // A client may connect the moment the socket listens (a CLI that started this daemon polls for
-  // it); hold those connections until the API serves them, or they would wait forever unread.
-  const early: net.Socket[] = [];
-  const holdEarly = (socket: net.Socket) => early.push(socket);
-  server.on('connection', holdEarly);
   let shutdown: (why: string) => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     shutdown = (why) => {
@@ -92,7 +93,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
 }
 
 /** Listens on the socket (the caller holds the daemon lock); a stale socket file is replaced. */
-async function listenExclusively(socket: string): Promise<net.Server> {
+async function listenExclusively(socket: string, onConnection: (s: net.Socket) => void): Promise<net.Server> {
   await mkdir(path.dirname(socket), { recursive: true, mode: 0o700 });
   const existing = await lstat(socket).catch(() => undefined);
   if (existing) {
@@ -104,7 +105,7 @@ async function listenExclusively(socket: string): Promise<net.Server> {
     if (await answers(socket)) throw new Error(`a Berth daemon is already running on ${socket}; stop it first (or use that one)`);
     await unlink(socket);
   }
-  const server = net.createServer();
+  const server = net.createServer(onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socket, () => resolve());
