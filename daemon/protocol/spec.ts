@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertRules, AlertsSpecInput, resolveAlerts } from './alerts.js';
 import { parseRule } from './egressRule.js';
 import { HostName, LOCAL_HOST } from './hosts.js';
 import { Name, SecretName } from './names.js';
@@ -179,6 +180,8 @@ export const ServerSpecInput = z
     /** Names of secrets (`berth secret set NAME`) injected as env variables of the same name; never values. */
     secrets: z.array(SecretName).max(SPEC_LIMITS.secrets).optional(),
     tools: ToolPolicySpec.optional(),
+    /** When Berth raises an alert about this server (every rule has a default; `false` turns one off). */
+    alerts: AlertsSpecInput.optional(),
   })
   .strict();
 export type ServerSpecInput = z.infer<typeof ServerSpecInput>;
@@ -204,6 +207,7 @@ export const ServerSpec = z.object({
   restart: z.enum(['on-failure', 'always', 'never']),
   secrets: z.array(SecretName).default([]),
   tools: ToolPolicySpec.optional(),
+  alerts: AlertRules.default(() => resolveAlerts(undefined)),
   /** Where the spec came from: the file that defines it. */
   source: z.string(),
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { Health, Limits, Security, ServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
+import { resolveAlerts } from '../protocol/alerts.js';
 import { checkMount, mountPolicy } from '../policy/mounts.js';
 import { checkSpecValues } from '../policy/values.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
@@ -175,6 +176,7 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     restart: input.restart ?? base.restart ?? 'on-failure',
     secrets: input.secrets ?? [],
     tools: input.tools ?? base.tools,
+    alerts: resolveAlerts(input.alerts),
     source,
   });
   return { spec };
