@@ -11,6 +11,7 @@ import { DockerRuntime } from './hosts/dockerRuntime.js';
 import { Hosts } from './hosts/hosts.js';
 import { AuditLog } from './logs/audit.js';
 import { LogStore } from './logs/store.js';
+import { Metrics } from './metrics/metrics.js';
 import type { BerthPaths } from './protocol/paths.js';
 import { SecurityContext } from './policy/context.js';
 import { Registry } from './servers/registry.js';
@@ -50,10 +51,15 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   await hosts.open();
   const security = SecurityContext.open(paths);
   const logs = new LogStore(paths.logsDir, { redact: (text) => security.redact(text) });
-  const audit = new AuditLog(paths.stateDir, (text) => security.redact(text));
   let api: ApiServer | undefined;
   let gateway: Gateway | undefined;
-  const registry = new Registry({
+  let registry: Registry | undefined;
+  const metrics = new Metrics(() => registry?.all() ?? [], {
+    alert: ({ kind, alert }) => logs.append(alert.server, 'berth', `alert ${kind === 'fired' ? 'fired' : 'cleared'}: ${alert.rule}: ${alert.message}\n`),
+    alertsChanged: (state) => api?.broadcastAlerts(state),
+  });
+  const audit = new AuditLog(paths.stateDir, (text) => security.redact(text), (entry) => metrics.record(entry));
+  registry = new Registry({
     rt,
     hosts,
     logs,
@@ -73,15 +79,17 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   });
   // Clients wait for adoption to be queued, but never on an engine that hangs.
   const ready = Promise.race([opened, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS).unref())]);
-  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), security.redactor);
+  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), security.redactor, metrics.source);
+  metrics.start();
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env, (sentence) => registry.notice(sentence));
-  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, shutdown: () => shutdown('asked to shut down') });
+  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, metrics, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
   server.off('connection', holdEarly);
   for (const socket of early) if (!socket.destroyed) server.emit('connection', socket);
   log(`berth daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}; gateway on http://127.0.0.1:${port}`);
 
   await stopped;
+  metrics.stop();
   registry.close();
   // The calls recorded last are still queued for the disk; a clean shutdown loses none of them.
   await audit.close();

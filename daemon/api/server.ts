@@ -15,6 +15,10 @@ import { parseCpus, parseMemory } from '../servers/units.js';
 import { registerClientHandlers } from '../clients/handlers.js';
 import { registerHostHandlers } from './hostHandlers.js';
 import { registerTunnelHandlers } from './tunnelHandlers.js';
+import { registerMetricsHandlers } from './metricsHandlers.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { AlertsState } from '../protocol/alerts.js';
+import { AlertsDidChange } from '../protocol/metrics.js';
 import type { SecurityContext } from '../policy/context.js';
 import { registerPolicyHandlers } from '../policy/handlers.js';
 import { RedactingMessageWriter } from './redactMessages.js';
@@ -32,6 +36,7 @@ export interface ApiContext {
   /** Settles once the registry has loaded and queued its adoptions; requests wait for it. */
   ready: Promise<void>;
   gateway: Gateway;
+  metrics: Metrics;
   security?: SecurityContext;
   shutdown(): void;
 }
@@ -60,6 +65,10 @@ export class ApiServer {
   broadcastServers(): void {
     const servers = this.ctx.registry.list();
     for (const s of this.sessions) if (isInitialized(s.connection)) notify(s.connection, M.ServersDidChange, { servers });
+  }
+
+  broadcastAlerts(state: AlertsState): void {
+    for (const s of this.sessions) if (isInitialized(s.connection)) notify(s.connection, AlertsDidChange, state);
   }
 
   private accept(socket: net.Socket): void {
@@ -262,6 +271,7 @@ export class ApiServer {
     });
     registerClientHandlers(connection, { servers: () => registry.list().map((s) => s.name) });
     registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), progress });
+    registerMetricsHandlers(connection, { metrics: this.ctx.metrics, servers: () => registry.list().map((s) => s.name), requireServer: (name) => void registry.get(name) });
     registerTunnelHandlers(connection, { gateway: this.ctx.gateway, sync: () => registry.sync() });
     const security = this.ctx.security;
     if (security) {

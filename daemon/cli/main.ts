@@ -13,6 +13,8 @@ import { registerClientsCommand } from './clients.js';
 import { registerHostCommands } from './host.js';
 import { registerSecretCommands, registerToolPinCommands } from './secret.js';
 import { runConnect } from './connect.js';
+import { registerMetricsCommands } from './metrics.js';
+import { AlertsList } from '../protocol/metrics.js';
 import { serverRows, table } from '../client/format.js';
 import { jsonText, printable } from '../protocol/printable.js';
 
@@ -178,11 +180,12 @@ function buildProgram(): Command {
     .description('the daemon, the engine and every server')
     .addOption(json)
     .action(async (name: string | undefined, o: { json?: boolean }) => {
-      const { daemon, servers } = await withDaemon(async (c) => ({
+      const { daemon, servers, alerts } = await withDaemon(async (c) => ({
         daemon: await c.request(M.DaemonStatus, {}),
         servers: await c.request(M.ServersList, { name }),
+        alerts: (await c.request(AlertsList, { name })).open,
       }));
-      const value = { daemon: { pid: daemon.pid, version: daemon.version, specFile: daemon.userSpecFile }, engine: daemon.engine, specErrors: daemon.specErrors, notices: daemon.notices, servers };
+      const value = { daemon: { pid: daemon.pid, version: daemon.version, specFile: daemon.userSpecFile }, engine: daemon.engine, specErrors: daemon.specErrors, notices: daemon.notices, servers, alerts };
       print(o.json ?? false, value, () =>
         [
           `daemon ${daemon.version} (pid ${daemon.pid}); engine: ${printable(daemon.engine.ok ? `Docker ${daemon.engine.version}` : (daemon.engine.error ?? ''))}`,
@@ -190,6 +193,7 @@ function buildProgram(): Command {
           ...daemon.notices.map((n) => `notice: ${printable(n)}`),
           servers.length ? table(serverRows(servers)) : 'no servers yet; add one with `berth add NAME --catalog everything`',
           ...servers.filter((s) => s.message).map((s) => `${s.name}: ${printable(s.message ?? '')}`),
+          ...alerts.map((a) => `alert: ${a.server}: ${a.rule}: ${printable(a.message)} (since ${new Date(a.firedAt).toISOString()}; berth alerts)`),
         ].join('\n'),
       );
     });
@@ -311,6 +315,7 @@ function buildProgram(): Command {
   registerHostCommands(program);
   registerSecretCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   registerToolPinCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
+  registerMetricsCommands(program, { withDaemon, print });
   return program;
 }
 

@@ -1,3 +1,4 @@
+import type { Alert } from '../protocol/alerts.js';
 import type { ServerStatus } from '../protocol/status.js';
 
 export function formatBytes(n: number): string {
@@ -31,5 +32,37 @@ export function serverRows(servers: ServerStatus[]): string[][] {
       s.protocol?.version ?? '-',
       s.image,
     ]),
+  ];
+}
+
+/** `berth top`: one row per server, like `docker stats`. */
+export function topRows(servers: ServerStatus[], alerts: Alert[]): string[][] {
+  const open = (name: string) => alerts.filter((a) => a.server === name && a.clearedAt === undefined).length;
+  return [
+    ['NAME', 'HOST', 'PHASE', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'PIDS', 'RESTARTS', 'ALERTS'],
+    ...servers.map((s) => {
+      const st = s.stats;
+      return [
+        s.name,
+        s.host,
+        s.phase,
+        st ? `${st.cpuPercent.toFixed(2)}%` : '-',
+        st ? `${formatBytes(st.memoryBytes)} / ${formatBytes(st.memoryLimitBytes)}` : '-',
+        st && st.memoryLimitBytes > 0 ? `${((st.memoryBytes / st.memoryLimitBytes) * 100).toFixed(2)}%` : '-',
+        st ? `${formatBytes(st.networkRxBytes)} / ${formatBytes(st.networkTxBytes)}` : '-',
+        st ? String(st.pids) : '-',
+        String(s.restartCount),
+        String(open(s.name)),
+      ];
+    }),
+  ];
+}
+
+/** `berth alerts`: open ones first, then the cleared ones, newest first. */
+export function alertRows(alerts: Alert[]): string[][] {
+  const time = (t: number) => new Date(t).toISOString().replace('T', ' ').slice(0, 19);
+  return [
+    ['STATE', 'SERVER', 'RULE', 'FIRED', 'CLEARED', 'MESSAGE'],
+    ...alerts.map((a) => [a.clearedAt === undefined ? 'OPEN' : 'cleared', a.server, a.rule, time(a.firedAt), a.clearedAt === undefined ? '-' : time(a.clearedAt), a.message]),
   ];
 }

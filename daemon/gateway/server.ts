@@ -14,6 +14,7 @@ import { admit, type Admission, type SessionUse } from './sessionCaps.js';
 import { SessionTransport } from './sessionTransport.js';
 import { TunnelTransport } from './tunnel.js';
 import { NO_SECRETS, type TextRedactor } from '../secrets/redact.js';
+import { serveMetrics, type MetricsSource } from '../metrics/prometheus.js';
 
 /** Request bodies above this are refused with 413 before they are read any further. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -77,6 +78,8 @@ export class Gateway {
     readonly token: string,
     /** Replaces known secret values in everything clients get, as the daemon API does. */
     private readonly redactor: TextRedactor = NO_SECRETS,
+    /** What `/metrics` exposes to Prometheus (same token, Host and Origin checks as every endpoint). */
+    private readonly metrics?: MetricsSource,
   ) {}
 
   async listen(port: number): Promise<number> {
@@ -175,6 +178,7 @@ export class Gateway {
     }
     const refusal = checkRequest(req.headers, this.port, this.token);
     if (refusal) return refuse(res, refusal.status, refusal.message, refusal.headers);
+    if (url.pathname === '/metrics' && this.metrics) return serveMetrics(req, res, this.metrics);
 
     const endpoint = parseEndpoint(url);
     if (endpoint === 'malformed') return refuse(res, 400, `the path ${url.pathname} has malformed percent-encoding`);

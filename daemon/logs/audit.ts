@@ -38,6 +38,8 @@ export class AuditLog {
   constructor(
     stateDir: string,
     private readonly redact: (text: string) => string = (text) => text,
+    /** Sees each call as recorded (redacted): the call metrics, fed from this one place every path goes through. */
+    private readonly observe: (entry: AuditEntry) => void = () => undefined,
   ) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.file = path.join(stateDir, 'audit.log');
@@ -45,6 +47,7 @@ export class AuditLog {
 
   record(raw: AuditEntry): void {
     const entry = { ...raw, client: this.redact(raw.client), tool: this.redact(raw.tool), error: raw.error === undefined ? undefined : this.redact(raw.error) };
+    this.observe(entry);
     this.queued.push(`${jsonText(entry)}\n`);
     this.writing ??= this.drain();
   }

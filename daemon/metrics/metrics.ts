@@ -8,6 +8,7 @@ import { evaluateRules } from './alertRules.js';
 import { CallMetrics } from './callMetrics.js';
 import { HISTORY_SLOTS, RESOLUTION_MS, ServerHistoryRing } from './history.js';
 import { BUCKET_COUNT, bucketOf } from './latency.js';
+import type { MetricsSource } from './prometheus.js';
 
 /** What the metrics read of a server: its supervisor. */
 export interface MeasuredServer {
@@ -76,6 +77,16 @@ export class Metrics {
     if (e.outcome !== 'ok') track.errors++;
     const b = bucketOf(e.ms);
     track.latency[b] = (track.latency[b] ?? 0) + 1;
+  }
+
+  /** What `/metrics` exposes. */
+  get source(): MetricsSource {
+    return {
+      servers: () => this.servers().map((s) => s.status()),
+      calls: () => this.calls.all(),
+      healthFailuresTotal: (server) => this.healthFailuresTotal(server),
+      openAlerts: (server) => this.alerts.openCount(server),
+    };
   }
 
   /** Counters since the daemon started that the history does not hold as such. */
