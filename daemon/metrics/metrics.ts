@@ -31,7 +31,7 @@ class Track {
   errors = 0;
   latency = new Uint32Array(BUCKET_COUNT);
   /** The newest health check already counted, and the failed ones counted so far. */
-  lastCheck = 0;
+  lastCheck = -Infinity;
   healthFailuresTotal = 0;
   /** The network counters at the previous sample, for a rate. */
   previous: { t: number; rx: number; tx: number } | undefined;
@@ -71,7 +71,7 @@ export class Metrics {
   /** A call recorded in the audit log (already redacted). */
   record(e: AuditEntry): void {
     this.calls.record(e);
-    const track = this.tracks.get(e.server);
+    const track = this.tracks.get(e.server) ?? this.trackNew(e.server);
     if (!track) return;
     track.calls++;
     if (e.outcome !== 'ok') track.errors++;
@@ -98,14 +98,21 @@ export class Metrics {
     return this.tracks.get(name)?.history;
   }
 
+  /** A server added since the last sample gets its history now, so its first calls count; a name that is no server (Berth's own) gets none. */
+  private trackNew(name: string): Track | undefined {
+    if (!this.servers().some((s) => s.name === name)) return undefined;
+    const track = new Track();
+    this.tracks.set(name, track);
+    return track;
+  }
+
   /** Takes one sample of every server, then evaluates its alert rules on its history. */
   sample(): void {
     const now = this.clock();
     const servers = this.servers();
     const events: AlertEvent[] = [];
     for (const server of servers) {
-      let track = this.tracks.get(server.name);
-      if (!track) this.tracks.set(server.name, (track = new Track()));
+      const track = this.tracks.get(server.name) ?? this.trackNew(server.name) ?? new Track();
       this.sampleOne(server, track, now);
       const conditions = evaluateRules(server.spec.alerts, track.history.samples(), { cpuLimitCores: cores(server.spec.limits.cpus) }, now);
       events.push(...this.alerts.update(server.name, conditions, now));
