@@ -12,7 +12,10 @@ import type { RequestDef } from '../daemon/protocol/define.js';
 import { BerthError } from '../daemon/protocol/errors.js';
 import * as M from '../daemon/protocol/methods.js';
 import { SecretsList, SecretsProvide } from '../daemon/protocol/policy.js';
+import type { Alert, AlertsState } from '../daemon/protocol/alerts.js';
+import { AlertsDidChange, AlertsList } from '../daemon/protocol/metrics.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
+import { newlyFired } from './alerts/alertText.js';
 import { VERSION } from '../daemon/protocol/version.js';
 import { readConfig } from './config.js';
 import { openDaemonSocket } from '../daemon/client/daemonSocket.js';
@@ -48,6 +51,9 @@ export class Ctx implements vscode.Disposable {
   private session: vscode.Disposable[] = [];
 
   private servers: ServerStatus[] = [];
+  private alerts: AlertsState = { open: [], recent: [] };
+  /** Alert ids already known here: each alert is announced once, and those open at connect not at all. */
+  private readonly seenAlerts = new Set<string>();
   private state: ConnectionState = { kind: 'connecting' };
   private readonly statusBar: vscode.StatusBarItem;
   private readonly progress = new Map<string, (message: string) => void>();
@@ -59,6 +65,11 @@ export class Ctx implements vscode.Disposable {
   private readonly stateChanged = new vscode.EventEmitter<ConnectionState>();
   readonly onDidChangeState = this.stateChanged.event;
   private readonly sessionStarted = new vscode.EventEmitter<void>();
+  private readonly alertsChanged = new vscode.EventEmitter<AlertsState>();
+  readonly onDidChangeAlerts = this.alertsChanged.event;
+  private readonly alertsFired = new vscode.EventEmitter<readonly Alert[]>();
+  /** Alerts that fired while this window was connected, each once. */
+  readonly onDidFireAlerts = this.alertsFired.event;
   /** A new daemon connection is ready; per-connection things (log follows) re-subscribe here. */
   readonly onDidStartSession = this.sessionStarted.event;
 
@@ -71,11 +82,18 @@ export class Ctx implements vscode.Disposable {
     this.statusBar.name = 'Berth';
     this.statusBar.command = 'berth.servers.focus';
     this.client = this.createClient();
-    this.push(this.output, this.statusBar, this.serversChanged, this.stateChanged, this.sessionStarted);
+    this.push(this.output, this.statusBar, this.serversChanged, this.stateChanged, this.sessionStarted, this.alertsChanged, this.alertsFired);
     this.push(
       this.client.onNotification(M.ServersDidChange.method, (raw: unknown) => {
         const parsed = M.ServersDidChange.params.safeParse(raw);
         if (parsed.success) this.setServers(parsed.data.servers);
+      }),
+      this.client.onNotification(AlertsDidChange.method, (raw: unknown) => {
+        const parsed = AlertsDidChange.params.safeParse(raw);
+        if (!parsed.success) return;
+        const fired = newlyFired(this.seenAlerts, parsed.data.open);
+        this.setAlerts(parsed.data);
+        if (fired.length) this.alertsFired.fire(fired);
       }),
       this.client.onNotification(M.ProgressDidReport.method, (raw: unknown) => {
         const parsed = M.ProgressDidReport.params.safeParse(raw);
@@ -106,6 +124,11 @@ export class Ctx implements vscode.Disposable {
 
   get connection(): ConnectionState {
     return this.state;
+  }
+
+  /** A server's open alerts (all servers' without a name). */
+  openAlerts(name?: string): readonly Alert[] {
+    return name === undefined ? this.alerts.open : this.alerts.open.filter((a) => a.server === name);
   }
 
   server(name: string): ServerStatus | undefined {
@@ -218,8 +241,9 @@ export class Ctx implements vscode.Disposable {
   /** Re-reads the daemon's state; used on connect, on Retry, and when the engine may have changed. */
   async refresh(): Promise<void> {
     // Not `request`: that waits for `connected`, which this very call establishes.
-    const [status, servers] = await Promise.all([this.send(M.DaemonStatus, {}), this.send(M.ServersList, {})]);
+    const [status, servers, alerts] = await Promise.all([this.send(M.DaemonStatus, {}), this.send(M.ServersList, {}), this.send(AlertsList, {})]);
     this.state = { kind: 'connected', daemonVersion: status.version, pid: status.pid, engine: status.engine, specErrors: status.specErrors, notices: status.notices };
+    this.setAlerts(alerts);
     this.setServers(servers);
     this.stateChanged.fire(this.state);
     this.renderStatus();
@@ -325,8 +349,15 @@ export class Ctx implements vscode.Disposable {
     this.renderStatus();
   }
 
+  private setAlerts(alerts: AlertsState): void {
+    this.alerts = alerts;
+    for (const a of [...alerts.open, ...alerts.recent]) this.seenAlerts.add(a.id);
+    this.alertsChanged.fire(alerts);
+    this.renderStatus();
+  }
+
   private renderStatus(): void {
-    const c = statusBarContent(this.state, this.servers);
+    const c = statusBarContent(this.state, this.servers, this.alerts.open);
     this.statusBar.text = c.text;
     this.statusBar.tooltip = c.tooltip;
     this.statusBar.backgroundColor =

@@ -1,6 +1,7 @@
 // Entry point. Activation only wires things up; connecting to (or starting) the daemon runs in
 // the background so the window never waits for Docker.
 import type * as vscode from 'vscode';
+import { notifyAlerts } from './alerts/alertNotifier.js';
 import { registerCommands } from './commands/registerCommands.js';
 import { Ctx } from './ctx.js';
 import { ServerLogs } from './logs/serverLogs.js';
@@ -17,7 +18,7 @@ export function activate(extension: vscode.ExtensionContext): void {
   const catalog = new CatalogTree(ctx);
   const logs = new ServerLogs(ctx);
   const details = new ServerDetailsPanels(ctx);
-  ctx.push(servers, catalog, logs, details, ...registerCommands(ctx, { catalog, logs, details }));
+  ctx.push(servers, catalog, logs, details, notifyAlerts(ctx), ...registerCommands(ctx, { catalog, logs, details }));
   const mcp = registerMcpProvider(ctx);
   if (mcp) ctx.push(mcp);
   void ctx.start();

@@ -1,4 +1,5 @@
 // The status bar item's content from the daemon's state. Pure, so it is unit-tested.
+import type { Alert } from '../../daemon/protocol/alerts.js';
 import type { ServerStatus } from '../../daemon/protocol/status.js';
 import { isRunning } from '../tree/nodes.js';
 
@@ -13,7 +14,7 @@ export interface StatusBarContent {
   severity: 'ok' | 'warning' | 'error';
 }
 
-export function statusBarContent(state: ConnectionState, servers: readonly ServerStatus[]): StatusBarContent {
+export function statusBarContent(state: ConnectionState, servers: readonly ServerStatus[], openAlerts: readonly Alert[] = []): StatusBarContent {
   if (state.kind === 'connecting') return { text: '$(loading~spin) Berth', tooltip: 'Berth: connecting to the daemon…', severity: 'ok' };
   if (state.kind === 'failed') return { text: '$(error) Berth', tooltip: `Berth: ${state.error}`, severity: 'error' };
   if (!state.engine.ok) {
@@ -25,10 +26,13 @@ export function statusBarContent(state: ConnectionState, servers: readonly Serve
     `Berth daemon ${state.daemonVersion} (pid ${state.pid}) · Docker ${state.engine.version ?? ''}`.trim(),
     `${running} of ${servers.length} server${servers.length === 1 ? '' : 's'} running`,
     ...troubled.map((s) => `${s.name}: ${s.phase}${s.message ? ` — ${s.message}` : ''}`),
+    ...openAlerts.map((a) => `alert: ${a.server}: ${a.message}`),
     ...state.specErrors.map((e) => `spec error: ${e} (what runs is left as it is until the file is fixed)`),
     ...state.notices.map((n) => `notice: ${n}`),
   ];
-  const severity = troubled.length > 0 || state.specErrors.length > 0 || state.notices.length > 0 ? 'warning' : 'ok';
+  const severity = troubled.length > 0 || openAlerts.length > 0 || state.specErrors.length > 0 || state.notices.length > 0 ? 'warning' : 'ok';
   const icon = severity === 'warning' ? '$(warning)' : '$(server-process)';
-  return { text: `${icon} Berth ${running}`, tooltip: lines.join('\n'), severity };
+  // Open alerts are counted beside the running count, so they show without a hover.
+  const alerts = openAlerts.length ? ` $(bell-dot) ${openAlerts.length}` : '';
+  return { text: `${icon} Berth ${running}${alerts}`, tooltip: lines.join('\n'), severity };
 }

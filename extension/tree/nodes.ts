@@ -202,7 +202,7 @@ function firstLine(s: string | undefined): string {
   return (s ?? '').split('\n')[0] ?? '';
 }
 
-const mdEscape = (s: string): string => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+export const mdEscape = (s: string): string => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 
 /** Markdown for the hover: everything a user checks before opening logs. */
 export function tooltipOf(node: BerthNode): string {

@@ -3,7 +3,8 @@
 // hidden view costs nothing; it catches up when shown.
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx.js';
-import { childrenOf, contextValue, descriptionOf, groupByHost, iconOf, labelOf, nodeId, tooltipOf, type BerthNode } from './nodes.js';
+import { alertTooltipLines, withAlertMark } from '../alerts/alertText.js';
+import { childrenOf, contextValue, descriptionOf, groupByHost, iconOf, labelOf, mdEscape, nodeId, tooltipOf, type BerthNode } from './nodes.js';
 
 export class ServersTree implements vscode.TreeDataProvider<BerthNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<BerthNode | undefined>();
@@ -20,6 +21,7 @@ export class ServersTree implements vscode.TreeDataProvider<BerthNode>, vscode.D
       this.changed,
       ctx.onDidChangeServers(() => this.invalidate()),
       ctx.onDidChangeState(() => this.invalidate()),
+      ctx.onDidChangeAlerts(() => this.invalidate()),
       this.view.onDidChangeVisibility((e) => {
         if (e.visible && this.stale) this.invalidate();
       }),
@@ -61,11 +63,13 @@ export class ServersTree implements vscode.TreeDataProvider<BerthNode>, vscode.D
         : vscode.TreeItemCollapsibleState.Collapsed;
     const item = new vscode.TreeItem(labelOf(node), state);
     item.id = nodeId(node);
-    item.description = descriptionOf(node);
+    // A server with open alerts is marked: counted first in its description, listed in its tooltip.
+    const alerts = node.kind === 'server' ? this.ctx.openAlerts(node.server.name) : [];
+    item.description = withAlertMark(descriptionOf(node), alerts);
     item.contextValue = contextValue(node);
     const icon = iconOf(node);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
-    item.tooltip = new vscode.MarkdownString(tooltipOf(node), true);
+    item.tooltip = new vscode.MarkdownString([tooltipOf(node), ...alertTooltipLines(alerts, mdEscape)].join('\n'), true);
     if (node.kind === 'resource') item.command = { command: 'berth.resource.read', title: 'Read Resource', arguments: [node] };
     return item;
   }
