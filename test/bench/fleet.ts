@@ -5,6 +5,7 @@
 import { connectDaemon } from '../../daemon/client/client.js';
 import { berthPaths } from '../../daemon/protocol/paths.js';
 import * as M from '../../daemon/protocol/methods.js';
+import { MetricsHistory } from '../../daemon/protocol/metrics.js';
 import { connect, type BenchClient, type Target } from './clients.js';
 import { dockerRunStdio } from './containers.js';
 import { daemonPid, daemonRssMb, viaGateway, type BenchContext } from './context.js';
@@ -69,6 +70,8 @@ export async function fleetBench(ctx: BenchContext): Promise<void> {
     const raw: number[] = [];
     for (let i = 0; i < ROUNDS * PER_ROUND; i++) raw.push(await rawList());
     const rssAfter = await daemonRssMb(pid);
+    // The metrics history's budget: fixed per server, whatever the servers do.
+    const history = await daemon.request(MetricsHistory, { name: names[0] });
 
     console.log(`\n## ${SERVERS} running everything servers (started through the daemon ${STARTING} at a time in ${startSeconds.toFixed(0)} s)\n`);
     console.log(`tools/list, warm: one aggregate request (${aggTools} tools) vs ${SERVERS} direct stdio connections listing in parallel (${directTools} tools), SDK v2 client (legacy), ${ROUNDS}×${PER_ROUND} a side`);
@@ -76,6 +79,7 @@ export async function fleetBench(ctx: BenchContext): Promise<void> {
     console.log(row('p95', percentile(t.berth, 95), percentile(t.base, 95)));
     console.log(`  the same request as raw HTTP, no client-side parsing (the gateway's share): p50 ${fmt(percentile(raw, 50))}, p95 ${fmt(percentile(raw, 95))}`);
     console.log(`\nDaemon RSS (VmRSS): ${rssBefore.toFixed(0)} MB with 2 servers; ${rssIdle.toFixed(0)} MB with ${SERVERS + 2} idle servers   goal ≤ ${GOAL_RSS_MB} MB: ${rssIdle <= GOAL_RSS_MB ? 'met' : 'MISSED'}; ${rssAfter.toFixed(0)} MB after the lists above`);
+    console.log(`Metrics history: ${(history.bytesPerServer / 1024).toFixed(0)} KiB per server (${history.slots} samples of ${history.resolutionMs / 1000} s: the last hour), ${((history.bytesPerServer * (SERVERS + 2)) / 1024 / 1024).toFixed(1)} MiB for ${SERVERS + 2} servers, fixed`);
   } finally {
     await Promise.all([...(agg ? [agg] : []), ...direct].map((c) => c.close().catch(() => undefined)));
     for (const name of names) await daemon.request(M.ServersRemove, { name }).catch(() => undefined);
