@@ -16,6 +16,14 @@ describe('the audit log', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('hands each call to its observer (the call metrics) as recorded, secrets redacted', async () => {
+    const seen: AuditEntry[] = [];
+    const audit = new AuditLog(dir, (text) => text.replaceAll('hunter2', '[redacted secret]'), (e) => seen.push(e));
+    audit.record({ ...entry(1), tool: 'hunter2', outcome: 'error', error: 'bad hunter2' });
+    expect(seen).toEqual([{ ...entry(1), tool: '[redacted secret]', outcome: 'error', error: 'bad [redacted secret]' }]);
+    await audit.close();
+  });
+
   it('never makes a call wait on the disk: nothing is written while the call records', async () => {
     const audit = new AuditLog(dir);
     audit.record(entry(1));
