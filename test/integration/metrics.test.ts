@@ -3,6 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectDaemon } from '../../daemon/client/client.js';
 import type { AlertsState } from '../../daemon/protocol/alerts.js';
@@ -56,6 +58,11 @@ describe('metrics and alerts on the real engine', () => {
       prometheus.stderr?.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
       for (let i = 0; i < 3; i++) await home.ok(['call', 'tl', 'echo', '{"message":"hi"}']);
       await home.berth(['call', 'tl', 'leak']);
+      // Another path, the gateway, is counted alike, under the name its client declares.
+      const viaGateway = new Client({ name: 'scraped-client', version: '1' });
+      await viaGateway.connect(new StreamableHTTPClientTransport(new URL(endpoint.url), { requestInit: { headers: endpoint.headers } }));
+      await viaGateway.callTool({ name: 'echo', arguments: { message: 'over http' } });
+      await viaGateway.close();
       const query = async (q: string) => {
         const r = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`);
         const body = (await r.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
@@ -64,7 +71,7 @@ describe('metrics and alerts on the real engine', () => {
       const result = await waitFor(
         'prometheus to have scraped 3 echo calls',
         async () => {
-          const r = await query('berth_tool_calls_total{server="tl",tool="echo"}');
+          const r = await query('berth_tool_calls_total{server="tl",tool="echo",client="berth-cli"}');
           return r[0]?.value[1] === '3' ? r : undefined;
         },
         120_000,
@@ -75,8 +82,9 @@ describe('metrics and alerts on the real engine', () => {
       expect(result[0]?.metric).toMatchObject({ server: 'tl', tool: 'echo', client: 'berth-cli', outcome: 'ok', job: 'berth' });
       // The call the secret scan refused counts as an error, and the server gauges are there too.
       expect((await query('berth_tool_calls_total{server="tl",tool="leak",outcome="error"}'))[0]?.value[1]).toBe('1');
+      expect((await query('berth_tool_calls_total{server="tl",tool="echo",client="scraped-client",outcome="ok"}'))[0]?.value[1]).toBe('1');
       expect((await query('berth_server_up{server="tl"}'))[0]?.value[1]).toBe('1');
-      expect((await query('berth_tool_call_duration_seconds_count{server="tl",tool="echo"}'))[0]?.value[1]).toBe('3');
+      expect((await query('berth_tool_call_duration_seconds_count{server="tl",tool="echo",client="berth-cli"}'))[0]?.value[1]).toBe('3');
       expect(Number((await query('berth_server_memory_limit_bytes{server="tl"}'))[0]?.value[1])).toBe(512 * 1024 * 1024);
     } finally {
       prometheus?.kill();
