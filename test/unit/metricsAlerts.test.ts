@@ -7,7 +7,7 @@ import { Metrics, type MeasuredServer } from '../../daemon/metrics/metrics.js';
 import { resolveAlerts, type AlertRules } from '../../daemon/protocol/alerts.js';
 import { SpecFile, type ServerSpec } from '../../daemon/protocol/spec.js';
 import type { ServerStatus } from '../../daemon/protocol/status.js';
-import { resolveSpec } from '../../daemon/servers/specFiles.js';
+import { resolveSpec, specHash } from '../../daemon/servers/specFiles.js';
 
 const OFF: AlertRules = { cpu: false, memory: false, restarts: false, unhealthy: false, errorRate: false, latency: false };
 
@@ -34,6 +34,9 @@ describe('alert rules', () => {
     expect(parsed.success).toBe(false);
     const r = resolveSpec('a', { image: 'x', host: 'local', transport: 'stdio', alerts: { restarts: { count: 1, withinSeconds: 30 } } }, 'f');
     expect('spec' in r && r.spec.alerts.restarts).toEqual({ count: 1, withinSeconds: 30 });
+    // Alerts do not shape the container: editing them never recreates it.
+    const plain = resolveSpec('a', { image: 'x', host: 'local', transport: 'stdio' }, 'f');
+    expect('spec' in r && 'spec' in plain && specHash(r.spec) === specHash(plain.spec)).toBe(true);
   });
 
   it('memory over its share of the limit fires only once it has lasted forSeconds, and clears as soon as it drops', () => {
