@@ -1,6 +1,14 @@
 import type { AlertRule, AlertRules } from '../protocol/alerts.js';
+import type { Phase } from '../protocol/status.js';
 import { BUCKET_COUNT, quantileMs } from './latency.js';
 import type { Sample } from './history.js';
+
+/**
+ * Phases that count against the `unhealthy` rule. The supervisor restarts an unhealthy server at
+ * once, so a server in trouble cycles through these; `stopped` (the user's wish) and `creating`
+ * (an image build may take minutes) do not count.
+ */
+const NOT_HEALTHY: ReadonlySet<Phase> = new Set(['unhealthy', 'starting', 'exited', 'oom-killed', 'error']);
 
 /** A rule whose condition holds now, and why, in one sentence. */
 export interface Condition {
@@ -36,8 +44,8 @@ export function evaluateRules(rules: AlertRules, samples: readonly Sample[], ctx
     if (held) out.push({ rule: 'memory', message: `memory at ${round(share(held))}% of its limit for ${memory.forSeconds} s or more (alert at ${memory.percent}%)` });
   }
   if (unhealthy) {
-    const held = sustained(samples, unhealthy.forSeconds, (s) => s.phase === 'unhealthy' || s.phase === 'error');
-    if (held) out.push({ rule: 'unhealthy', message: `${held.phase === 'error' ? 'in error' : 'not answering pings'} for ${unhealthy.forSeconds} s or more` });
+    const held = sustained(samples, unhealthy.forSeconds, (s) => s.phase !== undefined && NOT_HEALTHY.has(s.phase));
+    if (held) out.push({ rule: 'unhealthy', message: `not healthy (${held.phase}) for ${unhealthy.forSeconds} s or more` });
   }
   if (restarts) {
     const recent = within(samples, restarts.withinSeconds, now);

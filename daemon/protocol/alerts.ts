@@ -16,7 +16,7 @@ const ruleShapes = {
   memory: { percent: Percent, forSeconds: Seconds },
   /** More than `count` restarts (after crashes or failed health checks) within `withinSeconds`. */
   restarts: { count: z.number().int().min(0).max(10_000), withinSeconds: Seconds },
-  /** Unhealthy (not answering pings) or in error for `forSeconds`. */
+  /** Not healthy for `forSeconds`: not answering pings, starting, exited, OOM-killed or in error (stopped or being built does not count). */
   unhealthy: { forSeconds: Seconds },
   /** At least `percent` of tool calls failed (errors and tools answering isError) within `withinSeconds`, once `minCalls` were made. */
   errorRate: { percent: Percent, minCalls: MinCalls, withinSeconds: Seconds },

@@ -133,7 +133,7 @@ describe('metrics and alerts on the real engine', () => {
   loop:
     image: ${FIXTURE_IMAGE}
     args: [-e, "process.exit(3)"]
-    alerts: { restarts: { count: 2, withinSeconds: 300 } }
+    alerts: { restarts: { count: 2, withinSeconds: 300 }, unhealthy: false }
 `);
     // The start itself fails (the server exits at once); the restart policy keeps trying.
     await home.berth(['start', 'loop']);

@@ -73,10 +73,13 @@ describe('alert rules', () => {
     expect(evaluateRules(rules, later, ctx, 155_000)).toEqual([]);
   });
 
-  it('unhealthy or in error for forSeconds', () => {
+  it('not healthy for forSeconds, through the phases of a server in trouble; stopped or being built does not count', () => {
     const rules = { ...OFF, unhealthy: { forSeconds: 10 } };
-    expect(evaluateRules(rules, series(10_000, () => ({ phase: 'unhealthy' })), ctx, 10_000)).toEqual([{ rule: 'unhealthy', message: 'not answering pings for 10 s or more' }]);
+    const cycling = (t: number): Partial<Sample> => ({ phase: t === 0 ? 'unhealthy' : t === 5000 ? 'starting' : 'exited' });
+    expect(evaluateRules(rules, series(10_000, cycling), ctx, 10_000)).toEqual([{ rule: 'unhealthy', message: 'not healthy (exited) for 10 s or more' }]);
     expect(evaluateRules(rules, series(10_000, (t) => ({ phase: t === 5000 ? 'healthy' : 'unhealthy' })), ctx, 10_000)).toEqual([]);
+    expect(evaluateRules(rules, series(10_000, () => ({ phase: 'stopped' })), ctx, 10_000)).toEqual([]);
+    expect(evaluateRules(rules, series(10_000, () => ({ phase: 'creating' })), ctx, 10_000)).toEqual([]);
   });
 
   it('error rate and p95 latency once enough calls were made', () => {
