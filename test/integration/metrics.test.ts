@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectDaemon } from '../../daemon/client/client.js';
 import type { AlertsState } from '../../daemon/protocol/alerts.js';
-import { MetricsHistory } from '../../daemon/protocol/metrics.js';
+import { AlertsDidChange, MetricsHistory } from '../../daemon/protocol/metrics.js';
 import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 interface Endpoint {
@@ -101,6 +101,10 @@ describe('metrics and alerts on the real engine', () => {
     alerts: { memory: { percent: 75, forSeconds: 5 } }
 `);
     await home.ok(['start', 'burn']);
+    // A client of the daemon (the editor) hears of it as a notification.
+    const client = await connectDaemon(home.paths, 'metrics-test', false);
+    const pushed: AlertsState[] = [];
+    client.on(AlertsDidChange, (p) => pushed.push(p));
     await home.ok(['call', 'burn', 'eat']);
     const fired = await waitFor(
       'the memory alert',
@@ -114,6 +118,8 @@ describe('metrics and alerts on the real engine', () => {
     expect(await home.ok(['status'])).toContain(`alert: burn: memory: ${fired.message}`);
     expect(await home.ok(['top', '--once'])).toMatch(/\nburn\s+local\s+healthy\s+.*\s1\n?$/);
     expect(await home.ok(['logs', 'burn', '--grep', 'alert'])).toContain('alert fired: memory');
+    await waitFor('the alerts/didChange notification', async () => pushed.some((p) => p.open.some((a) => a.id === fired.id)));
+    client.close();
 
     await home.ok(['restart', 'burn']);
     const cleared = await waitFor(
