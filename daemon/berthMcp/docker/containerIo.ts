@@ -178,7 +178,7 @@ export const executeCommandInContainer = defineTool({
         Env: Object.entries(args.env ?? {}).map(([k, v]) => `${k}=${v}`),
       }),
     );
-    const stream = (await engineCall(`starting ${JSON.stringify(args.command)} in ${c.name}`, () => exec.start({ hijack: true, stdin: false }))) as Duplex;
+    const stream = await engineCall<Duplex>(`starting ${JSON.stringify(args.command)} in ${c.name}`, () => exec.start({ hijack: true, stdin: false }));
     const out = collector(MAX_TEXT_BYTES / 2);
     const err = collector(MAX_TEXT_BYTES / 2);
     docker.modem.demuxStream(stream, out.sink, err.sink);

@@ -204,7 +204,7 @@ function lifecycle<I extends z.ZodObject<{ container: typeof Container }>>(o: {
     async run(args, run) {
       const docker = engineOf(run);
       const c = await findContainer(docker, args.container, run);
-      refuseSupervised(c, o.verb);
+      refuseSupervised(c, `${o.verb} it`);
       await engineCall(`trying to ${o.verb} container ${c.name}`, () => o.act(c, run, args));
       const after = await findContainer(docker, c.Id, run);
       return { structured: { id: shortId(c.Id), name: c.name, state: after.State.Status }, text: `${o.past} container ${c.name} on host ${run.host}; it is ${after.State.Status} now.` };
@@ -295,7 +295,7 @@ export const removeContainer = defineTool({
   async run(args, run) {
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
-    refuseSupervised(c, 'remove');
+    refuseSupervised(c, 'remove it');
     if (c.State.Running && !args.force) throw new ToolFailure(`container ${c.name} is running; stop_container it first, or pass force: true to kill and remove it`);
     await engineCall(`removing container ${c.name}`, () => docker.getContainer(c.Id).remove({ force: args.force, v: true }));
     return { structured: { id: shortId(c.Id), name: c.name, removed: true }, text: `Removed container ${c.name} on host ${run.host}.` };

@@ -85,12 +85,12 @@ export async function findContainer(docker: Docker, ref: string, run: ToolRun): 
 }
 
 /** Refuses changing the state of a container one of Berth's servers is supervised in: its supervisor would fight the change. */
-export function refuseSupervised(c: FoundContainer, verb: string): void {
+export function refuseSupervised(c: FoundContainer, action: string): void {
   if (ownerOf(c.Config.Labels) !== 'berth-server') return;
   const server = c.Config.Labels[LABEL.server] ?? c.Config.Labels[LABEL.egressFor];
   const which = server ? `Berth's MCP server "${server}"` : 'one of Berth\'s own';
   const how = server ? `docker_stop_server or docker_remove_server (or \`berth stop ${server}\`)` : 'the docker_*_server tools (or the berth CLI)';
-  throw new ToolFailure(`container ${c.name} is ${which}, which Berth supervises, so it will not ${verb} it here; use ${how} instead`);
+  throw new ToolFailure(`container ${c.name} is ${which}, which Berth supervises, so it will not ${action} here; use ${how} instead`);
 }
 
 /**

@@ -6,7 +6,8 @@ import { z } from 'zod';
  * sentence saying what a good one looks like, and never a request to a registry.
  */
 const LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
-const DOMAIN = `${LABEL}(?:\\.${LABEL})*(?::[0-9]+)?`;
+// A first component is a registry only when it has a dot or a port, or is localhost (else it is a path).
+const DOMAIN = `(?:${LABEL}(?:\\.${LABEL})+(?::[0-9]+)?|${LABEL}:[0-9]+|localhost)`;
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
 const IMAGE_ID = /^(?:sha256:)?[a-f0-9]{12,64}$/;

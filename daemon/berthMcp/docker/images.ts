@@ -202,7 +202,8 @@ export const pushImage = defineTool({
     run.progress(`pushing ${args.image} from host ${run.host}`);
     const progress = throttled(run);
     await engineCall(`pushing ${args.image} from host ${run.host}`, async () => {
-      const stream = await docker.getImage(args.image).push({});
+      // The engine wants an auth header even when its own credentials are the ones to use.
+      const stream = await docker.getImage(args.image).push({ authconfig: {} });
       await new Promise<void>((resolve, reject) => {
         let failure: string | undefined;
         docker.modem.followProgress(
@@ -235,7 +236,7 @@ export const removeImage = defineTool({
       throw new ToolFailure(`image ${args.image} was not built with build_image, and in the managed scope only those may be removed; nothing was changed (the "all" scope lifts this)`);
     }
     const docker = engineOf(run);
-    const raw = await engineCall(`removing image ${args.image}`, () => docker.getImage(args.image).remove({ force: args.force }));
+    const raw: unknown = await engineCall(`removing image ${args.image}`, () => docker.getImage(args.image).remove({ force: args.force }));
     const answer = z.array(z.object({ Untagged: z.string().optional(), Deleted: z.string().optional() })).parse(raw);
     const untagged = answer.flatMap((a) => (a.Untagged ? [a.Untagged] : []));
     const deleted = answer.flatMap((a) => (a.Deleted ? [shortId(a.Deleted)] : []));

@@ -96,7 +96,7 @@ export const connectContainerToNetwork = defineTool({
   async run(args, run) {
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
-    refuseSupervised(c, 'connect to another network');
+    refuseSupervised(c, 'connect it to a network');
     const n = await findNetwork(run, args.network);
     await engineCall(`connecting ${c.name} to ${n.Name}`, () => docker.getNetwork(n.Id).connect({ Container: c.Id, EndpointConfig: { Aliases: args.aliases } }));
     return { structured: { container: c.name, network: n.Name }, text: `Connected container ${c.name} to network ${n.Name} on host ${run.host}.` };
@@ -114,7 +114,7 @@ export const disconnectContainer = defineTool({
   async run(args, run) {
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
-    refuseSupervised(c, 'disconnect from a network');
+    refuseSupervised(c, 'disconnect it from a network');
     const n = await findNetwork(run, args.network);
     await engineCall(`disconnecting ${c.name} from ${n.Name}`, () => docker.getNetwork(n.Id).disconnect({ Container: c.Id, Force: args.force }));
     return { structured: { container: c.name, network: n.Name }, text: `Disconnected container ${c.name} from network ${n.Name} on host ${run.host}.` };

@@ -66,7 +66,8 @@ export const createVolume = defineTool({
         }),
     );
     if (exists) throw new ToolFailure(`a volume named ${args.name} already exists on host ${run.host}; pick another name`);
-    const v = Raw.parse(await engineCall(`creating volume ${args.name}`, () => docker.createVolume({ Name: args.name, Driver: 'local', Labels: { ...args.labels, ...AGENT_LABELS } })));
+    await engineCall(`creating volume ${args.name}`, () => docker.createVolume({ Name: args.name, Driver: 'local', Labels: { ...args.labels, ...AGENT_LABELS } }));
+    const v = await findVolume(run, args.name);
     return { structured: { name: v.Name, mountpoint: v.Mountpoint }, text: `Created volume ${v.Name} on host ${run.host}.` };
   },
 });
