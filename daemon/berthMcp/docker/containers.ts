@@ -138,7 +138,10 @@ export const createContainer = defineTool({
     command: z.array(z.string().max(4096)).max(100).optional().describe('Arguments after the image\'s entrypoint (its CMD), e.g. ["node", "server.js"]'),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string().max(32_768)).optional(),
     volumes: z.array(Volume).max(16).optional(),
-    network: ObjectName.default('none').describe('A network to join: "bridge" for the default one; "none" (the default) for no network'),
+    network: ObjectName.default('none')
+      // The host's own network would reach every service the host listens on, loopback ones included.
+      .refine((n) => n !== 'host', 'cannot be "host": a container on the host\'s network reaches every service the host keeps to itself; use "bridge" or a network of its own')
+      .describe('A network to join: "bridge" for the default one; "none" (the default) for no network'),
     labels: UserLabels,
     memory_mb: z.number().int().min(6).max(1_048_576).optional(),
     cpus: z.number().min(0.01).max(1024).optional(),
