@@ -169,12 +169,15 @@ describe("Berth's Docker tools over MCP", () => {
   it('keeps logs bounded, and a window waits for lines written meanwhile', async () => {
     const s = await connect(WRITES);
     const name = `${P}-logs`;
-    await s.ok('create_container', { image: base, name, start: true, command: ['node', '-e', "for (let i = 0; i < 50; i++) console.log('line ' + i); setTimeout(() => console.log('late line'), 1500); setInterval(() => {}, 1e9)"] });
+    await s.ok('create_container', { image: base, name, start: true, command: ['node', '-e', "console.log('y'.repeat(100000)); for (let i = 0; i < 50; i++) console.log('line ' + i); setTimeout(() => console.log('late line'), 1500); setInterval(() => {}, 1e9)"] });
     await expect.poll(async () => (await s.ok<{ lines: string[] }>('monitor_container_logs', { container: name, lines: 1000 })).lines.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(50);
     const cut = await s.call('monitor_container_logs', { container: name, lines: 5 });
     expect((cut.structuredContent as { lines: string[]; truncated: boolean }).lines).toHaveLength(5);
     expect(cut.structuredContent).toMatchObject({ truncated: true });
     expect(cut.content[0]?.text).toContain('(the logs cut to fit; ask for fewer lines or a shorter since_seconds)');
+    const long = (await s.ok<{ lines: string[] }>('monitor_container_logs', { container: name, lines: 1000 })).lines.find((l) => l.includes('yyy')) ?? '';
+    expect(long.length).toBeLessThan(9000);
+    expect(long.endsWith('…')).toBe(true);
     const windowed = await s.ok<{ lines: string[] }>('monitor_container_logs', { container: name, lines: 3, window_seconds: 3 });
     expect(windowed.lines.join('\n')).toContain('late line');
     await s.ok('remove_container', { container: name, force: true });
@@ -202,9 +205,9 @@ describe("Berth's Docker tools over MCP", () => {
       const s = await connect({ ...WRITES, scope });
       expect(await s.ok('list_containers', { name: server })).toMatchObject({ containers: [{ name: server, owner: 'berth-server', server }] });
       expect(await s.fails('stop_container', { container: server })).toBe(
-        `container ${server} is Berth's MCP server "${server}", which Berth supervises, so it will not stop it here; use docker_stop_server or docker_remove_server (or \`berth stop ${server}\`) instead`,
+        `container ${server} is Berth's MCP server "${server}", which Berth supervises, so it will not stop it here; use docker_stop_server (or \`berth stop ${server}\`) instead`,
       );
-      expect(await s.fails('remove_container', { container: server, force: true })).toContain('which Berth supervises, so it will not remove it here');
+      expect(await s.fails('remove_container', { container: server, force: true })).toContain(`so it will not remove it here; use docker_remove_server (or \`berth rm ${server}\`) instead`);
       expect(await s.fails('pause_container', { container: server })).toContain('so it will not pause it here');
       expect(await s.fails('connect_container_to_network', { container: server, network: 'bridge' })).toContain('so it will not connect it to a network here');
     }

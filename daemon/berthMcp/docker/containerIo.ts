@@ -12,6 +12,8 @@ import { checkHostPath, ContainerPath, engineCall, engineOf, findContainer, stat
 
 /** The most a copy carries either way: an agent moves files it reads, not disks. */
 export const MAX_COPY_BYTES = 100 * 1024 * 1024;
+/** The most of one log line a result carries. */
+const MAX_LINE_BYTES = 8 * 1024;
 /** The longest `monitor_container_logs` waits for more lines. */
 const MAX_WINDOW_SECONDS = 30;
 
@@ -96,8 +98,10 @@ export const monitorContainerLogs = defineTool({
     );
     const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
     const text = c.Config.Tty ? buf.toString('utf8') : demuxBuffer(buf).map((f) => f.text).join('');
-    const all = text.split('\n').filter((l) => l !== '');
-    const { value, truncated } = lastLines(all, args.lines);
+    // One enormous line must not crowd out the rest: each is cut on its own first.
+    const lines = text.split('\n').filter((l) => l !== '').map((l) => boundText(l, MAX_LINE_BYTES));
+    const { value, truncated: cut } = lastLines(lines.map((l) => (l.truncated ? `${l.value}…` : l.value)), args.lines);
+    const truncated = cut || lines.some((l) => l.truncated);
     const note = truncated ? [cutNote('the logs', 'ask for fewer lines or a shorter since_seconds')] : [];
     return {
       structured: { name: c.name, lines: value, truncated },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LABEL } from '../../servers/labels.js';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
-import { AGENT_LABELS, checkHostPath, ContainerPath, engineCall, engineOf, findContainer, ObjectName, ownerOf, refuseSupervised, scopeFilter, shortId, UserLabels, type FoundContainer } from './engine.js';
+import { AGENT_LABELS, checkHostPath, ContainerPath, engineCall, engineOf, findContainer, ObjectName, ownerOf, refuseSupervised, scopeFilter, shortId, UserLabels, type FoundContainer, type ServerWay } from './engine.js';
 import { ImageRef } from './imageRef.js';
 
 const Container = z.string().min(1).max(200).describe('The container: its name, or its id (or an unambiguous start of it)');
@@ -194,6 +194,8 @@ function lifecycle<I extends z.ZodObject<{ container: typeof Container }>>(o: {
   destructive: boolean;
   idempotent: boolean;
   input: I;
+  /** How a server's container is given this change instead, when there is a way. */
+  instead?: ServerWay;
   act(c: FoundContainer, run: ToolRun, args: z.output<I>): Promise<unknown>;
 }) {
   return defineTool({
@@ -207,7 +209,7 @@ function lifecycle<I extends z.ZodObject<{ container: typeof Container }>>(o: {
     async run(args, run) {
       const docker = engineOf(run);
       const c = await findContainer(docker, args.container, run);
-      refuseSupervised(c, `${o.verb} it`);
+      refuseSupervised(c, `${o.verb} it`, o.instead);
       await engineCall(`trying to ${o.verb} container ${c.name}`, () => o.act(c, run, args));
       const after = await findContainer(docker, c.Id, run);
       return { structured: { id: shortId(c.Id), name: c.name, state: after.State.Status }, text: `${o.past} container ${c.name} on host ${run.host}; it is ${after.State.Status} now.` };
@@ -232,6 +234,7 @@ export const startContainer = lifecycle({
   destructive: false,
   idempotent: true,
   input: Plain,
+  instead: { tool: 'docker_start_server', verb: 'start' },
   act: (c, run) => engineOf(run).getContainer(c.Id).start().catch(unlessAlready),
 });
 
@@ -244,6 +247,7 @@ export const stopContainer = lifecycle({
   destructive: true,
   idempotent: true,
   input: WithTimeout,
+  instead: { tool: 'docker_stop_server', verb: 'stop' },
   act: (c, run, a) => engineOf(run).getContainer(c.Id).stop({ t: a.timeout_seconds }).catch(unlessAlready),
 });
 
@@ -256,6 +260,7 @@ export const restartContainer = lifecycle({
   destructive: true,
   idempotent: false,
   input: WithTimeout,
+  instead: { tool: 'docker_restart_server', verb: 'restart' },
   act: (c, run, a) => engineOf(run).getContainer(c.Id).restart({ t: a.timeout_seconds }),
 });
 
@@ -298,7 +303,7 @@ export const removeContainer = defineTool({
   async run(args, run) {
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
-    refuseSupervised(c, 'remove it');
+    refuseSupervised(c, 'remove it', { tool: 'docker_remove_server', verb: 'rm' });
     if (c.State.Running && !args.force) throw new ToolFailure(`container ${c.name} is running; stop_container it first, or pass force: true to kill and remove it`);
     await engineCall(`removing container ${c.name}`, () => docker.getContainer(c.Id).remove({ force: args.force, v: true }));
     return { structured: { id: shortId(c.Id), name: c.name, removed: true }, text: `Removed container ${c.name} on host ${run.host}.` };

@@ -84,12 +84,18 @@ export async function findContainer(docker: Docker, ref: string, run: ToolRun): 
   return { ...c, name: c.Name.replace(/^\//, '') };
 }
 
-/** Refuses changing the state of a container one of Berth's servers is supervised in: its supervisor would fight the change. */
-export function refuseSupervised(c: FoundContainer, action: string): void {
+/** What to use instead, for a server's container: the docker_*_server tool and the berth verb that do it through its supervisor. */
+export interface ServerWay {
+  tool: string;
+  verb: string;
+}
+
+/** Refuses changing a container one of Berth's servers is supervised in: its supervisor would fight the change. */
+export function refuseSupervised(c: FoundContainer, action: string, instead?: ServerWay): void {
   if (ownerOf(c.Config.Labels) !== 'berth-server') return;
   const server = c.Config.Labels[LABEL.server] ?? c.Config.Labels[LABEL.egressFor];
-  const which = server ? `Berth's MCP server "${server}"` : 'one of Berth\'s own';
-  const how = server ? `docker_stop_server or docker_remove_server (or \`berth stop ${server}\`)` : 'the docker_*_server tools (or the berth CLI)';
+  const which = server ? `Berth's MCP server "${server}"` : "one of Berth's own";
+  const how = server && instead ? `${instead.tool} (or \`berth ${instead.verb} ${server}\`)` : "the docker_*_server tools (or the berth CLI), which change a server's spec";
   throw new ToolFailure(`container ${c.name} is ${which}, which Berth supervises, so it will not ${action} here; use ${how} instead`);
 }
 
