@@ -8,7 +8,7 @@ import { demuxBuffer } from '../../hosts/dockerRuntime.js';
 import { LOCAL_HOST } from '../../protocol/hosts.js';
 import { boundText, cutNote, lastLines, MAX_LINES, MAX_TEXT_BYTES } from '../bounded.js';
 import { defineTool, ToolFailure } from '../tool.js';
-import { checkHostPath, ContainerPath, engineCall, engineOf, findContainer, statusCode } from './engine.js';
+import { checkHostPath, ContainerPath, ContainerRef, engineCall, engineOf, findContainer, statusCode } from './engine.js';
 
 /** The most a copy carries either way: an agent moves files it reads, not disks. */
 export const MAX_COPY_BYTES = 100 * 1024 * 1024;
@@ -17,7 +17,6 @@ const MAX_LINE_BYTES = 8 * 1024;
 /** The longest `monitor_container_logs` waits for more lines. */
 const MAX_WINDOW_SECONDS = 30;
 
-const Container = z.string().min(1).max(200).describe('The container: its name, or its id (or an unambiguous start of it)');
 
 const Stats = z.object({
   cpu_stats: z.object({ cpu_usage: z.object({ total_usage: z.number() }), system_cpu_usage: z.number().optional(), online_cpus: z.number().optional() }),
@@ -32,7 +31,7 @@ export const getContainerStats = defineTool({
   name: 'get_container_stats',
   title: 'Container stats (one sample)',
   description: 'One sample of a running container\'s CPU, memory, processes, network and block I/O (the engine takes about a second to measure CPU).',
-  input: z.object({ container: Container }),
+  input: z.object({ container: ContainerRef }),
   output: z.object({
     name: z.string(),
     cpuPercent: z.number(),
@@ -81,7 +80,7 @@ export const monitorContainerLogs = defineTool({
   title: 'Container logs',
   description: `The last lines a container wrote (stdout and stderr, with timestamps). With window_seconds it first waits that long (at most ${MAX_WINDOW_SECONDS}), so lines written meanwhile are included. At most ${MAX_LINES} lines and ${MAX_TEXT_BYTES / 1024} KiB.`,
   input: z.object({
-    container: Container,
+    container: ContainerRef,
     lines: z.number().int().min(1).max(MAX_LINES).default(100),
     since_seconds: z.number().int().min(1).max(30 * 24 * 3600).optional().describe('Only lines from the last this many seconds'),
     window_seconds: z.number().int().min(0).max(MAX_WINDOW_SECONDS).default(0),
@@ -156,7 +155,7 @@ export const executeCommandInContainer = defineTool({
   description:
     'Runs one command in a running container, as an argument list (no shell is involved unless the command names one), and gives its exit code and output (each stream cut at 32 KiB). A command still running at the timeout is left running, and the result says so. Off unless enabled by name.',
   input: z.object({
-    container: Container,
+    container: ContainerRef,
     command: z.array(z.string().max(4096)).min(1).max(100).describe('The program and its arguments, e.g. ["ls", "-la", "/app"]'),
     working_dir: ContainerPath.optional(),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string().max(32_768)).optional(),
@@ -232,7 +231,7 @@ export const copyFilesToContainer = defineTool({
   name: 'copy_files_to_container',
   title: 'Copy files into a container',
   description: `Copies a file or folder from the machine Berth runs on into a folder that exists in the container (overwriting files of the same names). At most ${MAX_COPY_BYTES / 1024 / 1024} MiB. Off unless enabled by name.`,
-  input: z.object({ container: Container, host_path: HostPath, container_path: ContainerPath.describe('A folder in the container; what is copied lands inside it') }),
+  input: z.object({ container: ContainerRef, host_path: HostPath, container_path: ContainerPath.describe('A folder in the container; what is copied lands inside it') }),
   output: z.object({ name: z.string(), entries: z.number(), bytes: z.number() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   optIn: true,
@@ -264,7 +263,7 @@ export const copyFilesFromContainer = defineTool({
   name: 'copy_files_from_container',
   title: 'Copy files out of a container',
   description: `Copies a file or folder from a container into a folder on the machine Berth runs on (made if absent; files of the same names are overwritten). Only plain files and folders are written (links are skipped). At most ${MAX_COPY_BYTES / 1024 / 1024} MiB. Off unless enabled by name.`,
-  input: z.object({ container: Container, container_path: ContainerPath, host_path: HostPath.describe('A folder on the machine Berth runs on; what is copied lands inside it') }),
+  input: z.object({ container: ContainerRef, container_path: ContainerPath, host_path: HostPath.describe('A folder on the machine Berth runs on; what is copied lands inside it') }),
   output: z.object({ name: z.string(), entries: z.number(), skipped: z.number(), bytes: z.number() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   optIn: true,

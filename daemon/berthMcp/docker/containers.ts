@@ -2,10 +2,9 @@ import { z } from 'zod';
 import { LABEL } from '../../servers/labels.js';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
-import { AGENT_LABELS, checkHostPath, ContainerPath, engineCall, engineOf, findContainer, ObjectName, ownerOf, refuseSupervised, scopeFilter, shortId, UserLabels, type FoundContainer, type ServerWay } from './engine.js';
+import { AGENT_LABELS, checkHostPath, ContainerPath, ContainerRef, engineCall, engineOf, findContainer, type FoundContainer, Labels, ObjectName, ownerOf, refuseSupervised, scopeFilter, type ServerWay, shortId, statusCode, UserLabels } from './engine.js';
 import { ImageRef } from './imageRef.js';
 
-const Container = z.string().min(1).max(200).describe('The container: its name, or its id (or an unambiguous start of it)');
 const Owner = z.enum(['berth-server', 'agent', 'other']).describe('berth-server: one of Berth\'s MCP servers (manage it with the docker_*_server tools); agent: made through these tools; other: not Berth\'s');
 
 const Summary = z.object({
@@ -17,7 +16,6 @@ const Summary = z.object({
   owner: Owner,
   server: z.string().optional(),
 });
-const Labels = z.record(z.string(), z.string()).nullish().transform((l) => l ?? {});
 const ListedContainer = z.object({ Id: z.string(), Names: z.array(z.string()), Image: z.string(), State: z.string(), Status: z.string(), Labels });
 
 export const listContainers = defineTool({
@@ -74,7 +72,7 @@ export const inspectContainer = defineTool({
   name: 'inspect_container',
   title: 'Inspect a container',
   description: 'Shows one container: state, image, command, mounts, networks, labels, and the names of its environment variables (never their values: they may hold secrets).',
-  input: z.object({ container: Container }),
+  input: z.object({ container: ContainerRef }),
   output: z.object({
     id: z.string(),
     name: z.string(),
@@ -169,8 +167,8 @@ export const createContainer = defineTool({
           },
         });
       } catch (e) {
-        if ((e as { statusCode?: number }).statusCode === 404) throw new ToolFailure(`image ${args.image} is not on host ${run.host} (or network ${args.network} is not); pull_image or build_image it first, or name a network list_networks shows`);
-        if ((e as { statusCode?: number }).statusCode === 409) throw new ToolFailure(`a container named ${args.name ?? ''} already exists on host ${run.host}; pick another name or remove that one`);
+        if (statusCode(e) === 404) throw new ToolFailure(`image ${args.image} is not on host ${run.host} (or network ${args.network} is not); pull_image or build_image it first, or name a network list_networks shows`);
+        if (statusCode(e) === 409) throw new ToolFailure(`a container named ${args.name ?? ''} already exists on host ${run.host}; pick another name or remove that one`);
         throw e;
       }
     });
@@ -185,7 +183,7 @@ export const createContainer = defineTool({
 });
 
 /** A change of one container's state: found in scope, refused for Berth's own servers, then done. */
-function lifecycle<I extends z.ZodObject<{ container: typeof Container }>>(o: {
+function lifecycle<I extends z.ZodObject<{ container: typeof ContainerRef }>>(o: {
   name: string;
   title: string;
   description: string;
@@ -217,12 +215,12 @@ function lifecycle<I extends z.ZodObject<{ container: typeof Container }>>(o: {
   });
 }
 
-const Plain = z.object({ container: Container });
-const WithTimeout = z.object({ container: Container, timeout_seconds: z.number().int().min(0).max(300).default(10).describe('Seconds to wait after SIGTERM before SIGKILL') });
+const Plain = z.object({ container: ContainerRef });
+const WithTimeout = z.object({ container: ContainerRef, timeout_seconds: z.number().int().min(0).max(300).default(10).describe('Seconds to wait after SIGTERM before SIGKILL') });
 
 /** The engine answers 304 when the container is already in the state asked for: that is success. */
 function unlessAlready(e: unknown): void {
-  if ((e as { statusCode?: number }).statusCode !== 304) throw e;
+  if (statusCode(e) !== 304) throw e;
 }
 
 export const startContainer = lifecycle({
@@ -296,7 +294,7 @@ export const removeContainer = defineTool({
   name: 'remove_container',
   title: 'Remove a container',
   description: 'Removes a container and its anonymous volumes. A running one is refused unless force is set. Berth\'s own MCP servers are removed with docker_remove_server instead.',
-  input: z.object({ container: Container, force: z.boolean().default(false).describe('Kill it first if it is running') }),
+  input: z.object({ container: ContainerRef, force: z.boolean().default(false).describe('Kill it first if it is running') }),
   output: z.object({ id: z.string(), name: z.string(), removed: z.boolean() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   confirm: (args, host) => `Remove container ${args.container} on host ${host}${args.force ? ', killing it if it runs' : ''}?`,

@@ -13,9 +13,13 @@ import { ToolFailure, type ToolRun } from '../tool.js';
  */
 
 /** What the Docker tools put on everything they create: Berth-managed (so the managed scope sees it), made by an agent (so no supervisor claims it). */
-export const AGENT_LABELS = { [LABEL.managed]: 'true', 'berth.created-by': 'mcp' } as const;
+export const AGENT_LABELS = { [LABEL.managed]: 'true', [LABEL.createdBy]: 'mcp' } as const;
 
-const Labels = z.record(z.string(), z.string()).nullish().transform((l) => l ?? {});
+/** Labels as the engine gives them: absent or null means none. */
+export const Labels = z.record(z.string(), z.string()).nullish().transform((l) => l ?? {});
+
+/** How every container tool names its container. */
+export const ContainerRef = z.string().min(1).max(200).describe('The container: its name, or its id (or an unambiguous start of it)');
 
 /** The host's engine, with a missing or broken host as the one sentence. */
 export function engineOf(run: ToolRun): Docker {

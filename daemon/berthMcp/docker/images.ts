@@ -8,7 +8,7 @@ import { LOCAL_HOST } from '../../protocol/hosts.js';
 import { LABEL } from '../../servers/labels.js';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
-import { AGENT_LABELS, checkHostPath, engineCall, engineOf, ownerOf, shortId, statusCode } from './engine.js';
+import { AGENT_LABELS, checkHostPath, engineCall, engineOf, Labels, ownerOf, shortId, statusCode } from './engine.js';
 import { ImageRef, LocalImage } from './imageRef.js';
 
 /*
@@ -17,7 +17,6 @@ import { ImageRef, LocalImage } from './imageRef.js';
  * for its servers carry no such label and are never removed here.
  */
 
-const Labels = z.record(z.string(), z.string()).nullish().transform((l) => l ?? {});
 const ListedImage = z.object({ Id: z.string(), RepoTags: z.array(z.string()).nullish(), Created: z.number(), Size: z.number(), Labels });
 const Image = z.object({ id: z.string(), tags: z.array(z.string()), created: z.string(), sizeBytes: z.number(), madeByAgent: z.boolean() });
 

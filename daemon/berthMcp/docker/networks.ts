@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LABEL } from '../../servers/labels.js';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
-import { AGENT_LABELS, engineCall, engineOf, findContainer, ObjectName, ownerOf, refuseSupervised, shortId, statusCode, UserLabels } from './engine.js';
+import { AGENT_LABELS, ContainerRef, engineCall, engineOf, findContainer, Labels, ObjectName, ownerOf, refuseSupervised, shortId, statusCode, UserLabels } from './engine.js';
 
 /*
  * Networks are listed in every scope (a container needs to know what it may join). Removing one
@@ -10,7 +10,6 @@ import { AGENT_LABELS, engineCall, engineOf, findContainer, ObjectName, ownerOf,
  * isolated network) are never removed here: their server's supervisor owns them.
  */
 
-const Labels = z.record(z.string(), z.string()).nullish().transform((l) => l ?? {});
 const Listed = z.object({ Id: z.string(), Name: z.string(), Driver: z.string(), Scope: z.string(), Internal: z.boolean().optional(), Labels });
 const Network = z.object({ id: z.string(), name: z.string(), driver: z.string(), scope: z.string(), internal: z.boolean(), owner: z.enum(['berth-server', 'agent', 'other']) });
 const NetworkRef = z.string().min(1).max(200).describe('The network: its name or id');
@@ -90,7 +89,7 @@ export const connectContainerToNetwork = defineTool({
   name: 'connect_container_to_network',
   title: 'Connect a container to a network',
   description: 'Connects a container to a network, optionally with names (aliases) other containers on it reach it by. Berth\'s own MCP servers keep the networks their specs give them.',
-  input: z.object({ container: z.string().min(1).max(200), network: NetworkRef, aliases: z.array(ObjectName).max(16).optional() }),
+  input: z.object({ container: ContainerRef, network: NetworkRef, aliases: z.array(ObjectName).max(16).optional() }),
   output: z.object({ container: z.string(), network: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async run(args, run) {
@@ -107,7 +106,7 @@ export const disconnectContainer = defineTool({
   name: 'disconnect_container',
   title: 'Disconnect a container from a network',
   description: 'Disconnects a container from a network; its connections through that network drop. Berth\'s own MCP servers keep the networks their specs give them.',
-  input: z.object({ container: z.string().min(1).max(200), network: NetworkRef, force: z.boolean().default(false) }),
+  input: z.object({ container: ContainerRef, network: NetworkRef, force: z.boolean().default(false) }),
   output: z.object({ container: z.string(), network: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   confirm: (args, host) => `Disconnect container ${args.container} from network ${args.network} on host ${host}?`,

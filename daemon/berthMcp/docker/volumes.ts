@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
-import { AGENT_LABELS, engineCall, engineOf, ObjectName, ownerOf, scopeFilter, statusCode, UserLabels } from './engine.js';
+import { AGENT_LABELS, engineCall, engineOf, Labels, ObjectName, ownerOf, scopeFilter, statusCode, UserLabels } from './engine.js';
 
 /*
  * Volumes are listed and inspected in every scope. Removing one is limited in the managed scope
  * to volumes these tools created: a volume may be the only copy of someone's data.
  */
 
-const Labels = z.record(z.string(), z.string()).nullish().transform((l) => l ?? {});
 const Raw = z.object({ Name: z.string(), Driver: z.string(), Mountpoint: z.string(), CreatedAt: z.string().optional(), Scope: z.string().optional(), Labels });
 const Volume = z.object({ name: z.string(), driver: z.string(), owner: z.enum(['berth-server', 'agent', 'other']) });
 const VolumeName = ObjectName.describe('The volume\'s name');
