@@ -46,16 +46,17 @@ export async function pull(docker: Docker, ref: string, onProgress: (line: strin
   }
 }
 
-/** Builds from a tar stream with a Dockerfile at its root. */
+/** Builds from a tar stream with a Dockerfile at its root; `labels` go on the image. */
 export async function build(
   docker: Docker,
   contextTar: Readable,
   tag: string,
   onProgress: (line: string) => void,
+  labels?: Record<string, string>,
 ): Promise<void> {
   await withSource(contextTar, async (signal) => {
     try {
-      const stream = await docker.buildImage(contextTar, { t: tag, rm: true, forcerm: true, abortSignal: signal });
+      const stream = await docker.buildImage(contextTar, { t: tag, rm: true, forcerm: true, abortSignal: signal, ...(labels && { labels }) });
       await followProgress(docker, stream, onProgress);
     } catch (err) {
       throw new Error(`cannot build ${tag}: ${engineReason(err)}`, { cause: err });

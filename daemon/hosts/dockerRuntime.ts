@@ -341,7 +341,7 @@ function onJsonLines(stream: NodeJS.ReadableStream, onDoc: (doc: unknown) => voi
 }
 
 /** Docker's multiplexed log format: 8-byte headers (stream, size) before each frame. */
-function demuxBuffer(buf: Buffer): { text: string }[] {
+export function demuxBuffer(buf: Buffer): { text: string }[] {
   const out: { text: string }[] = [];
   let i = 0;
   while (i + 8 <= buf.length) {

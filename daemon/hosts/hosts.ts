@@ -1,8 +1,9 @@
+import type Docker from 'dockerode';
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { ConflictError, EngineUnavailableError, InvalidSpecError, NotFoundError } from '../protocol/errors.js';
 import { LOCAL_HOST, type HostInfo, type HostReport } from '../protocol/hosts.js';
-import { DockerRuntime } from './dockerRuntime.js';
+import { DockerRuntime, localDocker } from './dockerRuntime.js';
 import { hostsFile, loadHosts, saveHosts, type StoredHost } from './hostStore.js';
 import { pingWithin } from './pingWithin.js';
 import type { ContainerRuntime } from './runtime.js';
@@ -20,6 +21,9 @@ const LIST_PING_MS = 5_000;
 interface RemoteHost extends StoredHost {
   connection: SshConnection | undefined;
   runtime: ContainerRuntime;
+  /** The engine behind `runtime`; undefined when the host's ~/.ssh/config entry could not be read (`error` says why). */
+  engine: Docker | undefined;
+  error?: Error;
 }
 
 export interface HostsOptions {
@@ -51,6 +55,7 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
   private tests = new SingleFlight<HostReport>();
   /** Names being saved and attached right now: taken, though not in `remote` yet. */
   private adding = new Map<string, StoredHost>();
+  private localEngine: Docker | undefined;
 
   constructor(private readonly o: HostsOptions) {
     super();
@@ -91,6 +96,20 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
       this.delegates.set(name, rt);
     }
     return rt;
+  }
+
+  /**
+   * The Docker API of a host's engine itself, for the MCP tools that expose Docker to agents
+   * (berthMcp/docker/): everything else goes through `runtime`. Throws the sentence a runtime's
+   * calls would for a host that does not exist or cannot be used; a host that is down fails on
+   * the first call, with its connection's reason.
+   */
+  engine(name: string): Docker {
+    if (name === LOCAL_HOST) return (this.localEngine ??= localDocker());
+    const h = this.remote.get(name);
+    if (!h) throw new NotFoundError(`there is no host named "${name}"; add it with \`berth host add ${name} ssh://user@host\``);
+    if (!h.engine) throw h.error ?? new EngineUnavailableError(`host ${name} cannot be used`);
+    return h.engine;
   }
 
   async list(serversOn: (host: string) => number): Promise<HostInfo[]> {
@@ -188,10 +207,12 @@ export class Hosts extends EventEmitter<{ up: [string]; down: [string] }> {
       const connection = new SshConnection(h.name, await resolveTarget(SshUrl.parse(h.url)), { knownHosts: this.knownHosts });
       connection.on('up', () => this.emit('up', h.name));
       connection.on('down', () => this.emit('down', h.name));
-      entry = { ...h, connection, runtime: Object.assign(new DockerRuntime(dockerForSsh(connection)), { fetch: fetchOverSsh(connection) }) };
+      const engine = dockerForSsh(connection);
+      entry = { ...h, connection, engine, runtime: Object.assign(new DockerRuntime(engine), { fetch: fetchOverSsh(connection) }) };
     } catch (e) {
       // A broken ~/.ssh/config entry for this host: its servers say so, the others carry on.
-      entry = { ...h, connection: undefined, runtime: failing(new EngineUnavailableError(`host ${h.name}: ${(e as Error).message}`, { cause: e })) };
+      const error = new EngineUnavailableError(`host ${h.name}: ${(e as Error).message}`, { cause: e });
+      entry = { ...h, connection: undefined, engine: undefined, error, runtime: failing(error) };
     }
     this.remote.set(h.name, entry);
     return entry;

@@ -7,6 +7,8 @@ export const LABEL = {
   host: 'berth.host',
   /** On an egress proxy and its network: the server they serve (they carry no berth.server). */
   egressFor: 'berth.egress-for',
+  /** On what Berth's MCP Docker tools create for an agent (`mcp`): managed, but no server's and no home's. */
+  createdBy: 'berth.created-by',
 } as const;
 
 export function containerName(instance: string, server: string): string {
