@@ -13,6 +13,8 @@ import type { Registry } from '../servers/registry.js';
 import { workspaceSpecFile } from '../servers/specFiles.js';
 import { parseCpus, parseMemory } from '../servers/units.js';
 import { registerClientHandlers } from '../clients/handlers.js';
+import { Catalogs } from '../catalog/catalogs.js';
+import { registerCatalogHandlers } from '../catalog/handlers.js';
 import { registerHostHandlers } from './hostHandlers.js';
 import { registerTunnelHandlers } from './tunnelHandlers.js';
 import type { SecurityContext } from '../policy/context.js';
@@ -50,8 +52,12 @@ class Session {
 /** Serves the JSON-RPC API on an already-listening socket server. */
 export class ApiServer {
   private sessions = new Set<Session>();
+  /** Catalogs beside the built-in one, kept in Berth's config folder next to the user spec file. */
+  private readonly catalogs: Catalogs;
 
-  constructor(private readonly ctx: ApiContext) {}
+  constructor(private readonly ctx: ApiContext) {
+    this.catalogs = new Catalogs(path.dirname(ctx.userSpecFile));
+  }
 
   attach(server: net.Server): void {
     server.on('connection', (socket) => this.accept(socket));
@@ -261,6 +267,7 @@ export class ApiServer {
       return {};
     });
     registerClientHandlers(connection, { servers: () => registry.list().map((s) => s.name) });
+    registerCatalogHandlers(connection, { catalogs: this.catalogs, registry, progress });
     registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), progress });
     registerTunnelHandlers(connection, { gateway: this.ctx.gateway, sync: () => registry.sync() });
     const security = this.ctx.security;
