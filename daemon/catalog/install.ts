@@ -39,7 +39,7 @@ export async function install(deps: { catalogs: Catalogs; registry: Registry }, 
       const rt = registry.runtimeFor(sup.spec.host);
       const present = await attempt('build', () => rt.imageExists(sup.spec.image));
       await attempt('build', () => sup.build(progress, false));
-      pass('build', `${present ? 'image' : 'built'} ${sup.spec.image} (${item.source})`);
+      pass('build', sup.spec.build ? `${present ? 'image' : 'built'} ${sup.spec.image} (${item.source})` : `${present ? 'image' : 'pulled'} ${sup.spec.image}`);
 
       let asked = Date.now();
       await attempt('connection', async () => {
@@ -50,7 +50,9 @@ export async function install(deps: { catalogs: Catalogs; registry: Registry }, 
           });
         } catch (e) {
           const out = await lastOutput();
-          throw new Error(`${(e as Error).message}${out.length ? `; its last output: ${out.join(' | ')}` : ''}`);
+          // The throwaway name means nothing to the user: the failure is the entry's.
+          const reason = (e as Error).message.replace(`server ${sup.name} failed to start: `, '').replaceAll(`server ${sup.name}`, 'it');
+          throw new Error(`the test run failed: ${reason}${out.length ? `; its last output: ${out.join(' | ')}` : ''}`);
         }
       });
       const tools = sup.capabilities?.tools.length ?? 0;

@@ -281,7 +281,7 @@ export class Registry {
     const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
     if ('error' in resolved) throw new InvalidSpecError(resolved.error.replace(`servers.${name}`, 'the entry'));
     const sup = this.newSupervisor({ ...resolved.spec, restart: 'never' }, true);
-    const lastOutput = async () => (await this.o.logs.query(name, { lines: 5 })).filter((l) => l.stream === 'stderr').map((l) => l.text);
+    const lastOutput = async () => (await this.o.logs.query(name, { lines: 50 })).filter((l) => l.stream === 'stderr').slice(-5).map((l) => l.text.trimEnd());
     try {
       return await use(sup, lastOutput);
     } finally {
