@@ -266,7 +266,17 @@ export class ApiServer {
       session.follows.delete(p.subscription);
       return {};
     });
-    registerClientHandlers(connection, { servers: () => registry.list().map((s) => s.name) });
+    registerClientHandlers(connection, {
+      servers: () => registry.list().map((s) => s.name),
+      imports: {
+        has: (name) => registry.has(name),
+        add: async (name, spec) => void (await registry.add(name, spec)),
+        setSecret: (name, value) => {
+          if (!this.ctx.security) throw new Error('this daemon keeps no secrets, so an entry with one cannot be imported');
+          this.ctx.security.secrets.set(name, value);
+        },
+      },
+    });
     registerCatalogHandlers(connection, { catalogs: this.catalogs, registry, progress });
     registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), progress });
     registerTunnelHandlers(connection, { gateway: this.ctx.gateway, sync: () => registry.sync() });

@@ -12,6 +12,7 @@ import { connectDaemon, withDaemon, type DaemonClient } from '../client/client.j
 import { registerClientsCommand } from './clients.js';
 import { addFlagOptions, addFlagParams, type AddFlags } from './addFlags.js';
 import { registerCatalogCommands } from './catalog.js';
+import { registerImportCommand } from './import.js';
 import { registerHostCommands } from './host.js';
 import { registerSecretCommands, registerToolPinCommands } from './secret.js';
 import { runConnect } from './connect.js';
@@ -284,6 +285,7 @@ function buildProgram(): Command {
     });
 
   registerClientsCommand(program, { withDaemon, print, usage: (m) => new UsageError(m) });
+  registerImportCommand(program, { withDaemon, print });
   registerHostCommands(program);
   registerSecretCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   registerToolPinCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
