@@ -89,7 +89,7 @@ class JsonDoc implements ConfigDoc {
 
   keys(): string[] {
     const c = this.containerNode();
-    return (c?.children ?? []).map((prop) => prop.children?.[0]?.value).filter((k): k is string => typeof k === 'string');
+    return (c?.children ?? []).map((prop): unknown => prop.children?.[0]?.value).filter((k): k is string => typeof k === 'string');
   }
 
   has(key: string): boolean {
