@@ -147,3 +147,41 @@ describe('catalogs, search, info and install on the real engine', () => {
     expect(r.stderr).toContain('the built-in catalog cannot be removed');
   });
 });
+
+describe('berth import through the CLI, in a temp HOME', () => {
+  let home: TestHome;
+  let userHome: string;
+  beforeAll(async () => {
+    home = await TestHome.create();
+    userHome = path.join(home.dir, 'user-home');
+  });
+  afterAll(() => home.dispose());
+
+  it('lists, then with --yes adds the servers stopped and points the client at berth connect', async () => {
+    const { mkdir, readFile } = await import('node:fs/promises');
+    const file = path.join(userHome, '.config', 'Claude', 'claude_desktop_config.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    const original = await readFile(path.resolve('test', 'fixtures', 'clients', 'import-claude_desktop_config.json'), 'utf8');
+    await writeFile(file, original);
+    // The daemon this first call starts reads the client files of this HOME.
+    const env = { HOME: userHome, XDG_CONFIG_HOME: '' };
+    const plan = await home.berth(['import'], env);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/claude-desktop\s+memory\s+memory\s+run npm @modelcontextprotocol\/server-memory@2026\.8\.31/);
+    expect(plan.stdout).toMatch(/claude-desktop\s+fetch\s+-\s+skip: a Python package/);
+    expect(plan.stdout).toContain('run `berth import --yes` to import them');
+    expect(await readFile(file, 'utf8')).toBe(original);
+
+    const done = await home.berth(['import', '--yes'], env);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/^✓ Claude Desktop memory → memory/m);
+    expect(done.stdout).toMatch(/^✓ Claude Desktop github → github/m);
+    expect((await home.status()).servers.map((s) => [s.name, s.phase])).toEqual([['github', 'stopped'], ['memory', 'stopped']]);
+    const entry = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { args: string[] }> }).mcpServers.memory;
+    expect(entry?.args.slice(-2)).toEqual(['connect', 'memory']);
+    expect(await readFile(`${file}.berth-backup`, 'utf8')).toBe(original);
+    const secrets = await home.json<{ name: string; sources: string[] }[]>(['secret', 'ls']);
+    expect(secrets.find((s) => s.name === 'GITHUB_PERSONAL_ACCESS_TOKEN')?.sources).toEqual(['stored']);
+    expect(await home.readSpecs()).not.toContain('ghp_');
+  });
+});
