@@ -1,9 +1,7 @@
 import type { ContainerRuntime, Hardening } from '../hosts/runtime.js';
-import { describeMatches, scanValue } from '../policy/secretScan.js';
+import { describeMatches, scanValue, SECRET_ENV_NAME } from '../policy/secretScan.js';
 import type { ServerSpec } from '../protocol/spec.js';
 
-/** Env names that say they hold a secret: such a name with a value in a catalog's defaults is a leak waiting to happen. */
-export const SECRET_ENV_NAME = /(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
 
 /** What the engine enforces against what the spec asks for; each difference is one phrase. */
 export function hardeningGaps(h: Hardening, spec: ServerSpec): string[] {

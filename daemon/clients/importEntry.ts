@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { npmImageTag, serverNameOf } from '../catalog/naming.js';
-import { SECRET_ENV_NAME } from '../catalog/installChecks.js';
-import { scanText } from '../policy/secretScan.js';
+import { scanText, SECRET_ENV_NAME } from '../policy/secretScan.js';
 import type { ImportCandidate } from '../protocol/clients.js';
 import { SECRET_NAME } from '../protocol/names.js';
 import { EnvKey, ImageRef, NpmPackage, type ServerSpecInput, type VolumeSpec } from '../protocol/spec.js';

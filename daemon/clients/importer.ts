@@ -77,8 +77,9 @@ export async function applyImport(ctx: ClientsContext, deps: ImportDeps): Promis
     }
     if (!added.has(c.server)) {
       try {
-        for (const [name, value] of Object.entries(p.secretValues)) deps.setSecret(name, value);
         await deps.add(c.server, { ...c.spec, description: `imported from ${c.label} (${c.key})` });
+        // After the add, so a server that could not be added leaves no secret behind.
+        for (const [name, value] of Object.entries(p.secretValues)) deps.setSecret(name, value);
         added.set(c.server, undefined);
       } catch (e) {
         added.set(c.server, (e as Error).message);
