@@ -123,7 +123,22 @@ describe('catalogs, search, info and install on the real engine', () => {
 
   it('an entry whose test fails leaves no spec entry and no container; an unrunnable one stops before anything runs', async () => {
     const file = path.join(home.dir, 'docker-catalog.yaml');
-    await writeFile(file, `registry:\n  crashy:\n    description: exits at once\n    image: ${FIXTURE_IMAGE}\n    command: ["-e", "process.exit(3)"]\n`);
+    await writeFile(
+      file,
+      [
+        'registry:',
+        '  crashy:',
+        '    description: exits at once',
+        `    image: ${FIXTURE_IMAGE}`,
+        '    command: ["-e", "process.exit(3)"]',
+        '  leaky:',
+        '    description: serves, but ships a token in its env defaults',
+        `    image: ${FIXTURE_IMAGE}`,
+        '    command: ["/app/tools.js"]',
+        '    env: [{ name: SERVICE_API_TOKEN, value: demo-token }]',
+        '',
+      ].join('\n'),
+    );
     await home.ok(['catalog', 'add', file]);
     const specsBefore = await home.readSpecs();
     const r = await home.berth(['install', 'crashy']);
@@ -133,6 +148,13 @@ describe('catalogs, search, info and install on the real engine', () => {
     expect(await home.readSpecs()).toBe(specsBefore);
     expect((await home.containers()).map((c) => c.server)).toEqual(['t1']);
     expect((await home.status()).servers.map((s) => s.name)).toEqual(['memory', 't1']);
+
+    const leaky = await home.berth(['install', 'leaky']);
+    expect(leaky.code).toBe(1);
+    expect(leaky.stdout).toMatch(/^✓ connection: initialize in \d+ ms, 4 tools$/m);
+    expect(leaky.stdout).toMatch(/^✗ checks: secrets in the entry's defaults: SERVICE_API_TOKEN has a default value/m);
+    expect(await home.readSpecs()).toBe(specsBefore);
+    expect((await home.containers()).map((c) => c.server)).toEqual(['t1']);
 
     const py = await home.berth(['install', 'io.test/py']);
     expect(py.code).toBe(1);
