@@ -75,7 +75,7 @@ export const RegistryList = z.object({
 
 /** Registry types Berth knows of but cannot build, each with the one sentence that says why. */
 const UNBUILDABLE: Record<string, (identifier: string) => string> = {
-  pypi: (id) => `it is a Python package (pypi ${id}); Berth builds no Python servers yet, and no Python package index is reachable from this machine to build one`,
+  pypi: (id) => `it is a Python package (pypi ${id}); Berth builds no Python servers yet (npm packages and images only)`,
 };
 
 /** Converts one server.json to Berth's catalog entry: runnable with a spec, or listed with the reason it is not. */

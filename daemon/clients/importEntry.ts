@@ -39,7 +39,7 @@ function classify(entry: Record<string, unknown>): Classified {
   if (program === 'npx') return fromNpx(args, env);
   if (program === 'uvx') {
     const pkg = args.find((a) => !a.startsWith('-')) ?? '?';
-    return { kind: 'python', summary: `pypi ${pkg}`, skipped: `a Python package (uvx ${pkg}); Berth builds no Python servers yet, and no Python package index is reachable from this machine`, secrets: [] };
+    return { kind: 'python', summary: `pypi ${pkg}`, skipped: `a Python package (uvx ${pkg}); Berth builds no Python servers yet (npm packages and images only)`, secrets: [] };
   }
   if (program === 'docker' && args[0] === 'run') return fromDockerRun(args.slice(1), env);
   return { kind: 'other', summary: [command, ...args].join(' '), skipped: `it runs ${program} on the host; Berth imports npx, uvx and docker run entries`, secrets: [] };
