@@ -13,6 +13,8 @@ import type { Registry } from '../servers/registry.js';
 import { workspaceSpecFile } from '../servers/specFiles.js';
 import { parseCpus, parseMemory } from '../servers/units.js';
 import { registerClientHandlers } from '../clients/handlers.js';
+import { Catalogs } from '../catalog/catalogs.js';
+import { registerCatalogHandlers } from '../catalog/handlers.js';
 import { registerHostHandlers } from './hostHandlers.js';
 import { registerTunnelHandlers } from './tunnelHandlers.js';
 import { registerMetricsHandlers } from './metricsHandlers.js';
@@ -55,8 +57,12 @@ class Session {
 /** Serves the JSON-RPC API on an already-listening socket server. */
 export class ApiServer {
   private sessions = new Set<Session>();
+  /** Catalogs beside the built-in one, kept in Berth's config folder next to the user spec file. */
+  private readonly catalogs: Catalogs;
 
-  constructor(private readonly ctx: ApiContext) {}
+  constructor(private readonly ctx: ApiContext) {
+    this.catalogs = new Catalogs(path.dirname(ctx.userSpecFile));
+  }
 
   attach(server: net.Server): void {
     server.on('connection', (socket) => this.accept(socket));
@@ -269,7 +275,18 @@ export class ApiServer {
       session.follows.delete(p.subscription);
       return {};
     });
-    registerClientHandlers(connection, { servers: () => registry.list().map((s) => s.name) });
+    registerClientHandlers(connection, {
+      servers: () => registry.list().map((s) => s.name),
+      imports: {
+        has: (name) => registry.has(name),
+        add: async (name, spec) => void (await registry.add(name, spec)),
+        setSecret: (name, value) => {
+          if (!this.ctx.security) throw new Error('this daemon keeps no secrets, so an entry with one cannot be imported');
+          this.ctx.security.secrets.set(name, value);
+        },
+      },
+    });
+    registerCatalogHandlers(connection, { catalogs: this.catalogs, registry, progress });
     registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), progress });
     registerMetricsHandlers(connection, { metrics: this.ctx.metrics, servers: () => registry.list().map((s) => s.name), requireServer: (name) => void registry.get(name) });
     registerTunnelHandlers(connection, { gateway: this.ctx.gateway, sync: () => registry.sync() });

@@ -6,10 +6,13 @@ import { DaemonAlreadyRunning } from '../daemonLock.js';
 import { isProcessAlive } from '../processAlive.js';
 import * as M from '../protocol/methods.js';
 import type { LogLine, ServerStatus } from '../protocol/status.js';
-import { parseCpus, parseDuration, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
+import { parseDuration } from '../servers/units.js';
 import { VERSION } from '../protocol/version.js';
 import { connectDaemon, withDaemon, type DaemonClient } from '../client/client.js';
 import { registerClientsCommand } from './clients.js';
+import { addFlagOptions, addFlagParams, type AddFlags } from './addFlags.js';
+import { registerCatalogCommands } from './catalog.js';
+import { registerImportCommand } from './import.js';
 import { registerHostCommands } from './host.js';
 import { registerSecretCommands, registerToolPinCommands } from './secret.js';
 import { runConnect } from './connect.js';
@@ -43,10 +46,6 @@ export async function main(argv: string[]): Promise<number> {
 
 function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /**
@@ -96,42 +95,20 @@ function buildProgram(): Command {
       process.stdout.write(`stopped the daemon (pid ${pid}); servers keep running\n`);
     });
 
-  const catalog = program.command('catalog').description('list the built-in catalog of MCP servers').addOption(json);
-  catalog.action(async (o: { json?: boolean }) => listCatalog(undefined, o.json ?? false));
-  catalog
-    .command('search <term>')
-    .description('search the catalog')
-    .addOption(json)
-    .action(async (term: string, o: { json?: boolean }) => listCatalog(term, o.json ?? false));
+  registerCatalogCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
 
-  program
-    .command('add <name>')
-    .description('add a server from the catalog or from any image')
-    .option('--catalog <entry>', 'a catalog entry (see `berth catalog`)')
-    .option('--image <image>', 'any image that speaks MCP over stdio')
-    .option('--env <K=V>', 'an environment variable (repeatable)', collect)
-    .option('--volume <SRC:DST[:ro|rw]>', 'a host folder to mount, read-only unless :rw (repeatable)', collect)
-    .option('--allow-sensitive-mount', 'mount the --volume folders even if they are sensitive (~/.ssh, /etc, the Docker socket…)')
-    .option('--memory <size>', 'memory limit, like 512m or 1g')
-    .option('--cpus <n>', 'CPU limit, like 0.5 or 2')
-    .option('--start', 'start it right away')
-    .option('--arg <value>', 'an argument for the server command (repeatable)', collect)
-    .option('--host <name>', 'run it on this host (see `berth host ls`); local by default')
-    .addOption(new Option('--network <mode>', 'none (the default for stdio servers) or bridge').choices(['none', 'bridge']))
-    .option('--allow <host[:port]>', 'egress allowlist: reachable only through a proxy that opens these (host, *.domain, IPv4, CIDR; repeatable)', collect)
+  addFlagOptions(
+    program
+      .command('add <name>')
+      .description('add a server from the built-in catalog or from any image (`berth install` tests an entry of any catalog first)')
+      .option('--catalog <entry>', 'a built-in catalog entry (see `berth catalog`)')
+      .option('--image <image>', 'any image that speaks MCP over stdio'),
+  )
     .addOption(json)
-    .action(async (name: string, o: { catalog?: string; image?: string; env?: string[]; volume?: string[]; memory?: string; cpus?: string; start?: boolean; arg?: string[]; host?: string; network?: 'none' | 'bridge'; allow?: string[]; allowSensitiveMount?: boolean; json?: boolean }) => {
+    .action(async (name: string, o: AddFlags & { catalog?: string; image?: string; json?: boolean }) => {
       if ((o.catalog === undefined) === (o.image === undefined)) throw new UsageError('give exactly one of --catalog ENTRY or --image IMAGE');
-      if (o.network && o.allow) throw new UsageError('give --network or --allow, not both (--allow is its own network mode)');
-      const network = o.allow ? { allow: o.allow } : o.network;
-      const { env, volumes } = usage(() => {
-        if (o.memory !== undefined) parseMemory(o.memory);
-        if (o.cpus !== undefined) parseCpus(o.cpus);
-        return { env: Object.fromEntries((o.env ?? []).map(parseEnvPair)), volumes: (o.volume ?? []).map(parseVolume).map((v) => (o.allowSensitiveMount ? { ...v, allowSensitive: true } : v)) };
-      });
-      const status = await withDaemon((c, progressToken) =>
-        c.request(M.ServersAdd, { name, host: o.host, catalog: o.catalog, image: o.image, env, volumes, memory: o.memory, cpus: o.cpus, args: o.arg, network, start: o.start, progressToken }),
-      );
+      const flags = usage(() => addFlagParams(o));
+      const status = await withDaemon((c, progressToken) => c.request(M.ServersAdd, { name, catalog: o.catalog, image: o.image, ...flags, progressToken }));
       print(o.json ?? false, status, () => `added ${status.name} (${status.phase})`);
     });
 
@@ -312,16 +289,12 @@ function buildProgram(): Command {
     });
 
   registerClientsCommand(program, { withDaemon, print, usage: (m) => new UsageError(m) });
+  registerImportCommand(program, { withDaemon, print });
   registerHostCommands(program);
   registerSecretCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   registerToolPinCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   registerMetricsCommands(program, { withDaemon, print });
   return program;
-}
-
-async function listCatalog(term: string | undefined, json: boolean): Promise<void> {
-  const entries = await withDaemon((c) => c.request(M.CatalogList, { query: term }));
-  print(json, entries, () => table([['ENTRY', 'DESCRIPTION'], ...entries.map((e) => [e.id, e.description])]));
 }
 
 /** A flag value that does not parse is bad usage (exit 2), said in the parser's own words. */

@@ -10,6 +10,8 @@ export class ConfigFileError extends Error {}
  * entry, comment and blank line is kept as it was.
  */
 export interface ConfigDoc {
+  /** The names of the entries in the container, in file order. */
+  keys(): string[];
   has(key: string): boolean;
   /** The entry under `key` as plain data (undefined when there is none). */
   get(key: string): unknown;
@@ -85,6 +87,11 @@ class JsonDoc implements ConfigDoc {
     this.reparse();
   }
 
+  keys(): string[] {
+    const c = this.containerNode();
+    return (c?.children ?? []).map((prop): unknown => prop.children?.[0]?.value).filter((k): k is string => typeof k === 'string');
+  }
+
   has(key: string): boolean {
     return findNodeAtLocation(this.root, [this.container, key]) !== undefined;
   }
@@ -156,6 +163,10 @@ class YamlListDoc implements ConfigDoc {
 
   private item(key: string): YAMLMap | undefined {
     return this.seq()?.items.find((it): it is YAMLMap => isMap(it) && it.get('name') === key);
+  }
+
+  keys(): string[] {
+    return (this.seq()?.items ?? []).flatMap((it) => (isMap(it) && typeof it.get('name') === 'string' ? [it.get('name') as string] : []));
   }
 
   has(key: string): boolean {

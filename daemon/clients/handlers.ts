@@ -6,6 +6,7 @@ import { berthPaths } from '../protocol/paths.js';
 import * as C from '../protocol/clients.js';
 import { daemonLauncher } from './endpoint.js';
 import { list, register, status, sync, unregister, type ClientsContext } from './registrations.js';
+import { applyImport, planImport, type ImportDeps } from './importer.js';
 
 /** The daemon's own surroundings: the user's real home and platform, Berth's state dir, this Berth's launcher. */
 function daemonClientsContext(servers: () => readonly string[]): ClientsContext {
@@ -26,11 +27,16 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-export function registerClientHandlers(connection: MessageConnection, o: { servers(): readonly string[] }): void {
+export function registerClientHandlers(connection: MessageConnection, o: { servers(): readonly string[]; imports: ImportDeps }): void {
   const ctx = daemonClientsContext(() => o.servers());
   handle(connection, C.ClientsList, () => list(ctx));
   handle(connection, C.ClientsRegister, (p) => serialized(() => register(ctx, p)));
   handle(connection, C.ClientsUnregister, (p) => serialized(() => unregister(ctx, p)));
   handle(connection, C.ClientsStatus, (p) => status(ctx, p));
   handle(connection, C.ClientsSync, (p) => serialized(() => sync(ctx, p)));
+  handle(connection, C.ClientsImportPlan, async () => {
+    const { planned, problems } = await planImport(ctx, o.imports);
+    return { candidates: planned.map((p) => p.candidate), problems };
+  });
+  handle(connection, C.ClientsImport, () => serialized(() => applyImport(ctx, o.imports)));
 }

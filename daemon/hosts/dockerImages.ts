@@ -37,6 +37,12 @@ export async function imageDigest(docker: Docker, ref: string): Promise<string |
   return info.RepoDigests?.[0] ?? info.Id;
 }
 
+export async function imageLabels(docker: Docker, ref: string): Promise<Record<string, string> | undefined> {
+  const info = await inspectImage(docker, ref);
+  if (!info) return undefined;
+  return z.record(z.string(), z.string()).nullish().parse(info.Config?.Labels) ?? {};
+}
+
 export async function pull(docker: Docker, ref: string, onProgress: (line: string) => void): Promise<void> {
   try {
     const stream = await docker.pull(ref);

@@ -11,7 +11,19 @@ const Inspect = z.object({
   Id: z.string(),
   Name: z.string(),
   Image: z.string(),
-  Config: z.object({ Labels }),
+  Config: z.object({ Labels, User: z.string().nullish() }),
+  HostConfig: z
+    .object({
+      ReadonlyRootfs: z.boolean().nullish(),
+      CapDrop: z.array(z.string()).nullish(),
+      CapAdd: z.array(z.string()).nullish(),
+      SecurityOpt: z.array(z.string()).nullish(),
+      Privileged: z.boolean().nullish(),
+      NetworkMode: z.string().nullish(),
+      Memory: z.number().nullish(),
+      PidsLimit: z.number().nullish(),
+    })
+    .optional(),
   State: z.object({ Running: z.boolean(), Status: z.string(), ExitCode: z.number(), OOMKilled: z.boolean(), StartedAt: z.string() }),
   NetworkSettings: z.object({ Networks: z.record(z.string(), z.object({ IPAddress: z.string() })).nullish() }).optional(),
 });
@@ -94,6 +106,17 @@ export class DockerRuntime implements ContainerRuntime {
           startedAt: c.State.StartedAt,
           image: c.Image,
           ipAddress: Object.values(c.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress,
+          hardening: {
+            readonlyRootfs: c.HostConfig?.ReadonlyRootfs ?? false,
+            capDrop: c.HostConfig?.CapDrop ?? [],
+            capAdd: c.HostConfig?.CapAdd ?? [],
+            securityOpt: c.HostConfig?.SecurityOpt ?? [],
+            privileged: c.HostConfig?.Privileged ?? false,
+            user: c.Config.User ?? '',
+            networkMode: c.HostConfig?.NetworkMode ?? '',
+            memoryBytes: c.HostConfig?.Memory ?? 0,
+            pidsLimit: c.HostConfig?.PidsLimit ?? 0,
+          },
         };
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 404) return undefined;
@@ -307,6 +330,9 @@ export class DockerRuntime implements ContainerRuntime {
   }
   imageDigest(ref: string) {
     return engine(() => images.imageDigest(this.docker, ref));
+  }
+  imageLabels(ref: string) {
+    return engine(() => images.imageLabels(this.docker, ref));
   }
   pull(ref: string, onProgress: (line: string) => void) {
     return engine(() => images.pull(this.docker, ref, onProgress));

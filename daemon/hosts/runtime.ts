@@ -41,6 +41,8 @@ export interface ContainerRuntime {
 
   imageExists(ref: string): Promise<boolean>;
   imageDigest(ref: string): Promise<string | undefined>;
+  /** The image's labels (what a build recorded it was made from); undefined when there is no such image. */
+  imageLabels(ref: string): Promise<Record<string, string> | undefined>;
   pull(ref: string, onProgress: (line: string) => void): Promise<void>;
   /** Builds from a tar stream holding a Dockerfile at its root. */
   build(context: Readable, tag: string, onProgress: (line: string) => void): Promise<void>;
@@ -72,6 +74,20 @@ export interface ContainerInfo {
   image: string;
   /** The container's address on its network, if it has one (HTTP servers are reached there). */
   ipAddress?: string;
+  /** What the engine says it enforces, read back so a check does not trust what was asked for. */
+  hardening: Hardening;
+}
+
+export interface Hardening {
+  readonlyRootfs: boolean;
+  capDrop: string[];
+  capAdd: string[];
+  securityOpt: string[];
+  privileged: boolean;
+  user: string;
+  networkMode: string;
+  memoryBytes: number;
+  pidsLimit: number;
 }
 
 export interface CreateOptions {

@@ -27,6 +27,9 @@ export const SECRET_FORMATS: SecretFormat[] = [
   { kind: 'JSON Web Token', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, keep: 3 },
 ];
 
+/** Env names that say they hold a secret: such a name with a value in a catalog's defaults or a client's entry is a secret in plain sight. */
+export const SECRET_ENV_NAME = /(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
+
 export interface SecretMatch {
   kind: string;
   /** Where in a JSON value: `$`, `$.a.b[0]`. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ServerName } from './spec.js';
+import { ServerName, ServerSpecInput } from './spec.js';
 import { request } from './define.js';
 
 /** The MCP clients whose config files Berth writes. */
@@ -73,3 +73,32 @@ export const ClientsUnregister = request(
 );
 export const ClientsStatus = request('clients/status', z.object({ client: ClientId.optional() }).strict(), z.array(FileStatus));
 export const ClientsSync = request('clients/sync', z.object({ client: ClientId.optional() }).strict(), z.array(WriteResult));
+
+/**
+ * What `berth import` makes of one MCP server entry in a client's file: an npm build, an image
+ * (from `docker run`), or something it lists and leaves (a Python package, a remote URL, a host
+ * command, an entry that is already Berth's), with the reason. Secret values never travel: only
+ * the names of the env variables that would move to Berth's secret store.
+ */
+export const ImportCandidate = z.object({
+  ...FileRef,
+  key: z.string(),
+  server: ServerName,
+  kind: z.enum(['npm', 'image', 'python', 'remote', 'berth', 'other']),
+  /** Why it is not imported; absent when it is. */
+  skipped: z.string().optional(),
+  /** What Berth would run, in a few words. */
+  summary: z.string(),
+  secrets: z.array(z.string()),
+  spec: ServerSpecInput.partial().optional(),
+});
+export type ImportCandidate = z.infer<typeof ImportCandidate>;
+
+/** `problems`: client files that could not be read (they do not parse), each one sentence. */
+export const ClientsImportPlan = request('clients/importPlan', z.object({}).strict(), z.object({ candidates: z.array(ImportCandidate), problems: z.array(z.string()) }));
+
+export const ImportResult = ImportCandidate.extend({ imported: z.boolean(), error: z.string().optional(), backup: z.string().optional() });
+export type ImportResult = z.infer<typeof ImportResult>;
+
+/** Adds every importable entry as a server and points the client's entry at `berth connect NAME` (backups kept, comments kept). */
+export const ClientsImport = request('clients/import', z.object({}).strict(), z.object({ results: z.array(ImportResult), problems: z.array(z.string()) }));

@@ -61,6 +61,7 @@ export const WorkspacesList = request('workspaces/list', z.object({}).strict(), 
 export const WorkspacesAdd = request('workspaces/add', z.object({ folder: Folder }).strict(), z.object({}));
 export const WorkspacesRemove = request('workspaces/remove', z.object({ folder: Folder }).strict(), z.object({}));
 
+/** The built-in catalog, what `servers/add` takes as `catalog`; every catalog's entries are `catalog/search` (catalog.ts). */
 export const CatalogList = request('catalog/list', z.object({ query: z.string().max(200).optional() }).strict(), z.array(CatalogEntryInfo));
 
 export const ServersList = request('servers/list', z.object({ name: ServerName.optional() }).strict(), z.array(ServerStatus));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -219,7 +220,7 @@ export class Registry {
     }
   }
 
-  private runtimeFor(host: string): ContainerRuntime {
+  runtimeFor(host: string): ContainerRuntime {
     return host === LOCAL_HOST ? this.o.rt : this.o.hosts.runtime(host);
   }
 
@@ -262,6 +263,31 @@ export class Registry {
       await this.reload();
       return this.get(name);
     });
+  }
+
+  /**
+   * A throwaway server for `berth install`'s test: run by a supervisor like any other (the same
+   * hardening, the same container path), under a name no spec file holds, never in the wishes; its
+   * container, egress proxy and logs are gone when `use` settles. A daemon killed meanwhile leaves
+   * an orphan the next adoption removes.
+   */
+  async trial<T>(input: z.input<typeof ServerSpecInput>, use: (sup: ServerSupervisor, lastOutput: () => Promise<string[]>) => Promise<T>): Promise<T> {
+    let name: string;
+    do name = `install-${randomBytes(4).toString('hex')}`;
+    while (this.byName.has(name));
+    const parsed = ServerSpecInput.safeParse(input);
+    if (!parsed.success) throw new InvalidSpecError(`${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
+    const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
+    if ('error' in resolved) throw new InvalidSpecError(resolved.error.replace(`servers.${name}`, 'the entry'));
+    const sup = this.newSupervisor({ ...resolved.spec, restart: 'never' }, true);
+    const lastOutput = async () => (await this.o.logs.query(name, { lines: 50 })).filter((l) => l.stream === 'stderr').slice(-5).map((l) => l.text.trimEnd());
+    try {
+      return await use(sup, lastOutput);
+    } finally {
+      await sup.remove().catch(() => undefined);
+      await this.o.logs.remove(name).catch(() => undefined);
+    }
   }
 
   async remove(name: string): Promise<void> {
@@ -345,7 +371,7 @@ export class Registry {
     this.changed();
   }
 
-  private newSupervisor(spec: ServerSpec): ServerSupervisor {
+  private newSupervisor(spec: ServerSpec, trial = false): ServerSupervisor {
     return new ServerSupervisor(spec, {
       rt: this.runtimeFor(spec.host),
       logs: this.o.logs,
@@ -354,7 +380,7 @@ export class Registry {
       instance: this.o.instance,
       onChange: () => this.changed(),
       setDesired: (name, running) => {
-        if (this.desired[name] === running) return;
+        if (trial || this.desired[name] === running) return;
         this.desired[name] = running;
         this.saveDesired();
       },

@@ -6,6 +6,7 @@ import type { ServerLogs } from '../logs/serverLogs.js';
 import type { CatalogTree } from '../tree/catalogTree.js';
 import type { ServerDetailsPanels } from '../webview/serverDetailsPanel.js';
 import { addCatalogEntry } from './catalog/addCatalogEntry.js';
+import { installCatalogEntry } from './catalog/installCatalogEntry.js';
 import { connectClient } from './client/connectClient.js';
 import { addHost } from './host/addHost.js';
 import { removeHost } from './host/removeHost.js';
@@ -33,7 +34,8 @@ type Handler = (node?: unknown, nodes?: unknown) => Promise<void> | void;
 
 export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs; details: ServerDetailsPanels }): vscode.Disposable[] {
   const commands: Record<string, Handler> = {
-    'berth.catalog.add': (node) => addCatalogEntry(ctx, views.catalog, node),
+    'berth.catalog.add': (node) => addCatalogEntry(ctx, node),
+    'berth.catalog.install': (node) => installCatalogEntry(ctx, views.catalog, node),
     'berth.catalog.search': () => searchCatalog(views.catalog),
     'berth.catalog.clearSearch': () => clearCatalogSearch(views.catalog),
     'berth.server.addImage': () => addServerImage(ctx),

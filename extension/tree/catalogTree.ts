@@ -1,6 +1,6 @@
-// The Catalog view: the daemon's built-in catalog, filterable, with "Add" inline.
+// The Catalog view: every catalog's entries (built-in and added), searchable, with "Add" and "Install" inline.
 import * as vscode from 'vscode';
-import * as M from '../../daemon/protocol/methods.js';
+import { CatalogSearch } from '../../daemon/protocol/catalog.js';
 import { errorMessage, type Ctx } from '../ctx.js';
 import { contextValue, descriptionOf, iconOf, labelOf, nodeId, tooltipOf, type BerthNode, type CatalogEntry } from './nodes.js';
 
@@ -33,8 +33,11 @@ export class CatalogTree implements vscode.TreeDataProvider<BerthNode>, vscode.D
     this.changed.fire(undefined);
   }
 
+  /** Entries of every catalog; a catalog that could not be read is named in the view's message. */
   async entries(query?: string): Promise<CatalogEntry[]> {
-    return this.ctx.request(M.CatalogList, { query });
+    const { entries, problems } = await this.ctx.request(CatalogSearch, { query });
+    if (problems.length) this.view.message = problems.join(' · ');
+    return entries;
   }
 
   async getChildren(node?: BerthNode): Promise<BerthNode[]> {

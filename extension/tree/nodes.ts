@@ -1,10 +1,11 @@
 // The Servers and Catalog trees as plain data: what each row says and which menus apply. No
 // `vscode` import, so the mapping is unit-tested without an editor.
-import type { z } from 'zod';
-import type { CatalogEntryInfo, Phase, ServerStatus } from '../../daemon/protocol/status.js';
+import type { CatalogItem } from '../../daemon/protocol/catalog.js';
+import type { Phase, ServerStatus } from '../../daemon/protocol/status.js';
 import { formatBytes } from '../../daemon/client/format.js';
 
-export type CatalogEntry = z.infer<typeof CatalogEntryInfo>;
+/** An entry of any catalog (built-in or added), as `catalog/search` gives it. */
+export type CatalogEntry = CatalogItem;
 type Caps = NonNullable<ServerStatus['capabilities']>;
 export type ToolInfo = Caps['tools'][number];
 export type GroupKind = 'tools' | 'prompts' | 'resources';
@@ -86,7 +87,7 @@ export function nodeId(node: BerthNode): string {
     case 'resource':
       return `resource:${node.server.host}/${node.server.name}/${node.resource.uri}`;
     case 'catalog':
-      return `catalog:${node.entry.id}`;
+      return `catalog:${node.entry.catalog}/${node.entry.id}`;
   }
 }
 
@@ -109,7 +110,8 @@ export function contextValue(node: BerthNode): string {
     case 'resource':
       return 'resource;';
     case 'catalog':
-      return 'catalogEntry;';
+      // Add takes built-in entries (it knows their required folder); Install takes any entry Berth can run.
+      return `catalogEntry;${node.entry.catalog === 'built-in' ? 'builtIn' : 'added'};${node.entry.unrunnable ? 'unrunnable' : 'installable'};`;
   }
 }
 
@@ -194,7 +196,7 @@ export function descriptionOf(node: BerthNode): string {
     case 'resource':
       return node.resource.name ? node.resource.uri : '';
     case 'catalog':
-      return firstLine(node.entry.description);
+      return node.entry.unrunnable ? `cannot run · ${node.entry.catalog}` : `${firstLine(node.entry.description)} · ${node.entry.catalog}`;
   }
 }
 
@@ -212,7 +214,15 @@ export function tooltipOf(node: BerthNode): string {
     case 'tool':
       return [`**${mdEscape(node.tool.name)}**`, node.tool.description ? mdEscape(node.tool.description) : ''].filter(Boolean).join('\n\n');
     case 'catalog':
-      return [`**${mdEscape(node.entry.id)}**`, mdEscape(node.entry.description), `Image: \`${node.entry.image}\``, `npm: \`${node.entry.npm}\``].join('\n\n');
+      return [
+        `**${mdEscape(node.entry.id)}** (catalog ${mdEscape(node.entry.catalog)})`,
+        mdEscape(node.entry.description),
+        `Source: ${mdEscape(node.entry.source)}`,
+        node.entry.unrunnable ? `Berth cannot run it: ${mdEscape(node.entry.unrunnable)}` : '',
+        node.entry.secrets.length ? `Secrets: ${mdEscape(node.entry.secrets.join(', '))}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n');
     default:
       return mdEscape(`${labelOf(node)} ${descriptionOf(node)}`.trim());
   }

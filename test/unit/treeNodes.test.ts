@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CatalogItem } from '../../daemon/protocol/catalog.js';
 import { Phase } from '../../daemon/protocol/status.js';
 import {
   childrenOf,
@@ -33,6 +34,11 @@ function viewItemRegexes(when: string): RegExp[] {
 }
 
 /** For each menu entry of `command` on nodes of `kind`: the regexes that together show it. */
+/** A catalog entry of the given catalog, runnable unless a reason is given. */
+function catalogEntry(catalog: string, unrunnable?: string): CatalogItem {
+  return { id: 'e', catalog, description: '', source: 'npm e', serverName: 'e', inputs: [], secrets: [], mounts: [], network: 'none', ...(unrunnable ? { unrunnable } : { spec: {} }) };
+}
+
 function menuRegexes(command: string, kind: string): RegExp[][] {
   const found = itemMenus()
     .filter((m) => m.command === command)
@@ -118,7 +124,8 @@ describe('context values', () => {
     expect(contextValue({ kind: 'server', server: status('a', { phase: 'exited' }) })).toBe('server;exited;stopped;local;');
     expect(contextValue({ kind: 'server', server: status('a', { host: 'ssh://x' }) })).toBe('server;healthy;running;remote;');
     expect(contextValue({ kind: 'tool', server: status('a', { phase: 'stopped' }), tool: { name: 't', inputSchema: { type: 'object' } } })).toBe('tool;stopped;');
-    expect(contextValue({ kind: 'catalog', entry: { id: 'e', description: '', image: 'i', npm: 'n' } })).toBe('catalogEntry;');
+    expect(contextValue({ kind: 'catalog', entry: catalogEntry('built-in') })).toBe('catalogEntry;builtIn;installable;');
+    expect(contextValue({ kind: 'catalog', entry: catalogEntry('fx', 'it is a Python package') })).toBe('catalogEntry;added;unrunnable;');
   });
 
   it('show Start on every stopped server and Stop on every running one, by the menus in package.json', () => {
@@ -136,7 +143,9 @@ describe('context values', () => {
       { kind: 'host', host: 'ssh://me@box', servers: [] },
       ...Phase.options.map((phase): BerthNode => ({ kind: 'server', server: status('a', { phase }) })),
       ...childrenOf({ kind: 'server', server }).flatMap((g) => childrenOf(g)),
-      { kind: 'catalog', entry: { id: 'e', description: '', image: 'i', npm: 'n' } },
+      { kind: 'catalog', entry: catalogEntry('built-in') },
+      { kind: 'catalog', entry: catalogEntry('fx') },
+      { kind: 'catalog', entry: catalogEntry('fx', 'it is a Python package') },
     ];
     const values = nodes.map(contextValue);
     for (const item of itemMenus()) {
@@ -144,6 +153,14 @@ describe('context values', () => {
       expect(regexes.length, `${item.command} (${item.when}) names no viewItem`).toBeGreaterThan(0);
       expect(values.some((v) => regexes.every((re) => re.test(v))), `${item.command} (${item.when}) shows on no node`).toBe(true);
     }
+  });
+
+  it('offer Add on built-in entries only, and Install on every entry Berth can run, by the menus in package.json', () => {
+    const entries = [catalogEntry('built-in'), catalogEntry('fx'), catalogEntry('fx', 'it is a Python package')];
+    const shownOn = (command: string) =>
+      entries.filter((entry) => menuRegexes(command, 'catalogEntry').some((res) => res.every((re) => re.test(contextValue({ kind: 'catalog', entry }))))).map((e) => `${e.catalog}${e.unrunnable ? ' (unrunnable)' : ''}`);
+    expect(shownOn('berth.catalog.add')).toEqual(['built-in']);
+    expect(shownOn('berth.catalog.install')).toEqual(['built-in', 'fx']);
   });
 
   it('recognizes only Berth nodes among command arguments', () => {

@@ -1,14 +1,19 @@
 import * as vscode from 'vscode';
+import type { z } from 'zod';
 import { HostsList, LOCAL_HOST } from '../../../daemon/protocol/hosts.js';
 import * as M from '../../../daemon/protocol/methods.js';
 import type { Ctx } from '../../ctx.js';
-import type { CatalogTree } from '../../tree/catalogTree.js';
-import { isBerthNode, type CatalogEntry } from '../../tree/nodes.js';
+import type { CatalogEntryInfo } from '../../../daemon/protocol/status.js';
+import { isBerthNode } from '../../tree/nodes.js';
 import { freeName, nameProblem } from '../targets.js';
 
-/** Adds a server from a catalog entry (the clicked one, or one the user picks) and starts it. */
-export async function addCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?: unknown): Promise<void> {
-  const entry = isBerthNode(node) && node.kind === 'catalog' ? node.entry : await pickEntry(catalog);
+type BuiltInEntry = z.infer<typeof CatalogEntryInfo>;
+
+/** Adds a server from a built-in catalog entry (the clicked one, or one the user picks) and starts it. */
+export async function addCatalogEntry(ctx: Ctx, node?: unknown): Promise<void> {
+  const builtIn = await ctx.request(M.CatalogList, {});
+  const clicked = isBerthNode(node) && node.kind === 'catalog' ? node.entry.id : undefined;
+  const entry = clicked === undefined ? await pickEntry(builtIn) : builtIn.find((e) => e.id === clicked);
   if (!entry) return;
   const taken = ctx.serverList.map((s) => s.name);
   const name = await vscode.window.showInputBox({
@@ -34,8 +39,7 @@ export async function addCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?: unk
   await addAndStart(ctx, { name, catalog: entry.id, volumes });
 }
 
-async function pickEntry(catalog: CatalogTree): Promise<CatalogEntry | undefined> {
-  const entries = await catalog.entries();
+async function pickEntry(entries: BuiltInEntry[]): Promise<BuiltInEntry | undefined> {
   const picked = await vscode.window.showQuickPick(
     entries.map((e) => ({ label: e.id, detail: e.description, description: e.npm, entry: e })),
     { placeHolder: 'Catalog entry to add', matchOnDetail: true },
@@ -57,7 +61,7 @@ export async function addAndStart(ctx: Ctx, params: { name: string; catalog?: st
 }
 
 /** The host to run a new server on: asked only when there are SSH hosts; undefined when cancelled. */
-async function pickHost(ctx: Ctx): Promise<string | undefined> {
+export async function pickHost(ctx: Ctx): Promise<string | undefined> {
   const hosts = await ctx.request(HostsList, {});
   if (hosts.length <= 1) return LOCAL_HOST;
   const picked = await vscode.window.showQuickPick(

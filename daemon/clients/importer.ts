@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { writeUserFile } from '../atomicFile.js';
+import type { ImportCandidate, ImportResult } from '../protocol/clients.js';
+import type { ServerSpecInput } from '../protocol/spec.js';
+import { backUp } from './backup.js';
+import type { ClientDef } from './client.js';
+import { CLIENTS, clientDef } from './clients.js';
+import { deepEqual, openConfig } from './configDoc.js';
+import { connectEndpoint } from './endpoint.js';
+import { classifyEntry } from './importEntry.js';
+import type { ClientsContext } from './registrations.js';
+import { ClientState } from './state.js';
+
+/** What applying an import needs from the daemon: its servers, adding one, and the secret store. */
+export interface ImportDeps {
+  has(server: string): boolean;
+  add(server: string, spec: z.input<typeof ServerSpecInput>): Promise<void>;
+  setSecret(name: string, value: string): void;
+}
+
+interface Planned {
+  candidate: ImportCandidate;
+  secretValues: Record<string, string>;
+  def: ClientDef;
+}
+
+/**
+ * Every MCP server entry in every known client's file (user files, and project files Berth has
+ * written to), with what Berth would make of it. One server imported from several clients is one
+ * server: entries that would make the same spec under the same name share it.
+ */
+export async function planImport(ctx: ClientsContext, deps: Pick<ImportDeps, 'has'>): Promise<{ planned: Planned[]; problems: string[] }> {
+  const state = await ClientState.load(ctx.stateFile);
+  const targets = [
+    ...CLIENTS.map((def) => ({ def, file: def.userFile(ctx.env), project: undefined as string | undefined })),
+    ...state.registrations.filter((r) => r.project !== undefined).map((r) => ({ def: clientDef(r.client), file: r.file, project: r.project })),
+  ];
+  const planned: Planned[] = [];
+  const problems: string[] = [];
+  const chosen = new Map<string, Partial<ServerSpecInput> | undefined>();
+  for (const t of targets) {
+    const text = await readFile(t.file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    let doc;
+    try {
+      doc = openConfig(t.def.shape, t.file, text);
+    } catch (e) {
+      problems.push((e as Error).message);
+      continue;
+    }
+    for (const key of doc.keys()) {
+      const { candidate, secretValues } = classifyEntry(key, doc.get(key));
+      const full: ImportCandidate = { client: t.def.id, label: t.def.label, file: t.file, scope: t.project === undefined ? 'user' : 'project', ...(t.project === undefined ? {} : { project: t.project }), ...candidate };
+      if (!full.skipped) {
+        const before = chosen.get(full.server);
+        if (chosen.has(full.server) && !deepEqual(before, full.spec)) full.skipped = `another entry imports something else as ${full.server}; rename one of them`;
+        else if (!chosen.has(full.server) && deps.has(full.server)) full.skipped = `Berth has a server named ${full.server} already`;
+        else chosen.set(full.server, full.spec);
+      }
+      planned.push({ candidate: full, secretValues, def: t.def });
+    }
+  }
+  return { planned, problems };
+}
+
+/** Adds each importable server (once) and points its client entries at `berth connect NAME`, keeping a backup of each file changed. */
+export async function applyImport(ctx: ClientsContext, deps: ImportDeps): Promise<{ results: ImportResult[]; problems: string[] }> {
+  const { planned, problems } = await planImport(ctx, deps);
+  const added = new Map<string, string | undefined>();
+  const results: ImportResult[] = [];
+  for (const p of planned) {
+    const c = p.candidate;
+    if (c.skipped || !c.spec) {
+      results.push({ ...c, imported: false });
+      continue;
+    }
+    if (!added.has(c.server)) {
+      try {
+        await deps.add(c.server, { ...c.spec, description: `imported from ${c.label} (${c.key})` });
+        // After the add, so a server that could not be added leaves no secret behind.
+        for (const [name, value] of Object.entries(p.secretValues)) deps.setSecret(name, value);
+        added.set(c.server, undefined);
+      } catch (e) {
+        added.set(c.server, (e as Error).message);
+      }
+    }
+    const error = added.get(c.server);
+    results.push({ ...c, imported: error === undefined, ...(error === undefined ? {} : { error }) });
+  }
+  const state = await ClientState.load(ctx.stateFile);
+  for (const file of new Set(results.filter((r) => r.imported).map((r) => r.file))) {
+    const mine = results.filter((r) => r.imported && r.file === file);
+    const first = mine[0];
+    if (!first) continue;
+    const def = clientDef(first.client);
+    try {
+      const doc = openConfig(def.shape, file, await readFile(file, 'utf8'));
+      const rec = structuredClone(state.find(file)) ?? { client: def.id, file, ...(first.project === undefined ? {} : { project: first.project }), entries: {} };
+      for (const r of mine) {
+        const desired = def.entry(connectEndpoint(ctx.launcher, r.server), r.key);
+        const before = doc.get(r.key);
+        const old = typeof before === 'object' && before !== null ? Object.keys(before) : [];
+        doc.put(r.key, desired, old.filter((k) => !(k in desired)));
+        rec.entries[r.server] = { key: r.key, entry: desired };
+      }
+      const backup = await backUp(file);
+      writeUserFile(file, doc.text());
+      state.put(rec);
+      for (const r of mine) if (backup) r.backup = backup;
+    } catch (e) {
+      for (const r of mine) r.error = `the server was added, but ${file} was not changed: ${(e as Error).message}`;
+    }
+  }
+  await state.save();
+  return { results, problems };
+}

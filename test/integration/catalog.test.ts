@@ -1,0 +1,209 @@
+import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogItem } from '../../daemon/protocol/catalog.js';
+import { FIXTURE_IMAGE, TestHome } from '../support.js';
+
+/** A server.json for the fixture registry. */
+function server(name: string, version: string, pkg: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}) {
+  return { name, description: `fixture ${name}`, version, ...(pkg ? { packages: [{ transport: { type: 'stdio' }, ...pkg }] } : {}), ...extra };
+}
+
+const TOOLS_PKG = { registryType: 'oci', identifier: FIXTURE_IMAGE, packageArguments: [{ type: 'positional', value: '/app/tools.js' }] };
+const VERSIONS = [
+  server('io.test/tools', '1.0.0', TOOLS_PKG),
+  server('io.test/tools', '1.1.0', TOOLS_PKG),
+  server('io.test/py', '0.1.0', { registryType: 'pypi', identifier: 'py-fixture' }),
+  server('io.test/hosted', '1.0.0', undefined, { remotes: [{ type: 'streamable-http', url: 'https://mcp.example.test/mcp' }] }),
+  ...[1, 2, 3, 4, 5].map((n) => server(`io.test/filler-${n}`, '1.0.0', { registryType: 'npm', identifier: `@fixture/filler-${n}`, version: '1.0.0' })),
+];
+/** Smaller than any limit a client asks for, so a client that does not follow the cursor misses entries. */
+const PAGE = 3;
+
+/**
+ * The official registry's REST API, as much as Berth uses: `/v0.1/servers` (latest versions, `search`
+ * on the name, cursor paging) and `/v0.1/servers/{name}/versions`. Records each request's URL.
+ */
+function fixtureRegistry(): { server: http.Server; requests: URL[] } {
+  const requests: URL[] = [];
+  const wrap = (s: (typeof VERSIONS)[number], latest: boolean) => ({ server: s, _meta: { 'io.modelcontextprotocol.registry/official': { status: 'active', isLatest: latest } } });
+  const isLatest = (s: (typeof VERSIONS)[number]) => VERSIONS.filter((v) => v.name === s.name).at(-1) === s;
+  const srv = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fixture');
+    requests.push(url);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const versions = /^\/v0\.1\/servers\/([^/]+)\/versions$/.exec(url.pathname);
+    if (versions) {
+      const name = decodeURIComponent(versions[1] ?? '');
+      const all = VERSIONS.filter((s) => s.name === name);
+      return all.length ? send(200, { servers: all.map((s) => wrap(s, isLatest(s))), metadata: { count: all.length } }) : send(404, { error: 'not found' });
+    }
+    if (url.pathname !== '/v0.1/servers') return send(404, { error: 'not found' });
+    const search = url.searchParams.get('search') ?? '';
+    const matching = VERSIONS.filter((s) => (url.searchParams.get('version') === 'latest' ? isLatest(s) : true) && s.name.includes(search));
+    const start = Number(url.searchParams.get('cursor') ?? '0');
+    const page = matching.slice(start, start + Math.min(PAGE, Number(url.searchParams.get('limit') ?? PAGE)));
+    const next = start + page.length < matching.length ? String(start + page.length) : undefined;
+    send(200, { servers: page.map((s) => wrap(s, isLatest(s))), metadata: { count: page.length, ...(next ? { nextCursor: next } : {}) } });
+  });
+  return { server: srv, requests };
+}
+
+describe('catalogs, search, info and install on the real engine', () => {
+  let home: TestHome;
+  let registry: ReturnType<typeof fixtureRegistry>;
+  let url: string;
+  beforeAll(async () => {
+    home = await TestHome.create();
+    registry = fixtureRegistry();
+    await new Promise<void>((resolve) => registry.server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(registry.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    registry.server.close();
+    await home.dispose();
+  });
+
+  it('adds a registry by its base URL, following every page of its list', async () => {
+    expect(await home.ok(['catalog', 'add', url, '--name', 'fx'])).toContain('added catalog fx (registry): 8 entries, 2 that Berth cannot run');
+    expect(registry.requests.some((r) => r.searchParams.has('cursor'))).toBe(true);
+    const ls = await home.ok(['catalog', 'ls']);
+    expect(ls).toMatch(/built-in\s+built-in/);
+    expect(ls).toMatch(new RegExp(`fx\\s+registry\\s+${url}`));
+  });
+
+  it('searches with the registry’s own search, beside the built-in catalog', async () => {
+    const r = await home.json<{ entries: CatalogItem[]; problems: string[] }>(['search', 'tools']);
+    expect(r.problems).toEqual([]);
+    // The built-in `everything` mentions tools in its description; the registry's match is by name.
+    expect(r.entries.filter((e) => e.catalog === 'fx').map((e) => [e.id, e.version])).toEqual([['io.test/tools', '1.1.0']]);
+    expect(r.entries.map((e) => e.id)).toContain('everything');
+    expect(registry.requests.at(-1)?.searchParams.get('search')).toBe('tools');
+    const human = await home.ok(['search', 'memory']);
+    expect(human).toMatch(/memory\s+built-in\s+npm @modelcontextprotocol\/server-memory/);
+  });
+
+  it('shows an entry: every version, what it needs; an unrunnable one says why', async () => {
+    const tools = await home.json<CatalogItem>(['info', 'io.test/tools']);
+    expect(tools).toMatchObject({ version: '1.1.0', versions: ['1.0.0', '1.1.0'], serverName: 'tools', network: 'none', secrets: [] });
+    expect(tools.unrunnable).toBeUndefined();
+    // By the name it installs as, too.
+    expect((await home.json<CatalogItem>(['info', 'tools'])).id).toBe('io.test/tools');
+    const py = await home.ok(['info', 'io.test/py']);
+    expect(py).toMatch(/runs:\s+no, it is a Python package \(pypi py-fixture\)/);
+    const hosted = await home.json<CatalogItem>(['info', 'io.test/hosted']);
+    expect(hosted.unrunnable).toMatch(/hosted server at https:\/\/mcp\.example\.test\/mcp/);
+  });
+
+  it('installs a registry entry at a chosen version: tested, then added, and started when asked', async () => {
+    const out = await home.ok(['install', 'io.test/tools@1.0.0', '--name', 't1', '--start']);
+    expect(out).toMatch(/^✓ connection: initialize in \d+ ms, 4 tools$/m);
+    expect(out).toMatch(/^✓ checks: hardened, no secrets in defaults/m);
+    expect(out).toMatch(/^✓ installed t1 \(healthy\)$/m);
+    expect(await home.readSpecs()).toContain(`image: ${FIXTURE_IMAGE}`);
+    // The throwaway container is gone; only the installed server's own runs.
+    expect((await home.containers()).map((c) => c.server)).toEqual(['t1']);
+  });
+
+  it('installs memory from the built-in catalog, leaving only the spec entry', async () => {
+    const out = await home.ok(['install', 'memory']);
+    expect(out).toMatch(/^✓ (?:built|image) berth\/mcp-memory:\S+ \(npm @modelcontextprotocol\/server-memory@\S+\)$/m);
+    expect(out).toMatch(/^✓ connection: initialize in \d+ ms, 9 tools$/m);
+    expect(out).toMatch(/^✓ checks: hardened, no secrets in defaults, labels berth\.npm-package=@modelcontextprotocol\/server-memory@/m);
+    expect(out).toMatch(/^✓ installed memory \(stopped; `berth start memory`\)$/m);
+    expect(await home.readSpecs()).toMatch(/memory:\s+catalog: memory/);
+    expect((await home.server('memory')).phase).toBe('stopped');
+    expect((await home.containers()).map((c) => c.server)).toEqual(['t1']);
+  });
+
+  it('an entry whose test fails leaves no spec entry and no container; an unrunnable one stops before anything runs', async () => {
+    const file = path.join(home.dir, 'docker-catalog.yaml');
+    await writeFile(
+      file,
+      [
+        'registry:',
+        '  crashy:',
+        '    description: exits at once',
+        `    image: ${FIXTURE_IMAGE}`,
+        '    command: ["-e", "process.exit(3)"]',
+        '  leaky:',
+        '    description: serves, but ships a token in its env defaults',
+        `    image: ${FIXTURE_IMAGE}`,
+        '    command: ["/app/tools.js"]',
+        '    env: [{ name: SERVICE_API_TOKEN, value: demo-token }]',
+        '',
+      ].join('\n'),
+    );
+    await home.ok(['catalog', 'add', file]);
+    const specsBefore = await home.readSpecs();
+    const r = await home.berth(['install', 'crashy']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✗ connection: the test run failed: /m);
+    expect(r.stderr).toContain('install of crashy stopped at connection; nothing was added');
+    expect(await home.readSpecs()).toBe(specsBefore);
+    expect((await home.containers()).map((c) => c.server)).toEqual(['t1']);
+    expect((await home.status()).servers.map((s) => s.name)).toEqual(['memory', 't1']);
+
+    const leaky = await home.berth(['install', 'leaky']);
+    expect(leaky.code).toBe(1);
+    expect(leaky.stdout).toMatch(/^✓ connection: initialize in \d+ ms, 4 tools$/m);
+    expect(leaky.stdout).toMatch(/^✗ checks: secrets in the entry's defaults: SERVICE_API_TOKEN has a default value/m);
+    expect(await home.readSpecs()).toBe(specsBefore);
+    expect((await home.containers()).map((c) => c.server)).toEqual(['t1']);
+
+    const py = await home.berth(['install', 'io.test/py']);
+    expect(py.code).toBe(1);
+    expect(py.stdout).toMatch(/^✗ resolve: io\.test\/py cannot be installed: it is a Python package/m);
+  });
+
+  it('forgets a catalog; the built-in one cannot be removed', async () => {
+    expect(await home.ok(['catalog', 'rm', 'fx'])).toBe('removed catalog fx\n');
+    expect(await home.ok(['catalog', 'ls'])).not.toMatch(/^fx /m);
+    const r = await home.berth(['catalog', 'rm', 'built-in']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the built-in catalog cannot be removed');
+  });
+});
+
+describe('berth import through the CLI, in a temp HOME', () => {
+  let home: TestHome;
+  let userHome: string;
+  beforeAll(async () => {
+    home = await TestHome.create();
+    userHome = path.join(home.dir, 'user-home');
+  });
+  afterAll(() => home.dispose());
+
+  it('lists, then with --yes adds the servers stopped and points the client at berth connect', async () => {
+    const { mkdir, readFile } = await import('node:fs/promises');
+    const file = path.join(userHome, '.config', 'Claude', 'claude_desktop_config.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    const original = await readFile(path.resolve('test', 'fixtures', 'clients', 'import-claude_desktop_config.json'), 'utf8');
+    await writeFile(file, original);
+    // The daemon this first call starts reads the client files of this HOME.
+    const env = { HOME: userHome, XDG_CONFIG_HOME: '' };
+    const plan = await home.berth(['import'], env);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/claude-desktop\s+memory\s+memory\s+run npm @modelcontextprotocol\/server-memory@2026\.8\.31/);
+    expect(plan.stdout).toMatch(/claude-desktop\s+fetch\s+-\s+skip: a Python package/);
+    expect(plan.stdout).toContain('run `berth import --yes` to import them');
+    expect(await readFile(file, 'utf8')).toBe(original);
+
+    const done = await home.berth(['import', '--yes'], env);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/^✓ Claude Desktop memory → memory/m);
+    expect(done.stdout).toMatch(/^✓ Claude Desktop github → github/m);
+    expect((await home.status()).servers.map((s) => [s.name, s.phase])).toEqual([['github', 'stopped'], ['memory', 'stopped']]);
+    const entry = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { args: string[] }> }).mcpServers.memory;
+    expect(entry?.args.slice(-2)).toEqual(['connect', 'memory']);
+    expect(await readFile(`${file}.berth-backup`, 'utf8')).toBe(original);
+    const secrets = await home.json<{ name: string; sources: string[] }[]>(['secret', 'ls']);
+    expect(secrets.find((s) => s.name === 'GITHUB_PERSONAL_ACCESS_TOKEN')?.sources).toEqual(['stored']);
+    expect(await home.readSpecs()).not.toContain('ghp_');
+  });
+});
