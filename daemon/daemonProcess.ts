@@ -10,6 +10,7 @@ import { loadOrCreateToken } from './gateway/token.js';
 import { DockerRuntime } from './hosts/dockerRuntime.js';
 import { Hosts } from './hosts/hosts.js';
 import { AuditLog } from './logs/audit.js';
+import { sweepThrowaways } from './testing/throwaways.js';
 import { LogStore } from './logs/store.js';
 import type { BerthPaths } from './protocol/paths.js';
 import { SecurityContext } from './policy/context.js';
@@ -75,7 +76,13 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   const ready = Promise.race([opened, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS).unref())]);
   gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), security.redactor);
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env, (sentence) => registry.notice(sentence));
-  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, shutdown: () => shutdown('asked to shut down') });
+  // No run is in progress yet: every throwaway test container of this home is a killed run's leftover.
+  void sweepThrowaways(rt, paths.instance).then(
+    (n) => n && log(`removed ${n} throwaway test container${n === 1 ? '' : 's'} left by an interrupted test run`),
+    () => undefined,
+  );
+  const testing = { audit, instance: paths.instance, stateDir: paths.stateDir };
+  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, testing, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
   server.off('connection', holdEarly);
   for (const socket of early) if (!socket.destroyed) server.emit('connection', socket);

@@ -13,6 +13,7 @@ import { registerClientsCommand } from './clients.js';
 import { registerHostCommands } from './host.js';
 import { registerSecretCommands, registerToolPinCommands } from './secret.js';
 import { runConnect } from './connect.js';
+import { registerTestCommand } from './test.js';
 import { serverRows, table } from '../client/format.js';
 import { jsonText, printable } from '../protocol/printable.js';
 
@@ -311,6 +312,7 @@ function buildProgram(): Command {
   registerHostCommands(program);
   registerSecretCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   registerToolPinCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
+  registerTestCommand(program, { usage: (m) => new UsageError(m) });
   return program;
 }
 

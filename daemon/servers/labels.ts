@@ -7,6 +7,8 @@ export const LABEL = {
   host: 'berth.host',
   /** On an egress proxy and its network: the server they serve (they carry no berth.server). */
   egressFor: 'berth.egress-for',
+  /** On a throwaway server of a test run: the run's id. Such containers are never adopted, only removed. */
+  testRun: 'berth.test-run',
 } as const;
 
 export function containerName(instance: string, server: string): string {

@@ -33,6 +33,8 @@ export interface SupervisorDeps {
   setDesired(name: string, running: boolean): void;
   /** Secrets, mount re-checks, tool policy, pinning and secret scanning; absent in bare setups. */
   security?: SecurityContext;
+  /** More labels for its containers: a test run's throwaway servers carry the run's id. */
+  labels?: Record<string, string>;
 }
 
 type Progress = (line: string) => void;
@@ -396,7 +398,8 @@ export class ServerSupervisor {
     const mounted = { ...this.spec, volumes };
     const env = this.deps.security?.containerEnv(mounted) ?? this.spec.env;
     const options = containerOptions({ ...mounted, env }, this.deps.instance, hash);
-    return this.deps.rt.create(name ? { ...options, name } : options);
+    const labels = { ...options.labels, ...this.deps.labels };
+    return this.deps.rt.create(name ? { ...options, labels, name } : { ...options, labels });
   }
 
   /** A stream the run of `gen` opened: kept, or closed at once if a stop/restart/remove came meanwhile. */

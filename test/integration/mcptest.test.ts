@@ -1,0 +1,125 @@
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestRunResult } from '../../daemon/protocol/testRuns.js';
+import { TestHome } from '../support.js';
+
+const MEMORY = `server: mem
+cases:
+  - id: create-then-read
+    steps:
+      - call: create_entities
+        args: { entities: [{ name: Alice, entityType: person, observations: [likes tea] }] }
+        capture: { created: "$.content[0].text" }
+      - call: read_graph
+        expect: { isError: false, contains: [Alice, likes tea], latencyMs: { max: 5000 } }
+      - call: search_nodes
+        args: { query: "Alice" }
+        expect: { contains: person }
+  - id: tools-listed
+    listTools: true
+    expect: { includes: [create_entities, read_graph] }
+`;
+
+const EVERYTHING = `server: ev
+cases:
+  - id: echo
+    call: echo
+    args: { message: hello berth }
+    expect: { equals: "Echo: hello berth", matches: "^Echo: h.*h$", jsonPath: { "$.content[0].type": text } }
+    capture: { said: "$.content[0].text" }
+  - id: echo-twice
+    steps:
+      - call: echo
+        args: { message: one }
+        capture: { first: "$.content[0].text" }
+      - call: echo
+        args: { message: "{{first}}" }
+        expect: { contains: "Echo: Echo: one" }
+  - id: unknown-tool
+    call: no_such_tool
+    expect: { isError: true, contains: no_such_tool }
+`;
+
+const FAILING = `server: ev
+cases:
+  - id: wrong-text
+    call: echo
+    args: { message: hi }
+    expect: { contains: goodbye }
+  - id: not-an-error
+    call: echo
+    args: { message: hi }
+    expect: { error: true }
+  - id: missing-tool
+    listTools: true
+    expect: { includes: [echo, teleport] }
+  - id: later-step-skipped
+    steps:
+      - call: echo
+        args: { message: a }
+        expect: { equals: "Echo: b" }
+      - call: echo
+        args: { message: c }
+`;
+
+describe('berth test: scenario files against Berth servers', () => {
+  let home: TestHome;
+  let dir: string;
+  beforeAll(async () => {
+    home = await TestHome.create();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'berth-mcptest-'));
+    await mkdir(path.join(dir, 'pass'));
+    await writeFile(path.join(dir, 'pass', 'memory.mcptest.yaml'), MEMORY);
+    await writeFile(path.join(dir, 'pass', 'everything.mcptest.yaml'), EVERYTHING);
+    await writeFile(path.join(dir, 'failing.mcptest.yaml'), FAILING);
+    await home.ok(['add', 'mem', '--catalog', 'memory']);
+    await home.ok(['add', 'ev', '--catalog', 'everything']);
+  });
+  afterAll(async () => {
+    await home.dispose();
+  });
+
+  it('passes passing files (starting their servers), prints each case and the summary, exits 0', async () => {
+    const r = await home.berth(['test', path.join(dir, 'pass')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✓ memory.mcptest.yaml › create-then-read [local]');
+    expect(r.stdout).toContain('✓ everything.mcptest.yaml › echo-twice [local]');
+    expect(r.stdout).toMatch(/^5 passed, 0 failed \(/m);
+  });
+
+  it('fails a failing file with the right messages, exits 1, and writes JUnit XML that reads back', async () => {
+    const junit = path.join(dir, 'junit.xml');
+    const r = await home.berth(['test', dir, '--json', '--junit', junit]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('berth: 4 tests failed');
+    const run = JSON.parse(r.stdout) as TestRunResult;
+    expect([run.passed, run.failed]).toEqual([5, 4]);
+    const failing = run.files.find((f) => f.file.endsWith('failing.mcptest.yaml'));
+    const byId = new Map(failing?.cases.map((c) => [c.id, c]));
+    expect(byId.get('wrong-text')?.steps[0]?.failures[0]).toMatchObject({ message: `tool echo's answer does not contain "goodbye"`, expected: 'goodbye', actual: 'Echo: hi' });
+    expect(byId.get('not-an-error')?.steps[0]?.failures[0]?.message).toBe('expected tool echo to fail with a JSON-RPC error, but it answered');
+    expect(byId.get('missing-tool')?.steps[0]?.failures[0]?.message).toBe('the tools list lacks teleport');
+    expect(byId.get('later-step-skipped')?.steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
+
+    const xml = await readFile(junit, 'utf8');
+    const suites = [...xml.matchAll(/<testsuite name="([^"]+)" tests="(\d+)" failures="(\d+)"/g)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
+    expect(suites).toEqual([
+      ['failing.mcptest.yaml', 4, 4],
+      ['everything.mcptest.yaml', 3, 0],
+      ['memory.mcptest.yaml', 2, 0],
+    ]);
+    expect(xml).toContain('<testcase classname="failing.mcptest.yaml" name="wrong-text"');
+    expect(xml).toContain('<failure message="call echo: tool echo&apos;s answer does not contain &quot;goodbye&quot;"'.replace('&apos;', "'"));
+  });
+
+  it('says which line of a file is wrong', async () => {
+    const bad = path.join(dir, 'bad.mcptest.yaml');
+    await writeFile(bad, 'server: ev\ncases:\n  - id: x\n    call: echo\n    listTools: true\n');
+    const r = await home.berth(['test', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`✗ ${bad}: line 3: cases.0: a case has either "steps" or exactly one of call, listTools, listPrompts, listResources inline`);
+  });
+});
