@@ -95,6 +95,11 @@ export class ServerSupervisor {
     return this.mcp.capabilities;
   }
 
+  /** What the server itself offers, before its tool policy and pinning. */
+  get offeredCapabilities(): Capabilities | undefined {
+    return this.mcp.offeredCapabilities;
+  }
+
   get stats(): ServerStats | undefined {
     return this.statsFollower.latest;
   }

@@ -120,7 +120,7 @@ async function runFile(deps: RunnerDeps, o: RunOptions, file: string, runId: str
         emit({ kind: 'started', file, case: SNAPSHOT_CASE, host });
         const started = Date.now();
         // Several hosts share one snapshot: the same server must offer the same definitions everywhere.
-        const step = await checkSnapshot(snapshotPath(file, spec.snapshot), spec.snapshot, definitionsOf(shared.capabilities()), o.updateSnapshots ?? false).catch(
+        const step = await checkSnapshot(snapshotPath(file, spec.snapshot), spec.snapshot, definitionsOf(shared.offered()), o.updateSnapshots ?? false).catch(
           (e: Error): Omit<StepResult, 'durationMs'> => ({ label: 'snapshot', status: 'failed', failures: [{ message: e.message }], warnings: [] }),
         );
         const s: StepResult = { ...step, durationMs: Date.now() - started };
@@ -252,7 +252,7 @@ export async function acceptSnapshot(deps: RunnerDeps, file: string): Promise<st
   const target = throwaway ? await throwawayTarget(deps, spec, file, host, runId, () => undefined) : await runningTarget(deps, spec, host, () => undefined);
   try {
     const out = snapshotPath(file, spec.snapshot);
-    await writeSnapshot(out, definitionsOf(target.capabilities()));
+    await writeSnapshot(out, definitionsOf(target.offered()));
     return out;
   } finally {
     if (throwaway) await target.dispose().catch(() => undefined);

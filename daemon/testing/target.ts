@@ -28,6 +28,8 @@ export interface TestTarget {
   host: string;
   callTool(tool: string, args: Record<string, unknown> | undefined, signal: AbortSignal): Promise<CallToolResult>;
   capabilities(): Capabilities;
+  /** What the server offers before Berth's tool policy and pinning: what its snapshot records. */
+  offered(): Capabilities;
   dispose(): Promise<void>;
 }
 
@@ -48,12 +50,15 @@ function fromSupervisor(sup: ServerSupervisor, dispose: () => Promise<void>): Te
   return {
     host: sup.spec.host,
     callTool: (tool, args, signal) => sup.callTool(tool, args, { client: CLIENT, signal }),
-    capabilities: () => {
-      if (!sup.capabilities) throw new Error(`server ${sup.name} is ${sup.phase}; its tools are not known`);
-      return sup.capabilities;
-    },
+    capabilities: () => known(sup, sup.capabilities),
+    offered: () => known(sup, sup.offeredCapabilities),
     dispose,
   };
+}
+
+function known(sup: ServerSupervisor, caps: Capabilities | undefined): Capabilities {
+  if (!caps) throw new Error(`server ${sup.name} is ${sup.phase}; its tools are not known`);
+  return caps;
 }
 
 /** The Berth server itself, started if it is not running (as `berth start` would). */
