@@ -115,6 +115,21 @@ describe('berth test: scenario files against Berth servers', () => {
     expect(xml).toContain('<failure message="call echo: tool echo&apos;s answer does not contain &quot;goodbye&quot;"'.replace('&apos;', "'"));
   });
 
+  it('benchmarks a call and compares each run with the previous one', async () => {
+    const file = path.join(dir, 'bench.mcptest.yaml');
+    await writeFile(file, 'server: ev\ncases:\n  - id: echo-bench\n    call: echo\n    args: { message: hi }\n    bench: { warmup: 5, iterations: 200, concurrency: 4 }\n');
+    const first = await home.berth(['test', file]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/bench echo: p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms, [\d.]+ calls\/s, 0 errors of 200; first run/);
+    const second = await home.json<TestRunResult>(['test', file]);
+    const bench = second.files[0]?.cases[0]?.steps[0]?.bench;
+    expect(bench).toMatchObject({ iterations: 200, concurrency: 4, errors: 0 });
+    expect(bench!.p50).toBeLessThanOrEqual(bench!.p95);
+    expect(bench!.p95).toBeLessThanOrEqual(bench!.p99);
+    expect(bench!.previous?.p50Ratio).toBeGreaterThan(0);
+    expect(bench!.previous?.callsPerSecondRatio).toBeGreaterThan(0);
+  });
+
   it('says which line of a file is wrong', async () => {
     const bad = path.join(dir, 'bad.mcptest.yaml');
     await writeFile(bad, 'server: ev\ncases:\n  - id: x\n    call: echo\n    listTools: true\n');
