@@ -6,9 +6,9 @@ import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { MCPTEST_SUFFIX } from '../protocol/mcptest.js';
 import { parseMcpTest } from '../protocol/mcptestYaml.js';
 import { jsonText, printable } from '../protocol/printable.js';
-import { TestsDidReport, TestsRun, type CaseResult, type StepResult, type TestRunResult } from '../protocol/testRuns.js';
+import { TestsDidReport, TestsInit, TestsRun, type CaseResult, type StepResult, type TestRunResult } from '../protocol/testRuns.js';
 import { berthPaths } from '../protocol/paths.js';
-import { connectDaemon } from '../client/client.js';
+import { connectDaemon, withDaemon } from '../client/client.js';
 import { junitXml } from '../testing/junit.js';
 import { randomUUID } from 'node:crypto';
 
@@ -27,7 +27,16 @@ export function registerTestCommand(program: Command, deps: TestDeps): void {
     .option('--update-snapshots', 'rewrite snapshots that differ instead of failing')
     .option('--junit <file>', 'also write the results as JUnit XML')
     .option('--json', 'print the results as JSON')
-    .action(async (targets: string[], o: { host?: string; updateSnapshots?: boolean; junit?: string; json?: boolean }) => {
+    .option('--init <server>', `write ${TESTS_DIR}/SERVER${MCPTEST_SUFFIX}, a starter file from the server's tools`)
+    .action(async (targets: string[], o: { host?: string; updateSnapshots?: boolean; junit?: string; json?: boolean; init?: string }) => {
+      if (o.init !== undefined) {
+        if (targets.length) throw deps.usage('give --init SERVER alone, without files to run');
+        const server = o.init;
+        const file = path.resolve(TESTS_DIR, `${server}${MCPTEST_SUFFIX}`);
+        const r = await withDaemon((c) => c.request(TestsInit, { server, file }));
+        process.stdout.write(`wrote ${path.relative(process.cwd(), r.file)} (${r.cases} cases); run it with \`berth test ${server}\`\n`);
+        return;
+      }
       const files = resolveTargets(targets, deps);
       const run = await runWithProgress({ files, host: o.host, updateSnapshots: o.updateSnapshots }, o.json ?? false);
       if (o.junit) await writeFile(o.junit, junitXml(run));

@@ -92,7 +92,7 @@ export const TestsRun = request(
 /** Writes `FILE.mcptest.yaml` from a server's tools: a list step, a call per read-only tool, a snapshot. */
 export const TestsInit = request(
   'tests/init',
-  z.object({ server: z.string().min(1).max(100), file: AbsolutePath, overwrite: z.boolean().optional() }).strict(),
+  z.object({ server: z.string().min(1).max(100), file: AbsolutePath }).strict(),
   z.object({ file: z.string(), cases: z.number() }),
 );
 

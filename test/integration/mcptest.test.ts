@@ -1,9 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestRunResult } from '../../daemon/protocol/testRuns.js';
-import { TestHome } from '../support.js';
+import { BERTH, TestHome } from '../support.js';
 
 const MEMORY = `server: mem
 cases:
@@ -128,6 +129,26 @@ describe('berth test: scenario files against Berth servers', () => {
     expect(bench!.p95).toBeLessThanOrEqual(bench!.p99);
     expect(bench!.previous?.p50Ratio).toBeGreaterThan(0);
     expect(bench!.previous?.callsPerSecondRatio).toBeGreaterThan(0);
+  });
+
+  it('--init writes a starter file from the server\'s tools that passes as it is', async () => {
+    const project = await mkdtemp(path.join(os.tmpdir(), 'berth-project-'));
+    const inProject = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [BERTH, ...args], { cwd: project, env: home.env }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+      });
+    const init = await inProject(['test', '--init', 'ev']);
+    expect(init.stdout).toMatch(/^wrote \.berth\/tests\/ev\.mcptest\.yaml \(\d+ cases\); run it with `berth test ev`/);
+    const text = await readFile(path.join(project, '.berth', 'tests', 'ev.mcptest.yaml'), 'utf8');
+    expect(text).toContain('listTools: true');
+    expect(text).toContain('call: echo');
+    const again = await inProject(['test', '--init', 'ev']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists; edit it, or remove it to start again');
+    const r = await inProject(['test', 'ev']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^\d+ passed, 0 failed/m);
+    expect(r.code).toBe(0);
   });
 
   it('says which line of a file is wrong', async () => {

@@ -97,3 +97,22 @@ describe('reports', () => {
     expect(xml).toContain('<failure message="call t: no &lt;x&gt; &amp; &quot;y&quot;">call t\nexpected:\na\nactual:\nb</failure>');
   });
 });
+
+describe('starter files', () => {
+  it('call each read-only tool with arguments its schema accepts, and parse back', async () => {
+    const { starterFile, exampleFor } = await import('../../daemon/testing/init.js');
+    const { stringify } = await import('yaml');
+    expect(exampleFor({ type: 'object', properties: { n: { type: 'integer', minimum: 3 }, s: { type: 'string' }, e: { enum: ['b', 'c'] }, opt: { type: 'string' } }, required: ['n', 's', 'e'] })).toEqual({ n: 3, s: 'example', e: 'b' });
+    const file = starterFile('m', {
+      tools: [
+        { name: 'read', inputSchema: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] }, annotations: { readOnlyHint: true } },
+        { name: 'write', inputSchema: { type: 'object' } },
+      ],
+      prompts: [],
+      resources: [],
+    });
+    expect(file.cases.map((c) => c.id)).toEqual(['lists-its-tools', 'calls-read']);
+    const parsed = parseMcpTest(stringify(file));
+    expect(parsed.ok && parsed.file.cases[1]).toMatchObject({ call: 'read', args: { q: 'example' } });
+  });
+});
