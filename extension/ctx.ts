@@ -13,6 +13,7 @@ import { BerthError } from '../daemon/protocol/errors.js';
 import * as M from '../daemon/protocol/methods.js';
 import { SecretsList, SecretsProvide } from '../daemon/protocol/policy.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
+import { TestsDidReport, type TestEvent } from '../daemon/protocol/testRuns.js';
 import { VERSION } from '../daemon/protocol/version.js';
 import { readConfig } from './config.js';
 import { openDaemonSocket } from '../daemon/client/daemonSocket.js';
@@ -51,6 +52,7 @@ export class Ctx implements vscode.Disposable {
   private state: ConnectionState = { kind: 'connecting' };
   private readonly statusBar: vscode.StatusBarItem;
   private readonly progress = new Map<string, (message: string) => void>();
+  private readonly testReports = new Map<string, (event: TestEvent) => void>();
   private readonly restarts: number[] = [];
 
   private readonly serversChanged = new vscode.EventEmitter<readonly ServerStatus[]>();
@@ -80,6 +82,10 @@ export class Ctx implements vscode.Disposable {
       this.client.onNotification(M.ProgressDidReport.method, (raw: unknown) => {
         const parsed = M.ProgressDidReport.params.safeParse(raw);
         if (parsed.success) this.progress.get(parsed.data.token)?.(parsed.data.message);
+      }),
+      this.client.onNotification(TestsDidReport.method, (raw: unknown) => {
+        const parsed = TestsDidReport.params.safeParse(raw);
+        if (parsed.success) this.testReports.get(parsed.data.token)?.(parsed.data.event);
       }),
       this.client.onDidChangeState((e) => {
         if (e.newState === State.Running) void this.startSession();
@@ -212,6 +218,17 @@ export class Ctx implements vscode.Disposable {
       return await run(token);
     } finally {
       this.progress.delete(token);
+    }
+  }
+
+  /** Runs a test run with `progressToken` set, handing each of the daemon's test events to `report`. */
+  async withTestReports<T>(report: (event: TestEvent) => void, run: (progressToken: string) => Promise<T>): Promise<T> {
+    const token = randomUUID();
+    this.testReports.set(token, report);
+    try {
+      return await run(token);
+    } finally {
+      this.testReports.delete(token);
     }
   }
 
