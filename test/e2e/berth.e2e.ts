@@ -50,7 +50,14 @@ const REQUIRED = [
 
 const steps: { name: string; ok: boolean; error?: string }[] = [];
 
+/** BERTH_E2E_ONLY (a regular expression) runs only the steps it matches, after the shared setup. */
+const ONLY = process.env.BERTH_E2E_ONLY ? new RegExp(process.env.BERTH_E2E_ONLY) : undefined;
+
 async function step(wb: Workbench | undefined, name: string, run: () => Promise<void>): Promise<void> {
+  if (ONLY && !ONLY.test(name)) {
+    console.log(`skip  ${name}`);
+    return;
+  }
   try {
     await run();
     steps.push({ name, ok: true });
@@ -248,6 +255,14 @@ async function main(): Promise<void> {
     const left = await runningDaemonPid(paths);
     if (left !== undefined) throw new Error(`a daemon (pid ${left}) still answers after \`berth daemon stop\`; the extension would only join it`);
 
+    // A scenario file in the workspace, for the Test Explorer to find: one case passes, one fails.
+    const testsDir = path.join(root, 'workspace', '.berth', 'tests');
+    fs.mkdirSync(testsDir, { recursive: true });
+    fs.writeFileSync(
+      path.join(testsDir, `${SERVER}.mcptest.yaml`),
+      `server: ${SERVER}\ncases:\n  - id: echo-passes\n    call: echo\n    args: { message: hi }\n    expect: { equals: "Echo: hi" }\n  - id: echo-fails\n    call: echo\n    args: { message: hi }\n    expect: { equals: "Echo: goodbye" }\n`,
+    );
+
     const extensionsDir = path.join(root, 'extensions');
     await installVsix(CODE_SERVER_BIN, VSIX, extensionsDir);
     server = await startCodeServer({
@@ -385,6 +400,29 @@ async function main(): Promise<void> {
       console.log(`      daemon ${before} replaced by ${after}`);
       await waitForRow(w, `"${SERVER}" healthy after the daemon restart`, serverRow('healthy'));
       await w.screenshot('daemon-restarted');
+    });
+
+    await step(w, "the Test Explorer shows a workspace file's cases, runs them, and shows a failure's diff", async () => {
+      await w.openViewContainer('Testing');
+      const rows = w.page.locator('.part.sidebar .monaco-list-row');
+      const row = (label: string) => rows.filter({ hasText: label }).first();
+      await row(`${SERVER}.mcptest.yaml`).waitFor({ state: 'visible', timeout: 60_000 });
+      if (!(await row('echo-passes').isVisible())) await row(`${SERVER}.mcptest.yaml`).click();
+      await row('echo-fails').waitFor({ state: 'visible', timeout: 15_000 });
+      await w.screenshot('test-explorer-cases');
+      await w.runCommand('Test: Run All Tests');
+      await row('echo-fails').locator('.codicon-testing-failed-icon').waitFor({ state: 'visible', timeout: 120_000 });
+      await row('echo-passes').locator('.codicon-testing-passed-icon').waitFor({ state: 'visible', timeout: 15_000 });
+      await w.screenshot('test-explorer-after-run');
+      await w.runCommand('Test: Go to Next Test Failure');
+      const diff = w.page.locator('.monaco-diff-editor').first();
+      await diff.waitFor({ state: 'visible', timeout: 30_000 });
+      await waitFor('the diff to show expected and actual', async () => {
+        const text = await diff.innerText().catch(() => '');
+        return text.includes('Echo: goodbye') && text.includes('Echo: hi');
+      }, 30_000);
+      await w.screenshot('test-failure-diff');
+      await w.page.keyboard.press('Escape');
     });
 
     await step(w, 'MCP: List Servers shows the Berth servers', async () => {

@@ -236,6 +236,7 @@ interface PwLocator {
   getAttribute(name: string): Promise<string | null>;
   allInnerTexts(): Promise<string[]>;
   locator(selector: string): PwLocator;
+  filter(o: { hasText?: string | RegExp }): PwLocator;
 }
 interface PwPage {
   goto(url: string, o?: { waitUntil?: string; timeout?: number }): Promise<unknown>;
