@@ -75,6 +75,23 @@ describe('berth test: throwaway servers', () => {
     await waitFor('no throwaway container left', async () => (await labelled()).length === 0);
   });
 
+  it('Ctrl-C stops the run: the summary is printed, the CLI exits 1, and the throwaway is gone', async () => {
+    const cli = spawn(process.execPath, [BERTH, 'test', path.join(dir, 'slow.mcptest.yaml')], { env: home.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    cli.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    cli.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    await waitFor('the throwaway server to run', async () => (await throwaways()).some((t) => t.state === 'running'));
+    cli.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toContain('stopping the test run (Ctrl-C again to leave at once)');
+    expect(stderr).toContain('berth: the test run was interrupted');
+    // Interrupted while its server started, the case is skipped; during its call, it fails.
+    expect(stdout).toMatch(/^0 passed, (1 failed|0 failed, 1 skipped) \(/m);
+    expect(await labelled()).toEqual([]);
+  });
+
   it('a daemon killed mid-run leaves its throwaway behind; the next daemon removes it', async () => {
     const cli = spawn(process.execPath, [BERTH, 'test', path.join(dir, 'slow.mcptest.yaml')], { env: home.env, stdio: 'ignore' });
     const exited = new Promise((resolve) => cli.once('exit', resolve));
