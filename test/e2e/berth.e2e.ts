@@ -414,11 +414,13 @@ async function main(): Promise<void> {
       await row('echo-fails').locator('.codicon-testing-failed-icon').waitFor({ state: 'visible', timeout: 120_000 });
       await row('echo-passes').locator('.codicon-testing-passed-icon').waitFor({ state: 'visible', timeout: 15_000 });
       await w.screenshot('test-explorer-after-run');
-      await w.runCommand('Test: Go to Next Test Failure');
-      const diff = w.page.locator('.monaco-diff-editor').first();
-      await diff.waitFor({ state: 'visible', timeout: 30_000 });
+      // The run opens the Test Results panel; selecting the failure there shows its expected/actual diff beside.
+      await w.page.locator('.monaco-list-row').filter({ hasText: "tool echo's answer is not the one expected" }).last().click();
+      const diff = w.page.locator('.part.panel .monaco-diff-editor');
+      await diff.first().waitFor({ state: 'visible', timeout: 30_000 });
       await waitFor('the diff to show expected and actual', async () => {
-        const text = await diff.innerText().catch(() => '');
+        // Monaco renders spaces as no-break spaces.
+        const text = (await diff.allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
         return text.includes('Echo: goodbye') && text.includes('Echo: hi');
       }, 30_000);
       await w.screenshot('test-failure-diff');

@@ -227,6 +227,7 @@ export async function installVsix(codeServerBin: string, vsixPath: string, exten
 // ---------------------------------------------------------------------------------------------
 interface PwLocator {
   first(): PwLocator;
+  last(): PwLocator;
   nth(i: number): PwLocator;
   count(): Promise<number>;
   click(o?: { timeout?: number }): Promise<void>;

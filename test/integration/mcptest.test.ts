@@ -151,6 +151,19 @@ describe('berth test: scenario files against Berth servers', () => {
     expect(r.code).toBe(0);
   });
 
+  it('runs a throwaway on each of its hosts, side by side; a host that does not exist fails its own cases', async () => {
+    const file = path.join(dir, 'hosts.mcptest.yaml');
+    await writeFile(file, 'server: catalog:everything\nhosts: [local, elsewhere]\ncases:\n  - id: echo\n    call: echo\n    args: { message: hi }\n    expect: { contains: hi }\n');
+    const r = await home.berth(['test', file, '--json']);
+    expect(r.code).toBe(1);
+    const run = JSON.parse(r.stdout) as TestRunResult;
+    expect(run.files[0]?.cases.map((c) => [c.id, c.host, c.status])).toEqual([
+      ['echo', 'local', 'passed'],
+      ['echo', 'elsewhere', 'failed'],
+    ]);
+    expect(run.files[0]?.cases[1]?.steps[0]?.failures[0]?.message).toBe('server catalog:everything on elsewhere could not be used: there is no host named "elsewhere"; `berth host ls` lists them');
+  });
+
   it('says which line of a file is wrong', async () => {
     const bad = path.join(dir, 'bad.mcptest.yaml');
     await writeFile(bad, 'server: ev\ncases:\n  - id: x\n    call: echo\n    listTools: true\n');
