@@ -10,6 +10,7 @@ import { loadOrCreateToken } from './gateway/token.js';
 import { DockerRuntime } from './hosts/dockerRuntime.js';
 import { Hosts } from './hosts/hosts.js';
 import { AuditLog } from './logs/audit.js';
+import { sweepThrowaways } from './testing/throwaways.js';
 import { LogStore } from './logs/store.js';
 import { Metrics } from './metrics/metrics.js';
 import type { BerthPaths } from './protocol/paths.js';
@@ -82,7 +83,13 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), security.redactor, metrics.source);
   metrics.start();
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env, (sentence) => registry.notice(sentence));
-  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, metrics, shutdown: () => shutdown('asked to shut down') });
+  // No run is in progress yet: every throwaway test container of this home is a killed run's leftover.
+  void sweepThrowaways(rt, paths.instance).then(
+    (n) => n && log(`removed ${n} throwaway test container${n === 1 ? '' : 's'} left by an interrupted test run`),
+    () => undefined,
+  );
+  const testing = { audit, instance: paths.instance, stateDir: paths.stateDir };
+  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, metrics, testing, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
   server.off('connection', holdEarly);
   for (const socket of early) if (!socket.destroyed) server.emit('connection', socket);

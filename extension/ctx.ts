@@ -16,6 +16,7 @@ import type { Alert, AlertsState } from '../daemon/protocol/alerts.js';
 import { AlertsDidChange, AlertsList } from '../daemon/protocol/metrics.js';
 import type { ServerStatus } from '../daemon/protocol/status.js';
 import { newlyFired } from './alerts/alertText.js';
+import { TestsDidReport, type TestEvent } from '../daemon/protocol/testRuns.js';
 import { VERSION } from '../daemon/protocol/version.js';
 import { readConfig } from './config.js';
 import { openDaemonSocket } from '../daemon/client/daemonSocket.js';
@@ -57,6 +58,7 @@ export class Ctx implements vscode.Disposable {
   private state: ConnectionState = { kind: 'connecting' };
   private readonly statusBar: vscode.StatusBarItem;
   private readonly progress = new Map<string, (message: string) => void>();
+  private readonly testReports = new Map<string, (event: TestEvent) => void>();
   private readonly restarts: number[] = [];
 
   private readonly serversChanged = new vscode.EventEmitter<readonly ServerStatus[]>();
@@ -98,6 +100,10 @@ export class Ctx implements vscode.Disposable {
       this.client.onNotification(M.ProgressDidReport.method, (raw: unknown) => {
         const parsed = M.ProgressDidReport.params.safeParse(raw);
         if (parsed.success) this.progress.get(parsed.data.token)?.(parsed.data.message);
+      }),
+      this.client.onNotification(TestsDidReport.method, (raw: unknown) => {
+        const parsed = TestsDidReport.params.safeParse(raw);
+        if (parsed.success) this.testReports.get(parsed.data.token)?.(parsed.data.event);
       }),
       this.client.onDidChangeState((e) => {
         if (e.newState === State.Running) void this.startSession();
@@ -235,6 +241,17 @@ export class Ctx implements vscode.Disposable {
       return await run(token);
     } finally {
       this.progress.delete(token);
+    }
+  }
+
+  /** Runs a test run with `progressToken` set, handing each of the daemon's test events to `report`. */
+  async withTestReports<T>(report: (event: TestEvent) => void, run: (progressToken: string) => Promise<T>): Promise<T> {
+    const token = randomUUID();
+    this.testReports.set(token, report);
+    try {
+      return await run(token);
+    } finally {
+      this.testReports.delete(token);
     }
   }
 

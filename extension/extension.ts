@@ -9,6 +9,7 @@ import { registerMcpProvider } from './mcp/mcpProvider.js';
 import { CatalogTree } from './tree/catalogTree.js';
 import { ServersTree } from './tree/serversTree.js';
 import { ServerDetailsPanels } from './webview/serverDetailsPanel.js';
+import { BerthTests } from './testing/testController.js';
 
 let ctx: Ctx | undefined;
 
@@ -18,7 +19,7 @@ export function activate(extension: vscode.ExtensionContext): void {
   const catalog = new CatalogTree(ctx);
   const logs = new ServerLogs(ctx);
   const details = new ServerDetailsPanels(ctx);
-  ctx.push(servers, catalog, logs, details, notifyAlerts(ctx), ...registerCommands(ctx, { catalog, logs, details }));
+  ctx.push(servers, catalog, logs, details, notifyAlerts(ctx), new BerthTests(ctx), ...registerCommands(ctx, { catalog, logs, details }));
   const mcp = registerMcpProvider(ctx);
   if (mcp) ctx.push(mcp);
   void ctx.start();

@@ -1,4 +1,4 @@
-import { ErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ErrorCodes, ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
 import type { NotificationDef, RequestDef } from '../protocol/define.js';
 import { BerthError } from '../protocol/errors.js';
@@ -28,12 +28,13 @@ export function isInitialized(connection: MessageConnection): boolean {
 export function handle<P extends z.ZodType, R extends z.ZodType>(
   connection: MessageConnection,
   def: RequestDef<P, R>,
-  handler: (params: z.infer<P>) => Promise<z.input<R>> | z.input<R>,
+  handler: (params: z.infer<P>, token: CancellationToken) => Promise<z.input<R>> | z.input<R>,
 ): void {
   // vscode-jsonrpc calls a handler with (params, token), or with (token) alone when a request has no
   // params: the token must not be taken for params (the standard `shutdown` has none).
   connection.onRequest(def.method, async (...args: unknown[]) => {
     const raw = args.length > 1 ? args[0] : undefined;
+    const token = args[args.length - 1] as CancellationToken;
     if (!BEFORE_INITIALIZE.has(def.method) && !initialized.has(connection)) {
       throw new ResponseError(ErrorCodes.ServerNotInitialized, `send initialize first; ${def.method} came before it`);
     }
@@ -45,7 +46,7 @@ export function handle<P extends z.ZodType, R extends z.ZodType>(
       throw new ResponseError(ErrorCodes.InvalidParams, `invalid ${def.method} request: ${where}${issue?.message ?? 'bad params'}`);
     }
     try {
-      return await handler(parsed.data);
+      return await handler(parsed.data, token);
     } catch (e) {
       throw toResponseError(e);
     }

@@ -28,6 +28,8 @@ import { NO_SECRETS } from '../secrets/redact.js';
 import { FrameGuard } from './frameGuard.js';
 import { daemonLog } from '../daemonLog.js';
 import { handle, isInitialized, markInitialized, notify } from './rpc.js';
+import type { RunnerDeps } from '../testing/runner.js';
+import { registerTestHandlers } from '../testing/handlers.js';
 
 export interface ApiContext {
   version: string;
@@ -40,6 +42,8 @@ export interface ApiContext {
   gateway: Gateway;
   metrics: Metrics;
   security?: SecurityContext;
+  /** What test runs need beyond the registry: the audit log, the instance, the state folder. */
+  testing: Omit<RunnerDeps, 'rt' | 'registry' | 'logs' | 'security'>;
   shutdown(): void;
 }
 
@@ -47,10 +51,13 @@ export interface ApiContext {
 class Session {
   clientName = 'unknown';
   follows = new Map<string, { dispose(): void }>();
+  /** Aborted when the connection goes: a test run of a killed CLI stops and removes its containers. */
+  readonly closed = new AbortController();
   constructor(readonly connection: MessageConnection) {}
   dispose(): void {
     for (const f of this.follows.values()) f.dispose();
     this.follows.clear();
+    this.closed.abort();
   }
 }
 
@@ -275,6 +282,7 @@ export class ApiServer {
       session.follows.delete(p.subscription);
       return {};
     });
+    registerTestHandlers(connection, { ...this.ctx.testing, rt, registry, logs, security: this.ctx.security }, session.closed.signal);
     registerClientHandlers(connection, {
       servers: () => registry.list().map((s) => s.name),
       imports: {

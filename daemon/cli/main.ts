@@ -18,6 +18,7 @@ import { registerSecretCommands, registerToolPinCommands } from './secret.js';
 import { runConnect } from './connect.js';
 import { registerMetricsCommands } from './metrics.js';
 import { AlertsList } from '../protocol/metrics.js';
+import { registerTestCommand } from './test.js';
 import { serverRows, table } from '../client/format.js';
 import { jsonText, printable } from '../protocol/printable.js';
 
@@ -294,6 +295,7 @@ function buildProgram(): Command {
   registerSecretCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   registerToolPinCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   registerMetricsCommands(program, { withDaemon, print });
+  registerTestCommand(program, { usage: (m) => new UsageError(m) });
   return program;
 }
 

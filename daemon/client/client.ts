@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createMessageConnection, ResponseError, SocketMessageReader, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, ResponseError, SocketMessageReader, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { z } from 'zod';
 import { berthPaths, type BerthPaths } from '../protocol/paths.js';
 import type { NotificationDef, RequestDef } from '../protocol/define.js';
@@ -31,8 +31,9 @@ export class DaemonClient {
     this.closed.catch(() => undefined);
   }
 
-  async request<P extends z.ZodType, R extends z.ZodType>(def: RequestDef<P, R>, params: z.input<P>): Promise<z.infer<R>> {
-    const answer: Promise<unknown> = this.connection.sendRequest(def.method, params);
+  /** `token` cancels the request: the daemon is told, and answers as the method says it does. */
+  async request<P extends z.ZodType, R extends z.ZodType>(def: RequestDef<P, R>, params: z.input<P>, token?: CancellationToken): Promise<z.infer<R>> {
+    const answer: Promise<unknown> = token ? this.connection.sendRequest(def.method, params, token) : this.connection.sendRequest(def.method, params);
     const watchdog = this.watch(answer, def.method === Initialize.method);
     try {
       return def.result.parse(await Promise.race([answer, this.closed, watchdog.stuck]));

@@ -9,6 +9,8 @@ export const LABEL = {
   egressFor: 'berth.egress-for',
   /** On what Berth's MCP Docker tools create for an agent (`mcp`): managed, but no server's and no home's. */
   createdBy: 'berth.created-by',
+  /** On a throwaway server of a test run: the run's id. Such containers are never adopted, only removed. */
+  testRun: 'berth.test-run',
 } as const;
 
 export function containerName(instance: string, server: string): string {

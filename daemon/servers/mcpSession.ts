@@ -105,6 +105,11 @@ export class McpSession {
     return this.offered && (this.deps.security?.visible(this.name, this.server.spec.tools, this.offered) ?? this.offered);
   }
 
+  /** What the server itself offers, before policy and pinning: what a snapshot of it records. */
+  get offeredCapabilities(): Capabilities | undefined {
+    return this.offered;
+  }
+
   /** The MCP revision agreed on with the server, while connected. */
   get protocol(): ServerStatus['protocol'] {
     const era = this.client?.getProtocolEra();

@@ -178,7 +178,8 @@ export class Registry {
       // Filtered here, not by the engine: a container without a host label (made by hand, or by an
       // older Berth) is the local host's, and one engine may stand behind two host names.
       const all = await rt.listManaged({ [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance });
-      containers = all.filter((c) => (c.labels[LABEL.host] ?? LOCAL_HOST) === host);
+      // A test run's throwaway servers are its own business (testing/throwaways.ts), never adopted.
+      containers = all.filter((c) => (c.labels[LABEL.host] ?? LOCAL_HOST) === host && c.labels[LABEL.testRun] === undefined);
     } catch (e) {
       if (host === LOCAL_HOST) throw e;
       // Starting fails at once with the host's reason, which is what its servers then show.

@@ -33,6 +33,8 @@ export interface SupervisorDeps {
   setDesired(name: string, running: boolean): void;
   /** Secrets, mount re-checks, tool policy, pinning and secret scanning; absent in bare setups. */
   security?: SecurityContext;
+  /** More labels for its containers: a test run's throwaway servers carry the run's id. */
+  labels?: Record<string, string>;
 }
 
 type Progress = (line: string) => void;
@@ -91,6 +93,11 @@ export class ServerSupervisor {
   /** What clients see: the server's tools less those its tool policy blocks or pinning withholds. */
   get capabilities(): Capabilities | undefined {
     return this.mcp.capabilities;
+  }
+
+  /** What the server itself offers, before its tool policy and pinning. */
+  get offeredCapabilities(): Capabilities | undefined {
+    return this.mcp.offeredCapabilities;
   }
 
   get stats(): ServerStats | undefined {
@@ -396,7 +403,8 @@ export class ServerSupervisor {
     const mounted = { ...this.spec, volumes };
     const env = this.deps.security?.containerEnv(mounted) ?? this.spec.env;
     const options = containerOptions({ ...mounted, env }, this.deps.instance, hash);
-    return this.deps.rt.create(name ? { ...options, name } : options);
+    const labels = { ...options.labels, ...this.deps.labels };
+    return this.deps.rt.create(name ? { ...options, labels, name } : { ...options, labels });
   }
 
   /** A stream the run of `gen` opened: kept, or closed at once if a stop/restart/remove came meanwhile. */

@@ -29,7 +29,7 @@ const ALLOWED = [
   /^extension\.vsixmanifest$/,
   /^extension\/package\.json$/,
   /^extension\/dist\/(extension|berth)\.js$/,
-  /^extension\/dist\/schemas\/servers\.schema\.json$/,
+  /^extension\/dist\/schemas\/(servers|mcptest)\.schema\.json$/,
   /^extension\/dist\/media\/(serverDetails\.(js|css)|codicon\.(css|ttf))$/,
   /^extension\/extension\/media\/[\w/.-]+\.(svg|md|png)$/,
   /^extension\/snippets\/[\w-]+\.code-snippets$/,
@@ -41,6 +41,7 @@ const REQUIRED = [
   'extension/dist/extension.js',
   'extension/dist/berth.js',
   'extension/dist/schemas/servers.schema.json',
+  'extension/dist/schemas/mcptest.schema.json',
   'extension/dist/media/serverDetails.js',
   'extension/dist/media/serverDetails.css',
   'extension/dist/media/codicon.css',
@@ -49,7 +50,14 @@ const REQUIRED = [
 
 const steps: { name: string; ok: boolean; error?: string }[] = [];
 
+/** BERTH_E2E_ONLY (a regular expression) runs only the steps it matches, after the shared setup. */
+const ONLY = process.env.BERTH_E2E_ONLY ? new RegExp(process.env.BERTH_E2E_ONLY) : undefined;
+
 async function step(wb: Workbench | undefined, name: string, run: () => Promise<void>): Promise<void> {
+  if (ONLY && !ONLY.test(name)) {
+    console.log(`skip  ${name}`);
+    return;
+  }
   try {
     await run();
     steps.push({ name, ok: true });
@@ -247,6 +255,14 @@ async function main(): Promise<void> {
     const left = await runningDaemonPid(paths);
     if (left !== undefined) throw new Error(`a daemon (pid ${left}) still answers after \`berth daemon stop\`; the extension would only join it`);
 
+    // A scenario file in the workspace, for the Test Explorer to find: one case passes, one fails.
+    const testsDir = path.join(root, 'workspace', '.berth', 'tests');
+    fs.mkdirSync(testsDir, { recursive: true });
+    fs.writeFileSync(
+      path.join(testsDir, `${SERVER}.mcptest.yaml`),
+      `server: ${SERVER}\ncases:\n  - id: echo-passes\n    call: echo\n    args: { message: hi }\n    expect: { equals: "Echo: hi" }\n  - id: echo-fails\n    call: echo\n    args: { message: hi }\n    expect: { equals: "Echo: goodbye" }\n`,
+    );
+
     const extensionsDir = path.join(root, 'extensions');
     await installVsix(CODE_SERVER_BIN, VSIX, extensionsDir);
     server = await startCodeServer({
@@ -384,6 +400,31 @@ async function main(): Promise<void> {
       console.log(`      daemon ${before} replaced by ${after}`);
       await waitForRow(w, `"${SERVER}" healthy after the daemon restart`, serverRow('healthy'));
       await w.screenshot('daemon-restarted');
+    });
+
+    await step(w, "the Test Explorer shows a workspace file's cases, runs them, and shows a failure's diff", async () => {
+      await w.openViewContainer('Testing');
+      const rows = w.page.locator('.part.sidebar .monaco-list-row');
+      const row = (label: string) => rows.filter({ hasText: label }).first();
+      await row(`${SERVER}.mcptest.yaml`).waitFor({ state: 'visible', timeout: 60_000 });
+      if (!(await row('echo-passes').isVisible())) await row(`${SERVER}.mcptest.yaml`).click();
+      await row('echo-fails').waitFor({ state: 'visible', timeout: 15_000 });
+      await w.screenshot('test-explorer-cases');
+      await w.runCommand('Test: Run All Tests');
+      await row('echo-fails').locator('.codicon-testing-failed-icon').waitFor({ state: 'visible', timeout: 120_000 });
+      await row('echo-passes').locator('.codicon-testing-passed-icon').waitFor({ state: 'visible', timeout: 15_000 });
+      await w.screenshot('test-explorer-after-run');
+      // The run opens the Test Results panel; selecting the failure there shows its expected/actual diff beside.
+      await w.page.locator('.monaco-list-row').filter({ hasText: "tool echo's answer is not the one expected" }).last().click();
+      const diff = w.page.locator('.part.panel .monaco-diff-editor');
+      await diff.first().waitFor({ state: 'visible', timeout: 30_000 });
+      await waitFor('the diff to show expected and actual', async () => {
+        // Monaco renders spaces as no-break spaces.
+        const text = (await diff.allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+        return text.includes('Echo: goodbye') && text.includes('Echo: hi');
+      }, 30_000);
+      await w.screenshot('test-failure-diff');
+      await w.page.keyboard.press('Escape');
     });
 
     await step(w, 'MCP: List Servers shows the Berth servers', async () => {

@@ -227,6 +227,7 @@ export async function installVsix(codeServerBin: string, vsixPath: string, exten
 // ---------------------------------------------------------------------------------------------
 interface PwLocator {
   first(): PwLocator;
+  last(): PwLocator;
   nth(i: number): PwLocator;
   count(): Promise<number>;
   click(o?: { timeout?: number }): Promise<void>;
@@ -236,6 +237,7 @@ interface PwLocator {
   getAttribute(name: string): Promise<string | null>;
   allInnerTexts(): Promise<string[]>;
   locator(selector: string): PwLocator;
+  filter(o: { hasText?: string | RegExp }): PwLocator;
 }
 interface PwPage {
   goto(url: string, o?: { waitUntil?: string; timeout?: number }): Promise<unknown>;

@@ -1,0 +1,57 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { McpTestFile, SnapshotPolicy } from '../protocol/mcptest.js';
+import type { StepResult, TestFailure } from '../protocol/testRuns.js';
+import { diffDefinitions, type Definitions } from './snapshotDiff.js';
+
+type SnapshotSpec = NonNullable<McpTestFile['snapshot']>;
+
+/** Where a file's snapshot lives: its `snapshot.file`, relative to the scenario file. */
+export function snapshotPath(testFile: string, spec: SnapshotSpec): string {
+  return path.resolve(path.dirname(testFile), spec.file);
+}
+
+export async function writeSnapshot(file: string, defs: Definitions): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(defs, null, 2)}\n`);
+}
+
+/**
+ * Compares the server's definitions with the snapshot: none yet is written and passes; each
+ * difference is breaking or additive, and the file's policy for that kind fails, warns or lets
+ * it be. `update` rewrites a snapshot that differs, and passes.
+ */
+export async function checkSnapshot(file: string, spec: SnapshotSpec, defs: Definitions, update: boolean): Promise<Omit<StepResult, 'durationMs'>> {
+  const label = `snapshot ${path.basename(file)}`;
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (text === undefined) {
+    await writeSnapshot(file, defs);
+    return { label, status: 'passed', failures: [], warnings: [`wrote a new snapshot to ${file}`] };
+  }
+  let before: Definitions;
+  try {
+    before = JSON.parse(text) as Definitions;
+  } catch {
+    return { label, status: 'failed', failures: [{ message: `the snapshot ${file} is not JSON; delete it or run with --update-snapshots` }], warnings: [] };
+  }
+  const diff = diffDefinitions(before, defs);
+  if (!diff.breaking.length && !diff.additive.length) return { label, status: 'passed', failures: [], warnings: [] };
+  if (update) {
+    await writeSnapshot(file, defs);
+    return { label, status: 'passed', failures: [], warnings: [`updated ${file}: ${[...diff.breaking, ...diff.additive].join('; ')}`] };
+  }
+  const failures: TestFailure[] = [];
+  const warnings: string[] = [];
+  const apply = (kind: 'breaking' | 'additive', changes: string[], policy: SnapshotPolicy) => {
+    if (!changes.length || policy === 'ignore') return;
+    const sentence = `${changes.length} ${kind} change${changes.length === 1 ? '' : 's'} since the snapshot: ${changes.join('; ')}`;
+    if (policy === 'warn') warnings.push(sentence);
+    else failures.push({ message: `${sentence}; accept them with --update-snapshots`, expected: JSON.stringify(before, null, 2), actual: JSON.stringify(defs, null, 2) });
+  };
+  apply('breaking', diff.breaking, spec.breaking);
+  apply('additive', diff.additive, spec.additive);
+  return { label, status: failures.length ? 'failed' : 'passed', failures, warnings };
+}
