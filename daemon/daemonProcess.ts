@@ -10,7 +10,7 @@ import { loadOrCreateToken } from './gateway/token.js';
 import { DockerRuntime } from './hosts/dockerRuntime.js';
 import { Hosts } from './hosts/hosts.js';
 import { AuditLog } from './logs/audit.js';
-import { sweepThrowaways } from './testing/throwaways.js';
+import { sweepThrowaways } from './servers/throwaways.js';
 import { LogStore } from './logs/store.js';
 import { Metrics } from './metrics/metrics.js';
 import type { BerthPaths } from './protocol/paths.js';

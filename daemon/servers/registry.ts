@@ -19,6 +19,7 @@ import { readStateFile } from '../stateFile.js';
 import { daemonLog } from '../daemonLog.js';
 import { watchEngine } from '../hosts/engineWatch.js';
 import { ServerSupervisor } from './supervisor.js';
+import { beginRun } from './throwaways.js';
 import { writePrivateFile } from '../atomicFile.js';
 
 const Desired = z.record(z.string(), z.boolean());
@@ -178,7 +179,7 @@ export class Registry {
       // Filtered here, not by the engine: a container without a host label (made by hand, or by an
       // older Berth) is the local host's, and one engine may stand behind two host names.
       const all = await rt.listManaged({ [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance });
-      // A test run's throwaway servers are its own business (testing/throwaways.ts), never adopted.
+      // Throwaway servers (test runs, install trials) are their run's business (throwaways.ts), never adopted.
       containers = all.filter((c) => (c.labels[LABEL.host] ?? LOCAL_HOST) === host && c.labels[LABEL.testRun] === undefined);
     } catch (e) {
       if (host === LOCAL_HOST) throw e;
@@ -267,27 +268,39 @@ export class Registry {
   }
 
   /**
-   * A throwaway server for `berth install`'s test: run by a supervisor like any other (the same
-   * hardening, the same container path), under a name no spec file holds, never in the wishes; its
-   * container, egress proxy and logs are gone when `use` settles. A daemon killed meanwhile leaves
-   * an orphan the next adoption removes.
+   * A server no spec file holds, for a test run or an install's trial: run by a supervisor like
+   * any other (the same hardening, the same container path), never in the wishes, labelled with
+   * its run so adoption leaves it alone and what a killed daemon left is swept (throwaways.ts).
+   * `dispose` removes its container, egress proxy and logs.
    */
+  throwaway(spec: ServerSpec, runId: string): { sup: ServerSupervisor; dispose: () => Promise<void> } {
+    const sup = this.newSupervisor({ ...spec, restart: 'never' }, { [LABEL.testRun]: runId });
+    return {
+      sup,
+      dispose: async () => {
+        await sup.remove();
+        await this.o.logs.remove(spec.name);
+      },
+    };
+  }
+
+  /** `berth install`'s test: a throwaway server of `input`, for as long as `use` runs. */
   async trial<T>(input: z.input<typeof ServerSpecInput>, use: (sup: ServerSupervisor, lastOutput: () => Promise<string[]>) => Promise<T>): Promise<T> {
-    let name: string;
-    do name = `install-${randomBytes(4).toString('hex')}`;
-    while (this.byName.has(name));
+    const runId = randomBytes(4).toString('hex');
+    const name = `install-${runId}`;
     const parsed = ServerSpecInput.safeParse(input);
     if (!parsed.success) throw new InvalidSpecError(`${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
     const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
     if ('error' in resolved) throw new InvalidSpecError(resolved.error.replace(`servers.${name}`, 'the entry'));
-    const sup = this.newSupervisor({ ...resolved.spec, restart: 'never' }, true);
+    const end = beginRun(runId);
+    const trial = this.throwaway(resolved.spec, runId);
     const lastOutput = async () => (await this.o.logs.query(name, { lines: 50 })).filter((l) => l.stream === 'stderr').slice(-5).map((l) => l.text.trimEnd());
     try {
-      return await use(sup, lastOutput);
+      return await use(trial.sup, lastOutput);
     } finally {
-      await sup.remove().catch(() => undefined);
-      await this.o.logs.remove(name).catch(() => undefined);
+      await trial.dispose().catch(() => undefined);
+      end();
     }
   }
 
@@ -372,16 +385,18 @@ export class Registry {
     this.changed();
   }
 
-  private newSupervisor(spec: ServerSpec, trial = false): ServerSupervisor {
+  /** A supervisor for a spec; `labels` mark a throwaway one, whose wishes are not kept. */
+  private newSupervisor(spec: ServerSpec, labels?: Record<string, string>): ServerSupervisor {
     return new ServerSupervisor(spec, {
       rt: this.runtimeFor(spec.host),
       logs: this.o.logs,
       audit: this.o.audit,
       security: this.o.security,
       instance: this.o.instance,
+      labels,
       onChange: () => this.changed(),
       setDesired: (name, running) => {
-        if (trial || this.desired[name] === running) return;
+        if (labels || this.desired[name] === running) return;
         this.desired[name] = running;
         this.saveDesired();
       },

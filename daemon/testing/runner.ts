@@ -11,7 +11,7 @@ import { readJsonPath } from './jsonPath.js';
 import { checkSnapshot, snapshotPath, writeSnapshot } from './snapshot.js';
 import { definitionsOf } from './snapshotDiff.js';
 import { defaultHost, runningTarget, runtimeFor, throwawayTarget, type TargetDeps, type TestTarget } from './target.js';
-import { beginRun, sweepThrowaways } from './throwaways.js';
+import { beginRun, sweepThrowaways } from '../servers/throwaways.js';
 
 export interface RunnerDeps extends TargetDeps {
   stateDir: string;

@@ -9,10 +9,9 @@ import { LOCAL_HOST } from '../protocol/hosts.js';
 import type { McpTestFile } from '../protocol/mcptest.js';
 import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { Capabilities } from '../protocol/status.js';
-import { LABEL } from '../servers/labels.js';
 import type { Registry } from '../servers/registry.js';
 import { resolveSpec } from '../servers/specFiles.js';
-import { ServerSupervisor } from '../servers/supervisor.js';
+import type { ServerSupervisor } from '../servers/supervisor.js';
 
 export interface TargetDeps {
   rt: ContainerRuntime;
@@ -70,28 +69,10 @@ export async function runningTarget(deps: TargetDeps, file: McpTestFile, host: s
   return fromSupervisor(sup, async () => undefined);
 }
 
-/**
- * A throwaway server for one file or case: hardened exactly like a Berth server (the same
- * supervisor and container options), labelled with the run's id so that what a killed run
- * leaves is found and removed (throwaways.ts), and removed when done.
- */
+/** A throwaway server for one file or case (Registry.throwaway), labelled with the run's id; removed when done. */
 export async function throwawayTarget(deps: TargetDeps, file: McpTestFile, source: string, host: string, runId: string, progress: (line: string) => void): Promise<TestTarget> {
   const name = `test-${runId}-${randomBytes(3).toString('hex')}`;
-  const spec = await throwawaySpec(deps, file, source, host, name);
-  const sup = new ServerSupervisor(spec, {
-    rt: runtimeFor(deps, host),
-    logs: deps.logs,
-    audit: deps.audit,
-    instance: deps.instance,
-    security: deps.security,
-    labels: { [LABEL.testRun]: runId },
-    onChange: () => undefined,
-    setDesired: () => undefined,
-  });
-  const dispose = async () => {
-    await sup.remove();
-    await deps.logs.remove(name);
-  };
+  const { sup, dispose } = deps.registry.throwaway(await throwawaySpec(deps, file, source, host, name), runId);
   try {
     await sup.start(progress);
   } catch (e) {
@@ -116,5 +97,5 @@ async function throwawaySpec(deps: TargetDeps, file: McpTestFile, source: string
   }
   // An egress proxy is keyed by server name and adopted like a server's; a throwaway gets no network at all instead.
   if (typeof spec.network === 'object') throw new Error(`server ${file.server} reaches the network through an egress allowlist, which a throwaway copy cannot have; use fresh: none to test the running server`);
-  return { ...spec, restart: 'never' };
+  return spec;
 }

@@ -1,7 +1,7 @@
 import type { ContainerRuntime } from '../hosts/runtime.js';
-import { LABEL } from '../servers/labels.js';
+import { LABEL } from './labels.js';
 
-/** Test runs in progress in this daemon; their throwaway containers are theirs to remove. */
+/** Runs in progress in this daemon (test runs, install trials); their throwaway containers are theirs to remove. */
 const activeRuns = new Set<string>();
 
 export function beginRun(runId: string): () => void {
