@@ -19,10 +19,12 @@ export interface ToolRun {
   deps: BerthMcpDeps;
   /** The host the call names (`local` unless it says otherwise), already checked to exist. */
   host: string;
+  /** The host the call named, undefined when it named none: a filter for listings, a check for tools that name a server. */
+  namedHost?: string;
   settings: BerthMcpSettings;
   call: CallContext;
   /** Tells the caller how far a long step is (a pull, a build, a start). */
-  progress(message: string): void;
+  progress: (message: string) => void;
 }
 
 export interface ToolResult<O> {
