@@ -46,7 +46,7 @@ export function berthBackend(deps: BerthMcpDeps, tools: BerthTool[], settings: (
     offers: () => ({ completions: false, logging: false, subscribe: false }),
     callTool: (name, args, ctx) => {
       const tool = tools.find((t) => t.name === name);
-      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Berth has no tool named ${JSON.stringify(name)}; list its tools to see what it offers`);
+      if (!tool) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Berth has no tool named ${JSON.stringify(name)}; list its tools to see what it offers`));
       return call(deps, tool, args ?? {}, ctx, settings(), hints);
     },
     getPrompt: () => Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, 'Berth offers no prompts')),
