@@ -97,10 +97,12 @@ async function call(deps: BerthMcpDeps, tool: BerthTool, args: Record<string, un
     const { host: namedHost, ...rest } = parsed.data as Record<string, unknown> & { host?: string };
     const host = namedHost ?? 'local';
     if (!deps.hosts.names().includes(host)) throw new ToolFailure(`there is no host named ${JSON.stringify(host)}; known hosts: ${deps.hosts.names().join(', ')}`);
-    if (tool.annotations.destructiveHint && tool.confirm && s.confirmDestructive) await confirm(ctx, tool.confirm(rest, host), hints);
     let step = 0;
     const progress = (message: string) => ctx.onprogress?.({ progress: ++step, message });
-    const result = await tool.run(rest, { deps, host, namedHost, settings: s, call: ctx, progress });
+    const run = { deps, host, namedHost, settings: s, call: ctx, progress };
+    await tool.precheck?.(rest, run);
+    if (tool.annotations.destructiveHint && tool.confirm && s.confirmDestructive) await confirm(ctx, tool.confirm(rest, host), hints);
+    const result = await tool.run(rest, run);
     const structured = tool.output.parse(result.structured);
     outcome(true);
     return { content: [{ type: 'text', text: result.text }], structuredContent: structured };

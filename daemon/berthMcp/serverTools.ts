@@ -250,6 +250,7 @@ const stopServer = defineTool({
   output: Status,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   confirm: (a, host) => `Stop the MCP server "${a.server_name}" (host ${host})? Its clients lose it until it is started again.`,
+  precheck: async (a, run) => void (await serverOf(a.server_name, run)),
   async run(a, run) {
     const sup = await serverOf(a.server_name, run);
     await sup.stop();
@@ -265,6 +266,7 @@ const restartServer = defineTool({
   output: Status,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   confirm: (a, host) => `Restart the MCP server "${a.server_name}" (host ${host})? Calls in flight will fail.`,
+  precheck: async (a, run) => void (await serverOf(a.server_name, run)),
   async run(a, run) {
     const sup = await serverOf(a.server_name, run);
     await sup.restart(run.progress);
@@ -280,6 +282,7 @@ const removeServer = defineTool({
   output: z.object({ removed: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   confirm: (a, host) => `Remove the MCP server "${a.server_name}" (host ${host})? Its container, its logs and its entry in your spec file go.`,
+  precheck: async (a, run) => void (await serverOf(a.server_name, run)),
   async run(a, run) {
     await serverOf(a.server_name, run);
     await run.deps.registry.remove(a.server_name);

@@ -57,6 +57,8 @@ export interface ToolDefinition<I extends z.ZodObject, O extends z.ZodObject> {
   optIn?: boolean;
   /** The question put to the human before a destructive call, naming what it changes. */
   confirm?: (args: z.output<I>, host: string) => string;
+  /** Checked before the human is asked (that the thing named exists), so a call that cannot succeed is refused without a question. */
+  precheck?: (args: z.output<I>, run: ToolRun) => Promise<void>;
   run(args: z.output<I>, run: ToolRun): Promise<ToolResult<z.input<O>>>;
 }
 

@@ -167,13 +167,15 @@ describe("Berth as an MCP server: its own tools over /berth and `berth mcp`", ()
   });
 
   it('answers bad input with one sentence and changes nothing', async () => {
-    await allowWrites('allowWrite: true\nconfirmDestructive: false\n');
-    const { client } = await connect('gateway');
+    await allowWrites('allowWrite: true\n');
+    // A human who would say yes: never asked about a call that cannot succeed.
+    const { client, asked } = await connect('gateway', { human: 'accept' });
     const specBefore = await home.readSpecs();
     const containersBefore = await home.containers();
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ['docker_get_server_status', { server_name: 'ghost' }, /^there is no server named "ghost"; /],
       ['docker_stop_server', { server_name: 'ghost' }, /^there is no server named "ghost"; /],
+      ['docker_remove_server', { server_name: 'ghost' }, /^there is no server named "ghost"; /],
       ['docker_create_server', { server_type: 'Not An Image!', server_name: 'bad1' }, /^server_type "Not An Image!" is neither a catalog entry \(.*\) nor a valid image reference/],
       ['docker_create_server', { server_type: 'memory', server_name: 'bad2', volumes: [{ host_path: '/tmp/../etc', container_path: '/data' }] }, /contains "\.\."/],
       ['docker_create_server', { server_type: 'memory', server_name: 'bad3', host: 'mars' }, /^there is no host named "mars"; known hosts: local$/],
@@ -185,6 +187,7 @@ describe("Berth as an MCP server: its own tools over /berth and `berth mcp`", ()
       expect(text(r)).toMatch(sentence);
       expect(text(r).split('\n')).toHaveLength(1);
     }
+    expect(asked).toEqual([]);
     expect(await home.readSpecs()).toBe(specBefore);
     expect(await home.containers()).toEqual(containersBefore);
   });

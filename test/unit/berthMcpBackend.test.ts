@@ -113,6 +113,13 @@ describe("Berth's MCP backend: what is offered and what is refused", () => {
     expect(unable.content[0]!.text).toMatch(/cannot ask for it .*HINT-NOCONFIRM/);
     expect(ran).toEqual(['wreck@local']);
 
+    // A call that cannot succeed is refused before anyone is asked.
+    const checked = berthBackend(deps, [tool('wreck', DESTROY, { confirm: () => 'Wreck?', precheck: () => Promise.reject(new Error('there is no such thing')) })], () => BerthMcpSettings.parse({ allowWrite: true }), HINTS);
+    const waiting = asker({ action: 'accept', content: { confirm: true } });
+    expect((await call(checked, 'wreck', {}, waiting)).content[0]!.text).toBe('there is no such thing');
+    expect(waiting.asked).toEqual([]);
+    expect(ran).toEqual(['wreck@local']);
+
     // A non-destructive write is not asked about.
     const quiet = asker({ action: 'accept', content: { confirm: true } });
     await call(b, 'make', {}, quiet);
