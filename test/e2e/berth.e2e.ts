@@ -249,9 +249,10 @@ async function main(): Promise<void> {
 
     const extensionsDir = path.join(root, 'extensions');
     await installVsix(CODE_SERVER_BIN, VSIX, extensionsDir);
+    const userDataDir = path.join(root, 'user-data');
     server = await startCodeServer({
       extensionsDir,
-      userDataDir: path.join(root, 'user-data'),
+      userDataDir,
       workspaceDir: path.join(root, 'workspace'),
       logFile: path.join(artifacts, 'code-server.log'),
       env: { BERTH_HOME: berthHome },
@@ -402,6 +403,29 @@ async function main(): Promise<void> {
       await pickQuickItem(w, 'Show Output');
       await w.waitForText('Discovered', 60_000);
       await w.screenshot('mcp-server-started-tools');
+    });
+
+    await step(w, 'the "Berth" MCP server (its own tools) appears once berth.mcp.enabled is set', async () => {
+      await w.page.keyboard.press('Escape');
+      await w.runCommand('MCP: List Servers');
+      await pickQuickItemWait(w, SERVER);
+      const before = (await w.page.locator('.quick-input-widget .monaco-list-row .label-name').allInnerTexts()).map((t) => t.trim());
+      if (before.includes('Berth')) throw new Error(`"Berth" is listed before berth.mcp.enabled is set: ${JSON.stringify(before)}`);
+      await w.page.keyboard.press('Escape');
+      // As the user would: the user's settings.json, which VS Code watches.
+      const settingsFile = path.join(userDataDir, 'User', 'settings.json');
+      const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'berth.mcp.enabled': true }, null, 2));
+      await waitFor('"Berth" in the MCP server list', async () => {
+        await w.runCommand('MCP: List Servers');
+        try {
+          await pickQuickItemWait(w, 'Berth');
+          await w.screenshot('mcp-list-berth-enabled');
+          return true;
+        } finally {
+          await w.page.keyboard.press('Escape');
+        }
+      }, 120_000);
     });
 
     console.log(`screenshots: ${screenshots}`);
