@@ -412,10 +412,11 @@ async function main(): Promise<void> {
       const before = (await w.page.locator('.quick-input-widget .monaco-list-row .label-name').allInnerTexts()).map((t) => t.trim());
       if (before.includes('Berth')) throw new Error(`"Berth" is listed before berth.mcp.enabled is set: ${JSON.stringify(before)}`);
       await w.page.keyboard.press('Escape');
-      // As the user would: the user's settings.json, which VS Code watches.
-      const settingsFile = path.join(userDataDir, 'User', 'settings.json');
-      const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
-      fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'berth.mcp.enabled': true }, null, 2));
+      // As the user would. The setting is machine-scoped (no workspace can set it), and code-server
+      // is a remote window, so it is read from the remote ("Machine") settings, which VS Code watches.
+      const settingsFile = path.join(userDataDir, 'Machine', 'settings.json');
+      fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+      fs.writeFileSync(settingsFile, JSON.stringify({ 'berth.mcp.enabled': true }, null, 2));
       await waitFor('"Berth" in the MCP server list', async () => {
         await w.runCommand('MCP: List Servers');
         try {
