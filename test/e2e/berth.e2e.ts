@@ -429,6 +429,21 @@ async function main(): Promise<void> {
       }, 120_000);
     });
 
+    await step(w, 'VS Code starts the "Berth" MCP server (berth mcp) and discovers its tools', async () => {
+      await w.runCommand('MCP: List Servers');
+      await pickQuickItem(w, 'Berth');
+      await pickQuickItem(w, 'Start Server');
+      await quickInputClosed(w);
+      await w.runCommand('MCP: List Servers');
+      await pickQuickItem(w, 'Berth');
+      await pickQuickItem(w, 'Show Output');
+      // Berth's own channel, not the server's before it: its first line names it.
+      await w.waitForText('Starting server Berth', 30_000);
+      await w.waitForText('Discovered', 60_000);
+      if (await w.page.getByText('Starting server ev').first().isVisible()) throw new Error('the output shows the "ev" channel, not Berth\'s');
+      await w.screenshot('mcp-berth-started-tools');
+    });
+
     console.log(`screenshots: ${screenshots}`);
   } catch (err) {
     steps.push({ name: 'setup', ok: false, error: err instanceof Error ? err.message : String(err) });
