@@ -17,6 +17,9 @@ import type { BerthPaths } from './protocol/paths.js';
 import { SecurityContext } from './policy/context.js';
 import { Registry } from './servers/registry.js';
 import { VERSION } from './protocol/version.js';
+import { berthServing } from './berthMcp/serve.js';
+import { berthMcpSettingsFile } from './berthMcp/settingsFile.js';
+import { BERTH_TOOLS } from './berthMcp/tools.js';
 
 /** How long clients wait for the registry before being served anyway. */
 const READY_TIMEOUT_MS = 10_000;
@@ -80,7 +83,8 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   });
   // Clients wait for adoption to be queued, but never on an engine that hangs.
   const ready = Promise.race([opened, new Promise<void>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS).unref())]);
-  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), security.redactor, metrics.source);
+  const berth = berthServing({ registry, hosts, logs, audit }, BERTH_TOOLS, berthMcpSettingsFile(paths.userSpecFile));
+  gateway = new Gateway(registry, await loadOrCreateToken(paths.stateDir), security.redactor, berth, metrics.source);
   metrics.start();
   const port = await listenOnStablePort(gateway, paths.stateDir, process.env, (sentence) => registry.notice(sentence));
   // No run is in progress yet: every throwaway test container of this home is a killed run's leftover.

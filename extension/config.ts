@@ -10,6 +10,8 @@ export interface BerthConfig {
   startOnDemand: boolean;
   /** Lines of history shown when a server's log channel opens. */
   logHistoryLines: number;
+  /** Offer Berth's own tools (`berth mcp`) to VS Code's agents as the "Berth" MCP server. */
+  berthMcp: { enabled: boolean; allowWrite: boolean };
 }
 
 export function readConfig(): BerthConfig {
@@ -20,5 +22,6 @@ export function readConfig(): BerthConfig {
     autoStart: c.get<boolean>('daemon.autoStart', true),
     startOnDemand: c.get<boolean>('mcp.startOnDemand', true),
     logHistoryLines: Math.max(1, Math.min(100_000, c.get<number>('logs.historyLines', 200))),
+    berthMcp: { enabled: c.get<boolean>('mcp.enabled', false), allowWrite: c.get<boolean>('mcp.allowWrite', false) },
   };
 }

@@ -6,7 +6,7 @@ import { McpClose, McpMessage, McpOpen } from '../protocol/tunnel.js';
 import { handle, isInitialized, notify } from './rpc.js';
 
 /**
- * The daemon's end of `berth connect`: each channel a connection opens is a proxy session of the
+ * The daemon's end of `berth connect` and `berth mcp`: each channel a connection opens is a proxy session of the
  * gateway, fed with the client's messages; it ends when the client closes it or the connection goes.
  */
 export function registerTunnelHandlers(connection: MessageConnection, deps: { gateway: Gateway; sync(): Promise<void> }): void {
@@ -14,7 +14,7 @@ export function registerTunnelHandlers(connection: MessageConnection, deps: { ga
   handle(connection, McpOpen, async (p) => {
     await deps.sync();
     const channel = randomUUID();
-    const transport = await deps.gateway.openTunnel(p.name, (message) => notify(connection, McpMessage, { channel, message }));
+    const transport = await deps.gateway.openTunnel(p, (message) => notify(connection, McpMessage, { channel, message }));
     channels.set(channel, transport);
     return { channel };
   });

@@ -46,7 +46,7 @@ export function berthBackend(deps: BerthMcpDeps, tools: BerthTool[], settings: (
     offers: () => ({ completions: false, logging: false, subscribe: false }),
     callTool: (name, args, ctx) => {
       const tool = tools.find((t) => t.name === name);
-      if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Berth has no tool named ${JSON.stringify(name)}; list its tools to see what it offers`);
+      if (!tool) return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `Berth has no tool named ${JSON.stringify(name)}; list its tools to see what it offers`));
       return call(deps, tool, args ?? {}, ctx, settings(), hints);
     },
     getPrompt: () => Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, 'Berth offers no prompts')),
@@ -94,12 +94,15 @@ async function call(deps: BerthMcpDeps, tool: BerthTool, args: Record<string, un
     if (refusal) throw new ToolFailure(refusal);
     const parsed = tool.input.extend(HostArg.shape).safeParse(args);
     if (!parsed.success) throw new ToolFailure(`the arguments of ${tool.name} are not valid: ${z.prettifyError(parsed.error).replace(/\n+/g, '; ')}`);
-    const { host = 'local', ...rest } = parsed.data as Record<string, unknown> & { host?: string };
+    const { host: namedHost, ...rest } = parsed.data as Record<string, unknown> & { host?: string };
+    const host = namedHost ?? 'local';
     if (!deps.hosts.names().includes(host)) throw new ToolFailure(`there is no host named ${JSON.stringify(host)}; known hosts: ${deps.hosts.names().join(', ')}`);
-    if (tool.annotations.destructiveHint && tool.confirm && s.confirmDestructive) await confirm(ctx, tool.confirm(rest, host), hints);
     let step = 0;
     const progress = (message: string) => ctx.onprogress?.({ progress: ++step, message });
-    const result = await tool.run(rest, { deps, host, settings: s, call: ctx, progress });
+    const run = { deps, host, namedHost, settings: s, call: ctx, progress };
+    await tool.precheck?.(rest, run);
+    if (tool.annotations.destructiveHint && tool.confirm && s.confirmDestructive) await confirm(ctx, tool.confirm(rest, host), hints);
+    const result = await tool.run(rest, run);
     const structured = tool.output.parse(result.structured);
     outcome(true);
     return { content: [{ type: 'text', text: result.text }], structuredContent: structured };

@@ -19,10 +19,12 @@ export interface ToolRun {
   deps: BerthMcpDeps;
   /** The host the call names (`local` unless it says otherwise), already checked to exist. */
   host: string;
+  /** The host the call named, undefined when it named none: a filter for listings, a check for tools that name a server. */
+  namedHost?: string;
   settings: BerthMcpSettings;
   call: CallContext;
   /** Tells the caller how far a long step is (a pull, a build, a start). */
-  progress(message: string): void;
+  progress: (message: string) => void;
 }
 
 export interface ToolResult<O> {
@@ -55,6 +57,8 @@ export interface ToolDefinition<I extends z.ZodObject, O extends z.ZodObject> {
   optIn?: boolean;
   /** The question put to the human before a destructive call, naming what it changes. */
   confirm?: (args: z.output<I>, host: string) => string;
+  /** Checked before the human is asked (that the thing named exists), so a call that cannot succeed is refused without a question. */
+  precheck?: (args: z.output<I>, run: ToolRun) => Promise<void>;
   run(args: z.output<I>, run: ToolRun): Promise<ToolResult<z.input<O>>>;
 }
 

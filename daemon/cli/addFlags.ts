@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import type { NetworkSpec, VolumeSpec } from '../protocol/spec.js';
 import { parseCpus, parseEnvPair, parseMemory, parseVolume } from '../servers/units.js';
 
-function collect(value: string, previous: string[] = []): string[] {
+/** Commander's way to take a flag more than once. */
+export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 

@@ -1,6 +1,6 @@
 import { connectDaemon } from '../client/client.js';
 import { berthPaths } from '../protocol/paths.js';
-import { McpClose, McpMessage, McpOpen } from '../protocol/tunnel.js';
+import { McpClose, McpMessage, McpOpen, type McpOpenParams } from '../protocol/tunnel.js';
 
 /**
  * `berth connect NAME`: a tunnel from this process's stdio to a proxy session in the daemon, the
@@ -8,10 +8,12 @@ import { McpClose, McpMessage, McpOpen } from '../protocol/tunnel.js';
  * client that spawns this shares that container; nothing is started per client, so nothing leaks
  * when a client goes away. Messages pass as they are (one JSON parse each way, for the framing):
  * both MCP eras, progress, cancellation and the server's questions are the proxy's business.
+ * `berth mcp` is the same bridge onto Berth's own tools (`open.berth`, its flags' settings).
  */
-export async function runConnect(name: string): Promise<void> {
-  const daemon = await connectDaemon(berthPaths(), 'berth-connect');
-  const { channel } = await daemon.request(McpOpen, { name });
+export async function runConnect(open: McpOpenParams): Promise<void> {
+  const daemon = await connectDaemon(berthPaths(), open.berth ? 'berth-mcp' : 'berth-connect');
+  const { channel } = await daemon.request(McpOpen, open);
+  const what = open.name ?? "Berth's own MCP server";
   const { connection } = daemon;
   connection.onNotification(McpMessage.method, (p: { channel: string; message: unknown }) => {
     if (p.channel === channel) process.stdout.write(`${JSON.stringify(p.message)}\n`);
@@ -24,7 +26,7 @@ export async function runConnect(name: string): Promise<void> {
       void connection.sendNotification(McpClose.method, { channel }).finally(resolve);
     });
     connection.onClose(() => {
-      if (!ended) reject(new Error(`the Berth daemon went away (it stopped or restarted), so the connection to ${name} ended; restart the MCP server in your client to connect again`));
+      if (!ended) reject(new Error(`the Berth daemon went away (it stopped or restarted), so the connection to ${what} ended; restart the MCP server in your client to connect again`));
       resolve();
     });
   });

@@ -10,7 +10,7 @@ import { parseDuration } from '../servers/units.js';
 import { VERSION } from '../protocol/version.js';
 import { connectDaemon, withDaemon, type DaemonClient } from '../client/client.js';
 import { registerClientsCommand } from './clients.js';
-import { addFlagOptions, addFlagParams, type AddFlags } from './addFlags.js';
+import { addFlagOptions, addFlagParams, collect, type AddFlags } from './addFlags.js';
 import { registerCatalogCommands } from './catalog.js';
 import { registerImportCommand } from './import.js';
 import { registerHostCommands } from './host.js';
@@ -286,7 +286,18 @@ function buildProgram(): Command {
     .command('connect <name>')
     .description('serve one Berth server as MCP over stdio, for clients that spawn processes (shares its one container)')
     .action(async (name: string) => {
-      await runConnect(name);
+      await runConnect({ name });
+    });
+
+  program
+    .command('mcp')
+    .description("serve Berth's own tools (manage servers and Docker) as MCP over stdio; read-only unless --allow-write")
+    .option('--allow-write', 'offer the tools that change things (create, start, stop, remove, pull, build…)')
+    .option('--enable <tool>', 'turn on a tool that is off unless named (execute_command_in_container, copy_files_to_container, copy_files_from_container); repeatable', collect, [])
+    .addOption(new Option('--scope <scope>', 'which containers the Docker tools see').choices(['managed', 'all']).default('managed'))
+    .option('--no-confirm', 'run destructive calls without asking the user first (MCP elicitation)')
+    .action(async (o: { allowWrite?: boolean; enable: string[]; scope: 'managed' | 'all'; confirm: boolean }) => {
+      await runConnect({ berth: { allowWrite: o.allowWrite ?? false, enable: o.enable, scope: o.scope, confirmDestructive: o.confirm } });
     });
 
   registerClientsCommand(program, { withDaemon, print, usage: (m) => new UsageError(m) });

@@ -15,6 +15,8 @@ import { SessionTransport } from './sessionTransport.js';
 import { TunnelTransport } from './tunnel.js';
 import { NO_SECRETS, type TextRedactor } from '../secrets/redact.js';
 import { serveMetrics, type MetricsSource } from '../metrics/prometheus.js';
+import type { BerthServing } from '../berthMcp/serve.js';
+import type { McpOpenParams } from '../protocol/tunnel.js';
 
 /** Request bodies above this are refused with 413 before they are read any further. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -57,8 +59,9 @@ interface Tunnel extends Offered {
 }
 
 /**
- * Streamable HTTP on loopback: `/mcp/NAME` per server and `/mcp` for the aggregate endpoint,
- * every request authenticated. Both MCP eras are served on each endpoint: a 2025-era client gets
+ * Streamable HTTP on loopback: `/mcp/NAME` per server, `/mcp` for the aggregate endpoint and
+ * `/berth` for Berth's own tools (outside `/mcp/`, so no server name can clash), every request
+ * authenticated. Both MCP eras are served on each endpoint: a 2025-era client gets
  * a session (initialize, Mcp-Session-Id), a 2026-07-28 client is served request by request. Either
  * way it is a proxy onto the server's one shared session with its container.
  */
@@ -78,6 +81,8 @@ export class Gateway {
     readonly token: string,
     /** Replaces known secret values in everything clients get, as the daemon API does. */
     private readonly redactor: TextRedactor = NO_SECRETS,
+    /** Berth's own MCP server, for `/berth` and `berth mcp`; absent, both are refused. */
+    private readonly berth?: BerthServing,
     /** What `/metrics` exposes to Prometheus (same token, Host and Origin checks as every endpoint). */
     private readonly metrics?: MetricsSource,
   ) {}
@@ -140,12 +145,14 @@ export class Gateway {
   }
 
   /**
-   * A `berth connect` client: the same proxy an HTTP client gets, over a channel of the daemon API
-   * (which redacts what it sends). The client's opening message picks the era, as on stdio.
+   * A `berth connect` (or `berth mcp`) client: the same proxy an HTTP client gets, over a channel
+   * of the daemon API (which redacts what it sends). The client's opening message picks the era,
+   * as on stdio.
    */
-  async openTunnel(name: string, send: (message: JSONRPCMessage) => void): Promise<TunnelTransport> {
-    const backend = await this.backendFor({ key: `server:${name}`, server: name, selection: {} });
-    const tunnel: Tunnel = { servers: new Set(), ...offered(`server:${name}`, backend) };
+  async openTunnel(open: McpOpenParams, send: (message: JSONRPCMessage) => void): Promise<TunnelTransport> {
+    const { endpoint, backend } = await this.tunnelBackend(open);
+    const name = endpoint.server ?? 'berth';
+    const tunnel: Tunnel = { servers: new Set(), ...offered(endpoint.key, backend) };
     const trips = new RoundTrips();
     const transport = new TunnelTransport(send, () => {
       this.tunnels.delete(tunnel);
@@ -164,10 +171,20 @@ export class Gateway {
         };
         return server;
       },
-      { legacy: 'serve', transport, onerror: (e) => daemonLog(`berth connect ${name}: ${e.message}`) },
+      { legacy: 'serve', transport, onerror: (e) => daemonLog(`${endpoint.server ? `berth connect ${name}` : 'berth mcp'}: ${e.message}`) },
     );
     this.tunnels.add(tunnel);
     return transport;
+  }
+
+  private async tunnelBackend(open: McpOpenParams): Promise<{ endpoint: Endpoint; backend: McpBackend }> {
+    if (open.berth) {
+      if (!this.berth) throw new Error(BERTH_OFF);
+      // Each channel has its own flags, so its own key: lists are compared per channel.
+      return { endpoint: { key: `berth:${randomUUID()}`, berth: true, selection: {} }, backend: this.berth.forFlags(open.berth) };
+    }
+    const endpoint: Endpoint = { key: `server:${open.name}`, server: open.name, selection: {} };
+    return { endpoint, backend: await this.backendFor(endpoint) };
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -182,7 +199,8 @@ export class Gateway {
 
     const endpoint = parseEndpoint(url);
     if (endpoint === 'malformed') return refuse(res, 400, `the path ${url.pathname} has malformed percent-encoding`);
-    if (!endpoint) return refuse(res, 404, `no such endpoint ${url.pathname}; use /mcp/NAME or /mcp`);
+    if (!endpoint) return refuse(res, 404, `no such endpoint ${url.pathname}; use /mcp/NAME, /mcp or /berth`);
+    if (endpoint.berth && !this.berth) return refuse(res, 404, BERTH_OFF);
     if (endpoint.server && !this.registry.has(endpoint.server)) return refuse(res, 404, `there is no server named "${endpoint.server}"`);
 
     let body: unknown;
@@ -281,6 +299,10 @@ export class Gateway {
   }
 
   private async backendFor(endpoint: Endpoint): Promise<McpBackend> {
+    if (endpoint.berth) {
+      if (!this.berth) throw new Error(BERTH_OFF);
+      return this.berth.endpoint;
+    }
     if (endpoint.server) {
       const sup = this.registry.get(endpoint.server);
       if (!sup.capabilities || !sup.running) await sup.start();
@@ -365,10 +387,15 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
 interface Endpoint {
   key: string;
   server?: string;
+  /** Berth's own tools. */
+  berth?: true;
   selection: Selection;
 }
 
+const BERTH_OFF = "this daemon does not serve Berth's own MCP server";
+
 function parseEndpoint(url: URL): Endpoint | 'malformed' | undefined {
+  if (/^\/berth\/?$/.test(url.pathname)) return { key: 'berth', berth: true, selection: {} };
   const m = /^\/mcp(?:\/([^/]+))?\/?$/.exec(url.pathname);
   if (!m) return undefined;
   if (m[1] !== undefined) {

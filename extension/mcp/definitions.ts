@@ -74,11 +74,29 @@ export interface StdioLaunch {
  * Node (Electron in desktop VS Code, hence ELECTRON_RUN_AS_NODE). BERTH_HOME is passed on so the
  * bridge talks to the same daemon as the window that registered it.
  */
-export function connectLaunch(name: string, o: { execPath: string; berthEntry: string; berthHome?: string }): StdioLaunch {
+export function connectLaunch(name: string, o: LaunchFrom): StdioLaunch {
+  return berthLaunch(['connect', name], o);
+}
+
+interface LaunchFrom {
+  execPath: string;
+  berthEntry: string;
+  berthHome?: string;
+}
+
+/** The label of the definition for Berth's own tools; server names are lowercase, so none can take it. */
+export const BERTH_DEFINITION_LABEL = 'Berth';
+
+/** How a client starts Berth's own MCP server (`berth mcp`), read-only unless the user's setting allows writes. */
+export function berthMcpLaunch(o: LaunchFrom & { allowWrite: boolean }): StdioLaunch {
+  return berthLaunch(['mcp', ...(o.allowWrite ? ['--allow-write'] : [])], o);
+}
+
+function berthLaunch(args: string[], o: LaunchFrom): StdioLaunch {
   const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: '1' };
   if (o.berthHome) env.BERTH_HOME = o.berthHome;
   const isScript = /\.[cm]?js$/.test(o.berthEntry);
-  return isScript ? { command: o.execPath, args: [o.berthEntry, 'connect', name], env } : { command: o.berthEntry, args: ['connect', name], env };
+  return isScript ? { command: o.execPath, args: [o.berthEntry, ...args], env } : { command: o.berthEntry, args, env };
 }
 
 /** The snippet "Copy Connection Info" puts on the clipboard: the `mcpServers` shape most clients read. */

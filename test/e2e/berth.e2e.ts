@@ -265,9 +265,10 @@ async function main(): Promise<void> {
 
     const extensionsDir = path.join(root, 'extensions');
     await installVsix(CODE_SERVER_BIN, VSIX, extensionsDir);
+    const userDataDir = path.join(root, 'user-data');
     server = await startCodeServer({
       extensionsDir,
-      userDataDir: path.join(root, 'user-data'),
+      userDataDir,
       workspaceDir: path.join(root, 'workspace'),
       logFile: path.join(artifacts, 'code-server.log'),
       env: { BERTH_HOME: berthHome },
@@ -443,6 +444,45 @@ async function main(): Promise<void> {
       await pickQuickItem(w, 'Show Output');
       await w.waitForText('Discovered', 60_000);
       await w.screenshot('mcp-server-started-tools');
+    });
+
+    await step(w, 'the "Berth" MCP server (its own tools) appears once berth.mcp.enabled is set', async () => {
+      await w.page.keyboard.press('Escape');
+      await w.runCommand('MCP: List Servers');
+      await pickQuickItemWait(w, SERVER);
+      const before = (await w.page.locator('.quick-input-widget .monaco-list-row .label-name').allInnerTexts()).map((t) => t.trim());
+      if (before.includes('Berth')) throw new Error(`"Berth" is listed before berth.mcp.enabled is set: ${JSON.stringify(before)}`);
+      await w.page.keyboard.press('Escape');
+      // As the user would. The setting is machine-scoped (no workspace can set it), and code-server
+      // is a remote window, so it is read from the remote ("Machine") settings, which VS Code watches.
+      const settingsFile = path.join(userDataDir, 'Machine', 'settings.json');
+      fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+      fs.writeFileSync(settingsFile, JSON.stringify({ 'berth.mcp.enabled': true }, null, 2));
+      await waitFor('"Berth" in the MCP server list', async () => {
+        await w.runCommand('MCP: List Servers');
+        try {
+          await pickQuickItemWait(w, 'Berth');
+          await w.screenshot('mcp-list-berth-enabled');
+          return true;
+        } finally {
+          await w.page.keyboard.press('Escape');
+        }
+      }, 120_000);
+    });
+
+    await step(w, 'VS Code starts the "Berth" MCP server (berth mcp) and discovers its tools', async () => {
+      await w.runCommand('MCP: List Servers');
+      await pickQuickItem(w, 'Berth');
+      await pickQuickItem(w, 'Start Server');
+      await quickInputClosed(w);
+      await w.runCommand('MCP: List Servers');
+      await pickQuickItem(w, 'Berth');
+      await pickQuickItem(w, 'Show Output');
+      // Berth's own channel, not the server's before it: its first line names it.
+      await w.waitForText('Starting server Berth', 30_000);
+      await w.waitForText('Discovered', 60_000);
+      if (await w.page.getByText('Starting server ev').first().isVisible()) throw new Error('the output shows the "ev" channel, not Berth\'s');
+      await w.screenshot('mcp-berth-started-tools');
     });
 
     console.log(`screenshots: ${screenshots}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectLaunch, connectionInfo, definitionsKey, toolsVersion, VersionMemory } from '../../extension/mcp/definitions.js';
+import { berthMcpLaunch, connectLaunch, connectionInfo, definitionsKey, toolsVersion, VersionMemory } from '../../extension/mcp/definitions.js';
 import { statusBarContent } from '../../extension/status/statusText.js';
 import { caps, status } from './extensionServers.js';
 
@@ -85,5 +85,14 @@ describe('status bar', () => {
   it('shows connecting and failure states', () => {
     expect(statusBarContent({ kind: 'connecting' }, []).text).toContain('loading~spin');
     expect(statusBarContent({ kind: 'failed', error: 'boom' }, []).severity).toBe('error');
+  });
+});
+
+describe('berth mcp launch (the "Berth" definition)', () => {
+  it('is read-only unless the setting allows writes, with the same Node and BERTH_HOME as berth connect', () => {
+    const from = { execPath: '/electron', berthEntry: '/ext/dist/berth.js', berthHome: '/tmp/h' };
+    expect(berthMcpLaunch({ ...from, allowWrite: false })).toEqual({ command: '/electron', args: ['/ext/dist/berth.js', 'mcp'], env: { ELECTRON_RUN_AS_NODE: '1', BERTH_HOME: '/tmp/h' } });
+    expect(berthMcpLaunch({ ...from, allowWrite: true }).args).toEqual(['/ext/dist/berth.js', 'mcp', '--allow-write']);
+    expect(berthMcpLaunch({ execPath: '/node', berthEntry: '/usr/bin/berth', allowWrite: true })).toEqual({ command: '/usr/bin/berth', args: ['mcp', '--allow-write'], env: { ELECTRON_RUN_AS_NODE: '1' } });
   });
 });
