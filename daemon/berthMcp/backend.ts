@@ -7,6 +7,7 @@ import type { BerthMcpSettings } from '../protocol/berthMcp.js';
 import type { Capabilities } from '../protocol/status.js';
 import { VERSION } from '../protocol/version.js';
 import { ToolFailure, type BerthMcpDeps, type BerthTool } from './tool.js';
+import { describeIssue } from '../protocol/issue.js';
 
 type Result = Record<string, unknown>;
 
@@ -93,7 +94,7 @@ async function call(deps: BerthMcpDeps, tool: BerthTool, args: Record<string, un
     const refusal = blocked(tool, s, hints);
     if (refusal) throw new ToolFailure(refusal);
     const parsed = tool.input.extend(HostArg.shape).safeParse(args);
-    if (!parsed.success) throw new ToolFailure(`the arguments of ${tool.name} are not valid: ${z.prettifyError(parsed.error).replace(/\n+/g, '; ')}`);
+    if (!parsed.success) throw new ToolFailure(`the arguments of ${tool.name} are not valid: ${describeIssue(parsed.error)}`);
     const { host: namedHost, ...rest } = parsed.data as Record<string, unknown> & { host?: string };
     const host = namedHost ?? 'local';
     if (!deps.hosts.names().includes(host)) throw new ToolFailure(`there is no host named ${JSON.stringify(host)}; known hosts: ${deps.hosts.names().join(', ')}`);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { daemonLog } from '../daemonLog.js';
 import { BerthMcpSettings } from '../protocol/berthMcp.js';
 import { parseYaml } from '../servers/specYaml.js';
 import type { EnableHints } from './backend.js';
+import { describeIssue } from '../protocol/issue.js';
 
 /** A settings file is a few lines; a bigger one is not the right file. */
 const MAX_BYTES = 64 * 1024;
@@ -34,7 +34,7 @@ export function readBerthMcpSettings(file: string): SettingsRead {
   const yaml = parseYaml(text);
   if ('error' in yaml) return { settings: defaults, error: `${file}${yaml.line ? `:${yaml.line}` : ''} is not valid YAML (${yaml.error})` };
   const parsed = BerthMcpSettings.safeParse(yaml.value ?? {});
-  if (!parsed.success) return { settings: defaults, error: `${file} has an error: ${z.prettifyError(parsed.error).replace(/\n+/g, '; ')}` };
+  if (!parsed.success) return { settings: defaults, error: `${file} has an error: ${describeIssue(parsed.error)}` };
   return { settings: parsed.data };
 }
 

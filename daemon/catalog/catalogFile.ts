@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CatalogItem, CatalogKind } from '../protocol/catalog.js';
 import { DockerCatalog, fromDockerCatalog } from './dockerCatalog.js';
 import { fromServerJson, RegistryList, ServerJson } from './serverJson.js';
+import { describeIssue } from '../protocol/issue.js';
 
 /** A catalog file is read whole; far above any real one (Docker's own catalog is about 1 MiB). */
 const MAX_CATALOG_BYTES = 16 * 1024 * 1024;
@@ -41,8 +42,7 @@ export async function readCatalogFile(file: string, catalog: string): Promise<{ 
 function checked<T extends z.ZodType>(schema: T, raw: unknown, file: string): z.infer<T> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new Error(`${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message}`);
+  throw new Error(`${file}: ${describeIssue(r.error)}`);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { writePrivateFile } from '../atomicFile.js';
 import { CatalogKind, CatalogName, type CatalogSource } from '../protocol/catalog.js';
+import { describeIssue } from '../protocol/issue.js';
 
 /** The catalogs file in Berth's config dir: each added catalog's kind and where it is. */
 const CatalogsFile = z
@@ -29,8 +30,7 @@ export async function loadCatalogSources(file: string): Promise<CatalogSource[]>
   }
   const parsed = CatalogsFile.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message}; fix or remove it`);
+    throw new Error(`${file}: ${describeIssue(parsed.error)}; fix or remove it`);
   }
   return Object.entries(parsed.data.catalogs).map(([name, c]) => ({ name, ...c }));
 }

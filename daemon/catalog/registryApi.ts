@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CatalogItem } from '../protocol/catalog.js';
 import { fromServerJson, RegistryList } from './serverJson.js';
+import { describeIssue } from '../protocol/issue.js';
 
 /**
  * A registry that serves the official MCP Registry's REST API (`/v0.1/servers` with cursor
@@ -35,7 +36,7 @@ async function getList(url: string): Promise<z.infer<typeof RegistryList>> {
     throw new Error(`the registry answered ${url} with something that is not JSON; is it an MCP registry?`);
   }
   const parsed = RegistryList.safeParse(body);
-  if (!parsed.success) throw new Error(`the registry's answer to ${url} is not a server list (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}); is it an MCP registry?`);
+  if (!parsed.success) throw new Error(`the registry's answer to ${url} is not a server list (${describeIssue(parsed.error)}); is it an MCP registry?`);
   return parsed.data;
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NewHostName } from '../protocol/hosts.js';
 import { SshUrl } from './ssh/sshConfig.js';
 import { writePrivateFile } from '../atomicFile.js';
+import { describeIssue } from '../protocol/issue.js';
 
 /** The hosts file in Berth's config dir: SSH hosts by name. Credentials never go here. */
 const StoredUrl = z.string().superRefine((s, ctx) => {
@@ -40,8 +41,7 @@ export async function loadHosts(file: string): Promise<StoredHost[]> {
   }
   const parsed = HostsFile.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message}`);
+    throw new Error(`${file}: ${describeIssue(parsed.error)}`);
   }
   return Object.entries(parsed.data.hosts).map(([name, h]) => ({ name, url: h.url }));
 }

@@ -21,6 +21,7 @@ import { watchEngine } from '../hosts/engineWatch.js';
 import { ServerSupervisor } from './supervisor.js';
 import { beginRun } from './throwaways.js';
 import { writePrivateFile } from '../atomicFile.js';
+import { describeIssue } from '../protocol/issue.js';
 
 const Desired = z.record(z.string(), z.boolean());
 const Workspaces = z.array(z.string());
@@ -289,7 +290,7 @@ export class Registry {
     const runId = randomBytes(4).toString('hex');
     const name = `install-${runId}`;
     const parsed = ServerSpecInput.safeParse(input);
-    if (!parsed.success) throw new InvalidSpecError(`${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) throw new InvalidSpecError(describeIssue(parsed.error, 'the entry'));
     if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
     const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
     if ('error' in resolved) throw new InvalidSpecError(resolved.error.replace(`servers.${name}`, 'the entry'));

@@ -13,6 +13,7 @@ import { parseCpus, parseMemory } from './units.js';
 import { writeUserFile } from '../atomicFile.js';
 import { parseYamlOffThread } from './specParser.js';
 import { parseYaml, type YamlResult } from './specYaml.js';
+import { describeIssue } from '../protocol/issue.js';
 
 /** Far above any hand-written file (thousands of servers); a bigger one is refused unread. */
 export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
@@ -186,13 +187,6 @@ function isSpecShaped(value: unknown): boolean {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const keys = Object.keys(value);
   return keys.every((k) => k === 'servers');
-}
-
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid';
-  const where = issue.path.length ? issue.path.join('.') : '(top level)';
-  return `${where}: ${issue.message}`;
 }
 
 /**
