@@ -48,6 +48,9 @@ interface Session extends Offered {
 interface Modern extends Offered {
   handler: McpHttpHandler;
   serve: NodeMcpRequestHandler;
+  /** Open `subscriptions/listen` streams that name resources, and while there are any, how to stop hearing of their updates. */
+  watching: number;
+  stopWatching?: () => void;
 }
 
 /** A `berth connect` client: its proxy servers (one, and a discarded one when the client probes the era first). */
@@ -208,6 +211,7 @@ export class Gateway {
     }
     if (route.kind !== 'legacy') {
       const modern = await this.modernFor(endpoint);
+      if (route.kind === 'modern' && route.messageKind === 'request' && route.message.method === 'subscriptions/listen') await this.watch(modern, route.message.params, res);
       await modern.serve(req, res, body);
       return;
     }
@@ -271,9 +275,35 @@ export class Gateway {
       void oldest[1].handler.close().catch(() => undefined);
     }
     const handler = createMcpHandler(() => createModernProxy(modern.backend, { era: 'modern', trips: this.trips, redact: this.redactor }), { legacy: 'reject' });
-    const modern: Modern = { handler, serve: toNodeHandler(handler), ...offered(endpoint.key, backend) };
+    const modern: Modern = { handler, serve: toNodeHandler(handler), watching: 0, ...offered(endpoint.key, backend) };
     this.modern.set(endpoint.key, modern);
     return modern;
+  }
+
+  /**
+   * A 2026-07-28 client's `subscriptions/listen` that names resources: the server is subscribed to
+   * them (on the shared session, counted with everyone else's) before the stream is acknowledged,
+   * their updates go onto the endpoint's listen streams (each takes the URIs it named), and the
+   * subscriptions are given back when the stream ends.
+   */
+  private async watch(modern: Modern, params: unknown, res: http.ServerResponse): Promise<void> {
+    const named = (params as { notifications?: { resourceSubscriptions?: unknown } } | undefined)?.notifications?.resourceSubscriptions;
+    const uris = Array.isArray(named) ? named.filter((u): u is string => typeof u === 'string') : [];
+    if (!uris.length) return;
+    const backend = modern.backend;
+    const interest: Interest = { uris: new Set(uris) };
+    const client = 'subscriptions/listen';
+    const signal = AbortSignal.timeout(10_000);
+    await Promise.all(uris.map((uri) => backend.request('resources/subscribe', { uri }, { signal, client }).catch(() => undefined)));
+    if (modern.watching++ === 0) {
+      modern.stopWatching = backend.onNotification((method, p) => {
+        if (method === 'notifications/resources/updated' && typeof p.uri === 'string') modern.handler.notify.resourceUpdated(p.uri);
+      });
+    }
+    res.once('close', () => {
+      release(backend, interest, client);
+      if (--modern.watching === 0) modern.stopWatching?.();
+    });
   }
 
   private async backendFor(endpoint: Endpoint): Promise<McpBackend> {

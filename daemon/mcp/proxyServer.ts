@@ -1,6 +1,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
+  LOG_LEVEL_META_KEY,
   McpServer,
   ProtocolError,
   ProtocolErrorCode,
@@ -135,7 +136,7 @@ async function forward(server: Server, backend: McpBackend, options: ProxyOption
   const params = (request.params ?? {}) as Result;
   const { method } = request;
   const call = callOf(backend, method, params);
-  if (call) return serveCall(server, options, call, params, ctx);
+  if (call) return serveCall(server, backend, options, call, params, ctx);
   if (!FORWARDED.has(method)) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `Method not found: ${method}`);
   const context: CallContext = { signal: ctx.mcpReq.signal, client: clientName(server, options.era, ctx) };
   const { _meta: _, ...rest } = params;
@@ -172,7 +173,7 @@ function callOf(backend: McpBackend, method: string, params: Result): Call | und
  * stream of the request being served; a 2026-07-28 client cannot be asked mid-request, so its call
  * runs across rounds (RoundTrips).
  */
-async function serveCall(server: Server, options: ProxyOptions, call: Call, params: Result, ctx: ServerContext): Promise<Result> {
+async function serveCall(server: Server, backend: McpBackend, options: ProxyOptions, call: Call, params: Result, ctx: ServerContext): Promise<Result> {
   const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
   // Progress goes out in order, and all of it before the answer: a client drops progress that comes after.
   let progressSent = Promise.resolve();
@@ -185,20 +186,33 @@ async function serveCall(server: Server, options: ProxyOptions, call: Call, para
   const client = clientName(server, options.era, ctx);
   const capabilities = options.era === 'modern' ? (envelope(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) : server.getClientCapabilities();
   const methods = askable(capabilities);
+  const logLevel = options.era === 'modern' ? (envelope(ctx)[LOG_LEVEL_META_KEY] as LoggingLevel | undefined) : options.interest?.level;
+  // A 2026-07-28 client hears log messages only on the requests that name a level, while they run.
+  const stopLogging =
+    options.era === 'modern' && logLevel
+      ? backend.onNotification((method, p) => {
+          if (method === 'notifications/message' && atLeast(p.level, logLevel)) void ctx.mcpReq.notify({ method, params: p }).catch(() => undefined);
+        })
+      : undefined;
   try {
     if (options.era === 'modern') {
       return await options.trips.round(
         { target: call.target, state: ctx.mcpReq.requestState(), responses: ctx.mcpReq.inputResponses, signal: ctx.mcpReq.signal, onprogress, methods },
-        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker, capabilities }),
+        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker, capabilities, logLevel }),
       );
     }
     const asker: Asker | undefined = methods.length
       ? { methods, ask: (method, askParams, signal) => ctx.mcpReq.send({ method, params: askParams }, AnyResult, { signal, timeout: ANSWER_WAIT_MS }) }
       : undefined;
-    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker, capabilities });
+    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker, capabilities, logLevel });
   } finally {
+    stopLogging?.();
     await progressSent;
   }
+}
+
+function atLeast(level: unknown, threshold: LoggingLevel): boolean {
+  return LEVELS.indexOf(level as LoggingLevel) >= LEVELS.indexOf(threshold);
 }
 
 function clientName(server: Server, era: Era, ctx: ServerContext): string {
@@ -224,7 +238,7 @@ export function deliverNotification(server: Server, interest: Interest, method: 
   if (method === 'notifications/resources/updated') {
     if (!interest.uris.has(String(params.uri))) return;
   } else if (method === 'notifications/message') {
-    if (!interest.level || LEVELS.indexOf(params.level as LoggingLevel) < LEVELS.indexOf(interest.level)) return;
+    if (!interest.level || !atLeast(params.level, interest.level)) return;
   } else {
     return;
   }
