@@ -73,6 +73,16 @@ const ANSWERED = new Set([...FORWARDED, 'tools/list', 'prompts/list', 'resources
 export function proxies(method: string): boolean {
   return ANSWERED.has(method);
 }
+/** Items per page of a list a proxy answers (tools, prompts, resources); a client pages on with `nextCursor`. */
+export const LIST_PAGE = 100;
+/**
+ * How long a 2026-07-28 client may keep a list it was given (`ttlMs`). A client that listens
+ * hears of a change at once and drops it sooner; one that does not sees a change this late at most.
+ */
+const LIST_TTL_MS = 30_000;
+const LIST_HINT = { ttlMs: LIST_TTL_MS, cacheScope: 'private' } as const;
+const CACHE_HINTS = { 'tools/list': LIST_HINT, 'prompts/list': LIST_HINT, 'resources/list': LIST_HINT };
+
 /** Any JSON object: answers pass through unvalidated and unstripped. */
 const AnyResult = z.looseObject({});
 const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
@@ -85,7 +95,11 @@ const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', '
  * returns against its schema and drops fields it does not know, and a proxy must pass them on.
  */
 export function createProxyServer(backend: McpBackend, options: ProxyOptions): Server {
-  return proxyOn(new Server({ name: backend.name, version: backend.version }, { capabilities: declared(backend.offers()), instructions: backend.instructions() }), backend, options);
+  return proxyOn(
+    new Server({ name: backend.name, version: backend.version }, { capabilities: declared(backend.offers()), instructions: backend.instructions(), cacheHints: CACHE_HINTS }),
+    backend,
+    options,
+  );
 }
 
 /**
@@ -95,7 +109,7 @@ export function createProxyServer(backend: McpBackend, options: ProxyOptions): S
  * Its own tool handlers are never installed (no capabilities at construction): the proxy's serve.
  */
 export function createModernProxy(backend: McpBackend, options: ProxyOptions): McpServer {
-  const mcp = new McpServer({ name: backend.name, version: backend.version }, { instructions: backend.instructions() });
+  const mcp = new McpServer({ name: backend.name, version: backend.version }, { instructions: backend.instructions(), cacheHints: CACHE_HINTS });
   mcp.server.registerCapabilities(declared(backend.offers()));
   mcp.toolInputSchemaJson = (name) => backend.capabilities().tools.find((t) => t.name === name)?.inputSchema;
   proxyOn(mcp.server, backend, options);
@@ -113,13 +127,21 @@ function proxyOn(server: Server, backend: McpBackend, options: ProxyOptions): Se
       return connect(transport);
     };
   }
-  server.setRequestHandler('tools/list', () => ({ tools: backend.capabilities().tools }));
-  server.setRequestHandler('prompts/list', () => ({ prompts: backend.capabilities().prompts }));
-  server.setRequestHandler('resources/list', () => ({ resources: backend.capabilities().resources }));
+  server.setRequestHandler('tools/list', (req) => ({ ...page(backend.capabilities().tools, req.params?.cursor, 'tools') }));
+  server.setRequestHandler('prompts/list', (req) => ({ ...page(backend.capabilities().prompts, req.params?.cursor, 'prompts') }));
+  server.setRequestHandler('resources/list', (req) => ({ ...page(backend.capabilities().resources, req.params?.cursor, 'resources') }));
   // The SDK answers the log level itself, for its own log messages; the server's are what a client wants.
   server.removeRequestHandler('logging/setLevel');
   server.fallbackRequestHandler = (request, ctx) => forward(server, backend, options, request, ctx);
   return server;
+}
+
+/** One page of a cached list; the cursor is the offset of the next page, as a decimal string. */
+function page<T, K extends string>(items: T[], cursor: string | undefined, key: K): Record<K, T[]> & { nextCursor?: string } {
+  const start = cursor === undefined ? 0 : /^\d{1,9}$/.test(cursor) ? Number(cursor) : NaN;
+  if (Number.isNaN(start)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor "${cursor}": pass back the nextCursor of the previous page, or none for the first`);
+  const end = start + LIST_PAGE;
+  return { [key]: items.slice(start, end), ...(end < items.length && { nextCursor: String(end) }) } as Record<K, T[]> & { nextCursor?: string };
 }
 
 function declared(offers: Offers): ServerCapabilities {

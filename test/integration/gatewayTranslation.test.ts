@@ -1,4 +1,6 @@
 import { Client, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
@@ -9,13 +11,13 @@ interface Endpoint {
 
 type Era = 'legacy' | 'modern';
 
-/** What a 2025 revision has and 2026-07-28 does not (log levels, resource subscriptions), and back: Berth translates on the gateway. */
-describe('gateway: log levels and resource subscriptions across the MCP eras', () => {
+/** What a 2025 revision has and 2026-07-28 does not (log levels, resource subscriptions), and back: Berth translates on the gateway. Lists in pages. */
+describe('gateway: log levels, resource subscriptions and paged lists across the MCP eras', () => {
   let home: TestHome;
   const clients: Client[] = [];
 
-  async function open(server: string, era: Era): Promise<Client> {
-    const e = await home.json<Endpoint>(['endpoint', server]);
+  async function open(server: string, era: Era, e?: Endpoint): Promise<Client> {
+    e ??= await home.json<Endpoint>(['endpoint', server]);
     const c = new Client({ name: `${era}-client`, version: '1' }, era === 'modern' ? { versionNegotiation: { mode: 'auto' } } : {});
     await c.connect(new StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }));
     expect(c.getProtocolEra()).toBe(era);
@@ -30,6 +32,7 @@ describe('gateway: log levels and resource subscriptions across the MCP eras', (
     image: ${FIXTURE_IMAGE}
     args: [/app/modern.js]
     protocol: modern
+    env: { MANY_TOOLS: "250" }
   ev:
     catalog: everything
 `);
@@ -112,4 +115,57 @@ describe('gateway: log levels and resource subscriptions across the MCP eras', (
       }
     });
   }
+
+  it('pages the aggregate list of tools 100 at a time, and every client gets all of them by paging', async () => {
+    const e = await home.json<Endpoint>(['endpoint', '--servers', 'mo,ev']);
+    const expected = (await home.json<{ tools: { name: string }[] }>(['tools', 'mo'])).tools.length + (await home.json<{ tools: { name: string }[] }>(['tools', 'ev'])).tools.length;
+    expect(expected).toBeGreaterThan(250);
+    // The SDK v1 client reads one page at a time.
+    const v1 = new V1Client({ name: 'pager', version: '1' });
+    await v1.connect(new V1StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }));
+    const pages: number[] = [];
+    const names: string[] = [];
+    let cursor: string | undefined;
+    try {
+      do {
+        const r = await v1.listTools(cursor === undefined ? undefined : { cursor });
+        pages.push(r.tools.length);
+        names.push(...r.tools.map((t) => t.name));
+        cursor = r.nextCursor;
+      } while (cursor !== undefined);
+      await expect(v1.listTools({ cursor: 'nonsense' })).rejects.toThrow(/Invalid cursor/);
+    } finally {
+      await v1.close();
+    }
+    expect(pages).toHaveLength(Math.ceil(expected / 100));
+    expect(pages.slice(0, -1)).toEqual(pages.slice(0, -1).map(() => 100));
+    expect(names).toHaveLength(expected);
+    expect(new Set(names).size).toBe(expected);
+    expect(names).toContain('mo__many250');
+    // The SDK v2 client walks the pages itself, in both eras.
+    for (const era of ['legacy', 'modern'] as const) {
+      const c = await open('', era, e);
+      expect((await c.listTools()).tools.map((t) => t.name)).toEqual(names);
+    }
+    // A 2026-07-28 client is told how long it may keep a page.
+    expect(await rawModernList(e)).toMatchObject({ ttlMs: 30_000, cacheScope: 'private', nextCursor: '100' });
+  });
 });
+
+/** A 2026-07-28 `tools/list` as it goes over the wire, with no SDK client to digest the answer. */
+async function rawModernList(e: Endpoint): Promise<Record<string, unknown>> {
+  const version = '2026-07-28';
+  const res = await fetch(e.url, {
+    method: 'POST',
+    headers: { ...e.headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': version, 'mcp-method': 'tools/list' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+      params: { _meta: { 'io.modelcontextprotocol/protocolVersion': version, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } },
+    }),
+  });
+  const text = await res.text();
+  const json = res.headers.get('content-type')?.includes('text/event-stream') ? text.split('\n').find((l) => l.startsWith('data: '))!.slice(6) : text;
+  return (JSON.parse(json) as { result: Record<string, unknown> }).result;
+}
