@@ -35,6 +35,21 @@ describe('gateway: log levels, resource subscriptions and paged lists across the
     env: { MANY_TOOLS: "250" }
   ev:
     catalog: everything
+  web:
+    catalog: everything
+    transport: http
+    args: [streamableHttp]
+    http: { port: 3001, path: /mcp }
+    health: { toolTimeoutSeconds: { trigger-long-running-operation: 1 } }
+  moweb:
+    image: ${FIXTURE_IMAGE}
+    args: [/app/modern.js]
+    env: { HTTP_PORT: "3002" }
+    transport: http
+    network: bridge
+    http: { port: 3002, path: /mcp }
+    protocol: modern
+    health: { toolTimeoutSeconds: { tick: 1 } }
 `);
     await home.ok(['start', 'mo']);
     await home.ok(['start', 'ev']);
@@ -115,6 +130,29 @@ describe('gateway: log levels, resource subscriptions and paged lists across the
       }
     });
   }
+
+  it('progress starts the call timeout afresh for HTTP servers of both eras, through the gateway', async () => {
+    await home.ok(['start', 'web']);
+    await home.ok(['start', 'moweb']);
+    expect((await home.server('moweb')).protocol).toEqual({ era: 'modern', version: '2026-07-28' });
+    // 1 s for the tool, but progress every 300 ms keeps a 3 s call alive, whatever era the client speaks.
+    for (const era of ['legacy', 'modern'] as const) {
+      const web = await open('web', era);
+      const steps: unknown[] = [];
+      const done = await web.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 10 } }, { onprogress: (p) => steps.push(p), timeout: 60_000 });
+      expect(done.content).toMatchObject([{ type: 'text', text: expect.stringMatching(/completed/i) }]);
+      const moweb = await open('moweb', era);
+      expect((await moweb.callTool({ name: 'tick', arguments: { ms: 3000 } }, { onprogress: (p) => steps.push(p), timeout: 60_000 })).content).toMatchObject([
+        { type: 'text', text: expect.stringMatching(/^ticked \d+ times$/) },
+      ]);
+      expect(steps.length).toBeGreaterThan(10);
+    }
+    // Without progress, the tool's 1 s still applies.
+    const c = await open('web', 'legacy');
+    const t0 = Date.now();
+    await expect(c.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 3, steps: 1 } })).rejects.toThrow(/timed out after 1(\.\d)? s: no answer or progress came for 1 s/);
+    expect(Date.now() - t0).toBeLessThan(2900);
+  });
 
   it('pages the aggregate list of tools 100 at a time, and every client gets all of them by paging', async () => {
     const e = await home.json<Endpoint>(['endpoint', '--servers', 'mo,ev']);
