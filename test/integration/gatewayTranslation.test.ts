@@ -1,8 +1,9 @@
 import { Client, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
+import { BERTH, FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 interface Endpoint {
   url: string;
@@ -16,10 +17,15 @@ describe('gateway: log levels, resource subscriptions and paged lists across the
   let home: TestHome;
   const clients: Client[] = [];
 
-  async function open(server: string, era: Era, e?: Endpoint): Promise<Client> {
-    e ??= await home.json<Endpoint>(['endpoint', server]);
+  /** A client of the gateway's endpoint for `server` (or of `e`), or with `connect`, of `berth connect`. */
+  async function open(server: string, era: Era, e?: Endpoint | 'connect'): Promise<Client> {
     const c = new Client({ name: `${era}-client`, version: '1' }, era === 'modern' ? { versionNegotiation: { mode: 'auto' } } : {});
-    await c.connect(new StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }));
+    if (e === 'connect') {
+      await c.connect(new StdioClientTransport({ command: process.execPath, args: [BERTH, 'connect', server], env: home.env as Record<string, string>, stderr: 'pipe' }));
+    } else {
+      e ??= await home.json<Endpoint>(['endpoint', server]);
+      await c.connect(new StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }));
+    }
     expect(c.getProtocolEra()).toBe(era);
     clients.push(c);
     return c;
@@ -112,23 +118,25 @@ describe('gateway: log levels, resource subscriptions and paged lists across the
     });
   }
 
-  for (const server of ['ev', 'mo']) {
-    it(`a 2026-07-28 client's subscriptions/listen for a resource hears its updates from a ${server === 'ev' ? '2025' : '2026-07-28'} server`, async () => {
-      const c = await open(server, 'modern');
-      const uri = server === 'ev' ? 'demo://resource/static/document/architecture.md' : 'modern://note';
-      let updates = 0;
-      c.setNotificationHandler('notifications/resources/updated', (n) => void (n.params.uri === uri && updates++));
-      const sub = await c.listen({ resourceSubscriptions: [uri] });
-      expect(sub.honoredFilter.resourceSubscriptions).toEqual([uri]);
-      const trigger = server === 'ev' ? 'toggle-subscriber-updates' : 'touch';
-      await c.callTool({ name: trigger, arguments: {} });
-      try {
-        await waitFor('an update', async () => updates > 0, 30_000);
-      } finally {
-        if (server === 'ev') await c.callTool({ name: trigger, arguments: {} });
-        await sub.close();
-      }
-    });
+  for (const way of ['gateway', 'connect'] as const) {
+    for (const server of ['ev', 'mo']) {
+      it(`a 2026-07-28 client's subscriptions/listen for a resource hears its updates from a ${server === 'ev' ? '2025' : '2026-07-28'} server, over ${way === 'gateway' ? 'the gateway' : 'berth connect'}`, async () => {
+        const c = await open(server, 'modern', way === 'connect' ? 'connect' : undefined);
+        const uri = server === 'ev' ? 'demo://resource/static/document/architecture.md' : 'modern://note';
+        let updates = 0;
+        c.setNotificationHandler('notifications/resources/updated', (n) => void (n.params.uri === uri && updates++));
+        const sub = await c.listen({ resourceSubscriptions: [uri] });
+        expect(sub.honoredFilter.resourceSubscriptions).toEqual([uri]);
+        const trigger = server === 'ev' ? 'toggle-subscriber-updates' : 'touch';
+        await c.callTool({ name: trigger, arguments: {} });
+        try {
+          await waitFor('an update', async () => updates > 0, 30_000);
+        } finally {
+          if (server === 'ev') await c.callTool({ name: trigger, arguments: {} });
+          await sub.close();
+        }
+      });
+    }
   }
 
   it('progress starts the call timeout afresh for HTTP servers of both eras, through the gateway', async () => {
