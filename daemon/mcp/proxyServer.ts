@@ -74,7 +74,7 @@ export function proxies(method: string): boolean {
   return ANSWERED.has(method);
 }
 /** Items per page of a list a proxy answers (tools, prompts, resources); a client pages on with `nextCursor`. */
-export const LIST_PAGE = 100;
+const LIST_PAGE = 100;
 /**
  * How long a 2026-07-28 client may keep a list it was given (`ttlMs`). A client that listens
  * hears of a change at once and drops it sooner; one that does not sees a change this late at most.
@@ -127,9 +127,9 @@ function proxyOn(server: Server, backend: McpBackend, options: ProxyOptions): Se
       return connect(transport);
     };
   }
-  server.setRequestHandler('tools/list', (req) => ({ ...page(backend.capabilities().tools, req.params?.cursor, 'tools') }));
-  server.setRequestHandler('prompts/list', (req) => ({ ...page(backend.capabilities().prompts, req.params?.cursor, 'prompts') }));
-  server.setRequestHandler('resources/list', (req) => ({ ...page(backend.capabilities().resources, req.params?.cursor, 'resources') }));
+  server.setRequestHandler('tools/list', (req) => page(backend.capabilities().tools, req.params?.cursor, 'tools'));
+  server.setRequestHandler('prompts/list', (req) => page(backend.capabilities().prompts, req.params?.cursor, 'prompts'));
+  server.setRequestHandler('resources/list', (req) => page(backend.capabilities().resources, req.params?.cursor, 'resources'));
   // The SDK answers the log level itself, for its own log messages; the server's are what a client wants.
   server.removeRequestHandler('logging/setLevel');
   server.fallbackRequestHandler = (request, ctx) => forward(server, backend, options, request, ctx);
@@ -139,7 +139,7 @@ function proxyOn(server: Server, backend: McpBackend, options: ProxyOptions): Se
 /** One page of a cached list; the cursor is the offset of the next page, as a decimal string. */
 function page<T, K extends string>(items: T[], cursor: string | undefined, key: K): Record<K, T[]> & { nextCursor?: string } {
   const start = cursor === undefined ? 0 : /^\d{1,9}$/.test(cursor) ? Number(cursor) : NaN;
-  if (Number.isNaN(start)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor "${cursor}": pass back the nextCursor of the previous page, or none for the first`);
+  if (Number.isNaN(start)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: pass back the nextCursor of the previous page, or none for the first');
   const end = start + LIST_PAGE;
   return { [key]: items.slice(start, end), ...(end < items.length && { nextCursor: String(end) }) } as Record<K, T[]> & { nextCursor?: string };
 }
