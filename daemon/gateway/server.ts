@@ -5,6 +5,7 @@ import { classifyInboundRequest, createMcpHandler, isInitializeRequest, type JSO
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { daemonLog } from '../daemonLog.js';
 import { createModernProxy, createProxyServer, deliverNotification, proxies, type Interest, type McpBackend } from '../mcp/proxyServer.js';
+import { ListenSubscriptions, listenedResources } from '../mcp/listenSubscriptions.js';
 import { RoundTrips } from '../mcp/roundTrips.js';
 import { ServerName } from '../protocol/spec.js';
 import type { Registry } from '../servers/registry.js';
@@ -51,6 +52,9 @@ interface Session extends Offered {
 interface Modern extends Offered {
   handler: McpHttpHandler;
   serve: NodeMcpRequestHandler;
+  /** The resources its open `subscriptions/listen` streams name, and while there are any, how to stop hearing of their updates. */
+  listens: ListenSubscriptions;
+  stopWatching?: () => void;
 }
 
 /** A `berth connect` client: its proxy servers (one, and a discarded one when the client probes the era first). */
@@ -70,6 +74,8 @@ export class Gateway {
   private readonly modern = new Map<string, Modern>();
   private readonly tunnels = new Set<Tunnel>();
   private readonly trips = new RoundTrips();
+  /** Listen streams opened over HTTP so far, to tell them apart. */
+  private streams = 0;
   /** Sessions admitted whose `initialize` is still being answered: they count against the caps. */
   private readonly opening = new Set<SessionUse>();
   private http: http.Server | undefined;
@@ -154,20 +160,27 @@ export class Gateway {
     const name = endpoint.server ?? 'berth';
     const tunnel: Tunnel = { servers: new Set(), ...offered(endpoint.key, backend) };
     const trips = new RoundTrips();
-    const transport = new TunnelTransport(send, () => {
-      this.tunnels.delete(tunnel);
-      trips.close();
-    });
+    // A 2026-07-28 client's listen streams: the SDK serves them, Berth holds their subscriptions on the server.
+    const listens = new ListenSubscriptions(() => backend, name);
+    const transport = new TunnelTransport(
+      send,
+      () => {
+        this.tunnels.delete(tunnel);
+        trips.close();
+        listens.closeAll();
+      },
+      (message) => watchListens(listens, message),
+    );
     serveStdio(
       ({ era }) => {
-        const interest: Interest = { uris: new Set() };
+        const interest: Interest = era === 'modern' ? { uris: listens.uris } : { uris: new Set() };
         const server = createProxyServer(backend, { era, trips, interest });
         const stopListening = backend.onNotification((method, params) => deliverNotification(server, interest, method, params));
         tunnel.servers.add(server);
         server.onclose = () => {
           tunnel.servers.delete(server);
           stopListening();
-          release(backend, interest, name);
+          if (era === 'legacy') release(backend, interest, name);
         };
         return server;
       },
@@ -230,6 +243,7 @@ export class Gateway {
     }
     if (route.kind !== 'legacy') {
       const modern = await this.modernFor(endpoint);
+      if (route.kind === 'modern' && route.messageKind === 'request' && route.message.method === 'subscriptions/listen') await this.watch(modern, route.message.params, res);
       await modern.serve(req, res, body);
       return;
     }
@@ -293,9 +307,31 @@ export class Gateway {
       void oldest[1].handler.close().catch(() => undefined);
     }
     const handler = createMcpHandler(() => createModernProxy(modern.backend, { era: 'modern', trips: this.trips, redact: this.redactor }), { legacy: 'reject' });
-    const modern: Modern = { handler, serve: toNodeHandler(handler), ...offered(endpoint.key, backend) };
+    const modern: Modern = { handler, serve: toNodeHandler(handler), listens: new ListenSubscriptions(() => modern.backend, 'subscriptions/listen'), ...offered(endpoint.key, backend) };
     this.modern.set(endpoint.key, modern);
     return modern;
+  }
+
+  /**
+   * A 2026-07-28 client's `subscriptions/listen` that names resources: the server is subscribed to
+   * them before the stream is acknowledged, their updates go onto the endpoint's listen streams
+   * (the SDK gives each the URIs it named), and the subscriptions are given back when it ends.
+   */
+  private async watch(modern: Modern, params: unknown, res: http.ServerResponse): Promise<void> {
+    const uris = listenedResources(params);
+    if (!uris.length) return;
+    // Clients number their listen requests alike; each HTTP request is its own stream.
+    const stream = ++this.streams;
+    if (modern.listens.size === 0) {
+      modern.stopWatching = modern.backend.onNotification((method, p) => {
+        if (method === 'notifications/resources/updated' && typeof p.uri === 'string') modern.handler.notify.resourceUpdated(p.uri);
+      });
+    }
+    res.once('close', () => {
+      modern.listens.close(stream);
+      if (modern.listens.size === 0) modern.stopWatching?.();
+    });
+    await modern.listens.open(stream, uris);
   }
 
   private async backendFor(endpoint: Endpoint): Promise<McpBackend> {
@@ -377,6 +413,18 @@ function release(backend: McpBackend, interest: Interest, client: string): void 
   const signal = AbortSignal.timeout(10_000);
   for (const uri of interest.uris) void backend.request('resources/unsubscribe', { uri }, { signal, client }).catch(() => undefined);
   interest.uris.clear();
+}
+
+/** Opens or ends a tunnel's listen streams' subscriptions as the client's messages pass; a stream's are in place before it is acknowledged. */
+function watchListens(listens: ListenSubscriptions, message: JSONRPCMessage): Promise<void> | undefined {
+  if (!('method' in message)) return undefined;
+  if (message.method === 'subscriptions/listen' && 'id' in message) {
+    const uris = listenedResources(message.params);
+    return uris.length ? listens.open(message.id, uris) : undefined;
+  }
+  const cancelled = message.method === 'notifications/cancelled' ? (message.params as { requestId?: unknown } | undefined)?.requestId : undefined;
+  if ((typeof cancelled === 'string' || typeof cancelled === 'number') && listens.has(cancelled)) listens.close(cancelled);
+  return undefined;
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {

@@ -10,11 +10,16 @@ export class TunnelTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   private closed = false;
+  /** Messages held behind one the `inspect` hook has the channel wait on, in order. */
+  private waiting = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly out: (message: JSONRPCMessage) => void,
     /** Told once when the channel ends, whoever ends it. */
     private readonly ended: () => void,
+    /** Sees each message from the client first; what it returns (never rejecting) is waited on before that message and those after it go on. */
+    private readonly inspect?: (message: JSONRPCMessage) => Promise<void> | undefined,
   ) {}
 
   async start(): Promise<void> {}
@@ -26,7 +31,17 @@ export class TunnelTransport implements Transport {
 
   /** A message from the client. */
   receive(message: unknown): void {
-    if (!this.closed) this.onmessage?.(message as JSONRPCMessage);
+    if (this.closed) return;
+    const m = message as JSONRPCMessage;
+    const hold = this.inspect?.(m);
+    if (!hold && this.waiting === 0) return this.onmessage?.(m);
+    this.waiting++;
+    this.queue = this.queue
+      .then(() => hold)
+      .then(() => {
+        this.waiting--;
+        if (!this.closed) this.onmessage?.(m);
+      });
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { jsonText } from '../protocol/printable.js';
@@ -25,7 +25,7 @@ const MAX_BYTES = 5 * 1024 * 1024;
  *
  * A call never waits on the disk: its line is queued, and the lines queued meanwhile are appended
  * together, one write at a time, so they stay in order, to the file kept open between writes (a
- * file removed meanwhile is made afresh). `close` (at shutdown) writes what is left first.
+ * file removed or moved away meanwhile is made afresh). `close` (at shutdown) writes what is left first.
  */
 export class AuditLog {
   private readonly file: string;
@@ -78,7 +78,9 @@ export class AuditLog {
 
   /** The file to append to: opened again if it was removed, moved aside to `audit.log.1` first once past its cap. */
   private async opened(): Promise<{ handle: FileHandle; size: number }> {
-    if (this.out && (await this.out.handle.stat()).nlink === 0) await this.release();
+    // A look at the path (a few µs, no round trip through libuv's thread pool as a file handle's
+    // stat takes at each write) tells whether the file was removed or moved away meanwhile.
+    if (this.out && !statSync(this.file, { throwIfNoEntry: false })) await this.release();
     if (this.out && this.out.size > MAX_BYTES) {
       await this.release();
       await rename(this.file, `${this.file}.1`);

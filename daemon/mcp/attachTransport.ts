@@ -1,4 +1,4 @@
-import { deserializeMessage, isJSONRPCNotification, isJSONRPCResponse, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
+import { isJSONRPCNotification, isJSONRPCResponse, serializeMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/client';
 import type { Readable } from 'node:stream';
 
 /** Lines longer than this are not MCP messages we are willing to buffer. */
@@ -67,10 +67,13 @@ export class AttachTransport implements Transport {
 
   private deliver(line: string): void {
     if (!line.trim()) return;
-    let message: JSONRPCMessage;
+    let message: unknown;
     try {
-      message = deserializeMessage(line);
+      message = JSON.parse(line);
     } catch {
+      message = undefined;
+    }
+    if (!isMessage(message)) {
       this.onGarbage(line);
       return;
     }
@@ -116,4 +119,16 @@ export class AttachTransport implements Transport {
     this.closed = true;
     this.onclose?.();
   }
+}
+
+/**
+ * Whether a parsed line has a JSON-RPC message's shape. The SDK's Protocol checks each message it
+ * is handed against its schemas anyway, so this is only the line between MCP and a server's chatter,
+ * without a schema parse of every message twice.
+ */
+function isMessage(v: unknown): v is JSONRPCMessage {
+  if (typeof v !== 'object' || v === null || (v as { jsonrpc?: unknown }).jsonrpc !== '2.0') return false;
+  const m = v as Record<string, unknown>;
+  if (typeof m.method === 'string') return true;
+  return (typeof m.id === 'string' || typeof m.id === 'number' || m.id === null) && ('result' in m || 'error' in m);
 }

@@ -1,4 +1,4 @@
-import type { ClientCapabilities, Progress } from '@modelcontextprotocol/server';
+import type { ClientCapabilities, LoggingLevel, Progress } from '@modelcontextprotocol/server';
 
 /** What a server may ask the client whose call it is serving (roots are answered by Berth itself, from the mounts). */
 export type AskMethod = 'sampling/createMessage' | 'elicitation/create';
@@ -24,6 +24,8 @@ export interface CallContext {
   asker?: Asker;
   /** What the calling client declared it can answer, told to a 2026-07-28 server in the request's envelope. */
   capabilities?: ClientCapabilities;
+  /** The least severe log message the caller wants, told to a 2026-07-28 server in the request's envelope (it logs only then). */
+  logLevel?: LoggingLevel;
 }
 
 /** A notification a server sends its clients, outside any call (`notifications/resources/updated`, `notifications/message`). */

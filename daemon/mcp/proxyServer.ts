@@ -1,6 +1,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
+  LOG_LEVEL_META_KEY,
   McpServer,
   ProtocolError,
   ProtocolErrorCode,
@@ -72,6 +73,16 @@ const ANSWERED = new Set([...FORWARDED, 'tools/list', 'prompts/list', 'resources
 export function proxies(method: string): boolean {
   return ANSWERED.has(method);
 }
+/** Items per page of a list a proxy answers (tools, prompts, resources); a client pages on with `nextCursor`. */
+const LIST_PAGE = 100;
+/**
+ * How long a 2026-07-28 client may keep a list it was given (`ttlMs`). A client that listens
+ * hears of a change at once and drops it sooner; one that does not sees a change this late at most.
+ */
+const LIST_TTL_MS = 30_000;
+const LIST_HINT = { ttlMs: LIST_TTL_MS, cacheScope: 'private' } as const;
+const CACHE_HINTS = { 'tools/list': LIST_HINT, 'prompts/list': LIST_HINT, 'resources/list': LIST_HINT };
+
 /** Any JSON object: answers pass through unvalidated and unstripped. */
 const AnyResult = z.looseObject({});
 const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
@@ -84,7 +95,11 @@ const LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', '
  * returns against its schema and drops fields it does not know, and a proxy must pass them on.
  */
 export function createProxyServer(backend: McpBackend, options: ProxyOptions): Server {
-  return proxyOn(new Server({ name: backend.name, version: backend.version }, { capabilities: declared(backend.offers()), instructions: backend.instructions() }), backend, options);
+  return proxyOn(
+    new Server({ name: backend.name, version: backend.version }, { capabilities: declared(backend.offers()), instructions: backend.instructions(), cacheHints: CACHE_HINTS }),
+    backend,
+    options,
+  );
 }
 
 /**
@@ -94,7 +109,7 @@ export function createProxyServer(backend: McpBackend, options: ProxyOptions): S
  * Its own tool handlers are never installed (no capabilities at construction): the proxy's serve.
  */
 export function createModernProxy(backend: McpBackend, options: ProxyOptions): McpServer {
-  const mcp = new McpServer({ name: backend.name, version: backend.version }, { instructions: backend.instructions() });
+  const mcp = new McpServer({ name: backend.name, version: backend.version }, { instructions: backend.instructions(), cacheHints: CACHE_HINTS });
   mcp.server.registerCapabilities(declared(backend.offers()));
   mcp.toolInputSchemaJson = (name) => backend.capabilities().tools.find((t) => t.name === name)?.inputSchema;
   proxyOn(mcp.server, backend, options);
@@ -112,13 +127,21 @@ function proxyOn(server: Server, backend: McpBackend, options: ProxyOptions): Se
       return connect(transport);
     };
   }
-  server.setRequestHandler('tools/list', () => ({ tools: backend.capabilities().tools }));
-  server.setRequestHandler('prompts/list', () => ({ prompts: backend.capabilities().prompts }));
-  server.setRequestHandler('resources/list', () => ({ resources: backend.capabilities().resources }));
+  server.setRequestHandler('tools/list', (req) => page(backend.capabilities().tools, req.params?.cursor, 'tools'));
+  server.setRequestHandler('prompts/list', (req) => page(backend.capabilities().prompts, req.params?.cursor, 'prompts'));
+  server.setRequestHandler('resources/list', (req) => page(backend.capabilities().resources, req.params?.cursor, 'resources'));
   // The SDK answers the log level itself, for its own log messages; the server's are what a client wants.
   server.removeRequestHandler('logging/setLevel');
   server.fallbackRequestHandler = (request, ctx) => forward(server, backend, options, request, ctx);
   return server;
+}
+
+/** One page of a cached list; the cursor is the offset of the next page, as a decimal string. */
+function page<T, K extends string>(items: T[], cursor: string | undefined, key: K): Record<K, T[]> & { nextCursor?: string } {
+  const start = cursor === undefined ? 0 : /^\d{1,9}$/.test(cursor) ? Number(cursor) : NaN;
+  if (Number.isNaN(start)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: pass back the nextCursor of the previous page, or none for the first');
+  const end = start + LIST_PAGE;
+  return { [key]: items.slice(start, end), ...(end < items.length && { nextCursor: String(end) }) } as Record<K, T[]> & { nextCursor?: string };
 }
 
 function declared(offers: Offers): ServerCapabilities {
@@ -135,7 +158,7 @@ async function forward(server: Server, backend: McpBackend, options: ProxyOption
   const params = (request.params ?? {}) as Result;
   const { method } = request;
   const call = callOf(backend, method, params);
-  if (call) return serveCall(server, options, call, params, ctx);
+  if (call) return serveCall(server, backend, options, call, params, ctx);
   if (!FORWARDED.has(method)) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `Method not found: ${method}`);
   const context: CallContext = { signal: ctx.mcpReq.signal, client: clientName(server, options.era, ctx) };
   const { _meta: _, ...rest } = params;
@@ -172,7 +195,7 @@ function callOf(backend: McpBackend, method: string, params: Result): Call | und
  * stream of the request being served; a 2026-07-28 client cannot be asked mid-request, so its call
  * runs across rounds (RoundTrips).
  */
-async function serveCall(server: Server, options: ProxyOptions, call: Call, params: Result, ctx: ServerContext): Promise<Result> {
+async function serveCall(server: Server, backend: McpBackend, options: ProxyOptions, call: Call, params: Result, ctx: ServerContext): Promise<Result> {
   const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
   // Progress goes out in order, and all of it before the answer: a client drops progress that comes after.
   let progressSent = Promise.resolve();
@@ -185,20 +208,33 @@ async function serveCall(server: Server, options: ProxyOptions, call: Call, para
   const client = clientName(server, options.era, ctx);
   const capabilities = options.era === 'modern' ? (envelope(ctx)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) : server.getClientCapabilities();
   const methods = askable(capabilities);
+  const logLevel = options.era === 'modern' ? (envelope(ctx)[LOG_LEVEL_META_KEY] as LoggingLevel | undefined) : options.interest?.level;
+  // A 2026-07-28 client hears log messages only on the requests that name a level, while they run.
+  const stopLogging =
+    options.era === 'modern' && logLevel
+      ? backend.onNotification((method, p) => {
+          if (method === 'notifications/message' && atLeast(p.level, logLevel)) void ctx.mcpReq.notify({ method, params: p }).catch(() => undefined);
+        })
+      : undefined;
   try {
     if (options.era === 'modern') {
       return await options.trips.round(
         { target: call.target, state: ctx.mcpReq.requestState(), responses: ctx.mcpReq.inputResponses, signal: ctx.mcpReq.signal, onprogress, methods },
-        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker, capabilities }),
+        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker, capabilities, logLevel }),
       );
     }
     const asker: Asker | undefined = methods.length
       ? { methods, ask: (method, askParams, signal) => ctx.mcpReq.send({ method, params: askParams }, AnyResult, { signal, timeout: ANSWER_WAIT_MS }) }
       : undefined;
-    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker, capabilities });
+    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker, capabilities, logLevel });
   } finally {
+    stopLogging?.();
     await progressSent;
   }
+}
+
+function atLeast(level: unknown, threshold: LoggingLevel): boolean {
+  return LEVELS.indexOf(level as LoggingLevel) >= LEVELS.indexOf(threshold);
 }
 
 function clientName(server: Server, era: Era, ctx: ServerContext): string {
@@ -224,7 +260,7 @@ export function deliverNotification(server: Server, interest: Interest, method: 
   if (method === 'notifications/resources/updated') {
     if (!interest.uris.has(String(params.uri))) return;
   } else if (method === 'notifications/message') {
-    if (!interest.level || LEVELS.indexOf(params.level as LoggingLevel) < LEVELS.indexOf(interest.level)) return;
+    if (!interest.level || !atLeast(params.level, interest.level)) return;
   } else {
     return;
   }

@@ -1,6 +1,7 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   Client,
+  LOG_LEVEL_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
   SdkError,
@@ -89,6 +90,14 @@ export class McpSession {
   /** Lists are read again one at a time; a change noticed meanwhile is read once more after. */
   private relisting: Promise<void> | undefined;
   private relistAgain = false;
+  /**
+   * Resources some client subscribed to. A 2026-07-28 server has no `resources/subscribe`: it hears
+   * them in the filter of the session's `subscriptions/listen` stream, opened again as they change.
+   */
+  private readonly subscribed = new Set<string>();
+  private listening: { close(): Promise<void> } | undefined;
+  /** Listen streams are opened one at a time, each with the subscriptions as they are by then. */
+  private listenQueue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly server: SessionServer,
@@ -158,8 +167,24 @@ export class McpSession {
     );
   }
 
-  /** Any other request of a client (completion, resource templates, subscriptions, log level), forwarded as it is. */
-  request(method: string, params: Record<string, unknown> | undefined, ctx: Partial<CallContext> = {}): Promise<Record<string, unknown>> {
+  /**
+   * Any other request of a client (completion, resource templates, subscriptions, log level),
+   * forwarded as it is; to a 2026-07-28 server, which has neither `logging/setLevel` nor
+   * `resources/subscribe`, a subscription goes into the listen stream's filter and a log level
+   * travels in each call of the client that set it (CallContext.logLevel).
+   */
+  async request(method: string, params: Record<string, unknown> | undefined, ctx: Partial<CallContext> = {}): Promise<Record<string, unknown>> {
+    const client = this.session();
+    if (client.getProtocolEra() === 'modern') {
+      const uri = typeof params?.uri === 'string' ? params.uri : undefined;
+      if (method === 'logging/setLevel') return {};
+      if (uri !== undefined && (method === 'resources/subscribe' || method === 'resources/unsubscribe')) {
+        if (method === 'resources/subscribe') this.subscribed.add(uri);
+        else this.subscribed.delete(uri);
+        await this.listen(client);
+        return {};
+      }
+    }
     return this.call<Record<string, unknown>>(ctx, callTimeouts(this.server.spec.health), method, (client, extra, options) =>
       client.request({ method, params: { ...params, ...extra._meta && { _meta: extra._meta } } }, AnyResult, options),
     );
@@ -194,7 +219,9 @@ export class McpSession {
     const options: RequestOptions = { ...timeouts, signal: ctx.signal, onprogress: ctx.onprogress ?? (() => undefined), resetTimeoutOnProgress: true, allowInputRequired: true };
     // A 2026-07-28 server hears what the calling client can answer (the SDK lets a request's own
     // `_meta` override its envelope), so it asks nothing the client cannot; roots are Berth's.
-    const envelope = modern ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: { roots: CLIENT_CAPABILITIES.roots, ...asked(ctx.capabilities) } } } : {};
+    const envelope = modern
+      ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: { roots: CLIENT_CAPABILITIES.roots, ...asked(ctx.capabilities) }, ...(ctx.logLevel && { [LOG_LEVEL_META_KEY]: ctx.logLevel }) } }
+      : {};
     try {
       return await completeInputRounds<R>((round) => send(client, { ...envelope, ...round }, options), (request, key) => this.answerInput(request, key, ctx), this.name);
     } catch (e) {
@@ -237,7 +264,12 @@ export class McpSession {
     this.firstUseUntil = this.deps.security?.pinned(this.name) === false ? Date.now() + FIRST_USE_SETTLE_MS : 0;
     this.withheldSaid = '';
     await this.learn(client);
-    if (client.getProtocolEra() === 'modern') this.listen(client);
+    if (client.getProtocolEra() === 'modern') {
+      this.listening = undefined;
+      this.listen(client).catch((e: Error) => {
+        if (client === this.client) this.log(`could not subscribe to the server's changes: ${e.message}`);
+      });
+    }
   }
 
   /** The run ended: the client goes, and so does what the server wrote off-protocol; what it offers stays known. */
@@ -285,14 +317,29 @@ export class McpSession {
       .finally(() => (this.relisting = undefined));
   }
 
-  /** A 2026-07-28 server sends list changes only on a subscription. */
-  private listen(client: Client): void {
+  /**
+   * A 2026-07-28 server sends list changes and resource updates only on a subscription: one
+   * stream, opened again with each change of the resources subscribed to (the new one before the
+   * old one closes, so no update falls between them).
+   */
+  private listen(client: Client): Promise<void> {
+    const next = this.listenQueue.then(() => this.relisten(client));
+    this.listenQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async relisten(client: Client): Promise<void> {
     const caps = client.getServerCapabilities() ?? {};
-    const filter = { toolsListChanged: !!caps.tools?.listChanged, promptsListChanged: !!caps.prompts?.listChanged, resourcesListChanged: !!caps.resources?.listChanged };
-    if (!Object.values(filter).some(Boolean)) return;
-    client.listen(filter).catch((e: Error) => {
-      if (client === this.client) this.log(`could not subscribe to the server's list changes: ${e.message}`);
-    });
+    const uris = caps.resources?.subscribe ? [...this.subscribed] : [];
+    const filter = {
+      toolsListChanged: !!caps.tools?.listChanged,
+      promptsListChanged: !!caps.prompts?.listChanged,
+      resourcesListChanged: !!caps.resources?.listChanged,
+      ...(uris.length && { resourceSubscriptions: uris }),
+    };
+    const before = this.listening;
+    this.listening = Object.values(filter).some(Boolean) ? await client.listen(filter) : undefined;
+    void before?.close().catch(() => undefined);
   }
 
   private emit(method: string, params: Record<string, unknown>): void {
