@@ -73,8 +73,12 @@ const ANSWERED = new Set([...FORWARDED, 'tools/list', 'prompts/list', 'resources
 export function proxies(method: string): boolean {
   return ANSWERED.has(method);
 }
-/** Items per page of a list a proxy answers (tools, prompts, resources); a client pages on with `nextCursor`. */
-const LIST_PAGE = 100;
+/**
+ * Items per page of a list a proxy answers (tools, prompts, resources); a client pages on with
+ * `nextCursor`. Large enough that a fleet's aggregate list (50 servers of `everything`: 850 tools)
+ * is one round trip, not nine; a list larger still is split.
+ */
+export const LIST_PAGE = 1000;
 /**
  * How long a 2026-07-28 client may keep a list it was given (`ttlMs`). A client that listens
  * hears of a change at once and drops it sooner; one that does not sees a change this late at most.

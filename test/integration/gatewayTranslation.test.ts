@@ -4,6 +4,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
+import { LIST_PAGE } from '../../daemon/mcp/proxyServer.js';
 
 interface Endpoint {
   url: string;
@@ -38,7 +39,7 @@ describe('gateway: log levels, resource subscriptions and paged lists across the
     image: ${FIXTURE_IMAGE}
     args: [/app/modern.js]
     protocol: modern
-    env: { MANY_TOOLS: "250" }
+    env: { MANY_TOOLS: "${LIST_PAGE + 50}" }
   ev:
     catalog: everything
   web:
@@ -162,10 +163,10 @@ describe('gateway: log levels, resource subscriptions and paged lists across the
     expect(Date.now() - t0).toBeLessThan(2900);
   });
 
-  it('pages the aggregate list of tools 100 at a time, and every client gets all of them by paging', async () => {
+  it('pages the aggregate list of tools LIST_PAGE at a time, and every client gets all of them by paging', async () => {
     const e = await home.json<Endpoint>(['endpoint', '--servers', 'mo,ev']);
     const expected = (await home.json<{ tools: { name: string }[] }>(['tools', 'mo'])).tools.length + (await home.json<{ tools: { name: string }[] }>(['tools', 'ev'])).tools.length;
-    expect(expected).toBeGreaterThan(250);
+    expect(expected).toBeGreaterThan(LIST_PAGE);
     // The SDK v1 client reads one page at a time.
     const v1 = new V1Client({ name: 'pager', version: '1' });
     await v1.connect(new V1StreamableHTTPClientTransport(new URL(e.url), { requestInit: { headers: e.headers } }));
@@ -183,18 +184,18 @@ describe('gateway: log levels, resource subscriptions and paged lists across the
     } finally {
       await v1.close();
     }
-    expect(pages).toHaveLength(Math.ceil(expected / 100));
-    expect(pages.slice(0, -1)).toEqual(pages.slice(0, -1).map(() => 100));
+    expect(pages).toHaveLength(Math.ceil(expected / LIST_PAGE));
+    expect(pages.slice(0, -1)).toEqual(pages.slice(0, -1).map(() => LIST_PAGE));
     expect(names).toHaveLength(expected);
     expect(new Set(names).size).toBe(expected);
-    expect(names).toContain('mo__many250');
+    expect(names).toContain(`mo__many${LIST_PAGE + 50}`);
     // The SDK v2 client walks the pages itself, in both eras.
     for (const era of ['legacy', 'modern'] as const) {
       const c = await open('', era, e);
       expect((await c.listTools()).tools.map((t) => t.name)).toEqual(names);
     }
     // A 2026-07-28 client is told how long it may keep a page.
-    expect(await rawModernList(e)).toMatchObject({ ttlMs: 30_000, cacheScope: 'private', nextCursor: '100' });
+    expect(await rawModernList(e)).toMatchObject({ ttlMs: 30_000, cacheScope: 'private', nextCursor: String(LIST_PAGE) });
   });
 });
 
