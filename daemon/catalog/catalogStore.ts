@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { writePrivateFile } from '../atomicFile.js';
 import { CatalogKind, CatalogName, type CatalogSource } from '../protocol/catalog.js';
-import { describeIssue } from '../protocol/issue.js';
+import { readConfigFile } from '../configFile.js';
 
 /** The catalogs file in Berth's config dir: each added catalog's kind and where it is. */
 const CatalogsFile = z
@@ -15,24 +14,8 @@ export function catalogsFile(configDir: string): string {
 }
 
 export async function loadCatalogSources(file: string): Promise<CatalogSource[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`${file} cannot be read: ${(e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message}); fix or remove it`);
-  }
-  const parsed = CatalogsFile.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(`${file}: ${describeIssue(parsed.error)}; fix or remove it`);
-  }
-  return Object.entries(parsed.data.catalogs).map(([name, c]) => ({ name, ...c }));
+  const parsed = await readConfigFile(file, CatalogsFile);
+  return parsed ? Object.entries(parsed.catalogs).map(([name, c]) => ({ name, ...c })) : [];
 }
 
 /** Atomic: a crash mid-write leaves the old file. */

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { NewHostName } from '../protocol/hosts.js';
 import { SshUrl } from './ssh/sshConfig.js';
 import { writePrivateFile } from '../atomicFile.js';
-import { describeIssue } from '../protocol/issue.js';
+import { readConfigFile } from '../configFile.js';
 
 /** The hosts file in Berth's config dir: SSH hosts by name. Credentials never go here. */
 const StoredUrl = z.string().superRefine((s, ctx) => {
@@ -26,24 +25,8 @@ export function hostsFile(configDir: string): string {
 }
 
 export async function loadHosts(file: string): Promise<StoredHost[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`${file} cannot be read: ${(e as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  const parsed = HostsFile.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(`${file}: ${describeIssue(parsed.error)}`);
-  }
-  return Object.entries(parsed.data.hosts).map(([name, h]) => ({ name, url: h.url }));
+  const parsed = await readConfigFile(file, HostsFile);
+  return parsed ? Object.entries(parsed.hosts).map(([name, h]) => ({ name, url: h.url })) : [];
 }
 
 /** Atomic: a crash mid-write leaves the old file. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { request, WithProgress } from './define.js';
-import { HostName } from './hosts.js';
-import { EnvKey, NetworkSpec, ServerName, ServerSpecInput, VolumeSpec } from './spec.js';
+import { AddFlags } from './methods.js';
+import { NetworkSpec, ServerName, ServerSpecInput } from './spec.js';
 
 /**
  * Catalogs beyond the built-in one: the official MCP Registry's `server.json` (a file, or any
@@ -91,14 +91,7 @@ export const ServersInstall = request(
       entry: z.string().min(1).max(300),
       version: z.string().max(100).optional(),
       name: ServerName.optional(),
-      host: HostName.optional(),
-      args: z.array(z.string().max(4096)).optional(),
-      env: z.record(EnvKey, z.string().max(32768)).optional(),
-      volumes: z.array(VolumeSpec).optional(),
-      memory: z.string().max(32).optional(),
-      cpus: z.string().max(32).optional(),
-      network: NetworkSpec.optional(),
-      start: z.boolean().optional(),
+      ...AddFlags,
       /** Every step but the last: test the entry, add nothing. */
       test: z.boolean().optional(),
       ...WithProgress,

@@ -66,22 +66,27 @@ export const CatalogList = request('catalog/list', z.object({ query: z.string().
 
 export const ServersList = request('servers/list', z.object({ name: ServerName.optional() }).strict(), z.array(ServerStatus));
 
+/** What a new server gets beyond its image or entry, as `berth add` and `berth install` take it. */
+export const AddFlags = {
+  /** A host from `hosts/list`; `local` when absent. */
+  host: HostName.optional(),
+  args: z.array(z.string().max(4096)).optional(),
+  env: z.record(EnvKey, z.string().max(32768)).optional(),
+  volumes: z.array(VolumeSpec).optional(),
+  memory: z.string().max(32).optional(),
+  cpus: z.string().max(32).optional(),
+  network: NetworkSpec.optional(),
+  start: z.boolean().optional(),
+};
+
 export const ServersAdd = request(
   'servers/add',
   z
     .object({
       name: ServerName,
-      /** A host from `hosts/list`; `local` when absent. */
-      host: HostName.optional(),
       catalog: z.string().max(100).optional(),
       image: ImageRef.optional(),
-      args: z.array(z.string().max(4096)).optional(),
-      env: z.record(EnvKey, z.string().max(32768)).optional(),
-      volumes: z.array(VolumeSpec).optional(),
-      memory: z.string().max(32).optional(),
-      cpus: z.string().max(32).optional(),
-      network: NetworkSpec.optional(),
-      start: z.boolean().optional(),
+      ...AddFlags,
       ...WithProgress,
     })
     .strict()
