@@ -199,6 +199,7 @@ export class ApiServer {
         host: p.host,
         catalog: p.catalog,
         image: p.image,
+        build: p.build,
         args: p.args,
         env: p.env,
         volumes: p.volumes?.map((v) => ({ source: v.source, target: v.target, readOnly: v.readOnly, allowSensitive: v.allowSensitive })),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CatalogInput, CatalogItem } from '../protocol/catalog.js';
-import { ImageRef, type ServerSpecInput } from '../protocol/spec.js';
+import { ImageRef, pythonUnbuildable, type ServerSpecInput } from '../protocol/spec.js';
 import { SECRET_NAME } from '../protocol/names.js';
 import { npmImageTag, serverNameOf } from './naming.js';
 
@@ -75,7 +75,7 @@ export const RegistryList = z.object({
 
 /** Registry types Berth knows of but cannot build, each with the one sentence that says why. */
 const UNBUILDABLE: Record<string, (identifier: string) => string> = {
-  pypi: (id) => `it is a Python package (pypi ${id}); Berth builds no Python servers yet (npm packages and images only)`,
+  pypi: (id) => pythonUnbuildable(`pypi ${id}`),
 };
 
 /** Converts one server.json to Berth's catalog entry: runnable with a spec, or listed with the reason it is not. */

@@ -1,5 +1,5 @@
 import type { Alert } from '../protocol/alerts.js';
-import type { ServerStatus } from '../protocol/status.js';
+import type { Provenance, ServerStatus } from '../protocol/status.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB'];
@@ -16,6 +16,20 @@ export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+/** One line for people: `npm @x/y@1.2.3`, `git URL at 1a2b3c4 (path)`, `folder /p (sha256:…)`, `image r@sha256:…`. */
+export function describeProvenance(p: Provenance): string {
+  switch (p.kind) {
+    case 'npm':
+      return `npm ${p.package}@${p.version}`;
+    case 'git':
+      return `git ${p.url} at ${p.commit.slice(0, 12)}${p.path ? ` (${p.path})` : ''}`;
+    case 'folder':
+      return `folder ${p.path} (${p.contentHash.slice(0, 19)})`;
+    case 'image':
+      return `image ${p.ref}${p.digest ? ` (${p.digest.slice(0, 19)})` : ''}`;
+  }
 }
 
 export function serverRows(servers: ServerStatus[]): string[][] {

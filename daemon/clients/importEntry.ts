@@ -3,7 +3,7 @@ import { npmImageTag, serverNameOf } from '../catalog/naming.js';
 import { scanText, SECRET_ENV_NAME } from '../policy/secretScan.js';
 import type { ImportCandidate } from '../protocol/clients.js';
 import { SECRET_NAME } from '../protocol/names.js';
-import { EnvKey, ImageRef, NpmPackage, type ServerSpecInput, type VolumeSpec } from '../protocol/spec.js';
+import { EnvKey, ImageRef, NpmPackage, pythonUnbuildable, type ServerSpecInput, type VolumeSpec } from '../protocol/spec.js';
 import type { z } from 'zod';
 
 /** What one client entry becomes: the candidate shown, and the secret values that would move to Berth's store (never shown). */
@@ -39,7 +39,7 @@ function classify(entry: Record<string, unknown>): Classified {
   if (program === 'npx') return fromNpx(args, env);
   if (program === 'uvx') {
     const pkg = args.find((a) => !a.startsWith('-')) ?? '?';
-    return { kind: 'python', summary: `pypi ${pkg}`, skipped: `a Python package (uvx ${pkg}); Berth builds no Python servers yet (npm packages and images only)`, secrets: [] };
+    return { kind: 'python', summary: `pypi ${pkg}`, skipped: pythonUnbuildable(`uvx ${pkg}`), secrets: [] };
   }
   if (program === 'docker' && args[0] === 'run') return fromDockerRun(args.slice(1), env);
   return { kind: 'other', summary: [command, ...args].join(' '), skipped: `it runs ${program} on the host; Berth imports npx, uvx and docker run entries`, secrets: [] };

@@ -44,8 +44,8 @@ export interface ContainerRuntime {
   /** The image's labels (what a build recorded it was made from); undefined when there is no such image. */
   imageLabels(ref: string): Promise<Record<string, string> | undefined>;
   pull(ref: string, onProgress: (line: string) => void): Promise<void>;
-  /** Builds from a tar stream holding a Dockerfile at its root. */
-  build(context: Readable, tag: string, onProgress: (line: string) => void): Promise<void>;
+  /** Builds from a tar stream holding a Dockerfile at its root; `labels` go on the image (what it was built from). */
+  build(context: Readable, tag: string, onProgress: (line: string) => void, labels?: Record<string, string>): Promise<void>;
   /** `docker import`: a root filesystem tarball becomes an image. */
   importRootfs(tarball: Readable, tag: string, changes: string[]): Promise<void>;
   /**

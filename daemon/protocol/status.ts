@@ -28,12 +28,26 @@ export const Capabilities = z.object({
 });
 export type Capabilities = z.infer<typeof Capabilities>;
 
+/**
+ * What a server's image was made from, as its labels recorded at build time (images/provenance.ts),
+ * or, for a pulled image, the registry digest it was pulled at.
+ */
+export const Provenance = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('npm'), package: z.string(), version: z.string(), integrity: z.string().optional() }),
+  z.object({ kind: z.literal('git'), url: z.string(), commit: z.string(), path: z.string().optional(), package: z.string().optional() }),
+  z.object({ kind: z.literal('folder'), path: z.string(), contentHash: z.string(), package: z.string().optional() }),
+  z.object({ kind: z.literal('image'), ref: z.string(), digest: z.string().optional() }),
+]);
+export type Provenance = z.infer<typeof Provenance>;
+
 export const ServerStatus = z.object({
   name: z.string(),
   description: z.string().optional(),
   host: z.string(),
   image: z.string(),
   imageDigest: z.string().optional(),
+  /** What its image was built or pulled from; known once it has run. */
+  provenance: Provenance.optional(),
   source: z.string(),
   /** What the server may reach: none, bridge, or an egress allowlist. */
   network: NetworkSpec.optional(),

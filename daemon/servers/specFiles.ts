@@ -3,12 +3,13 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { Health, Limits, Security, ServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
+import { Health, Limits, pythonUnbuildable, Security, ServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
 import { resolveAlerts } from '../protocol/alerts.js';
 import { checkMount, mountPolicy } from '../policy/mounts.js';
 import { checkSpecValues } from '../policy/values.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import { findCatalogEntry } from './catalog.js';
+import { sourceImageTag } from '../images/sourceTag.js';
 import { parseCpus, parseMemory } from './units.js';
 import { writeUserFile } from '../atomicFile.js';
 import { parseYamlOffThread } from './specParser.js';
@@ -118,8 +119,14 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
   const entry = input.catalog === undefined ? undefined : findCatalogEntry(input.catalog);
   if (input.catalog !== undefined && !entry) return { error: `servers.${name}.catalog: there is no catalog entry "${input.catalog}"; run \`berth catalog\` to see them` };
   const base: Partial<ServerSpecInput> = entry?.spec ?? {};
-  const image = input.image ?? base.image;
-  if (!image) return { error: `servers.${name}: needs either "image" or "catalog"` };
+  const build = input.image ? input.build : (input.build ?? base.build);
+  if (build && 'pypi' in build) return { error: `servers.${name}.build: ${pythonUnbuildable(`pypi ${build.pypi}`)}` };
+  if (build && 'folder' in build) {
+    const problem = checkBuildFolder(build.folder);
+    if (problem) return { error: `servers.${name}.build.folder: ${problem}` };
+  }
+  const image = input.image ?? base.image ?? (build && !('npm' in build) ? sourceImageTag(name, build) : undefined);
+  if (!image) return { error: `servers.${name}: needs "image", "catalog", or a "build" source` };
   const volumes = input.volumes ?? base.volumes ?? [];
   if (entry?.requires && !volumes.some((v) => v.target === entry.requires?.volumeTarget)) {
     return { error: `servers.${name}: the ${entry.id} server needs a folder at ${entry.requires.volumeTarget}; ${entry.requires.hint}` };
@@ -161,7 +168,7 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     description: input.description ?? base.description,
     host: input.host,
     image,
-    build: input.image ? input.build : (input.build ?? base.build),
+    build,
     transport: input.transport,
     http: input.http ?? base.http,
     protocol: input.protocol ?? base.protocol,
@@ -181,6 +188,17 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     source,
   });
   return { spec };
+}
+
+/**
+ * A build folder is read on the daemon's machine (whatever host runs the image) and sent whole to
+ * the engine, so it is held to the rules of a mount's source, without the per-volume override.
+ */
+function checkBuildFolder(folder: string): string | undefined {
+  if (!path.isAbsolute(folder)) return `"${folder}" must be an absolute path`;
+  if (folder.split(/[\\/]/).includes('..')) return `"${folder}" contains "..", which is not allowed`;
+  if (checkMount(folder, mountPolicy(process.env, false)).ok) return undefined;
+  return `"${folder}" is or holds a sensitive path (credentials, system files, Berth's own folders), which Berth never builds from; copy the server into a folder of its own`;
 }
 
 function isSpecShaped(value: unknown): boolean {

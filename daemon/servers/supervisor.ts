@@ -1,6 +1,7 @@
 import type { CallToolResult, GetPromptResult, ReadResourceResult } from '@modelcontextprotocol/client';
 import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureImage } from '../images/ensureImage.js';
+import { provenanceOf } from '../images/provenance.js';
 import { ensureEgress, removeEgress, stopEgress } from '../network/egress.js';
 import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
@@ -9,7 +10,7 @@ import type { SecurityContext } from '../policy/context.js';
 import { resolveExisting } from '../policy/mounts.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import type { ServerSpec } from '../protocol/spec.js';
-import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
+import type { Capabilities, Phase, Provenance, ServerStatus } from '../protocol/status.js';
 import type { ServerStats } from '../stats/sample.js';
 import { backfillLogs, findOwnContainer, prepareNetwork, reusableContainer } from './containerSetup.js';
 import { containerOptions } from './containerOptions.js';
@@ -51,6 +52,8 @@ export class ServerSupervisor {
   containerId: string | undefined;
   restartCount = 0;
   imageDigest: string | undefined;
+  /** What the image was built or pulled from, read from its labels at each run. */
+  provenance: Provenance | undefined;
   private readonly mcp: McpSession;
   private readonly health: HealthMonitor;
   private readonly statsFollower: StatsFollower;
@@ -117,6 +120,7 @@ export class ServerSupervisor {
       host: this.spec.host,
       image: this.spec.image,
       imageDigest: this.imageDigest,
+      provenance: this.provenance,
       source: this.spec.source,
       network: this.spec.network,
       phase: this.phase,
@@ -329,6 +333,7 @@ export class ServerSupervisor {
       await this.ensureImage(progress);
       check();
       this.imageDigest = await rt.imageDigest(this.spec.image);
+      this.provenance = provenanceOf(this.spec.image, await rt.imageLabels(this.spec.image), this.imageDigest);
       const hash = this.containerHash();
       const known = existing?.id ?? this.containerId ?? (await findOwnContainer(rt, this.deps.instance, this.name));
       let id = await reusableContainer(rt, known, hash, (text) => this.log(text));

@@ -48,7 +48,7 @@ describe('catalog conversion: the official server.json', () => {
     expect(Object.keys(all)).toHaveLength(5);
     expect(all['io.github.acme/search']).toMatchObject({ source: 'image ghcr.io/acme/search-mcp:0.3.1', spec: { image: 'ghcr.io/acme/search-mcp:0.3.1' } });
     expect(all['io.github.acme/search']?.unrunnable).toBeUndefined();
-    expect(all['io.github.acme/py-tools']?.unrunnable).toMatch(/Python package \(pypi acme-py-tools\); Berth builds no Python servers yet/);
+    expect(all['io.github.acme/py-tools']?.unrunnable).toMatch(/^pypi acme-py-tools is a Python package; Berth has no Python build yet/);
     expect(all['io.github.acme/hosted']?.unrunnable).toMatch(/hosted server at https:\/\/mcp\.acme\.example\/mcp.*remote servers/);
     expect(all['io.github.acme/dotnet']?.unrunnable).toMatch(/"nuget" registry/);
     expect(all['io.github.acme/http-npm']?.unrunnable).toMatch(/over streamable-http.*stdio only/);

@@ -66,7 +66,7 @@ describe('import: every client file in a temp home, round-tripped', () => {
     expect(rows).toEqual([
       ['claude-desktop', 'memory', 'npm', 'npm @modelcontextprotocol/server-memory@2026.8.31'],
       ['claude-desktop', 'github', 'image', 'image ghcr.io/github/github-mcp-server:0.9; env GITHUB_TOOLSETS; mounts /srv/notes→/data (ro); network bridge'],
-      ['claude-desktop', 'fetch', 'python', expect.stringMatching(/^a Python package \(uvx mcp-server-fetch\); Berth builds no Python servers yet/)],
+      ['claude-desktop', 'fetch', 'python', expect.stringMatching(/^uvx mcp-server-fetch is a Python package; Berth has no Python build yet/)],
       ['claude-desktop', 'docs', 'remote', 'a hosted server at a URL; Berth does not proxy remote servers yet'],
       ['claude-desktop', 'local-tool', 'other', 'it runs my-mcp on the host; Berth imports npx, uvx and docker run entries'],
       ['cursor', 'memory', 'npm', 'npm @modelcontextprotocol/server-memory@2026.8.31'],
