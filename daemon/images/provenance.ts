@@ -22,8 +22,14 @@ function splitPackage(text: string): { name: string; version: string } {
   return at > 0 ? { name: text.slice(0, at), version: text.slice(at + 1) } : { name: text, version: '' };
 }
 
-/** What the image of `ref` was made from, by its labels and digest. */
-export function provenanceOf(ref: string, labels: Record<string, string> | undefined, digest: string | undefined): Provenance {
+/**
+ * What the image of `ref` was made from: for a spec that builds it, what its labels recorded; for
+ * one that names an image, the image and the digest it was pulled at (whatever labels it carries
+ * are its publisher's word, not Berth's record).
+ */
+export function provenanceOf(ref: string, built: boolean, labels: Record<string, string> | undefined, digest: string | undefined): Provenance {
+  const pulled = { kind: 'image' as const, ref, digest: digest?.includes('@') ? digest.slice(digest.indexOf('@') + 1) : digest };
+  if (!built) return pulled;
   const l = labels ?? {};
   const pkg = l[SOURCE_LABEL.npmPackage];
   const kind = l[SOURCE_LABEL.kind] ?? (pkg ? 'npm' : undefined);
@@ -37,5 +43,5 @@ export function provenanceOf(ref: string, labels: Record<string, string> | undef
   const folder = l[SOURCE_LABEL.folder];
   const folderHash = l[SOURCE_LABEL.folderHash];
   if (kind === 'folder' && folder && folderHash) return { kind: 'folder', path: folder, contentHash: folderHash, package: pkg };
-  return { kind: 'image', ref, digest: digest?.includes('@') ? digest.slice(digest.indexOf('@') + 1) : digest };
+  return pulled;
 }

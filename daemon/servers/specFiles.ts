@@ -126,7 +126,7 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     if (problem) return { error: `servers.${name}.build.folder: ${problem}` };
   }
   const image = input.image ?? base.image ?? (build && !('npm' in build) ? sourceImageTag(name, build) : undefined);
-  if (!image) return { error: `servers.${name}: needs "image", "catalog", or a "build" source` };
+  if (!image) return { error: `servers.${name}: needs "image", "catalog" or "build"` };
   const volumes = input.volumes ?? base.volumes ?? [];
   if (entry?.requires && !volumes.some((v) => v.target === entry.requires?.volumeTarget)) {
     return { error: `servers.${name}: the ${entry.id} server needs a folder at ${entry.requires.volumeTarget}; ${entry.requires.hint}` };

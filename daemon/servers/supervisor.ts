@@ -333,7 +333,7 @@ export class ServerSupervisor {
       await this.ensureImage(progress);
       check();
       this.imageDigest = await rt.imageDigest(this.spec.image);
-      this.provenance = provenanceOf(this.spec.image, await rt.imageLabels(this.spec.image), this.imageDigest);
+      this.provenance = provenanceOf(this.spec.image, this.spec.build !== undefined, await rt.imageLabels(this.spec.image), this.imageDigest);
       const hash = this.containerHash();
       const known = existing?.id ?? this.containerId ?? (await findOwnContainer(rt, this.deps.instance, this.name));
       let id = await reusableContainer(rt, known, hash, (text) => this.log(text));
