@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CatalogItem, InstallStep, ServersInstall } from '../protocol/catalog.js';
 import type { ServerSpecInput } from '../protocol/spec.js';
 import type { Registry } from '../servers/registry.js';
+import { imageOf } from '../servers/kind.js';
 import { parseCpus, parseMemory } from '../servers/units.js';
 import type { Catalogs } from './catalogs.js';
 import { hardeningGaps, imageLabelCheck, secretsInDefaults } from './installChecks.js';
@@ -37,7 +38,7 @@ export async function install(deps: { catalogs: Catalogs; registry: Registry }, 
     const { registry } = deps;
     await registry.trial(input, async (sup, lastOutput) => {
       const rt = registry.runtimeFor(sup.spec.host);
-      const present = await attempt('build', () => rt.imageExists(sup.spec.image));
+      const present = await attempt('build', () => rt.imageExists(imageOf(sup.spec)));
       await attempt('build', () => sup.build(progress, false));
       pass('build', sup.spec.build ? `${present ? 'image' : 'built'} ${sup.spec.image} (${item.source})` : `${present ? 'image' : 'pulled'} ${sup.spec.image}`);
 

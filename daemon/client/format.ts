@@ -29,6 +29,10 @@ export function describeProvenance(p: Provenance): string {
       return `folder ${p.path} (${p.contentHash.slice(0, 19)})`;
     case 'image':
       return `image ${p.ref}${p.digest ? ` (${p.digest.slice(0, 19)})` : ''}`;
+    case 'remote':
+      return `remote ${p.url} (hosted elsewhere, not a container)`;
+    case 'external':
+      return `external command ${p.command} (runs on this machine, not isolated)`;
   }
 }
 

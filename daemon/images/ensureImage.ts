@@ -1,5 +1,5 @@
 import type { ContainerRuntime } from '../hosts/runtime.js';
-import type { ServerSpec } from '../protocol/spec.js';
+import type { BuildSource } from '../protocol/spec.js';
 import { ensureBaseImage } from './baseImage.js';
 import { buildNpmImage } from './npmImage.js';
 import { buildFolderImage, buildGitImage } from './sourceImage.js';
@@ -9,7 +9,7 @@ import { buildFolderImage, buildGitImage } from './sourceImage.js';
  * source is built (an npm package offline from the registry's tarball, a git repository or a
  * folder from its Dockerfile or Node package); anything else is pulled, with progress.
  */
-export async function ensureImage(rt: ContainerRuntime, spec: Pick<ServerSpec, 'image' | 'build'>, onProgress: (line: string) => void, force = false): Promise<void> {
+export async function ensureImage(rt: ContainerRuntime, spec: { image: string; build?: BuildSource }, onProgress: (line: string) => void, force = false): Promise<void> {
   if (!force && (await rt.imageExists(spec.image))) return;
   const build = spec.build;
   if (build && 'npm' in build) {

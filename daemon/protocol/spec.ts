@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AlertRules, AlertsSpecInput, resolveAlerts } from './alerts.js';
 import { parseRule } from './egressRule.js';
 import { HostName, LOCAL_HOST } from './hosts.js';
-import { Name, SecretName } from './names.js';
+import { Name, SECRET_NAME, SecretName } from './names.js';
 
 export const ServerName = Name;
 
@@ -198,6 +198,41 @@ export function pythonUnbuildable(pkg: string): string {
   return `${pkg} is a Python package; Berth has no Python build yet (npm packages, git repositories, folders and images only), so run an image of it instead`;
 }
 
+/** An HTTP header's name, and a value that may hold secret references: `Bearer ${GITHUB_TOKEN}`. */
+const HeaderName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'is not a valid HTTP header name');
+const HeaderValue = z
+  .string()
+  .max(8192)
+  .regex(/^[^\r\n]*$/, 'must be one line')
+  .refine((v) => [...v.matchAll(/\$\{([^}]*)\}/g)].every((m) => SECRET_NAME.test(m[1] ?? '')), 'may hold only ${SECRET_NAME} references to secrets (`berth secret set NAME`)');
+
+/** The secret names a remote server's header values refer to. */
+export function headerSecrets(headers: Record<string, string> | undefined): string[] {
+  return [...new Set(Object.values(headers ?? {}).flatMap((v) => [...v.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1] ?? '')))];
+}
+
+/**
+ * A hosted MCP server, reached by the daemon over Streamable HTTP at an https URL: no container,
+ * the same gateway, policy, pinning and audit. A private CA is named by a PEM file (`ca`);
+ * `insecure` skips certificate checks and is accepted only for a loopback address.
+ */
+export const RemoteSpec = z
+  .object({
+    url: z.string().max(2000).regex(/^https:\/\/[^\s]+$/, 'must be an https:// URL'),
+    headers: z.record(HeaderName, HeaderValue).optional(),
+    ca: z.string().min(1).max(4096).optional(),
+    insecure: z.boolean().optional(),
+  })
+  .strict();
+export type RemoteSpec = z.infer<typeof RemoteSpec>;
+
+/**
+ * A command run on the daemon's machine, as the user, speaking MCP over its stdio: not isolated
+ * at all, so a spec must also say `isolation: none` to have it.
+ */
+export const ExternalSpec = z.object({ command: z.string().min(1).max(4096), args: Argv.optional() }).strict();
+export type ExternalSpec = z.infer<typeof ExternalSpec>;
+
 /** What a spec file may say about one server (the name is the key it sits under). */
 export const ServerSpecInput = z
   .object({
@@ -205,6 +240,10 @@ export const ServerSpecInput = z
     description: z.string().max(500).optional(),
     host: HostName.default(LOCAL_HOST),
     image: ImageRef.optional(),
+    remote: RemoteSpec.optional(),
+    external: ExternalSpec.optional(),
+    /** `none`: the explicit acknowledgement an `external` server needs (it runs on the host, unisolated). */
+    isolation: z.literal('none').optional(),
     build: z.union([BuildSource, PypiBuild], { error: 'must be { npm: PACKAGE, version }, { git: URL, ref, path } or { folder: PATH }' }).optional(),
     transport: z.enum(['stdio', 'http']).default('stdio'),
     http: HttpEndpoint.optional(),
@@ -232,8 +271,11 @@ export const ServerSpec = z.object({
   name: ServerName,
   description: z.string().optional(),
   host: HostName,
-  image: ImageRef,
+  /** Absent for the servers that are no container: `remote` and `external` ones. */
+  image: ImageRef.optional(),
   build: BuildSource.optional(),
+  remote: RemoteSpec.optional(),
+  external: ExternalSpec.optional(),
   transport: z.enum(['stdio', 'http']),
   http: HttpEndpoint.optional(),
   protocol: ProtocolChoice.optional(),

@@ -42,7 +42,7 @@ describe('spec files', () => {
       'servers:\n  g:\n    build: { git: "https://example.test/r.git", ref: v1, path: srv }\n  g2:\n    build: { git: "https://example.test/r.git", ref: v2, path: srv }\n  f:\n    build: { folder: /srv/mcp/weather }\n',
     );
     expect(git).toMatchObject({ image: expect.stringMatching(/^berth\/src-g:[0-9a-f]{12}$/), build: { git: 'https://example.test/r.git', ref: 'v1', path: 'srv' } });
-    expect(moved?.image.split(':')[1]).not.toBe(git?.image.split(':')[1]);
+    expect(moved?.image?.split(':')[1]).not.toBe(git?.image?.split(':')[1]);
     expect(folder).toMatchObject({ image: expect.stringMatching(/^berth\/src-f:/), build: { folder: '/srv/mcp/weather' } });
     expect(ImageRef.safeParse(git?.image).success).toBe(true);
   });
