@@ -227,7 +227,7 @@ export class DockerRuntime implements ContainerRuntime {
         stdout.end();
         stderr.end();
       });
-      return { stdin: raw, stdout, stderr, raw, close: () => raw.destroy() };
+      return { stdin: raw, stdout, stderr, close: () => raw.destroy() };
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Duplex, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 
 /**
  * The one small interface the daemon uses to talk to a container engine. Everything above it
@@ -124,7 +124,6 @@ export interface AttachedStdio {
   stderr: Readable;
   /** Closes the attach (and, with it, our end of stdin). */
   close(): void;
-  raw: Duplex;
 }
 
 export interface RuntimeEvent {

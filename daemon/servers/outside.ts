@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { Duplex } from 'node:stream';
 import type { AttachedStdio } from '../hosts/runtime.js';
 import { agentFetch, type FetchLike } from '../mcp/agentFetch.js';
 import type { ExternalSpec, RemoteSpec } from '../protocol/spec.js';
@@ -55,7 +54,6 @@ export async function spawnExternal(external: ExternalSpec, env: Record<string, 
     stdin: child.stdin,
     stdout: child.stdout,
     stderr: child.stderr,
-    raw: Duplex.from({ readable: child.stdout, writable: child.stdin }),
     // Stopped as a container is: SIGTERM, then SIGKILL after 5 s.
     close: () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
