@@ -70,7 +70,7 @@ describe('catalogs, search, info and install on the real engine', () => {
   });
 
   it('adds a registry by its base URL, following every page of its list', async () => {
-    expect(await home.ok(['catalog', 'add', url, '--name', 'fx'])).toContain('added catalog fx (registry): 8 entries, 2 that Berth cannot run');
+    expect(await home.ok(['catalog', 'add', url, '--name', 'fx'])).toContain('added catalog fx (registry): 8 entries, 1 that Berth cannot run');
     expect(registry.requests.some((r) => r.searchParams.has('cursor'))).toBe(true);
     const ls = await home.ok(['catalog', 'ls']);
     expect(ls).toMatch(/built-in\s+built-in/);
@@ -159,7 +159,7 @@ describe('catalogs, search, info and install on the real engine', () => {
 
     const py = await home.berth(['install', 'io.test/py']);
     expect(py.code).toBe(1);
-    expect(py.stdout).toMatch(/^✗ resolve: io\.test\/py cannot be installed: it is a Python package/m);
+    expect(py.stdout).toMatch(/^✗ resolve: io\.test\/py cannot be installed: pypi py-fixture is a Python package; Berth has no Python build yet/m);
   });
 
   it('forgets a catalog; the built-in one cannot be removed', async () => {
