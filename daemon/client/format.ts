@@ -48,7 +48,7 @@ export function serverRows(servers: ServerStatus[]): string[][] {
       s.stats ? formatBytes(s.stats.memoryBytes) : '-',
       s.capabilities ? String(s.capabilities.tools.length) : '-',
       s.protocol?.version ?? '-',
-      s.image,
+      s.kind === 'remote' ? `remote ${s.image}` : s.kind === 'external' ? `not isolated: ${s.image}` : s.image,
     ]),
   ];
 }
