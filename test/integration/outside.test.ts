@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,18 +57,33 @@ async function hostedFixture(dir: string): Promise<{ url: string; ca: string; au
   };
 }
 
+/** `berth secret set NAME`, the value on stdin; the first call of a home also starts its daemon, with `env`. */
+async function setSecret(home: TestHome, name: string, value: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const secret = spawn(process.execPath, [BERTH, 'secret', 'set', name], { env: { ...home.env, ...env }, stdio: ['pipe', 'ignore', 'inherit'] });
+  secret.stdin.end(value);
+  const code = await new Promise((resolve) => secret.once('exit', resolve));
+  if (code !== 0) throw new Error(`berth secret set ${name} exited ${String(code)}`);
+}
+
+let dir: string;
+let hosted: Awaited<ReturnType<typeof hostedFixture>>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'berth-outside-'));
+  hosted = await hostedFixture(dir);
+});
+
+afterAll(async () => {
+  hosted.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
 describe('servers that are no container: remote and external', () => {
   let home: TestHome;
-  let dir: string;
-  let hosted: Awaited<ReturnType<typeof hostedFixture>>;
 
   beforeAll(async () => {
     home = await TestHome.create();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'berth-outside-'));
-    hosted = await hostedFixture(dir);
-    const secret = spawn(process.execPath, [BERTH, 'secret', 'set', 'HOSTED_TOKEN'], { env: home.env, stdio: ['pipe', 'ignore', 'inherit'] });
-    secret.stdin.end(TOKEN);
-    await new Promise((resolve) => secret.once('exit', resolve));
+    await setSecret(home, 'HOSTED_TOKEN', TOKEN);
     await home.writeSpecs(`servers:
   hosted:
     remote:
@@ -86,11 +101,7 @@ describe('servers that are no container: remote and external', () => {
 `);
   });
 
-  afterAll(async () => {
-    await home.dispose();
-    hosted.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => home.dispose());
 
   it('connects to a remote server over HTTPS with its CA and its secret header, flagged remote', async () => {
     await home.ok(['start', 'hosted']);
@@ -151,5 +162,33 @@ describe('servers that are no container: remote and external', () => {
     expect((await home.status()).specErrors.join('\n')).toContain('servers.bare.external: a command on the host runs as you, with no isolation at all; say so with `isolation: none`');
     await home.writeSpecs(`servers:\n  far:\n    remote: { url: "https://mcp.example.test/mcp", insecure: true }\n`);
     expect((await home.status()).specErrors.join('\n')).toContain('servers.far.remote.insecure: certificate checks may be skipped only for a server on this machine');
+  });
+});
+
+describe('a hosted server from a registry catalog', () => {
+  let home: TestHome;
+
+  beforeAll(async () => {
+    home = await TestHome.create();
+    // This daemon trusts the fixture's CA the way a machine trusts a private CA: NODE_EXTRA_CA_CERTS.
+    await setSecret(home, 'HOSTED_AUTHORIZATION', `Bearer ${TOKEN}`, { NODE_EXTRA_CA_CERTS: hosted.ca });
+  });
+
+  afterAll(() => home.dispose());
+
+  it('installs a server.json remote: tested without a container, added as a remote server with its secret header', async () => {
+    const file = path.join(dir, 'server.json');
+    const remotes = [{ type: 'streamable-http', url: hosted.url, headers: [{ name: 'Authorization', isSecret: true, isRequired: true }] }];
+    await writeFile(file, JSON.stringify({ name: 'io.test/hosted', description: 'a hosted fixture', version: '1.0.0', remotes }));
+    await home.ok(['catalog', 'add', file, '--name', 'hosted-catalog']);
+    const out = await home.ok(['install', 'io.test/hosted', '--start']);
+    expect(out).toContain(`✓ nothing to build: a hosted server at ${hosted.url}`);
+    expect(out).toMatch(/✓ connection: initialize in \d+ ms, \d+ tools/);
+    expect(out).toContain('✓ checks: remote (no container of ours to harden), no secrets in defaults');
+    expect(await home.server('hosted')).toMatchObject({ kind: 'remote', phase: 'healthy' });
+    const spec = await home.readSpecs();
+    expect(spec).toContain('Authorization: ${HOSTED_AUTHORIZATION}');
+    expect(spec).not.toContain(TOKEN);
+    expect(await home.containers()).toEqual([]);
   });
 });
