@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { isProcessAlive } from '../daemon/processAlive.js';
 import { findCatalogEntry } from '../daemon/servers/catalog.js';
-import { FIXTURE_IMAGE, waitFor } from './support.js';
+import { FIXTURE_IMAGE, freePort, waitFor } from './support.js';
 
 const run = promisify(execFile);
 
@@ -45,16 +45,6 @@ export async function restartSecondEngine(): Promise<void> {
 /** Starts the second engine if needed and loads these images into it from the local engine. */
 export async function provisionSecondEngine(images: string[]): Promise<void> {
   await run('bash', [path.resolve('scripts', 'provision-remote.sh'), ...images], { maxBuffer: 1 << 24 });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.once('error', reject);
-  });
 }
 
 async function keygen(file: string, passphrase = ''): Promise<string> {

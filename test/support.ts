@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -183,4 +184,14 @@ function settleBy<T>(deadline: number, p: Promise<T>): Promise<T> {
     timer = setTimeout(() => reject(new Error('a check was still running at the deadline')), Math.max(0, deadline - Date.now()));
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** A port free right now on loopback (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return address.port;
 }

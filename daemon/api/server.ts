@@ -30,6 +30,7 @@ import { daemonLog } from '../daemonLog.js';
 import { handle, isInitialized, markInitialized, notify } from './rpc.js';
 import type { RunnerDeps } from '../testing/runner.js';
 import { registerTestHandlers } from '../testing/handlers.js';
+import { imageOf } from '../servers/kind.js';
 
 export interface ApiContext {
   version: string;
@@ -199,6 +200,7 @@ export class ApiServer {
         host: p.host,
         catalog: p.catalog,
         image: p.image,
+        build: p.build,
         args: p.args,
         env: p.env,
         volumes: p.volumes?.map((v) => ({ source: v.source, target: v.target, readOnly: v.readOnly, allowSensitive: v.allowSensitive })),
@@ -236,7 +238,7 @@ export class ApiServer {
     handle(connection, M.ServersBuild, async (p) => {
       const sup = await current(p.name);
       await sup.build(progress(p.progressToken), p.force ?? false);
-      return { image: sup.spec.image };
+      return { image: imageOf(sup.spec) };
     });
 
     handle(connection, M.ServersCapabilities, async (p) => {

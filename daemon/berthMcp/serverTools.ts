@@ -39,6 +39,8 @@ const Status = Summary.extend({
 
 /** The catalog entry a server was made from (its image names it), else its image. */
 function serverType(s: ServerStatus): string {
+  if (s.kind === 'remote') return `remote ${s.image}`;
+  if (s.kind === 'external') return `external command ${s.image}, not isolated`;
   return CATALOG.find((e) => e.spec.image === s.image)?.id ?? s.image;
 }
 

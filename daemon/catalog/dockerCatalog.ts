@@ -4,6 +4,7 @@ import { parseRule } from '../protocol/egressRule.js';
 import { SECRET_NAME } from '../protocol/names.js';
 import { ImageRef, type ServerSpecInput } from '../protocol/spec.js';
 import { serverNameOf } from './naming.js';
+import { remoteSpecOf } from './remoteEntry.js';
 
 /**
  * Docker's MCP catalog format (`docker mcp catalog`, the docker/mcp-registry repository): a
@@ -36,7 +37,7 @@ export const DockerEntry = z
     allowHosts: z.array(z.string()).optional(),
     tools: z.array(z.object({ name: z.string() }).passthrough()).optional(),
     oauth: z.unknown().optional(),
-    remote: z.object({ url: z.string().optional() }).passthrough().optional(),
+    remote: z.object({ url: z.string().optional(), transport_type: z.string().optional(), headers: z.record(z.string(), z.string()).optional() }).passthrough().optional(),
   })
   .passthrough();
 export type DockerEntry = z.infer<typeof DockerEntry>;
@@ -44,6 +45,8 @@ export type DockerEntry = z.infer<typeof DockerEntry>;
 export const DockerCatalog = z.object({ registry: z.record(z.string(), DockerEntry) }).passthrough();
 
 const TEMPLATE = /\{\{\s*([^}|\s]+)[^}]*\}\}/;
+/** Every template of a header value, made the single-brace form remote entries share (remoteEntry.ts). */
+const TEMPLATE_ALL = /\{\{\s*([^}|\s]+)[^}]*\}\}/g;
 
 /** Converts one Docker catalog entry: secrets become secret references, allowHosts an egress allowlist, templated env inputs. */
 export function fromDockerEntry(id: string, e: DockerEntry, catalog: string): CatalogItem {
@@ -66,8 +69,14 @@ export function fromDockerEntry(id: string, e: DockerEntry, catalog: string): Ca
     ...(e.tools ? { tools: e.tools.map((t) => t.name) } : {}),
   };
   const refuse = (reason: string): CatalogItem => ({ ...base, unrunnable: reason });
-  if (e.remote?.url || e.type === 'remote') return refuse(`it is a hosted server${e.remote?.url ? ` at ${e.remote.url}` : ''}; Berth does not proxy remote servers yet`);
   if (e.oauth !== undefined && secrets.length === 0) return refuse('it signs in with OAuth only, which Berth cannot do for a server yet');
+  if (e.remote?.url || e.type === 'remote') {
+    if (!e.remote?.url) return refuse('it is a hosted server whose entry names no URL');
+    const headers = Object.entries(e.remote.headers ?? {}).map(([name, value]) => ({ name, value: value.replace(TEMPLATE_ALL, '{$1}') }));
+    const converted = remoteSpecOf(base.serverName, e.remote.url, e.remote.transport_type, headers);
+    if ('refuse' in converted) return refuse(converted.refuse);
+    return { ...base, network: 'none', secrets: [...new Set([...secrets, ...converted.secrets])], spec: { description: base.description.slice(0, 500) || undefined, ...converted.spec } };
+  }
   if (!e.image) return refuse(`its type "${e.type}" names no image to run`);
   if (!ImageRef.safeParse(e.image).success) return refuse(`its image reference ${JSON.stringify(e.image)} is not one Berth accepts`);
   const badSecret = secrets.find((s) => !SECRET_NAME.test(s));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CatalogItem, InstallStep, ServersInstall } from '../protocol/catalog.js';
 import type { ServerSpecInput } from '../protocol/spec.js';
 import type { Registry } from '../servers/registry.js';
+import { imageOf } from '../servers/kind.js';
 import { parseCpus, parseMemory } from '../servers/units.js';
 import type { Catalogs } from './catalogs.js';
 import { hardeningGaps, imageLabelCheck, secretsInDefaults } from './installChecks.js';
@@ -37,9 +38,14 @@ export async function install(deps: { catalogs: Catalogs; registry: Registry }, 
     const { registry } = deps;
     await registry.trial(input, async (sup, lastOutput) => {
       const rt = registry.runtimeFor(sup.spec.host);
-      const present = await attempt('build', () => rt.imageExists(sup.spec.image));
-      await attempt('build', () => sup.build(progress, false));
-      pass('build', sup.spec.build ? `${present ? 'image' : 'built'} ${sup.spec.image} (${item.source})` : `${present ? 'image' : 'pulled'} ${sup.spec.image}`);
+      const remote = sup.spec.remote;
+      if (remote) {
+        pass('build', `nothing to build: a hosted server at ${remote.url}`);
+      } else {
+        const present = await attempt('build', () => rt.imageExists(imageOf(sup.spec)));
+        await attempt('build', () => sup.build(progress, false));
+        pass('build', sup.spec.build ? `${present ? 'image' : 'built'} ${sup.spec.image} (${item.source})` : `${present ? 'image' : 'pulled'} ${sup.spec.image}`);
+      }
 
       let asked = Date.now();
       await attempt('connection', async () => {
@@ -59,12 +65,16 @@ export async function install(deps: { catalogs: Catalogs; registry: Registry }, 
       pass('connection', `initialize in ${Date.now() - asked} ms, ${tools} tool${tools === 1 ? '' : 's'}`);
 
       await attempt('checks', async () => {
+        const leaks = secretsInDefaults(item.spec?.env);
+        if (leaks.length) throw new Error(`secrets in the entry's defaults: ${leaks.join('; ')}`);
+        if (remote) {
+          pass('checks', 'remote (no container of ours to harden), no secrets in defaults');
+          return;
+        }
         const info = sup.containerId ? await rt.inspect(sup.containerId) : undefined;
         if (!info) throw new Error('its test container is gone, so its hardening cannot be read back');
         const gaps = hardeningGaps(info.hardening, sup.spec);
         if (gaps.length) throw new Error(`not hardened as its spec says: ${gaps.join('; ')}`);
-        const leaks = secretsInDefaults(item.spec?.env);
-        if (leaks.length) throw new Error(`secrets in the entry's defaults: ${leaks.join('; ')}`);
         const labels = await imageLabelCheck(rt, sup.spec);
         if (!labels.ok) throw new Error(labels.text);
         pass('checks', `hardened, no secrets in defaults, ${labels.text}`);

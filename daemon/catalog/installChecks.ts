@@ -1,6 +1,7 @@
 import type { ContainerRuntime, Hardening } from '../hosts/runtime.js';
 import { describeMatches, scanValue, SECRET_ENV_NAME } from '../policy/secretScan.js';
 import type { ServerSpec } from '../protocol/spec.js';
+import { imageOf } from '../servers/kind.js';
 
 
 /** What the engine enforces against what the spec asks for; each difference is one phrase. */
@@ -30,7 +31,7 @@ export function secretsInDefaults(env: Record<string, string> | undefined): stri
 
 /** An image Berth built says what it was built from; a pulled image's labels are its publisher's, and none is no failure. */
 export async function imageLabelCheck(rt: Pick<ContainerRuntime, 'imageLabels'>, spec: ServerSpec): Promise<{ ok: boolean; text: string }> {
-  const labels = (await rt.imageLabels(spec.image)) ?? {};
+  const labels = (await rt.imageLabels(imageOf(spec))) ?? {};
   const recorded = Object.entries(labels).filter(([k]) => k.startsWith('berth.'));
   if (spec.build) {
     return recorded.length

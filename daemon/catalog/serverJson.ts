@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { CatalogInput, CatalogItem } from '../protocol/catalog.js';
-import { ImageRef, type ServerSpecInput } from '../protocol/spec.js';
+import { ImageRef, pythonUnbuildable, type ServerSpecInput } from '../protocol/spec.js';
 import { SECRET_NAME } from '../protocol/names.js';
 import { npmImageTag, serverNameOf } from './naming.js';
+import { remoteSpecOf } from './remoteEntry.js';
 
 /**
  * The official MCP Registry's `server.json` (schema 2025-09-29 and later), as far as Berth reads
@@ -75,7 +76,7 @@ export const RegistryList = z.object({
 
 /** Registry types Berth knows of but cannot build, each with the one sentence that says why. */
 const UNBUILDABLE: Record<string, (identifier: string) => string> = {
-  pypi: (id) => `it is a Python package (pypi ${id}); Berth builds no Python servers yet (npm packages and images only)`,
+  pypi: (id) => pythonUnbuildable(`pypi ${id}`),
 };
 
 /** Converts one server.json to Berth's catalog entry: runnable with a spec, or listed with the reason it is not. */
@@ -91,17 +92,14 @@ export function fromServerJson(server: ServerJson, catalog: string): CatalogItem
   const packages = server.packages ?? [];
   const pkg = packages.find((p) => p.registryType === 'npm' || p.registryType === 'oci') ?? packages[0];
   if (!pkg) {
-    const remote = server.remotes?.[0];
-    return {
-      ...base,
-      source: remote ? `remote ${remote.url}` : 'nothing to run',
-      unrunnable: remote
-        ? `it is a hosted server at ${remote.url} (${remote.type}); Berth does not proxy remote servers yet`
-        : 'its server.json names no package and no remote',
-      inputs: [],
-      secrets: [],
-      mounts: [],
-    };
+    // A Streamable HTTP remote first: the one Berth can reach.
+    const remote = server.remotes?.find((r) => r.type === 'streamable-http') ?? server.remotes?.[0];
+    const empty = { inputs: [], secrets: [], mounts: [] };
+    if (!remote) return { ...base, ...empty, source: 'nothing to run', unrunnable: 'its server.json names no package and no remote' };
+    const converted = remoteSpecOf(base.serverName, remote.url, remote.type === 'streamable-http' ? undefined : remote.type, remote.headers ?? []);
+    if ('refuse' in converted) return { ...base, ...empty, source: `remote ${remote.url}`, unrunnable: converted.refuse };
+    const description = base.description.slice(0, 500) || undefined;
+    return { ...base, ...empty, source: `remote ${remote.url}`, secrets: converted.secrets, spec: { description, ...converted.spec } };
   }
   const env = environmentOf(pkg.environmentVariables ?? []);
   const args = argumentsOf(pkg.packageArguments ?? []);

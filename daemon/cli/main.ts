@@ -19,7 +19,7 @@ import { runConnect } from './connect.js';
 import { registerMetricsCommands } from './metrics.js';
 import { AlertsList } from '../protocol/metrics.js';
 import { registerTestCommand } from './test.js';
-import { serverRows, table } from '../client/format.js';
+import { describeProvenance, serverRows, table } from '../client/format.js';
 import { jsonText, printable } from '../protocol/printable.js';
 
 /** Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage. */
@@ -101,21 +101,27 @@ function buildProgram(): Command {
   addFlagOptions(
     program
       .command('add <name>')
-      .description('add a server from the built-in catalog or from any image (`berth install` tests an entry of any catalog first)')
+      .description('add a server from the built-in catalog, any image, a git repository or a folder (`berth install` tests an entry of any catalog first)')
       .option('--catalog <entry>', 'a built-in catalog entry (see `berth catalog`)')
-      .option('--image <image>', 'any image that speaks MCP over stdio'),
+      .option('--image <image>', 'any image that speaks MCP over stdio; pulled when the engine lacks it')
+      .option('--git <url>', 'a git repository: its Dockerfile is built, or its Node package like an npm one')
+      .option('--ref <ref>', 'with --git: the branch, tag or commit (HEAD by default)')
+      .option('--path <dir>', 'with --git: the folder inside the repository to build')
+      .option('--folder <path>', 'a folder on this machine: its Dockerfile is built, or its Node package like an npm one'),
   )
     .addOption(json)
-    .action(async (name: string, o: AddFlags & { catalog?: string; image?: string; json?: boolean }) => {
-      if ((o.catalog === undefined) === (o.image === undefined)) throw new UsageError('give exactly one of --catalog ENTRY or --image IMAGE');
+    .action(async (name: string, o: AddFlags & { catalog?: string; image?: string; git?: string; ref?: string; path?: string; folder?: string; json?: boolean }) => {
+      if ([o.catalog, o.image, o.git, o.folder].filter((x) => x !== undefined).length !== 1) throw new UsageError('give exactly one of --catalog ENTRY, --image IMAGE, --git URL or --folder PATH');
+      if ((o.ref !== undefined || o.path !== undefined) && o.git === undefined) throw new UsageError('--ref and --path go with --git');
       const flags = usage(() => addFlagParams(o));
-      const status = await withDaemon((c, progressToken) => c.request(M.ServersAdd, { name, catalog: o.catalog, image: o.image, ...flags, progressToken }));
+      const build = o.git !== undefined ? { git: o.git, ref: o.ref, path: o.path } : o.folder !== undefined ? { folder: path.resolve(o.folder) } : undefined;
+      const status = await withDaemon((c, progressToken) => c.request(M.ServersAdd, { name, catalog: o.catalog, image: o.image, build, ...flags, progressToken }));
       print(o.json ?? false, status, () => `added ${status.name} (${status.phase})`);
     });
 
   program
     .command('build <name>')
-    .description("build a server's image offline from its npm package")
+    .description("build a server's image from its source (npm package, git repository or folder), or pull its image")
     .option('--force', 'rebuild even if the image exists')
     .addOption(json)
     .action(async (name: string, o: { force?: boolean; json?: boolean }) => {
@@ -171,6 +177,8 @@ function buildProgram(): Command {
           ...daemon.notices.map((n) => `notice: ${printable(n)}`),
           servers.length ? table(serverRows(servers)) : 'no servers yet; add one with `berth add NAME --catalog everything`',
           ...servers.filter((s) => s.message).map((s) => `${s.name}: ${printable(s.message ?? '')}`),
+          // The source of each, when one server is asked about: a table has no room for URLs and hashes.
+          ...(name ? servers.map((s) => `${s.name}: from ${printable(s.provenance ? describeProvenance(s.provenance) : s.image)}`) : []),
           ...alerts.map((a) => `alert: ${a.server}: ${a.rule}: ${printable(a.message)} (since ${new Date(a.firedAt).toISOString()}; berth alerts)`),
         ].join('\n'),
       );

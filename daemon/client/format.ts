@@ -1,5 +1,5 @@
 import type { Alert } from '../protocol/alerts.js';
-import type { ServerStatus } from '../protocol/status.js';
+import type { Provenance, ServerStatus } from '../protocol/status.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB'];
@@ -18,6 +18,24 @@ export function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }
 
+/** One line for people: `npm @x/y@1.2.3`, `git URL at 1a2b3c4 (path)`, `folder /p (sha256:…)`, `image r@sha256:…`. */
+export function describeProvenance(p: Provenance): string {
+  switch (p.kind) {
+    case 'npm':
+      return `npm ${p.package}@${p.version}`;
+    case 'git':
+      return `git ${p.url} at ${p.commit.slice(0, 12)}${p.path ? ` (${p.path})` : ''}`;
+    case 'folder':
+      return `folder ${p.path} (${p.contentHash.slice(0, 19)})`;
+    case 'image':
+      return `image ${p.ref}${p.digest ? ` (${p.digest.slice(0, 19)})` : ''}`;
+    case 'remote':
+      return `remote ${p.url} (hosted elsewhere, not a container)`;
+    case 'external':
+      return `external command ${p.command} (runs on this machine, not isolated)`;
+  }
+}
+
 export function serverRows(servers: ServerStatus[]): string[][] {
   return [
     ['NAME', 'HOST', 'PHASE', 'CONTAINER', 'CPU', 'MEMORY', 'TOOLS', 'MCP', 'IMAGE'],
@@ -30,7 +48,7 @@ export function serverRows(servers: ServerStatus[]): string[][] {
       s.stats ? formatBytes(s.stats.memoryBytes) : '-',
       s.capabilities ? String(s.capabilities.tools.length) : '-',
       s.protocol?.version ?? '-',
-      s.image,
+      s.kind === 'remote' ? `remote ${s.image}` : s.kind === 'external' ? `not isolated: ${s.image}` : s.image,
     ]),
   ];
 }

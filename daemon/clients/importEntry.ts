@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { npmImageTag, serverNameOf } from '../catalog/naming.js';
+import { headerSecretName, remoteSpecOf, type RemoteHeader } from '../catalog/remoteEntry.js';
 import { scanText, SECRET_ENV_NAME } from '../policy/secretScan.js';
 import type { ImportCandidate } from '../protocol/clients.js';
 import { SECRET_NAME } from '../protocol/names.js';
-import { EnvKey, ImageRef, NpmPackage, type ServerSpecInput, type VolumeSpec } from '../protocol/spec.js';
+import { EnvKey, ImageRef, NpmPackage, pythonUnbuildable, type ServerSpecInput, type VolumeSpec } from '../protocol/spec.js';
 import type { z } from 'zod';
 
 /** What one client entry becomes: the candidate shown, and the secret values that would move to Berth's store (never shown). */
@@ -18,18 +19,19 @@ type Classified = Omit<ClassifiedEntry['candidate'], 'key' | 'server'> & { secre
  * Reads one MCP server entry of a client's config the way the client would run it, and says what
  * Berth would make of it: `npx -y @scope/pkg` → an npm build, `docker run … image` → an image spec
  * with its env, mounts and network, `uvx pkg` → a Python package (not built here), a URL → a remote
- * server (not yet supported), `berth connect` → already Berth's, anything else → left with why.
+ * server (its credential headers made secrets), `berth connect` → already Berth's, anything else →
+ * left with why.
  */
 export function classifyEntry(key: string, value: unknown): ClassifiedEntry {
   const server = serverNameOf(key);
-  const c = classify(isRecord(value) ? value : {});
+  const c = classify(isRecord(value) ? value : {}, server);
   const { secretValues = {}, ...rest } = c;
   return { candidate: { key, server, ...rest }, secretValues };
 }
 
-function classify(entry: Record<string, unknown>): Classified {
+function classify(entry: Record<string, unknown>, server: string): Classified {
   const url = [entry.url, entry.serverUrl, entry.httpUrl].find((u): u is string => typeof u === 'string');
-  if (url) return { kind: 'remote', summary: `remote ${url}`, skipped: 'a hosted server at a URL; Berth does not proxy remote servers yet', secrets: [] };
+  if (url) return fromUrl(server, url, isRecord(entry.headers) ? entry.headers : {}, typeof entry.type === 'string' ? entry.type : undefined);
   const command = typeof entry.command === 'string' ? entry.command : undefined;
   const args = Array.isArray(entry.args) ? entry.args.filter((a): a is string => typeof a === 'string') : [];
   const env = isRecord(entry.env) ? Object.fromEntries(Object.entries(entry.env).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
@@ -39,10 +41,28 @@ function classify(entry: Record<string, unknown>): Classified {
   if (program === 'npx') return fromNpx(args, env);
   if (program === 'uvx') {
     const pkg = args.find((a) => !a.startsWith('-')) ?? '?';
-    return { kind: 'python', summary: `pypi ${pkg}`, skipped: `a Python package (uvx ${pkg}); Berth builds no Python servers yet (npm packages and images only)`, secrets: [] };
+    return { kind: 'python', summary: `pypi ${pkg}`, skipped: pythonUnbuildable(`uvx ${pkg}`), secrets: [] };
   }
   if (program === 'docker' && args[0] === 'run') return fromDockerRun(args.slice(1), env);
   return { kind: 'other', summary: [command, ...args].join(' '), skipped: `it runs ${program} on the host; Berth imports npx, uvx and docker run entries`, secrets: [] };
+}
+
+/**
+ * A hosted server: a `remote:` spec. A header that holds a credential (Authorization, a name like
+ * a secret's, or a value the secret scan knows) moves to Berth's secret store, referenced by name.
+ */
+function fromUrl(server: string, url: string, rawHeaders: Record<string, unknown>, type: string | undefined): Classified {
+  const secretValues: Record<string, string> = {};
+  const headers: RemoteHeader[] = [];
+  for (const [name, value] of Object.entries(rawHeaders)) {
+    if (typeof value !== 'string') continue;
+    const secret = /^(?:authorization|proxy-authorization|cookie)$/i.test(name) || SECRET_ENV_NAME.test(name.replace(/-/g, '_')) || scanText(value).length > 0;
+    if (secret) secretValues[headerSecretName(server, name)] = value;
+    headers.push({ name, value: secret ? undefined : value, isSecret: secret });
+  }
+  const converted = remoteSpecOf(server, url, type === 'sse' ? 'sse' : undefined, headers);
+  if ('refuse' in converted) return { kind: 'remote', summary: `remote ${url}`, skipped: converted.refuse, secrets: [] };
+  return { kind: 'remote', summary: `remote ${url}${headers.length ? `; headers ${headers.map((h) => h.name).join(', ')}` : ''}`, secrets: converted.secrets, secretValues, spec: converted.spec };
 }
 
 /** Flags npx takes before the package that change nothing Berth builds. */

@@ -227,7 +227,7 @@ export class DockerRuntime implements ContainerRuntime {
         stdout.end();
         stderr.end();
       });
-      return { stdin: raw, stdout, stderr, raw, close: () => raw.destroy() };
+      return { stdin: raw, stdout, stderr, close: () => raw.destroy() };
     });
   }
 
@@ -337,8 +337,8 @@ export class DockerRuntime implements ContainerRuntime {
   pull(ref: string, onProgress: (line: string) => void) {
     return engine(() => images.pull(this.docker, ref, onProgress));
   }
-  build(context: NodeJS.ReadableStream, tag: string, onProgress: (line: string) => void) {
-    return engine(() => images.build(this.docker, context as never, tag, onProgress));
+  build(context: NodeJS.ReadableStream, tag: string, onProgress: (line: string) => void, labels?: Record<string, string>) {
+    return engine(() => images.build(this.docker, context as never, tag, onProgress, labels));
   }
   importRootfs(tarball: NodeJS.ReadableStream, tag: string, changes: string[]) {
     return engine(() => images.importRootfs(this.docker, tarball as never, tag, changes));

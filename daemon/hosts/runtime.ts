@@ -1,4 +1,4 @@
-import type { Duplex, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 
 /**
  * The one small interface the daemon uses to talk to a container engine. Everything above it
@@ -44,8 +44,8 @@ export interface ContainerRuntime {
   /** The image's labels (what a build recorded it was made from); undefined when there is no such image. */
   imageLabels(ref: string): Promise<Record<string, string> | undefined>;
   pull(ref: string, onProgress: (line: string) => void): Promise<void>;
-  /** Builds from a tar stream holding a Dockerfile at its root. */
-  build(context: Readable, tag: string, onProgress: (line: string) => void): Promise<void>;
+  /** Builds from a tar stream holding a Dockerfile at its root; `labels` go on the image (what it was built from). */
+  build(context: Readable, tag: string, onProgress: (line: string) => void, labels?: Record<string, string>): Promise<void>;
   /** `docker import`: a root filesystem tarball becomes an image. */
   importRootfs(tarball: Readable, tag: string, changes: string[]): Promise<void>;
   /**
@@ -124,7 +124,6 @@ export interface AttachedStdio {
   stderr: Readable;
   /** Closes the attach (and, with it, our end of stdin). */
   close(): void;
-  raw: Duplex;
 }
 
 export interface RuntimeEvent {

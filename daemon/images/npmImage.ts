@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,6 +8,7 @@ import * as tarFs from 'tar-fs';
 import { z } from 'zod';
 import type { ContainerRuntime } from '../hosts/runtime.js';
 import { MCP_UID } from './baseImage.js';
+import { SOURCE_LABEL } from './provenance.js';
 
 /**
  * Images for MCP servers published on npm. The package is installed on the daemon's machine
@@ -33,6 +34,14 @@ const SEMVER = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 /** A bin path inside the package, kept to characters that need no quoting anywhere. */
 const BIN_PATH = /^[A-Za-z0-9._@+-]+(?:\/[A-Za-z0-9._@+-]+)*$/;
 
+/** A Subresource Integrity string, as npm records it: nothing else goes into a label. */
+const INTEGRITY = /^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$/;
+
+const lockFile = z.object({ packages: z.record(z.string(), z.object({ integrity: z.string().optional() }).passthrough()).optional() }).passthrough();
+
+/** A local package's manifest: what it is called and which version it says it is. */
+const localManifest = z.object({ name: z.string().max(214), version: z.string().regex(SEMVER, 'has an unexpected version') }).passthrough();
+
 const installedManifest = z.object({
   version: z.string().regex(SEMVER, 'has an unexpected version'),
   bin: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
@@ -54,38 +63,89 @@ export async function buildNpmImage(
 ): Promise<void> {
   validateNpmSpec(opts.npmPackage, opts.version);
   if (!opts.force && (await rt.imageExists(opts.tag))) return;
+  const version = opts.version ?? 'latest';
+  await installAndBuild(rt, opts, { name: opts.npmPackage, wanted: version, install: async () => `${opts.npmPackage}@${version}` }, { [SOURCE_LABEL.kind]: 'npm' });
+}
 
+export interface PackageImageOptions {
+  tag: string;
+  /** A folder holding a package.json: a git checkout's, or a local folder. */
+  packageDir: string;
+  baseImage: string;
+  onProgress: (line: string) => void;
+  /** What the folder is (git or folder provenance labels); the package's own name and version are added. */
+  labels: Record<string, string>;
+}
+
+/**
+ * A Node package from a folder on this machine, built exactly like an npm one: packed as npm would
+ * publish it (its `files`, no scripts run), installed from that tarball with its dependencies from
+ * the registry, and copied into the image.
+ */
+export async function buildPackageImage(rt: Pick<ContainerRuntime, 'build'>, opts: PackageImageOptions): Promise<void> {
+  const manifest = localManifest.safeParse(JSON.parse(await readFile(join(opts.packageDir, 'package.json'), 'utf8')));
+  if (!manifest.success || !PACKAGE_NAME.test(manifest.data.name)) {
+    throw new Error(`the package.json in ${opts.packageDir} needs a valid "name" and "version" to be built like an npm package`);
+  }
+  const { name, version } = manifest.data;
+  const packDir = await mkdtemp(join(tmpdir(), 'berth-pack-'));
+  try {
+    await installAndBuild(rt, opts, { name, wanted: version, install: () => npmPack(opts.packageDir, packDir, opts.onProgress) }, opts.labels);
+  } finally {
+    await rm(packDir, { recursive: true, force: true });
+  }
+}
+
+interface Install {
+  /** The package's name: where it lands under node_modules. */
+  name: string;
+  /** The version asked for, for error messages. */
+  wanted: string;
+  /** What `npm install` is given: `name@version`, or a packed tarball's path. */
+  install: () => Promise<string>;
+}
+
+/** Installs the package into a build context and builds the image, labelled with the installed version and integrity. */
+async function installAndBuild(
+  rt: Pick<ContainerRuntime, 'build'>,
+  opts: { tag: string; baseImage: string; onProgress: (line: string) => void },
+  pkg: Install,
+  labels: Record<string, string>,
+): Promise<void> {
   const context = await mkdtemp(join(tmpdir(), 'berth-npm-'));
   try {
     const app = join(context, 'app');
     await mkdir(app);
     // A package.json of its own stops npm from walking up and installing into some parent project.
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'berth-npm-image', private: true }));
-    await npmInstall(app, opts.npmPackage, opts.version ?? 'latest', opts.onProgress);
+    await npmInstall(app, await pkg.install(), pkg, opts.onProgress);
 
-    const { version, entry } = await readInstalled(app, opts.npmPackage);
-    await writeFile(join(context, 'Dockerfile'), dockerfile(opts.baseImage, `${opts.npmPackage}@${version}`, entry));
-    opts.onProgress(`building ${opts.tag} from ${opts.npmPackage}@${version}`);
-    await rt.build(Readable.from(tarFs.pack(context), { objectMode: false }), opts.tag, opts.onProgress);
+    const { version, entry, integrity } = await readInstalled(app, pkg.name);
+    await writeFile(join(context, 'Dockerfile'), dockerfile(opts.baseImage, entry));
+    opts.onProgress(`building ${opts.tag} from ${pkg.name}@${version}`);
+    const recorded = { ...labels, [SOURCE_LABEL.npmPackage]: `${pkg.name}@${version}`, ...(integrity && { [SOURCE_LABEL.npmIntegrity]: integrity }) };
+    await rt.build(Readable.from(tarFs.pack(context), { objectMode: false }), opts.tag, opts.onProgress, recorded);
   } finally {
     await rm(context, { recursive: true, force: true });
   }
 }
 
-function dockerfile(baseImage: string, label: string, entry: string): string {
-  return [
-    `FROM ${baseImage}`,
-    'COPY app /app',
-    `USER ${MCP_UID}:${MCP_UID}`,
-    'WORKDIR /app',
-    `LABEL berth.npm-package=${label}`,
-    `ENTRYPOINT ${JSON.stringify(['node', entry])}`,
-    '',
-  ].join('\n');
+function dockerfile(baseImage: string, entry: string): string {
+  return [`FROM ${baseImage}`, 'COPY app /app', `USER ${MCP_UID}:${MCP_UID}`, 'WORKDIR /app', `ENTRYPOINT ${JSON.stringify(['node', entry])}`, ''].join('\n');
 }
 
-/** The installed version and the absolute in-image path of the package's (first) bin script. */
-async function readInstalled(app: string, npmPackage: string): Promise<{ version: string; entry: string }> {
+/** `npm pack` of a folder into `into`, without its scripts; gives the tarball's path. */
+async function npmPack(folder: string, into: string, onProgress: (line: string) => void): Promise<string> {
+  onProgress(`packing the Node package in ${folder}`);
+  const before = new Set(await readdir(into));
+  await runNpm(['pack', folder, '--pack-destination', into, '--ignore-scripts', '--silent'], into, onProgress, (errors, code) => `npm pack of ${folder} failed${errors[0] ? `: ${errors[0].replace(/^npm error\s*/, '')}` : ` with exit code ${code}`}`);
+  const tarball = (await readdir(into)).find((f) => !before.has(f) && f.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack of ${folder} made no package tarball`);
+  return join(into, tarball);
+}
+
+/** The installed version, its integrity as the lock file records it, and the absolute in-image path of the package's (first) bin script. */
+async function readInstalled(app: string, npmPackage: string): Promise<{ version: string; entry: string; integrity?: string }> {
   const packageDir = posix.join('node_modules', npmPackage);
   const parsed = installedManifest.safeParse(JSON.parse(await readFile(join(app, packageDir, 'package.json'), 'utf8')));
   if (!parsed.success) throw new Error(`npm package ${npmPackage} ${parsed.error.issues[0]?.message ?? 'has an unreadable package.json'}`);
@@ -96,15 +156,20 @@ async function readInstalled(app: string, npmPackage: string): Promise<{ version
   if (relative.startsWith('../') || !BIN_PATH.test(relative)) {
     throw new Error(`npm package ${npmPackage} has an unusable bin path ${JSON.stringify(script)}`);
   }
-  return { version, entry: posix.join('/app', packageDir, relative) };
+  const lock = lockFile.safeParse(JSON.parse(await readFile(join(app, 'package-lock.json'), 'utf8').catch(() => '{}')));
+  const integrity = lock.data?.packages?.[packageDir]?.integrity;
+  return { version, entry: posix.join('/app', packageDir, relative), integrity: integrity && INTEGRITY.test(integrity) ? integrity : undefined };
 }
 
 /** Runs npm without a shell, streaming its lines, and turns its failure codes into one sentence. */
-function npmInstall(app: string, npmPackage: string, version: string, onProgress: (line: string) => void): Promise<void> {
-  const spec = `${npmPackage}@${version}`;
-  const args = ['install', '--prefix', app, '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', spec];
+function npmInstall(app: string, installArg: string, pkg: Pick<Install, 'name' | 'wanted'>, onProgress: (line: string) => void): Promise<void> {
+  const args = ['install', '--prefix', app, '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', installArg];
+  return runNpm(args, app, onProgress, (errors, code) => npmFailure(errors, pkg.name, pkg.wanted, code));
+}
+
+function runNpm(args: string[], cwd: string, onProgress: (line: string) => void, failure: (errors: string[], code: number | null) => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', args, { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const errors: string[] = [];
     for (const output of [child.stdout, child.stderr]) {
       createInterface({ input: output }).on('line', (line) => {
@@ -116,7 +181,7 @@ function npmInstall(app: string, npmPackage: string, version: string, onProgress
     child.once('error', (err) => reject(new Error(`cannot run npm: ${err.message}`)));
     child.once('close', (code) => {
       if (code === 0) resolve();
-      else reject(new Error(npmFailure(errors, npmPackage, version, code)));
+      else reject(new Error(failure(errors, code)));
     });
   });
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } from '@modelcontextprotocol/core';
 import { notification, request, WithProgress } from './define.js';
 import { HostName } from './hosts.js';
-import { EnvKey, ImageRef, NetworkSpec, ServerName, VolumeSpec } from './spec.js';
+import { EnvKey, FolderBuild, GitBuild, ImageRef, NetworkSpec, ServerName, VolumeSpec } from './spec.js';
 import { Capabilities, CatalogEntryInfo, LogLine, ServerStatus } from './status.js';
 
 /**
@@ -86,11 +86,13 @@ export const ServersAdd = request(
       name: ServerName,
       catalog: z.string().max(100).optional(),
       image: ImageRef.optional(),
+      /** A git repository or a folder to build the server from (the image is named after the server). */
+      build: z.union([GitBuild, FolderBuild]).optional(),
       ...AddFlags,
       ...WithProgress,
     })
     .strict()
-    .refine((p) => (p.catalog === undefined) !== (p.image === undefined), 'give exactly one of catalog or image'),
+    .refine((p) => [p.catalog, p.image, p.build].filter((x) => x !== undefined).length === 1, 'give exactly one of catalog, image or build'),
   ServerStatus,
 );
 

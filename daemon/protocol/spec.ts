@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AlertRules, AlertsSpecInput, resolveAlerts } from './alerts.js';
 import { parseRule } from './egressRule.js';
 import { HostName, LOCAL_HOST } from './hosts.js';
-import { Name, SecretName } from './names.js';
+import { Name, SECRET_NAME, SecretName } from './names.js';
 
 export const ServerName = Name;
 
@@ -154,8 +154,84 @@ export const HttpEndpoint = z
 export const ProtocolChoice = z.enum(['auto', 'legacy', 'modern']);
 export type ProtocolChoice = z.infer<typeof ProtocolChoice>;
 
-/** A catalog entry's npm build source: `berth build` turns it into an image offline. */
-export const BuildSource = z.object({ npm: NpmPackage, version: z.string().regex(/^[A-Za-z0-9.^~<>=*|-]+$/).optional() }).strict();
+/** An npm package: installed on the daemon's machine and copied into an image (images/npmImage.ts). */
+export const NpmBuild = z.object({ npm: NpmPackage, version: z.string().regex(/^[A-Za-z0-9.^~<>=*|-]+$/).optional() }).strict();
+
+/** Inside a repository or folder: plain relative segments, so a build never reads outside it. */
+const RelativePath = z
+  .string()
+  .max(500)
+  .regex(/^[A-Za-z0-9._@+-]+(?:\/[A-Za-z0-9._@+-]+)*$/, 'must be a relative path inside the repository, like "servers/weather"')
+  .refine((p) => !p.split('/').includes('..'), 'must not contain ".."');
+
+/**
+ * A git repository, cloned at `ref` (a branch, a tag or a commit; HEAD when absent). At `path`
+ * (the root when absent) a Dockerfile is built as it is; a Node package is built like an npm one.
+ * Only URL schemes git fetches without running anything local (no `ext::`), never flag-shaped.
+ */
+export const GitBuild = z
+  .object({
+    git: z.string().max(2000).regex(/^(?:https|ssh|git|file):\/\/[^\s]+$/, 'must be an https://, ssh://, git:// or file:// URL'),
+    ref: z.string().max(250).regex(/^[A-Za-z0-9_][A-Za-z0-9._\/-]*$/, 'must be a branch, tag or commit name').refine((r) => !r.includes('..'), 'must not contain ".."').optional(),
+    path: RelativePath.optional(),
+  })
+  .strict();
+
+/** A folder on the daemon's machine (checked like a mount): a Dockerfile there is built, a Node package is built like an npm one. */
+export const FolderBuild = z.object({ folder: z.string().min(1).max(4096) }).strict();
+
+/**
+ * Where a server's image comes from when Berth builds it (`berth build` rebuilds it): an npm
+ * package, a git repository or a local folder. Python packages are recognised only to say that
+ * Berth cannot build them here.
+ */
+export const BuildSource = z.union([NpmBuild, GitBuild, FolderBuild], {
+  error: 'must be { npm: PACKAGE, version }, { git: URL, ref, path } or { folder: PATH }',
+});
+export type BuildSource = z.infer<typeof BuildSource>;
+
+/** A Python package: a spec may say it (imports and registries do), and resolving it says why it cannot run. */
+export const PypiBuild = z.object({ pypi: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,213}$/, 'is not a valid Python package name'), version: z.string().max(64).optional() }).strict();
+
+/** The sentence for every Python source (a spec's `build: { pypi }`, a registry's pypi package, an imported `uvx` entry). */
+export function pythonUnbuildable(pkg: string): string {
+  return `${pkg} is a Python package; Berth has no Python build yet (npm packages, git repositories, folders and images only), so run an image of it instead`;
+}
+
+/** An HTTP header's name, and a value that may hold secret references: `Bearer ${GITHUB_TOKEN}`. */
+const HeaderName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'is not a valid HTTP header name');
+const HeaderValue = z
+  .string()
+  .max(8192)
+  .regex(/^[^\r\n]*$/, 'must be one line')
+  .refine((v) => [...v.matchAll(/\$\{([^}]*)\}/g)].every((m) => SECRET_NAME.test(m[1] ?? '')), 'may hold only ${SECRET_NAME} references to secrets (`berth secret set NAME`)');
+
+/** The secret names a remote server's header values refer to. */
+export function headerSecrets(headers: Record<string, string> | undefined): string[] {
+  return [...new Set(Object.values(headers ?? {}).flatMap((v) => [...v.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1] ?? '')))];
+}
+
+/**
+ * A hosted MCP server, reached by the daemon over Streamable HTTP at an https URL: no container,
+ * the same gateway, policy, pinning and audit. A private CA is named by a PEM file (`ca`);
+ * `insecure` skips certificate checks and is accepted only for a loopback address.
+ */
+export const RemoteSpec = z
+  .object({
+    url: z.string().max(2000).regex(/^https:\/\/[^\s]+$/, 'must be an https:// URL'),
+    headers: z.record(HeaderName, HeaderValue).optional(),
+    ca: z.string().min(1).max(4096).optional(),
+    insecure: z.boolean().optional(),
+  })
+  .strict();
+export type RemoteSpec = z.infer<typeof RemoteSpec>;
+
+/**
+ * A command run on the daemon's machine, as the user, speaking MCP over its stdio: not isolated
+ * at all, so a spec must also say `isolation: none` to have it.
+ */
+export const ExternalSpec = z.object({ command: z.string().min(1).max(4096), args: Argv.optional() }).strict();
+export type ExternalSpec = z.infer<typeof ExternalSpec>;
 
 /** What a spec file may say about one server (the name is the key it sits under). */
 export const ServerSpecInput = z
@@ -164,7 +240,11 @@ export const ServerSpecInput = z
     description: z.string().max(500).optional(),
     host: HostName.default(LOCAL_HOST),
     image: ImageRef.optional(),
-    build: BuildSource.optional(),
+    remote: RemoteSpec.optional(),
+    external: ExternalSpec.optional(),
+    /** `none`: the explicit acknowledgement an `external` server needs (it runs on the host, unisolated). */
+    isolation: z.literal('none').optional(),
+    build: z.union([BuildSource, PypiBuild], { error: 'must be { npm: PACKAGE, version }, { git: URL, ref, path } or { folder: PATH }' }).optional(),
     transport: z.enum(['stdio', 'http']).default('stdio'),
     http: HttpEndpoint.optional(),
     protocol: ProtocolChoice.optional(),
@@ -191,8 +271,11 @@ export const ServerSpec = z.object({
   name: ServerName,
   description: z.string().optional(),
   host: HostName,
-  image: ImageRef,
+  /** Absent for the servers that are no container: `remote` and `external` ones. */
+  image: ImageRef.optional(),
   build: BuildSource.optional(),
+  remote: RemoteSpec.optional(),
+  external: ExternalSpec.optional(),
   transport: z.enum(['stdio', 'http']),
   http: HttpEndpoint.optional(),
   protocol: ProtocolChoice.optional(),

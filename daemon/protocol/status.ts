@@ -28,12 +28,38 @@ export const Capabilities = z.object({
 });
 export type Capabilities = z.infer<typeof Capabilities>;
 
+/**
+ * What a server's image was made from, as its labels recorded at build time (images/provenance.ts),
+ * or, for a pulled image, the registry digest it was pulled at.
+ */
+export const Provenance = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('npm'), package: z.string(), version: z.string(), integrity: z.string().optional() }),
+  z.object({ kind: z.literal('git'), url: z.string(), commit: z.string(), path: z.string().optional(), package: z.string().optional() }),
+  z.object({ kind: z.literal('folder'), path: z.string(), contentHash: z.string(), package: z.string().optional() }),
+  z.object({ kind: z.literal('image'), ref: z.string(), digest: z.string().optional() }),
+  z.object({ kind: z.literal('remote'), url: z.string() }),
+  z.object({ kind: z.literal('external'), command: z.string() }),
+]);
+export type Provenance = z.infer<typeof Provenance>;
+
+/**
+ * What runs a server: a hardened `container`; a `remote` server hosted elsewhere (reached over
+ * HTTPS, nothing of it runs here); an `external` command on the host, not isolated at all.
+ */
+export const ServerKind = z.enum(['container', 'remote', 'external']);
+export type ServerKind = z.infer<typeof ServerKind>;
+
 export const ServerStatus = z.object({
   name: z.string(),
+  /** Absent for a container, which most servers are. */
+  kind: ServerKind.optional(),
   description: z.string().optional(),
   host: z.string(),
+  /** The image for a container; the URL of a remote server; the command of an external one. */
   image: z.string(),
   imageDigest: z.string().optional(),
+  /** What its image was built or pulled from; known once it has run. */
+  provenance: Provenance.optional(),
   source: z.string(),
   /** What the server may reach: none, bridge, or an egress allowlist. */
   network: NetworkSpec.optional(),

@@ -2,6 +2,7 @@ import type { CreateOptions } from '../hosts/runtime.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import { egressNetworkName, proxyEnv } from '../network/egress.js';
 import { LABEL, containerName } from './labels.js';
+import { imageOf } from './kind.js';
 import { parseCpus, parseMemory } from './units.js';
 
 /**
@@ -13,7 +14,7 @@ export function containerOptions(spec: ServerSpec, instance: string, hash: strin
   const s = spec.security;
   return {
     name: containerName(instance, spec.name),
-    image: spec.image,
+    image: imageOf(spec),
     labels: {
       [LABEL.managed]: 'true',
       [LABEL.instance]: instance,

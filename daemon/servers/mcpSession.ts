@@ -20,6 +20,7 @@ import { z } from 'zod';
 import type { AttachedStdio, ContainerRuntime } from '../hosts/runtime.js';
 import type { AuditEntry, AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
+import type { FetchLike } from '../mcp/agentFetch.js';
 import { AttachTransport } from '../mcp/attachTransport.js';
 import type { AskMethod, CallContext, UpstreamListener } from '../mcp/callContext.js';
 import type { SecurityContext } from '../policy/context.js';
@@ -256,6 +257,25 @@ export class McpSession {
   async connect(attached: AttachedStdio, current: () => boolean): Promise<void> {
     const timeoutMs = this.server.spec.health.initializeTimeoutSeconds * 1000;
     const client = this.server.spec.http ? await this.connectHttp(this.server.spec.http, attached, timeoutMs) : await this.connectStdio(attached, timeoutMs);
+    await this.begin(client, current);
+  }
+
+  /** MCP with a remote server over Streamable HTTP, with its headers (secrets filled in) on every request. */
+  async connectRemote(remote: { url: URL; headers: Record<string, string>; fetch: FetchLike }, current: () => boolean): Promise<void> {
+    const timeoutMs = this.server.spec.health.initializeTimeoutSeconds * 1000;
+    const client = this.newClient(this.negotiation());
+    try {
+      await client.connect(new StreamableHTTPClientTransport(remote.url, { fetch: remote.fetch, requestInit: { headers: remote.headers } }), { timeout: timeoutMs });
+    } catch (e) {
+      void client.close().catch(() => undefined);
+      const cause = (e as Error & { cause?: Error }).cause?.message;
+      throw new Error(`${remote.url.href} did not answer MCP initialize: ${(e as Error).message}${cause ? ` (${cause})` : ''}`, { cause: e });
+    }
+    await this.begin(client, current);
+  }
+
+  /** A connected client becomes this run's session: what the server offers is learned and watched. */
+  private async begin(client: Client, current: () => boolean): Promise<void> {
     if (!current()) {
       void client.close().catch(() => undefined);
       throw new Superseded();
@@ -369,7 +389,7 @@ export class McpSession {
   }
 
   private negotiation(): VersionNegotiationMode {
-    const choice = this.server.spec.protocol ?? (this.server.spec.http ? 'auto' : 'legacy');
+    const choice = this.server.spec.protocol ?? (this.server.spec.http || this.server.spec.remote ? 'auto' : 'legacy');
     return choice === 'modern' ? { pin: MODERN_VERSION } : choice;
   }
 

@@ -3,12 +3,14 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { Health, Limits, Security, ServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
+import { headerSecrets, Health, Limits, pythonUnbuildable, Security, ServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
 import { resolveAlerts } from '../protocol/alerts.js';
 import { checkMount, mountPolicy } from '../policy/mounts.js';
 import { checkSpecValues } from '../policy/values.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import { findCatalogEntry } from './catalog.js';
+import { sourceImageTag } from '../images/sourceTag.js';
+import { isLoopbackUrl } from './outside.js';
 import { parseCpus, parseMemory } from './units.js';
 import { writeUserFile } from '../atomicFile.js';
 import { parseYamlOffThread } from './specParser.js';
@@ -21,6 +23,11 @@ export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
 /** A workspace's own server file, beside its code (loaded only for workspaces a client trusts). */
 export function workspaceSpecFile(folder: string): string {
   return path.join(folder, '.berth', 'servers.yaml');
+}
+
+/** Whether a spec file is a workspace's (its `.berth/servers.yaml`), not the user's own. */
+function isWorkspaceSpecFile(file: string): boolean {
+  return file.endsWith(path.join(path.sep, '.berth', 'servers.yaml'));
 }
 
 export interface SpecLoad {
@@ -117,9 +124,19 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
   if (!nameCheck.success) return { error: `servers.${name}: the name ${nameCheck.error.issues[0]?.message}` };
   const entry = input.catalog === undefined ? undefined : findCatalogEntry(input.catalog);
   if (input.catalog !== undefined && !entry) return { error: `servers.${name}.catalog: there is no catalog entry "${input.catalog}"; run \`berth catalog\` to see them` };
+  const outside = checkOutside(input);
+  if (outside) return { error: `servers.${name}.${outside}` };
+  // A repository's file is trusted to describe containers, never to run a command on the host.
+  if (input.external && isWorkspaceSpecFile(source)) return { error: `servers.${name}.external: a command on the host may be declared only in your own spec file (berth status names it), not in a workspace's` };
   const base: Partial<ServerSpecInput> = entry?.spec ?? {};
-  const image = input.image ?? base.image;
-  if (!image) return { error: `servers.${name}: needs either "image" or "catalog"` };
+  const build = input.image ? input.build : (input.build ?? base.build);
+  if (build && 'pypi' in build) return { error: `servers.${name}.build: ${pythonUnbuildable(`pypi ${build.pypi}`)}` };
+  if (build && 'folder' in build) {
+    const problem = checkBuildFolder(build.folder);
+    if (problem) return { error: `servers.${name}.build.folder: ${problem}` };
+  }
+  const image = input.remote || input.external ? undefined : (input.image ?? base.image ?? (build && !('npm' in build) ? sourceImageTag(name, build) : undefined));
+  if (!image && !input.remote && !input.external) return { error: `servers.${name}: needs "image", "catalog" or "build"` };
   const volumes = input.volumes ?? base.volumes ?? [];
   if (entry?.requires && !volumes.some((v) => v.target === entry.requires?.volumeTarget)) {
     return { error: `servers.${name}: the ${entry.id} server needs a folder at ${entry.requires.volumeTarget}; ${entry.requires.hint}` };
@@ -161,7 +178,7 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     description: input.description ?? base.description,
     host: input.host,
     image,
-    build: input.image ? input.build : (input.build ?? base.build),
+    build,
     transport: input.transport,
     http: input.http ?? base.http,
     protocol: input.protocol ?? base.protocol,
@@ -175,12 +192,50 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     security: Security.parse({ ...base.security, ...input.security }),
     health: Health.parse({ ...base.health, ...input.health }),
     restart: input.restart ?? base.restart ?? 'on-failure',
-    secrets: input.secrets ?? [],
+    // A remote server's headers name the secrets they carry; those are its secrets too.
+    secrets: [...new Set([...(input.secrets ?? []), ...headerSecrets(input.remote?.headers)])],
+    remote: input.remote,
+    external: input.external,
     tools: input.tools ?? base.tools,
     alerts: resolveAlerts(input.alerts),
     source,
   });
   return { spec };
+}
+
+/**
+ * What a `remote` or `external` server may not say (it has no container), and the acknowledgement
+ * an external one needs. Gives the field path and reason of the first problem.
+ */
+function checkOutside(input: ServerSpecInput): string | undefined {
+  const kind = input.remote ? 'remote' : input.external ? 'external' : undefined;
+  if (input.isolation === 'none' && kind !== 'external') return 'isolation: only an external server runs without isolation; remove it';
+  if (!kind) return undefined;
+  if (input.remote && input.external) return 'remote: a server is remote or external, not both';
+  if (input.host !== LOCAL_HOST) return `host: a${kind === 'external' ? 'n external' : ' remote'} server is run from this machine's daemon; remove host`;
+  const containerOnly = (['catalog', 'image', 'build', 'command', 'args', 'volumes', 'http', 'network', 'limits', 'security'] as const).find((k) => input[k] !== undefined);
+  if (containerOnly) return `${containerOnly}: a${kind === 'external' ? 'n external' : ' remote'} server is no container, so it has no ${containerOnly}`;
+  if (input.transport === 'http') return `transport: a${kind === 'external' ? 'n external' : ' remote'} server's transport follows from its kind; remove transport`;
+  if (input.external) {
+    if (input.isolation !== 'none') return 'external: a command on the host runs as you, with no isolation at all; say so with `isolation: none` beside it to run it anyway';
+    if (input.external.command.includes('/') && !path.isAbsolute(input.external.command)) return `external.command: "${input.external.command}" must be an absolute path or a command name on PATH`;
+  }
+  if (input.remote) {
+    if (input.remote.ca !== undefined && !path.isAbsolute(input.remote.ca)) return `remote.ca: "${input.remote.ca}" must be an absolute path to a PEM file`;
+    if (input.remote.insecure && !isLoopbackUrl(input.remote.url)) return 'remote.insecure: certificate checks may be skipped only for a server on this machine (127.0.0.1, ::1, localhost); name its CA with remote.ca instead';
+  }
+  return undefined;
+}
+
+/**
+ * A build folder is read on the daemon's machine (whatever host runs the image) and sent whole to
+ * the engine, so it is held to the rules of a mount's source, without the per-volume override.
+ */
+function checkBuildFolder(folder: string): string | undefined {
+  if (!path.isAbsolute(folder)) return `"${folder}" must be an absolute path`;
+  if (folder.split(/[\\/]/).includes('..')) return `"${folder}" contains "..", which is not allowed`;
+  if (checkMount(folder, mountPolicy(process.env, false)).ok) return undefined;
+  return `"${folder}" is or holds a sensitive path (credentials, system files, Berth's own folders), which Berth never builds from; copy the server into a folder of its own`;
 }
 
 function isSpecShaped(value: unknown): boolean {
@@ -198,7 +253,9 @@ export function specHash(spec: ServerSpec): string {
   const { image, command, args, env, volumes, network, limits, security, transport, http } = spec;
   // Secret names only (their values are folded in by the supervisor, keyed); absent when none, so older hashes stay valid.
   const secrets = spec.secrets.length ? { secrets: [...spec.secrets].sort() } : {};
-  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport, http, ...secrets });
+  // Likewise a remote or external server's own part, present only for those.
+  const outside = spec.remote ? { remote: spec.remote } : spec.external ? { external: spec.external } : {};
+  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport, http, ...secrets, ...outside });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 

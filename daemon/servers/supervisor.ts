@@ -1,6 +1,9 @@
 import type { CallToolResult, GetPromptResult, ReadResourceResult } from '@modelcontextprotocol/client';
 import type { AttachedStdio, ContainerRuntime, ContainerSummary } from '../hosts/runtime.js';
 import { ensureImage } from '../images/ensureImage.js';
+import { provenanceOf } from '../images/provenance.js';
+import { imageOf, kindOf, runsWhat } from './kind.js';
+import { remoteConnection, spawnExternal } from './outside.js';
 import { ensureEgress, removeEgress, stopEgress } from '../network/egress.js';
 import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
@@ -9,7 +12,7 @@ import type { SecurityContext } from '../policy/context.js';
 import { resolveExisting } from '../policy/mounts.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import type { ServerSpec } from '../protocol/spec.js';
-import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
+import type { Capabilities, Phase, Provenance, ServerStatus } from '../protocol/status.js';
 import type { ServerStats } from '../stats/sample.js';
 import { backfillLogs, findOwnContainer, prepareNetwork, reusableContainer } from './containerSetup.js';
 import { containerOptions } from './containerOptions.js';
@@ -51,6 +54,8 @@ export class ServerSupervisor {
   containerId: string | undefined;
   restartCount = 0;
   imageDigest: string | undefined;
+  /** What the image was built or pulled from, read from its labels at each run. */
+  provenance: Provenance | undefined;
   private readonly mcp: McpSession;
   private readonly health: HealthMonitor;
   private readonly statsFollower: StatsFollower;
@@ -113,12 +118,14 @@ export class ServerSupervisor {
   status(): ServerStatus {
     return {
       name: this.name,
+      ...(kindOf(this.spec) !== 'container' && { kind: kindOf(this.spec) }),
       description: this.spec.description,
       host: this.spec.host,
-      image: this.spec.image,
+      image: runsWhat(this.spec),
       imageDigest: this.imageDigest,
+      provenance: this.provenance,
       source: this.spec.source,
-      network: this.spec.network,
+      network: kindOf(this.spec) === 'container' ? this.spec.network : undefined,
       phase: this.phase,
       message: this.message === undefined ? undefined : (this.deps.security?.redact(this.message) ?? this.message),
       containerId: this.containerId,
@@ -280,7 +287,7 @@ export class ServerSupervisor {
   }
 
   build(progress: Progress, force: boolean): Promise<void> {
-    return ensureImage(this.deps.rt, this.spec, progress, force);
+    return ensureImage(this.deps.rt, { image: imageOf(this.spec), build: this.spec.build }, progress, force);
   }
 
   /** Ends the current run: timers, stats, MCP client, attach. */
@@ -326,9 +333,17 @@ export class ServerSupervisor {
     let launched = false;
     try {
       this.setPhase('creating', undefined);
+      if (kindOf(this.spec) !== 'container') {
+        // Nothing to build or create: a failure is the remote's or the command's, worth another try.
+        launched = true;
+        await this.runOutside(gen, current, progress);
+        return;
+      }
       await this.ensureImage(progress);
       check();
-      this.imageDigest = await rt.imageDigest(this.spec.image);
+      const image = imageOf(this.spec);
+      this.imageDigest = await rt.imageDigest(image);
+      this.provenance = provenanceOf(image, this.spec.build !== undefined, await rt.imageLabels(image), this.imageDigest);
       const hash = this.containerHash();
       const known = existing?.id ?? this.containerId ?? (await findOwnContainer(rt, this.deps.instance, this.name));
       let id = await reusableContainer(rt, known, hash, (text) => this.log(text));
@@ -387,9 +402,49 @@ export class ServerSupervisor {
     }
   }
 
+  /**
+   * A server that is no container (outside.ts): a remote one is connected to over HTTPS, an
+   * external command is started on this machine with its stdio attached; then, as for a
+   * container, MCP initialize and health checks.
+   */
+  private async runOutside(gen: number, current: () => boolean, progress: Progress): Promise<void> {
+    const { remote, external } = this.spec;
+    this.imageDigest = undefined;
+    // The spec's secrets, checked and resolved as for a container (a missing one is one sentence).
+    const secrets = this.deps.security?.containerEnv({ ...this.spec, env: {} }) ?? {};
+    this.setPhase('starting');
+    if (remote) {
+      this.provenance = { kind: 'remote', url: remote.url };
+      progress(`connecting to ${remote.url}`);
+      await this.mcp.connectRemote(remoteConnection(remote, secrets), current);
+    } else if (external) {
+      this.provenance = { kind: 'external', command: external.command };
+      progress(`starting ${external.command} on this machine (not isolated)`);
+      const { attached, exited } = await spawnExternal(external, { ...this.spec.env, ...secrets });
+      this.attached = this.keep(gen, attached);
+      this.deps.logs.pipe(this.name, 'stderr', attached.stderr);
+      this.log(`started ${external.command} on this machine, not isolated`);
+      void exited.then((code) => this.onProcessExit(gen, code));
+      await this.mcp.connect(attached, current);
+    }
+    if (!current()) throw new Superseded();
+    this.setPhase('healthy', undefined);
+    this.backoff.healthy();
+    this.health.watch(this.mcp.session(), current);
+  }
+
+  /** An external server's command ended: as a container's exit, less what only an engine can tell (OOM, removal). */
+  private onProcessExit(gen: number, code: number): void {
+    if (gen !== this.generation) return;
+    this.cancel();
+    this.setPhase('exited', `it exited with code ${code}`);
+    this.log(`command stopped: ${this.message}`);
+    if (restartsAfterExit(this.spec.restart, code, false)) this.recoverWithBackoff();
+  }
+
   /** The spec's image, built or pulled if missing; each step shown to the caller and kept in the server's log. */
   private ensureImage(progress: Progress): Promise<void> {
-    return ensureImage(this.deps.rt, this.spec, (line) => {
+    return ensureImage(this.deps.rt, { image: imageOf(this.spec), build: this.spec.build }, (line) => {
       progress(line);
       this.log(line);
     });

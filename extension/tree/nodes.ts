@@ -2,7 +2,7 @@
 // `vscode` import, so the mapping is unit-tested without an editor.
 import type { CatalogItem } from '../../daemon/protocol/catalog.js';
 import type { Phase, ServerStatus } from '../../daemon/protocol/status.js';
-import { formatBytes } from '../../daemon/client/format.js';
+import { describeProvenance, formatBytes } from '../../daemon/client/format.js';
 
 /** An entry of any catalog (built-in or added), as `catalog/search` gives it. */
 export type CatalogEntry = CatalogItem;
@@ -100,7 +100,7 @@ export function contextValue(node: BerthNode): string {
     case 'host':
       return `host;${node.host === 'local' ? 'local' : 'remote'};`;
     case 'server':
-      return `server;${node.server.phase};${isRunning(node.server) ? 'running' : 'stopped'};${node.server.host === 'local' ? 'local' : 'remote'};`;
+      return `server;${node.server.phase};${isRunning(node.server) ? 'running' : 'stopped'};${node.server.host === 'local' ? 'local' : 'remote'};${node.server.kind ?? 'container'};`;
     case 'group':
       return `group;${node.group};`;
     case 'tool':
@@ -182,7 +182,8 @@ export function descriptionOf(node: BerthNode): string {
     }
     case 'server': {
       const s = node.server;
-      const parts: string[] = [s.phase];
+      // Flagged before anything else: what is not a container of Berth's must never pass for one.
+      const parts: string[] = [...(s.kind === 'remote' ? ['remote'] : s.kind === 'external' ? ['not isolated'] : []), s.phase];
       if (s.stats && isRunning(s)) parts.push(`${s.stats.cpuPercent.toFixed(1)}% CPU`, formatBytes(s.stats.memoryBytes));
       if (s.restartCount > 0) parts.push(`${s.restartCount} restart${s.restartCount === 1 ? '' : 's'}`);
       return parts.join(' · ');
@@ -237,8 +238,9 @@ export function serverTooltip(s: ServerStatus, now = Date.now()): string {
   const rows: [string, string][] = [
     ['Phase', s.phase],
     ['Host', hostLabel(s.host)],
-    ['Image', `\`${s.image}\``],
+    s.kind === 'remote' ? ['Remote', `\`${s.image}\` (hosted elsewhere, not a container)`] : s.kind === 'external' ? ['Command', `\`${s.image}\` $(warning) runs on this machine, not isolated`] : ['Image', `\`${s.image}\``],
   ];
+  if (s.provenance && s.kind === undefined) rows.push(['Built from', mdEscape(describeProvenance(s.provenance))]);
   if (s.imageDigest) rows.push(['Digest', `\`${s.imageDigest.slice(0, 19)}\``]);
   if (s.containerId) rows.push(['Container', `\`${s.containerId.slice(0, 12)}\``]);
   if (s.network) rows.push(['Network', mdEscape(networkLabel(s.network))]);

@@ -10,7 +10,13 @@ const HEALTH_SHOWN = 10;
 
 export function serverView(s: ServerStatus, clock: (t: number) => string = (t) => new Date(t).toLocaleTimeString()): ServerView {
   const running = isRunning(s);
-  const container: Fact[] = [{ label: 'Host', value: hostLabel(s.host) }, { label: 'Image', value: s.image }];
+  const runs: Fact =
+    s.kind === 'remote'
+      ? { label: 'Remote', value: `${s.image} (hosted elsewhere, not a container)` }
+      : s.kind === 'external'
+        ? { label: 'Command', value: `${s.image} (runs on this machine, not isolated)` }
+        : { label: 'Image', value: s.image };
+  const container: Fact[] = [{ label: 'Host', value: hostLabel(s.host) }, runs];
   if (s.imageDigest) container.push({ label: 'Digest', value: s.imageDigest });
   container.push({ label: 'Container', value: s.containerId?.slice(0, 12) ?? 'none' }, { label: 'Restarts', value: String(s.restartCount) });
   if (s.network) container.push({ label: 'Network', value: networkLabel(s.network) });

@@ -70,7 +70,7 @@ describe('catalogs, search, info and install on the real engine', () => {
   });
 
   it('adds a registry by its base URL, following every page of its list', async () => {
-    expect(await home.ok(['catalog', 'add', url, '--name', 'fx'])).toContain('added catalog fx (registry): 8 entries, 2 that Berth cannot run');
+    expect(await home.ok(['catalog', 'add', url, '--name', 'fx'])).toContain('added catalog fx (registry): 8 entries, 1 that Berth cannot run');
     expect(registry.requests.some((r) => r.searchParams.has('cursor'))).toBe(true);
     const ls = await home.ok(['catalog', 'ls']);
     expect(ls).toMatch(/built-in\s+built-in/);
@@ -95,9 +95,10 @@ describe('catalogs, search, info and install on the real engine', () => {
     // By the name it installs as, too.
     expect((await home.json<CatalogItem>(['info', 'tools'])).id).toBe('io.test/tools');
     const py = await home.ok(['info', 'io.test/py']);
-    expect(py).toMatch(/runs:\s+no, it is a Python package \(pypi py-fixture\)/);
+    expect(py).toMatch(/runs:\s+no, pypi py-fixture is a Python package; Berth has no Python build yet/);
     const hosted = await home.json<CatalogItem>(['info', 'io.test/hosted']);
-    expect(hosted.unrunnable).toMatch(/hosted server at https:\/\/mcp\.example\.test\/mcp/);
+    expect(hosted).toMatchObject({ source: 'remote https://mcp.example.test/mcp', spec: { remote: { url: 'https://mcp.example.test/mcp' } } });
+    expect(hosted.unrunnable).toBeUndefined();
   });
 
   it('installs a registry entry at a chosen version: tested, then added, and started when asked', async () => {
@@ -158,7 +159,7 @@ describe('catalogs, search, info and install on the real engine', () => {
 
     const py = await home.berth(['install', 'io.test/py']);
     expect(py.code).toBe(1);
-    expect(py.stdout).toMatch(/^✗ resolve: io\.test\/py cannot be installed: it is a Python package/m);
+    expect(py.stdout).toMatch(/^✗ resolve: io\.test\/py cannot be installed: pypi py-fixture is a Python package; Berth has no Python build yet/m);
   });
 
   it('forgets a catalog; the built-in one cannot be removed', async () => {
@@ -190,7 +191,8 @@ describe('berth import through the CLI, in a temp HOME', () => {
     const plan = await home.berth(['import'], env);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(/claude-desktop\s+memory\s+memory\s+run npm @modelcontextprotocol\/server-memory@2026\.8\.31/);
-    expect(plan.stdout).toMatch(/claude-desktop\s+fetch\s+-\s+skip: a Python package/);
+    expect(plan.stdout).toMatch(/claude-desktop\s+fetch\s+-\s+skip: uvx mcp-server-fetch is a Python package/);
+    expect(plan.stdout).toMatch(/claude-desktop\s+docs\s+docs\s+run remote https:\/\/docs\.example\.test\/mcp/);
     expect(plan.stdout).toContain('run `berth import --yes` to import them');
     expect(await readFile(file, 'utf8')).toBe(original);
 
@@ -198,12 +200,14 @@ describe('berth import through the CLI, in a temp HOME', () => {
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout).toMatch(/^✓ Claude Desktop memory → memory/m);
     expect(done.stdout).toMatch(/^✓ Claude Desktop github → github/m);
-    expect((await home.status()).servers.map((s) => [s.name, s.phase])).toEqual([['github', 'stopped'], ['memory', 'stopped']]);
+    expect((await home.status()).servers.map((s) => [s.name, s.kind, s.phase])).toEqual([['docs', 'remote', 'stopped'], ['github', undefined, 'stopped'], ['memory', undefined, 'stopped']]);
     const entry = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { args: string[] }> }).mcpServers.memory;
     expect(entry?.args.slice(-2)).toEqual(['connect', 'memory']);
     expect(await readFile(`${file}.berth-backup`, 'utf8')).toBe(original);
     const secrets = await home.json<{ name: string; sources: string[] }[]>(['secret', 'ls']);
     expect(secrets.find((s) => s.name === 'GITHUB_PERSONAL_ACCESS_TOKEN')?.sources).toEqual(['stored']);
+    expect(secrets.find((s) => s.name === 'DOCS_AUTHORIZATION')?.sources).toEqual(['stored']);
     expect(await home.readSpecs()).not.toContain('ghp_');
+    expect(await home.readSpecs()).not.toContain('docs-0123456789abcdef');
   });
 });

@@ -17,7 +17,7 @@ const docker = new Docker();
 const rt: ImageRuntime = {
   imageExists: (ref) => images.imageExists(docker, ref),
   pull: (ref, onProgress) => images.pull(docker, ref, onProgress),
-  build: (context, tag, onProgress) => images.build(docker, context, tag, onProgress),
+  build: (context, tag, onProgress, labels) => images.build(docker, context, tag, onProgress, labels),
   importRootfs: (tarball, tag, changes) => images.importRootfs(docker, tarball, tag, changes),
 };
 

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -9,21 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectDaemon } from '../../daemon/client/client.js';
 import type { AlertsState } from '../../daemon/protocol/alerts.js';
 import { AlertsDidChange, MetricsHistory } from '../../daemon/protocol/metrics.js';
-import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
+import { FIXTURE_IMAGE, freePort, TestHome, waitFor } from '../support.js';
 
 interface Endpoint {
   url: string;
   headers: Record<string, string>;
-}
-
-/** A port free right now on loopback (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
 }
 
 describe('metrics and alerts on the real engine', () => {

@@ -43,16 +43,21 @@ describe('catalog conversion: the official server.json', () => {
     expect(JSON.stringify(e?.spec)).not.toContain('demo-key');
   });
 
-  it('an OCI image runs as that image; pypi, remotes, unknown registries and HTTP npm packages are listed with the reason', async () => {
+  it('an OCI image runs as that image, a Streamable HTTP remote as a remote server; pypi, unknown registries and HTTP npm packages are listed with the reason', async () => {
     const all = await entries('servers-mixed.json');
     expect(Object.keys(all)).toHaveLength(5);
     expect(all['io.github.acme/search']).toMatchObject({ source: 'image ghcr.io/acme/search-mcp:0.3.1', spec: { image: 'ghcr.io/acme/search-mcp:0.3.1' } });
     expect(all['io.github.acme/search']?.unrunnable).toBeUndefined();
-    expect(all['io.github.acme/py-tools']?.unrunnable).toMatch(/Python package \(pypi acme-py-tools\); Berth builds no Python servers yet/);
-    expect(all['io.github.acme/hosted']?.unrunnable).toMatch(/hosted server at https:\/\/mcp\.acme\.example\/mcp.*remote servers/);
+    expect(all['io.github.acme/py-tools']?.unrunnable).toMatch(/^pypi acme-py-tools is a Python package; Berth has no Python build yet/);
+    expect(all['io.github.acme/hosted']).toMatchObject({
+      source: 'remote https://mcp.acme.example/mcp',
+      secrets: ['HOSTED_AUTHORIZATION'],
+      spec: { remote: { url: 'https://mcp.acme.example/mcp', headers: { Authorization: "${HOSTED_AUTHORIZATION}" } } },
+    });
+    expect(all['io.github.acme/hosted']?.unrunnable).toBeUndefined();
     expect(all['io.github.acme/dotnet']?.unrunnable).toMatch(/"nuget" registry/);
     expect(all['io.github.acme/http-npm']?.unrunnable).toMatch(/over streamable-http.*stdio only/);
-    for (const id of ['io.github.acme/py-tools', 'io.github.acme/hosted', 'io.github.acme/dotnet', 'io.github.acme/http-npm']) expect(all[id]?.spec, id).toBeUndefined();
+    for (const id of ['io.github.acme/py-tools', 'io.github.acme/dotnet', 'io.github.acme/http-npm']) expect(all[id]?.spec, id).toBeUndefined();
   });
 
   it("a registry's list answer saved to a file reads the same as the server.json it holds", async () => {
@@ -88,10 +93,10 @@ describe("catalog conversion: Docker's catalog format", () => {
     expect(filesystem?.spec?.args).toBeUndefined();
   });
 
-  it('remote, OAuth-only and unacceptable allowlists are listed with the reason, never dropped', async () => {
+  it('an SSE remote, OAuth-only and unacceptable allowlists are listed with the reason, never dropped', async () => {
     const all = await entries('docker-catalog.yaml');
     expect(Object.keys(all)).toEqual(['github', 'filesystem', 'notion-remote', 'slack-oauth', 'bad-hosts']);
-    expect(all['notion-remote']?.unrunnable).toMatch(/hosted server at https:\/\/mcp\.notion\.com\/sse/);
+    expect(all['notion-remote']?.unrunnable).toMatch(/hosted server at https:\/\/mcp\.notion\.com\/sse on the older SSE transport/);
     expect(all['slack-oauth']?.unrunnable).toMatch(/OAuth only/);
     expect(all['bad-hosts']?.unrunnable).toMatch(/allowHosts cannot become an egress allowlist: .*link-local/);
   });

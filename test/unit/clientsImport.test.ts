@@ -11,6 +11,7 @@ import { parseClientFile, tempContext } from '../fixtures/clients/context.js';
 
 const FIXTURES = path.resolve('test', 'fixtures', 'clients');
 const TOKEN = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
+const DOCS_TOKEN = 'Bearer docs-0123456789abcdef';
 
 describe('import: what Berth makes of one client entry', () => {
   it('npx -y PACKAGE@VERSION ARGS → an npm build of that version with those args', () => {
@@ -66,20 +67,24 @@ describe('import: every client file in a temp home, round-tripped', () => {
     expect(rows).toEqual([
       ['claude-desktop', 'memory', 'npm', 'npm @modelcontextprotocol/server-memory@2026.8.31'],
       ['claude-desktop', 'github', 'image', 'image ghcr.io/github/github-mcp-server:0.9; env GITHUB_TOOLSETS; mounts /srv/notes→/data (ro); network bridge'],
-      ['claude-desktop', 'fetch', 'python', expect.stringMatching(/^a Python package \(uvx mcp-server-fetch\); Berth builds no Python servers yet/)],
-      ['claude-desktop', 'docs', 'remote', 'a hosted server at a URL; Berth does not proxy remote servers yet'],
+      ['claude-desktop', 'fetch', 'python', expect.stringMatching(/^uvx mcp-server-fetch is a Python package; Berth has no Python build yet/)],
+      ['claude-desktop', 'docs', 'remote', 'remote https://docs.example.test/mcp; headers Authorization, X-Client'],
       ['claude-desktop', 'local-tool', 'other', 'it runs my-mcp on the host; Berth imports npx, uvx and docker run entries'],
       ['cursor', 'memory', 'npm', 'npm @modelcontextprotocol/server-memory@2026.8.31'],
-      ['cursor', 'hosted', 'remote', 'a hosted server at a URL; Berth does not proxy remote servers yet'],
+      ['cursor', 'hosted', 'remote', 'it is a hosted server at https://mcp.example.test/sse on the older SSE transport; Berth reaches hosted servers over Streamable HTTP only'],
     ]);
     expect(planned.find((p) => p.candidate.key === 'github')?.candidate.secrets).toEqual(['GITHUB_PERSONAL_ACCESS_TOKEN']);
+    expect(planned.find((p) => p.candidate.key === 'docs')?.candidate.secrets).toEqual(['DOCS_AUTHORIZATION']);
     expect(JSON.stringify(planned.map((p) => p.candidate))).not.toContain(TOKEN);
+    expect(JSON.stringify(planned.map((p) => p.candidate))).not.toContain(DOCS_TOKEN);
   });
 
   it('adds each server once, moves secrets to the store, rewrites the entries to berth connect keeping comments and backups', async () => {
     const { results } = await applyImport(ctx, deps);
-    expect(results.filter((r) => r.imported).map((r) => `${r.client}:${r.key}→${r.server}`)).toEqual(['claude-desktop:memory→memory', 'claude-desktop:github→github', 'cursor:memory→memory']);
-    expect([...added.keys()]).toEqual(['memory', 'github']);
+    expect(results.filter((r) => r.imported).map((r) => `${r.client}:${r.key}→${r.server}`)).toEqual(['claude-desktop:memory→memory', 'claude-desktop:github→github', 'claude-desktop:docs→docs', 'cursor:memory→memory']);
+    expect([...added.keys()]).toEqual(['memory', 'github', 'docs']);
+    expect(added.get('docs')).toEqual({ description: 'imported from Claude Desktop (docs)', remote: { url: 'https://docs.example.test/mcp', headers: { Authorization: '${DOCS_AUTHORIZATION}', 'X-Client': 'claude' } } });
+    expect(secrets.get('DOCS_AUTHORIZATION')).toBe(DOCS_TOKEN);
     expect(added.get('memory')).toMatchObject({ image: 'berth/mcp-modelcontextprotocol-server-memory:2026.8.31', build: { npm: '@modelcontextprotocol/server-memory', version: '2026.8.31' }, env: { MEMORY_FILE_PATH: '/tmp/memory.jsonl' } });
     expect(added.get('github')).toMatchObject({
       image: 'ghcr.io/github/github-mcp-server:0.9',
@@ -90,14 +95,16 @@ describe('import: every client file in a temp home, round-tripped', () => {
       network: 'bridge',
     });
     expect(JSON.stringify([...added.values()])).not.toContain(TOKEN);
+    expect(JSON.stringify([...added.values()])).not.toContain(DOCS_TOKEN);
     expect(secrets.get('GITHUB_PERSONAL_ACCESS_TOKEN')).toBe(TOKEN);
 
     const claude = parseClientFile('claude-desktop', await readFile(claudeFile, 'utf8')).mcpServers as Record<string, Record<string, unknown>>;
     const connect = (name: string) => ({ command: launcher.command, args: [...launcher.args, 'connect', name] });
     expect(claude.memory).toEqual(connect('memory'));
     expect(claude.github).toEqual(connect('github'));
+    expect(claude.docs).toEqual(connect('docs'));
     const original = parseClientFile('claude-desktop', claudeOriginal).mcpServers as Record<string, unknown>;
-    for (const key of ['fetch', 'docs', 'local-tool']) expect(claude[key], key).toEqual(original[key]);
+    for (const key of ['fetch', 'local-tool']) expect(claude[key], key).toEqual(original[key]);
     expect(await readFile(`${claudeFile}.berth-backup`, 'utf8')).toBe(claudeOriginal);
 
     const cursorText = await readFile(cursorFile, 'utf8');
@@ -108,14 +115,15 @@ describe('import: every client file in a temp home, round-tripped', () => {
 
     // Berth now owns those entries: in sync, and a second import finds them Berth's already.
     const files = await status({ ...ctx, servers: () => [...added.keys()] }, {});
-    expect(files.flatMap((f) => f.entries.map((e) => `${e.key}:${e.state}`)).sort()).toEqual(['github:ok', 'memory:ok', 'memory:ok']);
+    expect(files.flatMap((f) => f.entries.map((e) => `${e.key}:${e.state}`)).sort()).toEqual(['docs:ok', 'github:ok', 'memory:ok', 'memory:ok']);
     const again = await planImport(ctx, deps);
-    expect(again.planned.filter((p) => p.candidate.kind === 'berth').map((p) => p.candidate.key)).toEqual(['memory', 'github', 'memory']);
+    expect(again.planned.filter((p) => p.candidate.kind === 'berth').map((p) => p.candidate.key)).toEqual(['memory', 'github', 'docs', 'memory']);
   });
 
   it('an entry named like a server Berth has already is left alone, and its file untouched', async () => {
     added.set('memory', { image: 'x' } as ServerSpecInput);
     added.set('github', { image: 'x' } as ServerSpecInput);
+    added.set('docs', { image: 'x' } as ServerSpecInput);
     const { results } = await applyImport(ctx, deps);
     expect(results.filter((r) => r.key === 'memory').map((r) => r.skipped)).toEqual(['Berth has a server named memory already', 'Berth has a server named memory already']);
     expect(await readFile(claudeFile, 'utf8')).toBe(claudeOriginal);

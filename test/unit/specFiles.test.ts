@@ -37,6 +37,27 @@ describe('spec files', () => {
     });
   });
 
+  it('names the image of a git or folder build after the server and its source, so a changed source is a new image', () => {
+    const [git, moved, folder] = specs(
+      'servers:\n  g:\n    build: { git: "https://example.test/r.git", ref: v1, path: srv }\n  g2:\n    build: { git: "https://example.test/r.git", ref: v2, path: srv }\n  f:\n    build: { folder: /srv/mcp/weather }\n',
+    );
+    expect(git).toMatchObject({ image: expect.stringMatching(/^berth\/src-g:[0-9a-f]{12}$/), build: { git: 'https://example.test/r.git', ref: 'v1', path: 'srv' } });
+    expect(moved?.image?.split(':')[1]).not.toBe(git?.image?.split(':')[1]);
+    expect(folder).toMatchObject({ image: expect.stringMatching(/^berth\/src-f:/), build: { folder: '/srv/mcp/weather' } });
+    expect(ImageRef.safeParse(git?.image).success).toBe(true);
+  });
+
+  it('refuses build sources that could reach outside what they name, and Python packages, with one sentence', () => {
+    expect(error('servers:\n  g:\n    build: { git: "ext::sh -c touch% /tmp/x" }\n')).toContain('servers.g.build');
+    expect(error('servers:\n  g:\n    build: { git: "https://x.test/r.git", ref: "--upload-pack=touch" }\n')).toContain('servers.g.build');
+    expect(error('servers:\n  g:\n    build: { git: "https://x.test/r.git", path: "../.." }\n')).toContain('servers.g.build');
+    expect(error('servers:\n  f:\n    build: { folder: relative/dir }\n')).toBe(`${F}: servers.f.build.folder: "relative/dir" must be an absolute path`);
+    expect(error('servers:\n  f:\n    build: { folder: /etc }\n')).toContain('servers.f.build.folder: "/etc" is or holds a sensitive path');
+    expect(error('servers:\n  py:\n    build: { pypi: mcp-server-fetch }\n')).toBe(
+      `${F}: servers.py.build: pypi mcp-server-fetch is a Python package; Berth has no Python build yet (npm packages, git repositories, folders and images only), so run an image of it instead`,
+    );
+  });
+
   it('lets the user override catalog fields one by one', () => {
     const [s] = specs('servers:\n  mem:\n    catalog: memory\n    env: { EXTRA: "1" }\n    limits: { memory: 1g }\n    network: bridge\n');
     expect(s?.env).toEqual({ MEMORY_FILE_PATH: '/tmp/memory.jsonl', EXTRA: '1' });
@@ -55,7 +76,7 @@ describe('spec files', () => {
     expect(error('servers:\n  x:\n    image: ok\n    colour: red\n')).toMatch(new RegExp(`^${F}: servers\\.x: .*colour`));
     expect(error('servers:\n  x:\n    catalog: nope\n')).toBe(`${F}: servers.x.catalog: there is no catalog entry "nope"; run \`berth catalog\` to see them`);
     expect(error('servers:\n  Bad:\n    image: ok\n')).toMatch(/servers\.Bad: the name must be/);
-    expect(error('servers:\n  x: {}\n')).toMatch(/needs either "image" or "catalog"/);
+    expect(error('servers:\n  x: {}\n')).toMatch(/needs "image", "catalog" or "build"/);
     expect(error('servers:\n  x:\n    image: ok\n    limits: { memory: lots }\n')).toMatch(/servers\.x\.limits: memory limit "lots"/);
     expect(error('servers:\n  fs:\n    catalog: filesystem\n')).toMatch(/needs a folder at \/data; mount the folder/);
     expect(error('servers:\n  x:\n    image: ok\n    volumes: [{ source: /a/../etc, target: /d }]\n')).toMatch(/servers\.x\.volumes\.0: .*"\.\."/);

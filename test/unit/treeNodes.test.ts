@@ -112,6 +112,16 @@ describe('servers tree mapping', () => {
     expect(text).toContain('$(x) 15s ago — timeout');
   });
 
+  it('flags a remote server and an external command in the description and the tooltip, and says what a container was built from', () => {
+    const remote = status('hosted', { kind: 'remote', image: 'https://mcp.example.test/mcp' });
+    const external = status('local', { kind: 'external', image: '/usr/bin/node server.js' });
+    expect(descriptionOf({ kind: 'server', server: remote })).toBe('remote · healthy');
+    expect(descriptionOf({ kind: 'server', server: external })).toBe('not isolated · healthy');
+    expect(serverTooltip(remote)).toContain('Remote: `https://mcp.example.test/mcp` (hosted elsewhere, not a container)');
+    expect(serverTooltip(external)).toContain('Command: `/usr/bin/node server.js` $(warning) runs on this machine, not isolated');
+    expect(serverTooltip(status('g', { provenance: { kind: 'git', url: 'https://x.test/r.git', commit: '0123456789abcdef', path: 'srv' } }))).toContain('Built from: git https://x\\.test/r\\.git at 0123456789ab \\(srv\\)');
+  });
+
   it("names the server's network, and an allowlist's rules", () => {
     expect(serverTooltip(status('a', { network: 'none' }))).toContain('Network: none');
     expect(serverTooltip(status('a', { network: { allow: ['api.github.com', '*.npmjs.org:443'] } }))).toContain('Network: egress only to api\\.github\\.com, \\*\\.npmjs\\.org:443');
@@ -120,9 +130,10 @@ describe('servers tree mapping', () => {
 
 describe('context values', () => {
   it('carry kind, phase, running state and locality as ;-terminated tokens', () => {
-    expect(contextValue({ kind: 'server', server: status('a') })).toBe('server;healthy;running;local;');
-    expect(contextValue({ kind: 'server', server: status('a', { phase: 'exited' }) })).toBe('server;exited;stopped;local;');
-    expect(contextValue({ kind: 'server', server: status('a', { host: 'ssh://x' }) })).toBe('server;healthy;running;remote;');
+    expect(contextValue({ kind: 'server', server: status('a') })).toBe('server;healthy;running;local;container;');
+    expect(contextValue({ kind: 'server', server: status('a', { phase: 'exited' }) })).toBe('server;exited;stopped;local;container;');
+    expect(contextValue({ kind: 'server', server: status('a', { host: 'ssh://x' }) })).toBe('server;healthy;running;remote;container;');
+    expect(contextValue({ kind: 'server', server: status('a', { kind: 'remote' }) })).toBe('server;healthy;running;local;remote;');
     expect(contextValue({ kind: 'tool', server: status('a', { phase: 'stopped' }), tool: { name: 't', inputSchema: { type: 'object' } } })).toBe('tool;stopped;');
     expect(contextValue({ kind: 'catalog', entry: catalogEntry('built-in') })).toBe('catalogEntry;builtIn;installable;');
     expect(contextValue({ kind: 'catalog', entry: catalogEntry('fx', 'it is a Python package') })).toBe('catalogEntry;added;unrunnable;');

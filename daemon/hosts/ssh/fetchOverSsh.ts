@@ -1,9 +1,7 @@
 import http from 'node:http';
-import { Readable, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { agentFetch, type FetchLike } from '../../mcp/agentFetch.js';
 import type { SshConnection } from './connection.js';
-
-/** The shape the MCP SDK's HTTP transports take as `fetch`. */
-export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
 /**
  * `fetch` for addresses on an SSH host's side: each request rides a forwarded channel on the
@@ -19,23 +17,5 @@ export function fetchOverSsh(connection: SshConnection): FetchLike {
     );
     return undefined;
   };
-
-  return (url, init = {}) =>
-    new Promise<Response>((resolve, reject) => {
-      const body = init.body ?? undefined;
-      if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
-        reject(new Error('fetchOverSsh sends string or byte bodies only'));
-        return;
-      }
-      const headers = Object.fromEntries(new Headers(init.headers).entries());
-      const req = http.request(new URL(url), { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? undefined }, (res) => {
-        const out = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
-        const empty = res.statusCode === 204 || res.statusCode === 304 || init.method === 'HEAD';
-        if (empty) res.resume();
-        resolve(new Response(empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status: res.statusCode, statusText: res.statusMessage, headers: out }));
-      });
-      req.once('error', reject);
-      req.end(body);
-    });
+  return agentFetch(agent);
 }
