@@ -51,7 +51,14 @@ export interface DashboardServer {
   series: DashboardSeries;
 }
 
+export interface DashboardUpdate {
+  type: 'update';
+  connected: boolean;
+  servers: DashboardServer[];
+  alerts: DashboardAlert[];
+}
+
 export type ToDashboard =
-  | { type: 'update'; connected: boolean; servers: DashboardServer[]; alerts: DashboardAlert[] }
+  | DashboardUpdate
   /** Scrolls to a server's card and marks it (the alert notification's Open Dashboard). */
   | { type: 'focus'; server: string };

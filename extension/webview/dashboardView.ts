@@ -6,7 +6,7 @@ import type { Alert } from '../../daemon/protocol/alerts.js';
 import type { ServerHistory } from '../../daemon/protocol/metrics.js';
 import type { ServerStatus } from '../../daemon/protocol/status.js';
 import { hostLabel, iconOf, isRunning } from '../tree/nodes.js';
-import type { DashboardAlert, DashboardServer, ToDashboard } from './dashboardMessages.js';
+import type { DashboardAlert, DashboardServer, DashboardUpdate } from './dashboardMessages.js';
 
 /** The span the graphs show, and the one the calls per minute and p95 latency are read from. */
 export const GRAPH_WINDOW_MS = 15 * 60_000;
@@ -77,7 +77,7 @@ export interface DashboardInput {
   clock?: (t: number) => string;
 }
 
-export function dashboardView(i: DashboardInput): ToDashboard {
+export function dashboardView(i: DashboardInput): DashboardUpdate {
   const clock = i.clock ?? ((t: number) => new Date(t).toLocaleTimeString());
   const alert = (a: Alert): DashboardAlert => ({ server: a.server, rule: a.rule, message: a.message, since: clock(a.firedAt) });
   const servers = [...i.servers]

@@ -1,11 +1,10 @@
 // The dashboard page: a card per server, built once and updated in place on each state the
 // extension sends, so the graphs keep their canvases and the page keeps its scroll position.
 import { formatBytes } from '../../daemon/client/format.js';
-import type { DashboardAction, DashboardAlert, DashboardServer, ToDashboard } from '../../extension/webview/dashboardMessages.js';
+import type { DashboardAction, DashboardAlert, DashboardServer, DashboardUpdate } from '../../extension/webview/dashboardMessages.js';
 import { codicon, el } from '../dom.js';
 import { Chart } from './chart.js';
 
-type Update = Extract<ToDashboard, { type: 'update' }>;
 type Run = (action: DashboardAction, server: string) => void;
 
 const BUTTONS: { action: DashboardAction; label: string; icon: string }[] = [
@@ -30,7 +29,7 @@ export class DashboardPage {
     root.replaceChildren(el('header', {}, el('h1', {}, 'Berth Dashboard'), this.offline), this.alerts, this.empty, this.grid);
   }
 
-  render(m: Update): void {
+  render(m: DashboardUpdate): void {
     this.offline.hidden = m.connected;
     this.renderAlerts(m.alerts);
     this.empty.hidden = m.servers.length > 0;
