@@ -397,6 +397,8 @@ async function main(): Promise<void> {
 
     await step(w, 'the dashboard shows every server with graphs of real samples, under a strict CSP', async () => {
       const errorsBefore = w.consoleErrors.length;
+      await w.openViewContainer('Berth');
+      await waitForRow(w, `"${SERVER}" healthy`, serverRow('healthy'));
       await w.runCommand('Berth: Open Dashboard');
       const panel = webviewContent(w);
       const card = `article.card[data-server="${SERVER}"]`;
@@ -405,16 +407,17 @@ async function main(): Promise<void> {
       const samples = await waitFor(
         'two CPU and memory samples drawn',
         async () => {
-          // Each card's drawn samples (the charts' data-samples) and canvases, by server.
+          // Each card's drawn samples (the charts' data-samples) and canvases, by server. No named
+          // helper inside: tsx would wrap it in a `__name` call the page does not have.
           const cards = await panel.locator('body').evaluate(() =>
-            Object.fromEntries(
-              [...document.querySelectorAll<HTMLElement>('article.card')].map((c) => {
-                const read = (sel: string) => Number(c.querySelector<HTMLElement>(sel)?.dataset['samples'] ?? 0);
-                return [c.dataset['server'] ?? '', { cpu: read('.chart-cpu'), memory: read('.chart-memory'), canvases: c.querySelectorAll('.chart canvas').length }];
-              }),
-            ),
+            [...document.querySelectorAll<HTMLElement>('article.card')].map((c) => ({
+              server: c.dataset['server'] ?? '',
+              cpu: Number(c.querySelector<HTMLElement>('.chart-cpu')?.dataset['samples'] ?? 0),
+              memory: Number(c.querySelector<HTMLElement>('.chart-memory')?.dataset['samples'] ?? 0),
+              canvases: c.querySelectorAll('.chart canvas').length,
+            })),
           );
-          const n = cards[SERVER];
+          const n = cards.find((c) => c.server === SERVER);
           return n && n.cpu >= 2 && n.memory >= 2 && n.canvases === 2 ? n : undefined;
         },
         60_000,
@@ -464,6 +467,7 @@ async function main(): Promise<void> {
     await step(w, 'a memory alert notifies with Show Logs, Restart and Open Dashboard, which shows it', async () => {
       const specs = fs.readFileSync(paths.userSpecFile, 'utf8');
       fs.writeFileSync(paths.userSpecFile, `${specs.trimEnd()}\n  ${BURN}:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/burn.js]\n    limits: { memory: 128m }\n    alerts: { memory: { percent: 75, forSeconds: 5 } }\n`);
+      await w.openViewContainer('Berth');
       await waitForRow(w, `"${BURN}" in the tree`, (r) => r.label === BURN);
       berth(env, 'start', BURN);
       berth(env, 'call', BURN, 'eat');

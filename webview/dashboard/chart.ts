@@ -25,6 +25,8 @@ export class Chart {
     private readonly title: string,
     private readonly lines: ChartLine[],
     private readonly format: (v: number) => string,
+    /** The steps the value axis may take between ticks (uPlot's `incrs`), e.g. binary sizes for bytes. */
+    private readonly incrs?: number[],
   ) {
     this.element = document.createElement('div');
     this.element.className = 'chart';
@@ -50,7 +52,7 @@ export class Chart {
         cursor: { drag: { x: false, y: false } },
         legend: { show: true, live: true },
         scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-        axes: [axis, { ...axis, size: 70, values: (_u, ticks) => ticks.map((v) => this.format(v)) }],
+        axes: [axis, { ...axis, size: 70, ...(this.incrs ? { incrs: this.incrs } : {}), values: (_u, ticks) => ticks.map((v) => this.format(v)) }],
         series: [
           {},
           ...this.lines.map((l) => ({

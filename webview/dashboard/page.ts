@@ -77,7 +77,7 @@ class Card {
   private readonly figures = el('dl', { class: 'figures' });
   private readonly alerts = el('ul', { class: 'card-alerts' });
   private readonly buttons = new Map<DashboardAction, HTMLElement>();
-  private readonly cpu = new Chart('CPU', [{ label: 'CPU', color: 'charts-blue' }], (v) => `${v.toFixed(v < 10 ? 1 : 0)}%`);
+  private readonly cpu = new Chart('CPU', [{ label: 'CPU', color: 'charts-blue' }], percent);
   private readonly memory = new Chart(
     'Memory',
     [
@@ -85,6 +85,7 @@ class Card {
       { label: 'limit', color: 'charts-orange', dash: true },
     ],
     formatBytes,
+    BYTE_STEPS,
   );
 
   constructor(name: string, run: Run) {
@@ -148,6 +149,14 @@ class Card {
     this.element.remove();
   }
 }
+
+/** Idle servers use hundredths of a percent: the axis keeps two significant digits rather than showing 0.0% twice. */
+function percent(v: number): string {
+  return `${v === 0 ? '0' : v < 1 ? Number(v.toPrecision(2)).toString() : v < 10 ? v.toFixed(1) : v.toFixed(0)}%`;
+}
+
+/** Tick steps in binary sizes, so the memory axis reads 64 MiB, 128 MiB rather than 190.7 MiB. */
+const BYTE_STEPS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].flatMap((n) => [n * 2 ** 10, n * 2 ** 20, n * 2 ** 30]).sort((a, b) => a - b);
 
 function fact(label: string, value: HTMLElement | string): HTMLElement[] {
   return [el('dt', {}, label), typeof value === 'string' ? el('dd', {}, value) : value];
