@@ -57,6 +57,7 @@ await build({
     serverDetails: 'webview/serverDetails/main.ts',
     dashboard: 'webview/dashboard/main.ts',
     logViewer: 'webview/logViewer/main.ts',
+    serverForm: 'webview/serverForm/main.ts',
     codicon: '@vscode/codicons/dist/codicon.css',
   },
   outdir: 'dist/media',

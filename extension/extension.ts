@@ -11,6 +11,7 @@ import { ServersTree } from './tree/serversTree.js';
 import { Dashboard } from './webview/dashboardPanel.js';
 import { LogViewers } from './webview/logViewerPanel.js';
 import { ServerDetailsPanels } from './webview/serverDetailsPanel.js';
+import { ServerForms } from './webview/serverFormPanel.js';
 import { BerthTests } from './testing/testController.js';
 
 let ctx: Ctx | undefined;
@@ -23,8 +24,9 @@ export function activate(extension: vscode.ExtensionContext): void {
   const details = new ServerDetailsPanels(ctx);
   const dashboard = new Dashboard(ctx);
   const logViewers = new LogViewers(ctx);
-  const views = { catalog, logs, details, dashboard, logViewers };
-  ctx.push(servers, catalog, logs, details, dashboard, logViewers, notifyAlerts(ctx), new BerthTests(ctx), ...registerCommands(ctx, views));
+  const forms = new ServerForms(ctx);
+  const views = { catalog, logs, details, dashboard, logViewers, forms };
+  ctx.push(servers, catalog, logs, details, dashboard, logViewers, forms, notifyAlerts(ctx), new BerthTests(ctx), ...registerCommands(ctx, views));
   const mcp = registerMcpProvider(ctx);
   if (mcp) ctx.push(mcp);
   void ctx.start();

@@ -6,6 +6,7 @@ import type { ServerLogs } from '../logs/serverLogs.js';
 import type { CatalogTree } from '../tree/catalogTree.js';
 import type { Dashboard } from '../webview/dashboardPanel.js';
 import type { LogViewers } from '../webview/logViewerPanel.js';
+import type { ServerForms } from '../webview/serverFormPanel.js';
 import type { ServerDetailsPanels } from '../webview/serverDetailsPanel.js';
 import { addCatalogEntry } from './catalog/addCatalogEntry.js';
 import { installCatalogEntry } from './catalog/installCatalogEntry.js';
@@ -20,6 +21,8 @@ import { setSecret } from './secret/setSecret.js';
 import { showDaemonLog } from './daemon/showDaemonLog.js';
 import { addServerImage } from './server/addServerImage.js';
 import { copyServerConnection } from './server/copyServerConnection.js';
+import { editServer } from './server/editServer.js';
+import { newServer } from './server/newServer.js';
 import { openLogViewer } from './server/openLogViewer.js';
 import { openServerSpec } from './server/openServerSpec.js';
 import { refreshServers } from './server/refreshServers.js';
@@ -36,13 +39,15 @@ import { readResource } from './resource/readResource.js';
 
 type Handler = (node?: unknown, nodes?: unknown) => Promise<void> | void;
 
-export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs; details: ServerDetailsPanels; dashboard: Dashboard; logViewers: LogViewers }): vscode.Disposable[] {
+export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs; details: ServerDetailsPanels; dashboard: Dashboard; logViewers: LogViewers; forms: ServerForms }): vscode.Disposable[] {
   const commands: Record<string, Handler> = {
     'berth.catalog.add': (node) => addCatalogEntry(ctx, node),
     'berth.catalog.install': (node) => installCatalogEntry(ctx, views.catalog, node),
     'berth.catalog.search': () => searchCatalog(views.catalog),
     'berth.catalog.clearSearch': () => clearCatalogSearch(views.catalog),
     'berth.server.addImage': () => addServerImage(ctx),
+    'berth.server.new': () => newServer(views.forms),
+    'berth.server.edit': (node, nodes) => editServer(ctx, views.forms, node, nodes),
     'berth.server.start': (node, nodes) => startServer(ctx, node, nodes),
     'berth.server.stop': (node, nodes) => stopServer(ctx, node, nodes),
     'berth.server.restart': (node, nodes) => restartServer(ctx, node, nodes),
