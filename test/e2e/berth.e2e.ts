@@ -484,6 +484,36 @@ async function main(): Promise<void> {
       await w.runCommand('View: Close All Editors');
     });
 
+    await step(w, 'the server form checks as you type and adds a server to the spec file, keeping its comments', async () => {
+      const name = 'formed';
+      fs.writeFileSync(paths.userSpecFile, `# Kept by the form.\n${fs.readFileSync(paths.userSpecFile, 'utf8')}`);
+      await w.runCommand('Berth: New Server…');
+      const panel = webviewContent(w);
+      await waitForPanelText(panel, 'h1', '"New server"', (t) => t === 'New server');
+      await panel.locator('#field-name').click();
+      await w.page.keyboard.type(`${SERVER}`);
+      await waitForPanelText(panel, '[data-error-for="name"]', 'the name taken', (t) => t.includes('already exists'));
+      for (let i = 0; i < SERVER.length; i++) await w.page.keyboard.press('Backspace');
+      await w.page.keyboard.type(name);
+      await panel.locator('#field-image').click();
+      await w.page.keyboard.type('Not An Image');
+      await waitForPanelText(panel, '[data-error-for="image"]', 'the image refused', (t) => t.length > 0);
+      await w.screenshot('server-form-invalid');
+      for (let i = 0; i < 'Not An Image'.length; i++) await w.page.keyboard.press('Backspace');
+      await w.page.keyboard.type(FIXTURE_IMAGE);
+      await panel.locator('#field-limits-memory').click();
+      await w.page.keyboard.type('128m');
+      await waitFor('Save to be enabled', async () => ((await panel.locator('#save[disabled]').count()) === 0 ? true : undefined), 15_000);
+      await w.screenshot('server-form-valid');
+      await panel.locator('#save').click();
+      await w.openViewContainer('Berth');
+      await waitForRow(w, `"${name}" in the tree`, (r) => r.label === name);
+      const text = fs.readFileSync(paths.userSpecFile, 'utf8');
+      if (!text.startsWith('# Kept by the form.\n') || !new RegExp(`\n  ${name}:\n    image: ${FIXTURE_IMAGE.replace(/[.:/]/g, '\\$&')}\n    limits:\n      memory: 128m\n`).test(text)) throw new Error(`unexpected spec file:\n${text}`);
+      berth(env, 'rm', name);
+      await w.runCommand('View: Close All Editors');
+    });
+
     await step(w, 'Restart Daemon reconnects to a new daemon', async () => {
       const before = await runningDaemonPid(paths);
       await w.runCommand('Berth: Restart Daemon');
