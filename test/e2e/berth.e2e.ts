@@ -487,6 +487,8 @@ async function main(): Promise<void> {
     await step(w, 'the server form checks as you type and adds a server to the spec file, keeping its comments', async () => {
       const name = 'formed';
       fs.writeFileSync(paths.userSpecFile, `# Kept by the form.\n${fs.readFileSync(paths.userSpecFile, 'utf8')}`);
+      await w.openViewContainer('Berth');
+      await waitForRow(w, `"${SERVER}"`, (r) => r.label === SERVER);
       await w.runCommand('Berth: New Server…');
       const panel = webviewContent(w);
       await waitForPanelText(panel, 'h1', '"New server"', (t) => t === 'New server');
@@ -506,7 +508,6 @@ async function main(): Promise<void> {
       await waitFor('Save to be enabled', async () => ((await panel.locator('#save[disabled]').count()) === 0 ? true : undefined), 15_000);
       await w.screenshot('server-form-valid');
       await panel.locator('#save').click();
-      await w.openViewContainer('Berth');
       await waitForRow(w, `"${name}" in the tree`, (r) => r.label === name);
       const text = fs.readFileSync(paths.userSpecFile, 'utf8');
       if (!text.startsWith('# Kept by the form.\n') || !new RegExp(`\n  ${name}:\n    image: ${FIXTURE_IMAGE.replace(/[.:/]/g, '\\$&')}\n    limits:\n      memory: 128m\n`).test(text)) throw new Error(`unexpected spec file:\n${text}`);
