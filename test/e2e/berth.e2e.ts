@@ -51,6 +51,8 @@ const REQUIRED = [
   'extension/dist/media/dashboard.css',
   'extension/dist/media/logViewer.js',
   'extension/dist/media/logViewer.css',
+  'extension/dist/media/serverForm.js',
+  'extension/dist/media/serverForm.css',
   'extension/dist/media/codicon.css',
   'extension/dist/media/codicon.ttf',
 ];
@@ -482,6 +484,8 @@ async function main(): Promise<void> {
       await waitForPanelText(panel, `article.card.alerting[data-server="${BURN}"] .card-alerts`, "the alert on the server's card", (t) => /memory: memory at/.test(t));
       await w.screenshot('dashboard-alert');
       await w.runCommand('View: Close All Editors');
+      // The steps after this one know one server.
+      berth(env, 'rm', BURN);
     });
 
     await step(w, 'the server form checks as you type and adds a server to the spec file, keeping its comments', async () => {
