@@ -371,32 +371,7 @@ async function main(): Promise<void> {
       await w.runCommand('View: Close All Editors');
     });
 
-    await step(w, 'Call Tool validates the arguments and shows the result', async () => {
-      await w.runCommand('Berth: Call Tool…');
-      await pickQuickItem(w, SERVER);
-      await pickQuickItem(w, 'echo');
-      // The arguments box replaces the tool list in the same widget; keys typed before its title
-      // shows would go to the list.
-      await w.page.locator(`.quick-input-widget .quick-input-title:has-text("Call ${SERVER} › echo")`).waitFor({ state: 'visible', timeout: 10_000 });
-      await w.page.keyboard.press('Control+A');
-      await w.page.keyboard.type('{"message": 42}');
-      await w.waitForText('arguments/message must be string');
-      await w.screenshot('call-tool-invalid-arguments');
-      await w.page.keyboard.press('Control+A');
-      await w.page.keyboard.type('{"message": "hello from e2e"}');
-      await w.page.keyboard.press('Enter');
-      await w.waitForText('Echo: hello from e2e', 30_000);
-      await w.screenshot('call-tool-result');
-    });
-
-    await step(w, "the server's log channel shows its stderr", async () => {
-      await w.runCommand('Berth: Show Server Logs');
-      await pickQuickItem(w, SERVER);
-      await w.page.locator('.part.panel').waitFor({ state: 'visible', timeout: 15_000 });
-      await w.waitForText('Starting default (STDIO) server', 30_000);
-      await w.screenshot('server-log-channel');
-    });
-
+    // Before Call Tool, which leaves an unsaved result document: these steps close all editors.
     await step(w, 'the dashboard shows every server with graphs of real samples, under a strict CSP', async () => {
       const errorsBefore = w.consoleErrors.length;
       await w.openViewContainer('Berth');
@@ -517,6 +492,32 @@ async function main(): Promise<void> {
       if (!text.startsWith('# Kept by the form.\n') || !new RegExp(`\n  ${name}:\n    image: ${FIXTURE_IMAGE.replace(/[.:/]/g, '\\$&')}\n    limits:\n      memory: 128m\n`).test(text)) throw new Error(`unexpected spec file:\n${text}`);
       berth(env, 'rm', name);
       await w.runCommand('View: Close All Editors');
+    });
+
+    await step(w, 'Call Tool validates the arguments and shows the result', async () => {
+      await w.runCommand('Berth: Call Tool…');
+      await pickQuickItem(w, SERVER);
+      await pickQuickItem(w, 'echo');
+      // The arguments box replaces the tool list in the same widget; keys typed before its title
+      // shows would go to the list.
+      await w.page.locator(`.quick-input-widget .quick-input-title:has-text("Call ${SERVER} › echo")`).waitFor({ state: 'visible', timeout: 10_000 });
+      await w.page.keyboard.press('Control+A');
+      await w.page.keyboard.type('{"message": 42}');
+      await w.waitForText('arguments/message must be string');
+      await w.screenshot('call-tool-invalid-arguments');
+      await w.page.keyboard.press('Control+A');
+      await w.page.keyboard.type('{"message": "hello from e2e"}');
+      await w.page.keyboard.press('Enter');
+      await w.waitForText('Echo: hello from e2e', 30_000);
+      await w.screenshot('call-tool-result');
+    });
+
+    await step(w, "the server's log channel shows its stderr", async () => {
+      await w.runCommand('Berth: Show Server Logs');
+      await pickQuickItem(w, SERVER);
+      await w.page.locator('.part.panel').waitFor({ state: 'visible', timeout: 15_000 });
+      await w.waitForText('Starting default (STDIO) server', 30_000);
+      await w.screenshot('server-log-channel');
     });
 
     await step(w, 'Restart Daemon reconnects to a new daemon', async () => {
