@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { LogLine } from '../../daemon/protocol/status.js';
 
-/** The copy button's text: the shown lines, capped so a page cannot flood the clipboard. */
+/** `copy` carries the shown lines for the clipboard, capped so a page cannot flood it. */
 export const FromLogViewer = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),
   z.object({ type: z.literal('copy'), text: z.string().max(64 * 1024 * 1024) }).strict(),

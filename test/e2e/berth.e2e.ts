@@ -487,7 +487,10 @@ async function main(): Promise<void> {
       await waitFor('Save to be enabled', async () => ((await panel.locator('#save[disabled]').count()) === 0 ? true : undefined), 15_000);
       await w.screenshot('server-form-valid');
       await panel.locator('#save').click();
-      await waitForRow(w, `"${name}" in the tree`, (r) => r.label === name);
+      // Its row may sit below the fold of a tree the earlier steps expanded: the notification and the daemon say it was added.
+      await w.waitForText(`Berth: saved "${name}" to`, 30_000);
+      const listed = (JSON.parse(berth(env, 'status', '--json')) as { servers: { name: string }[] }).servers.map((s) => s.name);
+      if (!listed.includes(name)) throw new Error(`the daemon does not list "${name}": ${JSON.stringify(listed)}`);
       const text = fs.readFileSync(paths.userSpecFile, 'utf8');
       if (!text.startsWith('# Kept by the form.\n') || !new RegExp(`\n  ${name}:\n    image: ${FIXTURE_IMAGE.replace(/[.:/]/g, '\\$&')}\n    limits:\n      memory: 128m\n`).test(text)) throw new Error(`unexpected spec file:\n${text}`);
       berth(env, 'rm', name);
