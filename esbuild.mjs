@@ -53,7 +53,13 @@ await build({
 // Each panel is one script and one stylesheet, named for its folder; no source maps, as the
 // .vsix carries none.
 await build({
-  entryPoints: { serverDetails: 'webview/serverDetails/main.ts', codicon: '@vscode/codicons/dist/codicon.css' },
+  entryPoints: {
+    serverDetails: 'webview/serverDetails/main.ts',
+    dashboard: 'webview/dashboard/main.ts',
+    logViewer: 'webview/logViewer/main.ts',
+    serverForm: 'webview/serverForm/main.ts',
+    codicon: '@vscode/codicons/dist/codicon.css',
+  },
   outdir: 'dist/media',
   bundle: true,
   platform: 'browser',

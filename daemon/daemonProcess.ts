@@ -13,6 +13,7 @@ import { AuditLog } from './logs/audit.js';
 import { sweepThrowaways } from './servers/throwaways.js';
 import { LogStore } from './logs/store.js';
 import { Metrics } from './metrics/metrics.js';
+import { OtlpExporter, telemetrySettingsFile } from './metrics/otlp.js';
 import type { BerthPaths } from './protocol/paths.js';
 import { SecurityContext } from './policy/context.js';
 import { Registry } from './servers/registry.js';
@@ -62,7 +63,15 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
     alert: ({ kind, alert }) => logs.append(alert.server, 'berth', `alert ${kind === 'fired' ? 'fired' : 'cleared'}: ${alert.rule}: ${alert.message}\n`),
     alertsChanged: (state) => api?.broadcastAlerts(state),
   });
-  const audit = new AuditLog(paths.stateDir, (text) => security.redact(text), (entry) => metrics.record(entry));
+  const traces = new OtlpExporter(telemetrySettingsFile(paths.userSpecFile), VERSION);
+  const audit = new AuditLog(
+    paths.stateDir,
+    (text) => security.redact(text),
+    (entry) => {
+      metrics.record(entry);
+      traces.record(entry);
+    },
+  );
   registry = new Registry({
     rt,
     hosts,
@@ -104,6 +113,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   registry.close();
   // The calls recorded last are still queued for the disk; a clean shutdown loses none of them.
   await audit.close();
+  await traces.close();
   hosts.close();
   gateway.close();
   server.close();

@@ -14,7 +14,7 @@ import * as M from '../daemon/protocol/methods.js';
 import { SecretsList, SecretsProvide } from '../daemon/protocol/policy.js';
 import type { Alert, AlertsState } from '../daemon/protocol/alerts.js';
 import { AlertsDidChange, AlertsList } from '../daemon/protocol/metrics.js';
-import type { ServerStatus } from '../daemon/protocol/status.js';
+import type { LogLine, ServerStatus } from '../daemon/protocol/status.js';
 import { newlyFired } from './alerts/alertText.js';
 import { TestsDidReport, type TestEvent } from '../daemon/protocol/testRuns.js';
 import { VERSION } from '../daemon/protocol/version.js';
@@ -72,6 +72,9 @@ export class Ctx implements vscode.Disposable {
   private readonly alertsFired = new vscode.EventEmitter<readonly Alert[]>();
   /** Alerts that fired while this window was connected, each once. */
   readonly onDidFireAlerts = this.alertsFired.event;
+  private readonly logsAppended = new vscode.EventEmitter<{ subscription: string; lines: readonly LogLine[] }>();
+  /** Lines pushed to a `logs/follow` subscription; each follower picks its own (the client keeps one handler per notification). */
+  readonly onDidAppendLogs = this.logsAppended.event;
   /** A new daemon connection is ready; per-connection things (log follows) re-subscribe here. */
   readonly onDidStartSession = this.sessionStarted.event;
 
@@ -84,7 +87,7 @@ export class Ctx implements vscode.Disposable {
     this.statusBar.name = 'Berth';
     this.statusBar.command = 'berth.servers.focus';
     this.client = this.createClient();
-    this.push(this.output, this.statusBar, this.serversChanged, this.stateChanged, this.sessionStarted, this.alertsChanged, this.alertsFired);
+    this.push(this.output, this.statusBar, this.serversChanged, this.stateChanged, this.sessionStarted, this.alertsChanged, this.alertsFired, this.logsAppended);
     this.push(
       this.client.onNotification(M.ServersDidChange.method, (raw: unknown) => {
         const parsed = M.ServersDidChange.params.safeParse(raw);
@@ -96,6 +99,10 @@ export class Ctx implements vscode.Disposable {
         const fired = newlyFired(this.seenAlerts, parsed.data.open);
         this.setAlerts(parsed.data);
         if (fired.length) this.alertsFired.fire(fired);
+      }),
+      this.client.onNotification(M.LogsDidAppend.method, (raw: unknown) => {
+        const parsed = M.LogsDidAppend.params.safeParse(raw);
+        if (parsed.success) this.logsAppended.fire(parsed.data);
       }),
       this.client.onNotification(M.ProgressDidReport.method, (raw: unknown) => {
         const parsed = M.ProgressDidReport.params.safeParse(raw);

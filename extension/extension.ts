@@ -8,7 +8,10 @@ import { ServerLogs } from './logs/serverLogs.js';
 import { registerMcpProvider } from './mcp/mcpProvider.js';
 import { CatalogTree } from './tree/catalogTree.js';
 import { ServersTree } from './tree/serversTree.js';
+import { Dashboard } from './webview/dashboardPanel.js';
+import { LogViewers } from './webview/logViewerPanel.js';
 import { ServerDetailsPanels } from './webview/serverDetailsPanel.js';
+import { ServerForms } from './webview/serverFormPanel.js';
 import { BerthTests } from './testing/testController.js';
 
 let ctx: Ctx | undefined;
@@ -19,7 +22,11 @@ export function activate(extension: vscode.ExtensionContext): void {
   const catalog = new CatalogTree(ctx);
   const logs = new ServerLogs(ctx);
   const details = new ServerDetailsPanels(ctx);
-  ctx.push(servers, catalog, logs, details, notifyAlerts(ctx), new BerthTests(ctx), ...registerCommands(ctx, { catalog, logs, details }));
+  const dashboard = new Dashboard(ctx);
+  const logViewers = new LogViewers(ctx);
+  const forms = new ServerForms(ctx);
+  const views = { catalog, logs, details, dashboard, logViewers, forms };
+  ctx.push(servers, catalog, logs, details, dashboard, logViewers, forms, notifyAlerts(ctx), new BerthTests(ctx), ...registerCommands(ctx, views));
   const mcp = registerMcpProvider(ctx);
   if (mcp) ctx.push(mcp);
   void ctx.start();

@@ -18,6 +18,7 @@ import { registerCatalogHandlers } from '../catalog/handlers.js';
 import { registerHostHandlers } from './hostHandlers.js';
 import { registerTunnelHandlers } from './tunnelHandlers.js';
 import { registerMetricsHandlers } from './metricsHandlers.js';
+import { registerSpecHandlers } from './specHandlers.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { AlertsState } from '../protocol/alerts.js';
 import { AlertsDidChange } from '../protocol/metrics.js';
@@ -300,6 +301,7 @@ export class ApiServer {
     registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), progress });
     registerMetricsHandlers(connection, { metrics: this.ctx.metrics, servers: () => registry.list().map((s) => s.name), requireServer: (name) => void registry.get(name) });
     registerTunnelHandlers(connection, { gateway: this.ctx.gateway, sync: () => registry.sync() });
+    registerSpecHandlers(connection, { registry, userSpecFile: this.ctx.userSpecFile });
     const security = this.ctx.security;
     if (security) {
       const secretUsers = (secret: string) => registry.all().filter((s) => s.spec.secrets.includes(secret)).map((s) => s.name);

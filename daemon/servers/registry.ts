@@ -253,10 +253,19 @@ export class Registry {
     return sup;
   }
 
-  /** Validates first, so a bad add changes nothing; then writes the user spec file. */
-  add(name: string, input: z.input<typeof ServerSpecInput>): Promise<ServerSupervisor> {
+  /**
+   * Validates first, so a bad add changes nothing; then writes the user spec file. With `replace`
+   * (the server form's edit) the entry of an existing server of that file is rewritten instead.
+   */
+  add(name: string, input: z.input<typeof ServerSpecInput>, o: { replace?: boolean } = {}): Promise<ServerSupervisor> {
     return this.editSpecFile(async () => {
-      if (this.byName.has(name)) throw new ConflictError(`a server named "${name}" already exists; pick another name or remove it first`);
+      const existing = this.byName.get(name);
+      if (o.replace) {
+        if (!existing) throw new NotFoundError(`there is no server named "${name}" to edit; add it instead`);
+        if (existing.spec.source !== this.o.userSpecFile) throw new ConflictError(`server "${name}" is defined in ${existing.spec.source}; edit it there`);
+      } else if (existing) {
+        throw new ConflictError(`a server named "${name}" already exists; pick another name or remove it first`);
+      }
       const parsed = ServerSpecInput.safeParse(input);
       if (!parsed.success) throw new InvalidSpecError(`servers.${name}.${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
       if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);

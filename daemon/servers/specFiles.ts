@@ -263,6 +263,17 @@ function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** One server's entry as its spec file writes it (before defaults), for a form to edit; undefined when absent. */
+export async function readServerEntry(file: string, name: string): Promise<Record<string, unknown> | undefined> {
+  const text = await readSpecText(file);
+  if (text instanceof Error) throw new Error(`${file} ${text.message}`);
+  const loaded = text === undefined ? undefined : parseYaml(text);
+  if (!loaded || 'error' in loaded) return undefined;
+  const servers: unknown = isSpecShaped(loaded.value) ? (loaded.value as { servers?: unknown }).servers : undefined;
+  const entry: unknown = typeof servers === 'object' && servers !== null ? (servers as Record<string, unknown>)[name] : undefined;
+  return typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>) : undefined;
+}
+
 /** Adds or replaces one server in a spec file, keeping every comment and other entry; atomic. */
 export async function writeServerEntry(file: string, name: string, input: z.input<typeof ServerSpecInput> | undefined): Promise<void> {
   const text = await readSpecText(file);

@@ -20,11 +20,11 @@ export function newlyFired(seen: ReadonlySet<string>, next: readonly Alert[]): A
 export const ALERT_ACTIONS = ['Show Logs', 'Restart', 'Open Dashboard'] as const;
 export type AlertAction = (typeof ALERT_ACTIONS)[number];
 
-/** The command each action runs, with the server's name as its argument. Open Dashboard opens Server Details until a dashboard exists. */
+/** The command each action runs, with the server's name as its argument (the dashboard scrolls to it). */
 export const ALERT_ACTION_COMMANDS: Record<AlertAction, string> = {
   'Show Logs': 'berth.server.showLogs',
   Restart: 'berth.server.restart',
-  'Open Dashboard': 'berth.server.showDetails',
+  'Open Dashboard': 'berth.dashboard.open',
 };
 
 export function alertNotificationText(a: Alert): string {

@@ -4,10 +4,14 @@ import * as vscode from 'vscode';
 import { errorMessage, ShownError, type Ctx } from '../ctx.js';
 import type { ServerLogs } from '../logs/serverLogs.js';
 import type { CatalogTree } from '../tree/catalogTree.js';
+import type { Dashboard } from '../webview/dashboardPanel.js';
+import type { LogViewers } from '../webview/logViewerPanel.js';
+import type { ServerForms } from '../webview/serverFormPanel.js';
 import type { ServerDetailsPanels } from '../webview/serverDetailsPanel.js';
 import { addCatalogEntry } from './catalog/addCatalogEntry.js';
 import { installCatalogEntry } from './catalog/installCatalogEntry.js';
 import { connectClient } from './client/connectClient.js';
+import { openDashboard } from './dashboard/openDashboard.js';
 import { addHost } from './host/addHost.js';
 import { removeHost } from './host/removeHost.js';
 import { clearCatalogSearch, searchCatalog } from './catalog/searchCatalog.js';
@@ -17,6 +21,9 @@ import { setSecret } from './secret/setSecret.js';
 import { showDaemonLog } from './daemon/showDaemonLog.js';
 import { addServerImage } from './server/addServerImage.js';
 import { copyServerConnection } from './server/copyServerConnection.js';
+import { editServer } from './server/editServer.js';
+import { newServer } from './server/newServer.js';
+import { openLogViewer } from './server/openLogViewer.js';
 import { openServerSpec } from './server/openServerSpec.js';
 import { refreshServers } from './server/refreshServers.js';
 import { removeServer } from './server/removeServer.js';
@@ -32,19 +39,23 @@ import { readResource } from './resource/readResource.js';
 
 type Handler = (node?: unknown, nodes?: unknown) => Promise<void> | void;
 
-export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs; details: ServerDetailsPanels }): vscode.Disposable[] {
+export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs; details: ServerDetailsPanels; dashboard: Dashboard; logViewers: LogViewers; forms: ServerForms }): vscode.Disposable[] {
   const commands: Record<string, Handler> = {
     'berth.catalog.add': (node) => addCatalogEntry(ctx, node),
     'berth.catalog.install': (node) => installCatalogEntry(ctx, views.catalog, node),
     'berth.catalog.search': () => searchCatalog(views.catalog),
     'berth.catalog.clearSearch': () => clearCatalogSearch(views.catalog),
     'berth.server.addImage': () => addServerImage(ctx),
+    'berth.server.new': () => newServer(views.forms),
+    'berth.server.edit': (node, nodes) => editServer(ctx, views.forms, node, nodes),
     'berth.server.start': (node, nodes) => startServer(ctx, node, nodes),
     'berth.server.stop': (node, nodes) => stopServer(ctx, node, nodes),
     'berth.server.restart': (node, nodes) => restartServer(ctx, node, nodes),
     'berth.server.remove': (node, nodes) => removeServer(ctx, node, nodes),
     'berth.server.showLogs': (node, nodes) => showServerLogs(ctx, views.logs, node, nodes),
     'berth.server.showDetails': (node, nodes) => showServerDetails(ctx, views.details, node, nodes),
+    'berth.server.openLogViewer': (node, nodes) => openLogViewer(ctx, views.logViewers, node, nodes),
+    'berth.dashboard.open': (node, nodes) => openDashboard(views.dashboard, node, nodes),
     'berth.server.openSpec': (node, nodes) => openServerSpec(ctx, node, nodes),
     'berth.server.copyConnection': (node, nodes) => copyServerConnection(ctx, node, nodes),
     'berth.client.connect': (node, nodes) => connectClient(ctx, node, nodes),

@@ -25,14 +25,12 @@ export class ServerLogs implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {
     this.subscriptions.push(
-      ctx.client.onNotification(M.LogsDidAppend.method, (raw: unknown) => {
-        const parsed = M.LogsDidAppend.params.safeParse(raw);
-        if (!parsed.success) return;
-        const name = this.bySubscription.get(parsed.data.subscription);
+      ctx.onDidAppendLogs(({ subscription, lines }) => {
+        const name = this.bySubscription.get(subscription);
         const f = name === undefined ? undefined : this.followed.get(name);
         if (!f) return;
-        if (f.pending) f.pending.push(...parsed.data.lines);
-        else this.write(f, parsed.data.lines);
+        if (f.pending) f.pending.push(...lines);
+        else this.write(f, lines);
       }),
       ctx.onDidStartSession(() => {
         this.bySubscription.clear();

@@ -17,11 +17,14 @@ import {
 } from './harness';
 import { berthPaths } from '../../daemon/protocol/paths';
 import { runningDaemonPid } from '../daemonPid';
-import { waitFor } from '../support';
+import setupImages from '../globalSetup';
+import { FIXTURE_IMAGE, waitFor } from '../support';
 
 const VSIX = path.join(REPO_ROOT, 'berth.vsix');
 const BERTH = path.join(REPO_ROOT, 'dist', 'berth.js');
 const SERVER = 'ev';
+/** A fixture server that eats memory towards its limit, with a memory alert set low enough to fire. */
+const BURN = 'burn';
 
 /** What the .vsix may contain (.vscodeignore is a whitelist; this checks it stays one). */
 const ALLOWED = [
@@ -30,7 +33,7 @@ const ALLOWED = [
   /^extension\/package\.json$/,
   /^extension\/dist\/(extension|berth)\.js$/,
   /^extension\/dist\/schemas\/(servers|mcptest)\.schema\.json$/,
-  /^extension\/dist\/media\/(serverDetails\.(js|css)|codicon\.(css|ttf))$/,
+  /^extension\/dist\/media\/((serverDetails|dashboard|logViewer|serverForm)\.(js|css)|codicon\.(css|ttf))$/,
   /^extension\/extension\/media\/[\w/.-]+\.(svg|md|png)$/,
   /^extension\/snippets\/[\w-]+\.code-snippets$/,
   /^extension\/(readme|README)\.md$/,
@@ -44,6 +47,12 @@ const REQUIRED = [
   'extension/dist/schemas/mcptest.schema.json',
   'extension/dist/media/serverDetails.js',
   'extension/dist/media/serverDetails.css',
+  'extension/dist/media/dashboard.js',
+  'extension/dist/media/dashboard.css',
+  'extension/dist/media/logViewer.js',
+  'extension/dist/media/logViewer.css',
+  'extension/dist/media/serverForm.js',
+  'extension/dist/media/serverForm.css',
   'extension/dist/media/codicon.css',
   'extension/dist/media/codicon.ttf',
 ];
@@ -247,6 +256,8 @@ async function main(): Promise<void> {
 
     // A server that exists before the window opens; then the daemon is stopped so the extension
     // has to start its own (from the installed .vsix) and re-adopt the running container.
+    // The fixture image (test/fixtures/servers) for the alert step, built as the integration suites build it.
+    await setupImages();
     berth(env, 'add', SERVER, '--catalog', 'everything', '--start');
     const paths = berthPaths(env);
     const cliDaemon = await runningDaemonPid(paths);
@@ -357,6 +368,132 @@ async function main(): Promise<void> {
       const reported = await waitFor('the refused inline script in the console', async () => cspViolations(w.consoleErrors.slice(errorsBefore)).length, 10_000).catch(() => 0);
       if (ran || reported === 0) throw new Error(`an inline script was ${ran ? 'run' : 'refused'} and ${reported} violations were reported`);
       console.log(`      tools checked: ${shown.join(', ')}; CSP violations before the probe: 0, after it: ${reported}`);
+      await w.runCommand('View: Close All Editors');
+    });
+
+    // Before Call Tool, which leaves an unsaved result document: these steps close all editors.
+    await step(w, 'the dashboard shows every server with graphs of real samples, under a strict CSP', async () => {
+      const errorsBefore = w.consoleErrors.length;
+      await w.openViewContainer('Berth');
+      await waitForRow(w, `"${SERVER}" healthy`, serverRow('healthy'));
+      await w.runCommand('Berth: Open Dashboard');
+      const panel = webviewContent(w);
+      const card = `article.card[data-server="${SERVER}"]`;
+      await waitForPanelText(panel, `${card} .phase`, '"healthy"', (t) => t === 'healthy');
+      // The daemon samples every 5 s and the panel polls as often: two points make a line.
+      const samples = await waitFor(
+        'two CPU and memory samples drawn',
+        async () => {
+          // Each card's drawn samples (the charts' data-samples) and canvases, by server. No named
+          // helper inside: tsx would wrap it in a `__name` call the page does not have.
+          const cards = await panel.locator('body').evaluate(() =>
+            [...document.querySelectorAll<HTMLElement>('article.card')].map((c) => ({
+              server: c.dataset['server'] ?? '',
+              cpu: Number(c.querySelector<HTMLElement>('.chart-cpu')?.dataset['samples'] ?? 0),
+              memory: Number(c.querySelector<HTMLElement>('.chart-memory')?.dataset['samples'] ?? 0),
+              canvases: c.querySelectorAll('.chart canvas').length,
+            })),
+          );
+          const n = cards.find((c) => c.server === SERVER);
+          return n && n.cpu >= 2 && n.memory >= 2 && n.canvases === 2 ? n : undefined;
+        },
+        60_000,
+      );
+      const figures = await waitForPanelText(panel, `${card} .figures`, 'memory in use', (t) => /Memory\s+[\d.]+ \w?i?B of/.test(t));
+      if (!/Tool calls \/ min\s+\d+/.test(figures) || !/p95 latency/.test(figures)) throw new Error(`the card's figures lack calls or latency: ${figures}`);
+      const csp = await panel.locator('body').evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '');
+      if (!/^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]+'; style-src /.test(csp) || /unsafe/.test(csp)) throw new Error(`unexpected CSP: ${csp}`);
+      await w.screenshot('dashboard');
+      const violations = cspViolations(w.consoleErrors.slice(errorsBefore));
+      if (violations.length) throw new Error(`CSP violations in the console: ${JSON.stringify(violations)}`);
+      console.log(`      ${SERVER}: ${samples.cpu} CPU and ${samples.memory} memory samples drawn; ${figures.replace(/\s+/g, ' ')}`);
+      await w.runCommand('View: Close All Editors');
+    });
+
+    await step(w, 'the log viewer follows the server, filters by stream and text, and highlights a search', async () => {
+      await w.runCommand('Berth: Open Log Viewer');
+      await pickQuickItem(w, SERVER);
+      const panel = webviewContent(w);
+      await waitForPanelText(panel, '#line-count', 'some lines', (t) => /^[\d,]+ lines$/.test(t) && t !== '0 lines');
+      const filter = panel.locator('#filter');
+      await filter.click();
+      await w.page.keyboard.type('Starting default');
+      const rowsText = async () => (await panel.locator('#rows .row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      const before = await waitFor('only the matching lines', async () => {
+        const rows = await rowsText();
+        return rows.length > 0 && rows.every((r) => r.includes('Starting default')) ? rows : undefined;
+      });
+      await w.screenshot('log-viewer-filtered');
+      // Followed live: a restart writes the line again, and the filtered list grows by it.
+      berth(env, 'restart', SERVER);
+      await waitFor('the restart\'s line in the followed log', async () => ((await rowsText()).length > before.length ? true : undefined), 60_000);
+      // Off goes stderr, and with it every line the filter matched.
+      await panel.locator('vscode-checkbox[data-stream="stderr"]').click();
+      await waitForPanelText(panel, '#line-count', 'no line shown', (t) => /^0 of [\d,]+ lines$/.test(t));
+      await panel.locator('vscode-checkbox[data-stream="stderr"]').click();
+      await panel.locator('#search').click();
+      await w.page.keyboard.type('default');
+      await waitForPanelText(panel, '#match-count', 'the matches counted', (t) => /^1 of \d+$/.test(t));
+      const marks = await panel.locator('#rows mark').allInnerTexts();
+      if (marks.length === 0 || marks.some((m) => m.toLowerCase() !== 'default')) throw new Error(`expected "default" highlighted, got ${JSON.stringify(marks)}`);
+      await w.screenshot('log-viewer-search');
+      console.log(`      ${before.length} lines matched the filter, then ${(await rowsText()).length} after a restart; ${marks.length} highlights`);
+      await w.runCommand('View: Close All Editors');
+    });
+
+    await step(w, 'a memory alert notifies with Show Logs, Restart and Open Dashboard, which shows it', async () => {
+      const specs = fs.readFileSync(paths.userSpecFile, 'utf8');
+      fs.writeFileSync(paths.userSpecFile, `${specs.trimEnd()}\n  ${BURN}:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/burn.js]\n    limits: { memory: 128m }\n    alerts: { memory: { percent: 75, forSeconds: 5 } }\n`);
+      await w.openViewContainer('Berth');
+      await waitForRow(w, `"${BURN}" in the tree`, (r) => r.label === BURN);
+      berth(env, 'start', BURN);
+      berth(env, 'call', BURN, 'eat');
+      const toast = w.page.locator(`.notifications-toasts .notification-toast:has-text("Berth: ${BURN}: memory at")`).first();
+      await toast.waitFor({ state: 'visible', timeout: 120_000 });
+      const buttons = (await toast.locator('.monaco-button').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+      for (const b of ['Show Logs', 'Restart', 'Open Dashboard']) if (!buttons.includes(b)) throw new Error(`the alert's notification lacks "${b}": ${JSON.stringify(buttons)}`);
+      await w.screenshot('alert-notification');
+      await toast.locator('.monaco-button:has-text("Open Dashboard")').click();
+      const panel = webviewContent(w);
+      await waitForPanelText(panel, '#alerts', `the open alert of ${BURN}`, (t) => t.includes(BURN) && t.includes('memory'));
+      await waitForPanelText(panel, `article.card.alerting[data-server="${BURN}"] .card-alerts`, "the alert on the server's card", (t) => /memory: memory at/.test(t));
+      await w.screenshot('dashboard-alert');
+      await w.runCommand('View: Close All Editors');
+      // The steps after this one know one server.
+      berth(env, 'rm', BURN);
+    });
+
+    await step(w, 'the server form checks as you type and adds a server to the spec file, keeping its comments', async () => {
+      const name = 'formed';
+      fs.writeFileSync(paths.userSpecFile, `# Kept by the form.\n${fs.readFileSync(paths.userSpecFile, 'utf8')}`);
+      await w.openViewContainer('Berth');
+      await waitForRow(w, `"${SERVER}"`, (r) => r.label === SERVER);
+      await w.runCommand('Berth: New Server…');
+      const panel = webviewContent(w);
+      await waitForPanelText(panel, 'h1', '"New server"', (t) => t === 'New server');
+      await panel.locator('#field-name').click();
+      await w.page.keyboard.type(`${SERVER}`);
+      await waitForPanelText(panel, '[data-error-for="name"]', 'the name taken', (t) => t.includes('already exists'));
+      for (let i = 0; i < SERVER.length; i++) await w.page.keyboard.press('Backspace');
+      await w.page.keyboard.type(name);
+      await panel.locator('#field-image').click();
+      await w.page.keyboard.type('Not An Image');
+      await waitForPanelText(panel, '[data-error-for="image"]', 'the image refused', (t) => t.length > 0);
+      await w.screenshot('server-form-invalid');
+      for (let i = 0; i < 'Not An Image'.length; i++) await w.page.keyboard.press('Backspace');
+      await w.page.keyboard.type(FIXTURE_IMAGE);
+      await panel.locator('#field-limits-memory').click();
+      await w.page.keyboard.type('128m');
+      await waitFor('Save to be enabled', async () => ((await panel.locator('#save[disabled]').count()) === 0 ? true : undefined), 15_000);
+      await w.screenshot('server-form-valid');
+      await panel.locator('#save').click();
+      // Its row may sit below the fold of a tree the earlier steps expanded: the notification and the daemon say it was added.
+      await w.waitForText(`Berth: saved "${name}" to`, 30_000);
+      const listed = (JSON.parse(berth(env, 'status', '--json')) as { servers: { name: string }[] }).servers.map((s) => s.name);
+      if (!listed.includes(name)) throw new Error(`the daemon does not list "${name}": ${JSON.stringify(listed)}`);
+      const text = fs.readFileSync(paths.userSpecFile, 'utf8');
+      if (!text.startsWith('# Kept by the form.\n') || !new RegExp(`\n  ${name}:\n    image: ${FIXTURE_IMAGE.replace(/[.:/]/g, '\\$&')}\n    limits:\n      memory: 128m\n`).test(text)) throw new Error(`unexpected spec file:\n${text}`);
+      berth(env, 'rm', name);
       await w.runCommand('View: Close All Editors');
     });
 
@@ -493,10 +630,12 @@ async function main(): Promise<void> {
   } finally {
     await wb?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
-    try {
-      berth(env, 'rm', SERVER);
-    } catch {
-      // Setup may have failed before the server existed.
+    for (const name of [BURN, SERVER]) {
+      try {
+        berth(env, 'rm', name);
+      } catch {
+        // Setup may have failed before the server existed, or the step that adds it did not run.
+      }
     }
     try {
       stopDaemon(env);

@@ -37,7 +37,7 @@ describe('alerts in the editor', () => {
 
   it('offers Show Logs, Restart and Open Dashboard, each running a server command with the server', () => {
     expect(ALERT_ACTIONS).toEqual(['Show Logs', 'Restart', 'Open Dashboard']);
-    expect(Object.values(ALERT_ACTION_COMMANDS)).toEqual(['berth.server.showLogs', 'berth.server.restart', 'berth.server.showDetails']);
+    expect(Object.values(ALERT_ACTION_COMMANDS)).toEqual(['berth.server.showLogs', 'berth.server.restart', 'berth.dashboard.open']);
     const declared = (JSON.parse(readFileSync('package.json', 'utf8')) as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
     for (const command of Object.values(ALERT_ACTION_COMMANDS)) expect(declared).toContain(command);
     expect(alertNotificationText(alert())).toBe('Berth: ev: memory at 93% of its limit for 60 s or more (alert at 90%)');

@@ -1,7 +1,7 @@
 // The Server Details page: built once, then updated in place from each state the extension
 // sends, so collapsed sections, scroll positions and column widths survive the stats ticks.
 import type { PanelAction, ServerView, ToWebview } from '../../extension/webview/messages.js';
-import { codicon, el, facts, table } from './dom.js';
+import { codicon, el, facts, table } from '../dom.js';
 
 const BUTTONS: { action: PanelAction; label: string; icon: string; secondary: boolean }[] = [
   { action: 'start', label: 'Start', icon: 'debug-start', secondary: false },

@@ -1,0 +1,121 @@
+// A server's log viewer: one webview per server, fed with the log's history and then its live
+// lines (`logs/follow`), re-fed from a fresh history on every new daemon connection. The
+// viewer itself filters, searches and scrolls; this side only moves lines and the clipboard.
+import * as vscode from 'vscode';
+import * as M from '../../daemon/protocol/methods.js';
+import type { LogLine } from '../../daemon/protocol/status.js';
+import { errorMessage, type Ctx } from '../ctx.js';
+import { panelHtml } from './html.js';
+import { afterHistory } from './logFeed.js';
+import { FromLogViewer, type ToLogViewer } from './logViewerMessages.js';
+
+/** As many lines as `logs/query` gives. */
+const HISTORY_LINES = 100_000;
+
+export class LogViewers implements vscode.Disposable {
+  private readonly panels = new Map<string, LogViewerPanel>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  show(name: string): void {
+    const open = this.panels.get(name);
+    if (open) open.reveal();
+    else this.panels.set(name, new LogViewerPanel(this.ctx, name, () => this.panels.delete(name)));
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+  }
+}
+
+class LogViewerPanel implements vscode.Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private subscription: string | undefined;
+  /** Lines pushed while the history is fetched; sent after it. */
+  private pending: LogLine[] | undefined;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly name: string,
+    onClosed: () => void,
+  ) {
+    const extensionUri = ctx.extension.extensionUri;
+    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
+    this.panel = vscode.window.createWebviewPanel('berth.logViewer', `Logs: ${name}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [media],
+      // The viewer holds up to 200,000 lines and the user's place in them: kept while hidden
+      // rather than refetched and rebuilt each time the tab comes back.
+      retainContextWhenHidden: true,
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'extension', 'media', 'berth.svg');
+    const webview = this.panel.webview;
+    webview.html = panelHtml({ cspSource: webview.cspSource, mediaBase: webview.asWebviewUri(media).toString(), entry: 'logViewer', title: `Logs: ${name}` });
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      ctx.onDidAppendLogs(({ subscription, lines }) => {
+        if (subscription !== this.subscription) return;
+        if (this.pending) this.pending.push(...lines);
+        else this.post({ type: 'append', lines: [...lines] });
+      }),
+      ctx.onDidStartSession(() => void this.load()),
+      ctx.onDidChangeState((s) => this.post({ type: 'connection', connected: s.kind === 'connected' })),
+      // Removed (from the CLI, another window or its spec file): its viewer goes, as its log channel does.
+      ctx.onDidChangeServers((servers) => {
+        if (!servers.some((s) => s.name === name)) this.panel.dispose();
+      }),
+      this.panel.onDidDispose(() => {
+        onClosed();
+        this.unfollow();
+        for (const d of this.subscriptions.splice(0)) d.dispose();
+      }),
+    );
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = FromLogViewer.safeParse(raw);
+    if (!parsed.success) {
+      this.ctx.output.warn(`log viewer of ${this.name}: ignored a malformed message from the panel: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === 'ready') void this.load();
+    else void vscode.env.clipboard.writeText(message.text).then(() => vscode.window.setStatusBarMessage(`Berth: copied the shown lines of ${this.name}`, 3000));
+  }
+
+  /** Follows first, then fetches the history, so no line falls between the two. */
+  private async load(): Promise<void> {
+    this.unfollow();
+    this.pending = [];
+    try {
+      const { subscription } = await this.ctx.request(M.LogsFollow, { name: this.name });
+      this.subscription = subscription;
+      const history = await this.ctx.request(M.LogsQuery, { name: this.name, lines: HISTORY_LINES });
+      this.post({ type: 'reset', server: this.name, connected: true, lines: [...history, ...afterHistory(history, this.pending)] });
+    } catch (e) {
+      this.ctx.output.warn(`could not follow the logs of ${this.name}: ${errorMessage(e)}`);
+      this.post({ type: 'connection', connected: false });
+    } finally {
+      this.pending = undefined;
+    }
+  }
+
+  private unfollow(): void {
+    if (this.subscription === undefined) return;
+    void this.ctx.request(M.LogsUnfollow, { subscription: this.subscription }).catch(() => undefined);
+    this.subscription = undefined;
+  }
+
+  private post(message: ToLogViewer): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+  }
+}

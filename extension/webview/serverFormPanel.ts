@@ -1,0 +1,118 @@
+// The server form: add a server, or edit one of the user spec file, with fields generated from
+// the spec schema and checked as the user types (specForm.ts). Saving goes through the daemon
+// (`servers/put`), which writes the entry keeping the file's comments, as `berth add` does.
+import * as vscode from 'vscode';
+import { ServersGetSpec, ServersPut } from '../../daemon/protocol/specEdit.js';
+import { errorMessage, type Ctx } from '../ctx.js';
+import { panelHtml } from './html.js';
+import { FromServerForm, type FormField, type ToServerForm } from './serverFormMessages.js';
+import { formFields, specToForm, validateForm, type FormValues } from './specForm.js';
+
+export class ServerForms implements vscode.Disposable {
+  /** Open forms by server name; `''` is the form of a new server. */
+  private readonly panels = new Map<string, ServerFormPanel>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  /** Opens (or reveals) the form of a new server, or of an existing one to edit. */
+  async show(name?: string): Promise<void> {
+    const key = name ?? '';
+    const open = this.panels.get(key);
+    if (open) {
+      open.reveal();
+      return;
+    }
+    const start = name === undefined ? { spec: {}, source: '', editable: true } : await this.ctx.request(ServersGetSpec, { name });
+    this.panels.set(key, new ServerFormPanel(this.ctx, name, start, () => this.panels.delete(key)));
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.dispose();
+  }
+}
+
+class ServerFormPanel implements vscode.Disposable {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly fields: FormField[] = formFields();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly editing: string | undefined,
+    private readonly start: { spec: Record<string, unknown>; source: string; editable: boolean },
+    onClosed: () => void,
+  ) {
+    const extensionUri = ctx.extension.extensionUri;
+    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
+    const title = editing === undefined ? 'Berth: New Server' : `Berth: Edit ${editing}`;
+    this.panel = vscode.window.createWebviewPanel('berth.serverForm', title, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [media], retainContextWhenHidden: true });
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'extension', 'media', 'berth.svg');
+    const webview = this.panel.webview;
+    webview.html = panelHtml({ cspSource: webview.cspSource, mediaBase: webview.asWebviewUri(media).toString(), entry: 'serverForm', title });
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+      this.panel.onDidDispose(() => {
+        onClosed();
+        for (const d of this.subscriptions.splice(0)) d.dispose();
+      }),
+    );
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const parsed = FromServerForm.safeParse(raw);
+    if (!parsed.success) {
+      this.ctx.output.warn(`server form: ignored a malformed message from the panel: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      return;
+    }
+    const m = parsed.data;
+    if (m.type === 'ready') {
+      this.post({
+        type: 'init',
+        title: this.editing === undefined ? 'New server' : `Edit ${this.editing}`,
+        editing: this.editing !== undefined,
+        name: this.editing ?? '',
+        fields: this.fields,
+        values: specToForm(this.fields, this.start.spec),
+        source: this.start.source,
+        readOnlyReason: this.start.editable ? undefined : `${this.editing ?? 'This server'} is defined in ${this.start.source}; edit it there.`,
+      });
+    } else if (m.type === 'change') {
+      this.post({ type: 'issues', issues: this.validate(m.name, m.values).issues });
+    } else if (m.type === 'save') {
+      await this.save(m.name, m.values);
+    } else {
+      this.panel.dispose();
+    }
+  }
+
+  private validate(name: string, values: FormValues) {
+    return validateForm(this.fields, this.editing ?? name, values, { taken: this.ctx.serverList.map((s) => s.name), editing: this.editing !== undefined });
+  }
+
+  private async save(name: string, values: FormValues): Promise<void> {
+    const { spec, issues } = this.validate(name, values);
+    this.post({ type: 'issues', issues });
+    if (!spec || !this.start.editable) return;
+    const target = this.editing ?? name;
+    this.post({ type: 'saving', saving: true, error: undefined });
+    try {
+      const status = await this.ctx.request(ServersPut, { name: target, spec, replace: this.editing !== undefined });
+      this.panel.dispose();
+      void vscode.window.showInformationMessage(`Berth: saved "${target}" to ${status.source}.`);
+    } catch (e) {
+      this.post({ type: 'saving', saving: false, error: errorMessage(e) });
+    }
+  }
+
+  private post(message: ToServerForm): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+  }
+}
