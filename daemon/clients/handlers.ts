@@ -38,5 +38,5 @@ export function registerClientHandlers(connection: MessageConnection, o: { serve
     const { planned, problems } = await planImport(ctx, o.imports);
     return { candidates: planned.map((p) => p.candidate), problems };
   });
-  handle(connection, C.ClientsImport, () => serialized(() => applyImport(ctx, o.imports)));
+  handle(connection, C.ClientsImport, (p) => serialized(() => applyImport(ctx, o.imports, p.entries)));
 }

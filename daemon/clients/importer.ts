@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { writeUserFile } from '../atomicFile.js';
-import type { ImportCandidate, ImportResult } from '../protocol/clients.js';
+import type { ImportCandidate, ImportEntryRef, ImportResult } from '../protocol/clients.js';
 import type { ServerSpecInput } from '../protocol/spec.js';
 import { backUp } from './backup.js';
 import type { ClientDef } from './client.js';
@@ -65,14 +65,19 @@ export async function planImport(ctx: ClientsContext, deps: Pick<ImportDeps, 'ha
 }
 
 /** Adds each importable server (once) and points its client entries at `berth connect NAME`, keeping a backup of each file changed. */
-export async function applyImport(ctx: ClientsContext, deps: ImportDeps): Promise<{ results: ImportResult[]; problems: string[] }> {
+export async function applyImport(ctx: ClientsContext, deps: ImportDeps, only?: readonly ImportEntryRef[]): Promise<{ results: ImportResult[]; problems: string[] }> {
   const { planned, problems } = await planImport(ctx, deps);
+  const chosen = (c: ImportCandidate) => !only || only.some((r) => r.file === c.file && r.key === c.key);
   const added = new Map<string, string | undefined>();
   const results: ImportResult[] = [];
   for (const p of planned) {
     const c = p.candidate;
     if (c.skipped || !c.spec) {
       results.push({ ...c, imported: false });
+      continue;
+    }
+    if (!chosen(c)) {
+      results.push({ ...c, skipped: 'not chosen', imported: false });
       continue;
     }
     if (!added.has(c.server)) {

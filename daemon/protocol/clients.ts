@@ -100,5 +100,18 @@ export const ClientsImportPlan = request('clients/importPlan', z.object({}).stri
 export const ImportResult = ImportCandidate.extend({ imported: z.boolean(), error: z.string().optional(), backup: z.string().optional() });
 export type ImportResult = z.infer<typeof ImportResult>;
 
-/** Adds every importable entry as a server and points the client's entry at `berth connect NAME` (backups kept, comments kept). */
-export const ClientsImport = request('clients/import', z.object({}).strict(), z.object({ results: z.array(ImportResult), problems: z.array(z.string()) }));
+/** One entry of one client file, as `clients/importPlan` named it. */
+export const ImportEntryRef = z.object({ file: z.string().min(1).max(4096), key: z.string().min(1).max(500) }).strict();
+export type ImportEntryRef = z.infer<typeof ImportEntryRef>;
+
+/**
+ * Adds every importable entry as a server and points the client's entry at `berth connect NAME`
+ * (backups kept, comments kept). `entries` limits it to the ones the user chose (by file and key,
+ * as one server may come from several clients and the user may bring in only one of them); the
+ * others are left as they are, with the reason `not chosen`.
+ */
+export const ClientsImport = request(
+  'clients/import',
+  z.object({ entries: z.array(ImportEntryRef).max(1000).optional() }).strict(),
+  z.object({ results: z.array(ImportResult), problems: z.array(z.string()) }),
+);

@@ -3,7 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDaemon } from '../../daemon/client/client.js';
 import type { CatalogItem } from '../../daemon/protocol/catalog.js';
+import { ClientsImport, ClientsImportPlan } from '../../daemon/protocol/clients.js';
 import { FIXTURE_IMAGE, TestHome } from '../support.js';
 
 /** A server.json for the fixture registry. */
@@ -209,5 +211,29 @@ describe('berth import through the CLI, in a temp HOME', () => {
     expect(secrets.find((s) => s.name === 'DOCS_AUTHORIZATION')?.sources).toEqual(['stored']);
     expect(await home.readSpecs()).not.toContain('ghp_');
     expect(await home.readSpecs()).not.toContain('docs-0123456789abcdef');
+  });
+
+  it('imports only the entries chosen (as the extension does), leaving the others and their files alone', async () => {
+    const { mkdir, readFile } = await import('node:fs/promises');
+    const file = path.join(userHome, '.cursor', 'mcp.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    const entry = (pkg: string) => ({ command: 'npx', args: ['-y', `${pkg}@2026.8.31`] });
+    await writeFile(file, JSON.stringify({ mcpServers: { thinking: entry('@modelcontextprotocol/server-sequential-thinking'), everything: entry('@modelcontextprotocol/server-everything') } }, null, 2));
+    const client = await connectDaemon(home.paths, 'import-test', false);
+    try {
+      const plan = await client.request(ClientsImportPlan, {});
+      expect(plan.candidates.filter((c) => c.file === file && !c.skipped).map((c) => c.key)).toEqual(['thinking', 'everything']);
+      const done = await client.request(ClientsImport, { entries: [{ file, key: 'thinking' }] });
+      expect(done.results.filter((r) => r.file === file).map((r) => [r.key, r.imported, r.skipped])).toEqual([
+        ['thinking', true, undefined],
+        ['everything', false, 'not chosen'],
+      ]);
+    } finally {
+      client.close();
+    }
+    expect((await home.status()).servers.map((s) => s.name)).toEqual(['docs', 'github', 'memory', 'thinking']);
+    const after = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { args: string[] }> }).mcpServers;
+    expect(after.thinking?.args.slice(-2)).toEqual(['connect', 'thinking']);
+    expect(after.everything).toEqual(entry('@modelcontextprotocol/server-everything'));
   });
 });

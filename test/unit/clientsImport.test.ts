@@ -120,6 +120,16 @@ describe('import: every client file in a temp home, round-tripped', () => {
     expect(again.planned.filter((p) => p.candidate.kind === 'berth').map((p) => p.candidate.key)).toEqual(['memory', 'github', 'docs', 'memory']);
   });
 
+  it('with chosen entries, imports only those and leaves the others, and their files, as they are', async () => {
+    const { results } = await applyImport(ctx, deps, [{ file: cursorFile, key: 'memory' }]);
+    expect(results.filter((r) => r.imported).map((r) => `${r.client}:${r.key}`)).toEqual(['cursor:memory']);
+    expect(results.filter((r) => r.skipped === 'not chosen').map((r) => `${r.client}:${r.key}`)).toEqual(['claude-desktop:memory', 'claude-desktop:github', 'claude-desktop:docs']);
+    expect([...added.keys()]).toEqual(['memory']);
+    expect(secrets.size).toBe(0);
+    expect(await readFile(claudeFile, 'utf8')).toBe(claudeOriginal);
+    expect((parseClientFile('cursor', await readFile(cursorFile, 'utf8')).mcpServers as Record<string, unknown>).memory).toEqual({ command: launcher.command, args: [...launcher.args, 'connect', 'memory'] });
+  });
+
   it('an entry named like a server Berth has already is left alone, and its file untouched', async () => {
     added.set('memory', { image: 'x' } as ServerSpecInput);
     added.set('github', { image: 'x' } as ServerSpecInput);
