@@ -6,7 +6,7 @@ import { MetricsHistory } from '../../daemon/protocol/metrics.js';
 import { errorMessage, type Ctx } from '../ctx.js';
 import { FromDashboard, type DashboardAction, type ToDashboard } from './dashboardMessages.js';
 import { dashboardView, HistoryBuffer } from './dashboardView.js';
-import { panelHtml } from './html.js';
+import { openPanel } from './panel.js';
 
 /** The daemon samples every 5 s; polling at that pace shows each sample as it comes. */
 const POLL_MS = 5000;
@@ -50,16 +50,8 @@ class DashboardPanel implements vscode.Disposable {
     private readonly ctx: Ctx,
     onClosed: () => void,
   ) {
-    const extensionUri = ctx.extension.extensionUri;
-    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
-    this.panel = vscode.window.createWebviewPanel('berth.dashboard', 'Berth Dashboard', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [media],
-      retainContextWhenHidden: false,
-    });
-    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'extension', 'media', 'berth.svg');
+    this.panel = openPanel(ctx.extension.extensionUri, { viewType: 'berth.dashboard', title: 'Berth Dashboard', entry: 'dashboard', retainContextWhenHidden: false });
     const webview = this.panel.webview;
-    webview.html = panelHtml({ cspSource: webview.cspSource, mediaBase: webview.asWebviewUri(media).toString(), entry: 'dashboard', title: 'Berth Dashboard' });
     this.subscriptions.push(
       webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       ctx.onDidChangeServers(() => this.update()),

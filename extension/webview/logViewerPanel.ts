@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import * as M from '../../daemon/protocol/methods.js';
 import type { LogLine } from '../../daemon/protocol/status.js';
 import { errorMessage, type Ctx } from '../ctx.js';
-import { panelHtml } from './html.js';
+import { openPanel } from './panel.js';
 import { afterHistory } from './logFeed.js';
 import { FromLogViewer, type ToLogViewer } from './logViewerMessages.js';
 
@@ -40,18 +40,10 @@ class LogViewerPanel implements vscode.Disposable {
     private readonly name: string,
     onClosed: () => void,
   ) {
-    const extensionUri = ctx.extension.extensionUri;
-    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
-    this.panel = vscode.window.createWebviewPanel('berth.logViewer', `Logs: ${name}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [media],
-      // The viewer holds up to 200,000 lines and the user's place in them: kept while hidden
-      // rather than refetched and rebuilt each time the tab comes back.
-      retainContextWhenHidden: true,
-    });
-    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'extension', 'media', 'berth.svg');
+    // The viewer holds up to 200,000 lines and the user's place in them: kept while hidden
+    // rather than refetched and rebuilt each time the tab comes back.
+    this.panel = openPanel(ctx.extension.extensionUri, { viewType: 'berth.logViewer', title: `Logs: ${name}`, entry: 'logViewer', retainContextWhenHidden: true });
     const webview = this.panel.webview;
-    webview.html = panelHtml({ cspSource: webview.cspSource, mediaBase: webview.asWebviewUri(media).toString(), entry: 'logViewer', title: `Logs: ${name}` });
     this.subscriptions.push(
       webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       ctx.onDidAppendLogs(({ subscription, lines }) => {

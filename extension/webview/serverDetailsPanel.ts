@@ -3,7 +3,7 @@
 // webview may load only dist/media, and each message it sends is parsed before it is acted on.
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx.js';
-import { panelHtml } from './html.js';
+import { openPanel } from './panel.js';
 import { FromWebview, type PanelAction, type ToWebview } from './messages.js';
 import { serverView } from './serverView.js';
 
@@ -43,17 +43,9 @@ class DetailsPanel implements vscode.Disposable {
     private readonly name: string,
     onClosed: () => void,
   ) {
-    const extensionUri = ctx.extension.extensionUri;
-    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
-    this.panel = vscode.window.createWebviewPanel('berth.serverDetails', `Berth: ${name}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [media],
-      // Hidden panels are torn down; the script asks for the state again when it is shown.
-      retainContextWhenHidden: false,
-    });
-    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'extension', 'media', 'berth.svg');
+    // Hidden panels are torn down; the script asks for the state again when it is shown.
+    this.panel = openPanel(ctx.extension.extensionUri, { viewType: 'berth.serverDetails', title: `Berth: ${name}`, entry: 'serverDetails', retainContextWhenHidden: false });
     const webview = this.panel.webview;
-    webview.html = panelHtml({ cspSource: webview.cspSource, mediaBase: webview.asWebviewUri(media).toString(), entry: 'serverDetails', title: `Berth: ${name}` });
     this.subscriptions.push(
       webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       ctx.onDidChangeServers(() => this.update()),

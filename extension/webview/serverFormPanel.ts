@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { ServersGetSpec, ServersPut } from '../../daemon/protocol/specEdit.js';
 import { errorMessage, type Ctx } from '../ctx.js';
-import { panelHtml } from './html.js';
+import { openPanel } from './panel.js';
 import { FromServerForm, type FormField, type ToServerForm } from './serverFormMessages.js';
 import { formFields, specToForm, validateForm, type FormValues } from './specForm.js';
 
@@ -42,13 +42,9 @@ class ServerFormPanel implements vscode.Disposable {
     private readonly start: { spec: Record<string, unknown>; source: string; editable: boolean },
     onClosed: () => void,
   ) {
-    const extensionUri = ctx.extension.extensionUri;
-    const media = vscode.Uri.joinPath(extensionUri, 'dist', 'media');
     const title = editing === undefined ? 'Berth: New Server' : `Berth: Edit ${editing}`;
-    this.panel = vscode.window.createWebviewPanel('berth.serverForm', title, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [media], retainContextWhenHidden: true });
-    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'extension', 'media', 'berth.svg');
+    this.panel = openPanel(ctx.extension.extensionUri, { viewType: 'berth.serverForm', title, entry: 'serverForm', retainContextWhenHidden: true });
     const webview = this.panel.webview;
-    webview.html = panelHtml({ cspSource: webview.cspSource, mediaBase: webview.asWebviewUri(media).toString(), entry: 'serverForm', title });
     this.subscriptions.push(
       webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       this.panel.onDidDispose(() => {
