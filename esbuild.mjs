@@ -58,6 +58,7 @@ await build({
     dashboard: 'webview/dashboard/main.ts',
     logViewer: 'webview/logViewer/main.ts',
     serverForm: 'webview/serverForm/main.ts',
+    catalogDetails: 'webview/catalogDetails/main.ts',
     codicon: '@vscode/codicons/dist/codicon.css',
   },
   outdir: 'dist/media',

@@ -7,9 +7,12 @@ import type { CatalogTree } from '../tree/catalogTree.js';
 import type { Dashboard } from '../webview/dashboardPanel.js';
 import type { LogViewers } from '../webview/logViewerPanel.js';
 import type { ServerForms } from '../webview/serverFormPanel.js';
+import type { CatalogDetailsPanels } from '../webview/catalogDetailsPanel.js';
 import type { ServerDetailsPanels } from '../webview/serverDetailsPanel.js';
 import { addCatalogEntry } from './catalog/addCatalogEntry.js';
 import { installCatalogEntry } from './catalog/installCatalogEntry.js';
+import { showCatalogDetails } from './catalog/showCatalogDetails.js';
+import { importServers } from './client/importServers.js';
 import { connectClient } from './client/connectClient.js';
 import { openDashboard } from './dashboard/openDashboard.js';
 import { addHost } from './host/addHost.js';
@@ -39,12 +42,14 @@ import { readResource } from './resource/readResource.js';
 
 type Handler = (node?: unknown, nodes?: unknown) => Promise<void> | void;
 
-export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs; details: ServerDetailsPanels; dashboard: Dashboard; logViewers: LogViewers; forms: ServerForms }): vscode.Disposable[] {
+export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: ServerLogs; details: ServerDetailsPanels; catalogDetails: CatalogDetailsPanels; dashboard: Dashboard; logViewers: LogViewers; forms: ServerForms }): vscode.Disposable[] {
   const commands: Record<string, Handler> = {
     'berth.catalog.add': (node) => addCatalogEntry(ctx, node),
     'berth.catalog.install': (node) => installCatalogEntry(ctx, views.catalog, node),
     'berth.catalog.search': () => searchCatalog(views.catalog),
     'berth.catalog.clearSearch': () => clearCatalogSearch(views.catalog),
+    'berth.catalog.showDetails': (node) => showCatalogDetails(views.catalog, views.catalogDetails, node),
+    'berth.client.import': () => importServers(ctx),
     'berth.server.addImage': () => addServerImage(ctx),
     'berth.server.new': () => newServer(views.forms),
     'berth.server.edit': (node, nodes) => editServer(ctx, views.forms, node, nodes),

@@ -60,6 +60,8 @@ export class CatalogTree implements vscode.TreeDataProvider<BerthNode>, vscode.D
     item.contextValue = contextValue(node);
     item.iconPath = new vscode.ThemeIcon(iconOf(node).id);
     item.tooltip = new vscode.MarkdownString(tooltipOf(node));
+    // Selecting an entry opens its details page, where Install is one click away.
+    item.command = { command: 'berth.catalog.showDetails', title: 'Show Details', arguments: [node] };
     return item;
   }
 

@@ -3,11 +3,12 @@ import { ServersInstall } from '../../../daemon/protocol/catalog.js';
 import { SecretsList } from '../../../daemon/protocol/policy.js';
 import type { Ctx } from '../../ctx.js';
 import type { CatalogTree } from '../../tree/catalogTree.js';
-import { isBerthNode, type CatalogEntry } from '../../tree/nodes.js';
+import { isBerthNode } from '../../tree/nodes.js';
 import { setSecretValue } from '../secret/setSecret.js';
 import { startServers } from '../server/startServer.js';
 import { freeName, nameProblem } from '../targets.js';
 import { pickHost } from './addCatalogEntry.js';
+import { pickCatalogEntry } from './pickCatalogEntry.js';
 
 /**
  * Installs an entry of any catalog the way `berth install` does: built, tested in a throwaway
@@ -15,7 +16,7 @@ import { pickHost } from './addCatalogEntry.js';
  * set nowhere first; a failed step is shown with its reason, and nothing was added.
  */
 export async function installCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?: unknown): Promise<void> {
-  const entry = isBerthNode(node) && node.kind === 'catalog' ? node.entry : await pickEntry(catalog);
+  const entry = isBerthNode(node) && node.kind === 'catalog' ? node.entry : await pickCatalogEntry(catalog, { runnableOnly: true, placeHolder: 'Catalog entry to install (built and tested first)' });
   if (!entry) return;
   if (entry.unrunnable) {
     void vscode.window.showWarningMessage(`Berth cannot run ${entry.id}: ${entry.unrunnable}.`);
@@ -55,13 +56,4 @@ export async function installCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?:
   const connection = result.steps.find((s) => s.step === 'connection');
   const start = await vscode.window.showInformationMessage(`Installed ${name} (tested: ${connection?.text ?? 'connected'}).`, 'Start');
   if (start) await startServers(ctx, [name]);
-}
-
-async function pickEntry(catalog: CatalogTree): Promise<CatalogEntry | undefined> {
-  const entries = (await catalog.entries()).filter((e) => !e.unrunnable);
-  const picked = await vscode.window.showQuickPick(
-    entries.map((e) => ({ label: e.id, detail: e.description, description: `${e.source} · ${e.catalog}`, entry: e })),
-    { placeHolder: 'Catalog entry to install (built and tested first)', matchOnDetail: true },
-  );
-  return picked?.entry;
 }
