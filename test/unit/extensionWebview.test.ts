@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { CatalogItem } from '../../daemon/protocol/catalog.js';
+import { FromCatalogDetails } from '../../extension/webview/catalogDetailsMessages.js';
+import { catalogEntryView } from '../../extension/webview/catalogEntryView.js';
 import { contentSecurityPolicy, newNonce, panelHtml, type PageInput } from '../../extension/webview/html.js';
 import { FromWebview } from '../../extension/webview/messages.js';
 import { serverView } from '../../extension/webview/serverView.js';
@@ -148,5 +151,76 @@ describe('server view', () => {
     expect(v.usage).toBeUndefined();
     expect(v.offers).toBeUndefined();
     expect(v.container).toContainEqual({ label: 'Container', value: 'none' });
+  });
+});
+
+describe('catalog entry details', () => {
+  const item: CatalogItem = {
+    id: 'io.github.acme/weather',
+    catalog: 'acme',
+    description: 'Weather <b>forecasts</b>',
+    version: '1.2.0',
+    versions: ['1.0.0', '1.1.0', '1.2.0'],
+    source: 'npm @acme/weather@1.2.0',
+    serverName: 'weather',
+    spec: {},
+    inputs: [
+      { kind: 'env', name: 'UNITS', description: 'metric or imperial', required: true },
+      { kind: 'arg', name: 'region', required: false },
+    ],
+    secrets: ['WEATHER_API_KEY'],
+    mounts: ['a cache folder at /cache'],
+    network: { allow: ['api.weather.test', '*.weather.test'] },
+  };
+
+  it('shows what catalog/info says: versions newest first, what it needs, its egress allowlist', () => {
+    const v = catalogEntryView(item);
+    expect(v.overview).toEqual([
+      { label: 'Catalog', value: 'acme' },
+      { label: 'Source', value: 'npm @acme/weather@1.2.0' },
+      { label: 'Version', value: '1.2.0' },
+      { label: 'Installs as', value: 'weather' },
+    ]);
+    expect(v.description).toBe('Weather <b>forecasts</b>');
+    expect(v.versions).toEqual(['1.2.0', '1.1.0', '1.0.0']);
+    expect(v.inputs).toEqual([
+      { name: 'UNITS', kind: 'environment variable', required: true, description: 'metric or imperial' },
+      { name: 'region', kind: 'argument', required: false, description: '' },
+    ]);
+    expect(v.secrets).toEqual(['WEATHER_API_KEY']);
+    expect(v.mounts).toEqual(['a cache folder at /cache']);
+    expect(v.network).toBe('egress only to api.weather.test, *.weather.test');
+    expect(v.unrunnable).toBeUndefined();
+    expect(v.tools).toBeUndefined();
+  });
+
+  it('says why Berth cannot run an entry, and tells unknown tools from none', () => {
+    const v = catalogEntryView({ ...item, version: undefined, versions: undefined, spec: undefined, unrunnable: 'it needs OAuth', tools: [], network: 'none' });
+    expect(v.unrunnable).toBe('it needs OAuth');
+    expect(v.overview).toContainEqual({ label: 'Version', value: 'not stated' });
+    expect(v.versions).toEqual([]);
+    expect(v.tools).toEqual([]);
+    expect(v.network).toBe('none: no network at all');
+    expect(catalogEntryView({ ...item, tools: ['forecast'], network: 'bridge' })).toMatchObject({ tools: ['forecast'], network: 'bridge: open egress to any host' });
+  });
+
+  it('loads its own bundle from the media folder only', () => {
+    const urls = [...panelHtml({ ...page, entry: 'catalogDetails' }).matchAll(/\s(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
+    expect(urls.sort()).toEqual([`${MEDIA}/catalogDetails.css`, `${MEDIA}/catalogDetails.js`, `${MEDIA}/codicon.css`]);
+  });
+
+  it('accepts only ready and install from the panel', () => {
+    expect(FromCatalogDetails.parse({ type: 'ready' })).toEqual({ type: 'ready' });
+    expect(FromCatalogDetails.parse({ type: 'install' })).toEqual({ type: 'install' });
+    const hostile: unknown[] = [
+      undefined,
+      'install',
+      { type: 'install', entry: 'other-entry' },
+      { type: 'install', version: '0.0.1' },
+      { type: 'run', action: 'stop' },
+      { type: 'exec', command: 'workbench.action.terminal.new' },
+      { type: 'INSTALL' },
+    ];
+    for (const m of hostile) expect(FromCatalogDetails.safeParse(m).success, JSON.stringify(m) ?? String(m)).toBe(false);
   });
 });

@@ -166,12 +166,13 @@ describe('context values', () => {
     }
   });
 
-  it('offer Add on built-in entries only, and Install on every entry Berth can run, by the menus in package.json', () => {
+  it('offer Add on built-in entries only, Install on every entry Berth can run, and Show Details on all, by the menus in package.json', () => {
     const entries = [catalogEntry('built-in'), catalogEntry('fx'), catalogEntry('fx', 'it is a Python package')];
     const shownOn = (command: string) =>
       entries.filter((entry) => menuRegexes(command, 'catalogEntry').some((res) => res.every((re) => re.test(contextValue({ kind: 'catalog', entry }))))).map((e) => `${e.catalog}${e.unrunnable ? ' (unrunnable)' : ''}`);
     expect(shownOn('berth.catalog.add')).toEqual(['built-in']);
     expect(shownOn('berth.catalog.install')).toEqual(['built-in', 'fx']);
+    expect(shownOn('berth.catalog.showDetails')).toEqual(['built-in', 'fx', 'fx (unrunnable)']);
   });
 
   it('recognizes only Berth nodes among command arguments', () => {
