@@ -52,6 +52,26 @@ export async function pull(docker: Docker, ref: string, onProgress: (line: strin
   }
 }
 
+export async function tagImage(docker: Docker, ref: string, newRef: string): Promise<void> {
+  const { repo, tagPart } = splitRef(newRef);
+  try {
+    await docker.getImage(ref).tag({ repo, tag: tagPart });
+  } catch (err) {
+    throw new Error(`cannot tag ${ref} as ${newRef}: ${engineReason(err)}`, { cause: err });
+  }
+}
+
+/** Without `force`: an image a container still uses keeps its last name. */
+export async function untagImage(docker: Docker, ref: string): Promise<void> {
+  try {
+    await docker.getImage(ref).remove({ noprune: false });
+  } catch (err) {
+    const status = modemError.safeParse(err).data?.statusCode;
+    if (status === 404) return;
+    throw new Error(`cannot remove image name ${ref}: ${engineReason(err)}`, { cause: err });
+  }
+}
+
 /** Builds from a tar stream with a Dockerfile at its root; `labels` go on the image. */
 export async function build(
   docker: Docker,

@@ -44,6 +44,10 @@ export interface ContainerRuntime {
   /** The image's labels (what a build recorded it was made from); undefined when there is no such image. */
   imageLabels(ref: string): Promise<Record<string, string> | undefined>;
   pull(ref: string, onProgress: (line: string) => void): Promise<void>;
+  /** Gives an image another name (`repo:tag`): an image with a tag is never removed by a prune. */
+  tagImage(ref: string, newRef: string): Promise<void>;
+  /** Removes one name of an image (the image goes with its last name); a name that is not there is no error. */
+  untagImage(ref: string): Promise<void>;
   /** Builds from a tar stream holding a Dockerfile at its root. */
   build(context: Readable, tag: string, onProgress: (line: string) => void): Promise<void>;
   /** `docker import`: a root filesystem tarball becomes an image. */

@@ -8,6 +8,7 @@ import * as tarFs from 'tar-fs';
 import { z } from 'zod';
 import type { ContainerRuntime } from '../hosts/runtime.js';
 import { MCP_UID } from './baseImage.js';
+import { recordSbom, SBOM_LABEL } from './sbom.js';
 
 /**
  * Images for MCP servers published on npm. The package is installed on the daemon's machine
@@ -60,11 +61,14 @@ export async function buildNpmImage(
     const app = join(context, 'app');
     await mkdir(app);
     // A package.json of its own stops npm from walking up and installing into some parent project.
-    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'berth-npm-image', private: true }));
+    // A version of its own too: `npm sbom` cannot name a root package without one.
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'berth-npm-image', version: '0.0.0', private: true }));
     await npmInstall(app, opts.npmPackage, opts.version ?? 'latest', opts.onProgress);
 
     const { version, entry } = await readInstalled(app, opts.npmPackage);
-    await writeFile(join(context, 'Dockerfile'), dockerfile(opts.baseImage, `${opts.npmPackage}@${version}`, entry));
+    opts.onProgress(`recording the bill of materials (npm sbom, CycloneDX)`);
+    const sbom = await recordSbom(app);
+    await writeFile(join(context, 'Dockerfile'), dockerfile(opts.baseImage, `${opts.npmPackage}@${version}`, entry, sbom));
     opts.onProgress(`building ${opts.tag} from ${opts.npmPackage}@${version}`);
     await rt.build(Readable.from(tarFs.pack(context), { objectMode: false }), opts.tag, opts.onProgress);
   } finally {
@@ -72,13 +76,13 @@ export async function buildNpmImage(
   }
 }
 
-function dockerfile(baseImage: string, label: string, entry: string): string {
+function dockerfile(baseImage: string, label: string, entry: string, sbom: string): string {
   return [
     `FROM ${baseImage}`,
     'COPY app /app',
     `USER ${MCP_UID}:${MCP_UID}`,
     'WORKDIR /app',
-    `LABEL berth.npm-package=${label}`,
+    `LABEL berth.npm-package=${label} ${SBOM_LABEL}=${sbom}`,
     `ENTRYPOINT ${JSON.stringify(['node', entry])}`,
     '',
   ].join('\n');

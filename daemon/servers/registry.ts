@@ -440,6 +440,11 @@ export class Registry {
     }
   }
 
+  /** Something shown in the servers' status changed outside their supervisors (an update check): tell the clients. */
+  announce(): void {
+    this.changed();
+  }
+
   /** Coalesces bursts (stats, health) into one notification. */
   private changed(): void {
     if (this.changeTimer) return;

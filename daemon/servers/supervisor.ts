@@ -10,6 +10,7 @@ import { resolveExisting } from '../policy/mounts.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
+import type { AvailableUpdate } from '../protocol/updates.js';
 import type { ServerStats } from '../stats/sample.js';
 import { backfillLogs, findOwnContainer, prepareNetwork, reusableContainer } from './containerSetup.js';
 import { containerOptions } from './containerOptions.js';
@@ -51,6 +52,8 @@ export class ServerSupervisor {
   containerId: string | undefined;
   restartCount = 0;
   imageDigest: string | undefined;
+  /** Set by the update checks (updates/): shown in its status until it is applied or gone. */
+  availableUpdate: AvailableUpdate | undefined;
   private readonly mcp: McpSession;
   private readonly health: HealthMonitor;
   private readonly statsFollower: StatsFollower;
@@ -127,6 +130,7 @@ export class ServerSupervisor {
       stats: this.stats,
       capabilities: this.capabilities,
       protocol: this.running ? this.mcp.protocol : undefined,
+      update: this.availableUpdate,
     };
   }
 
