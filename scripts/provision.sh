@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need on a fresh Debian machine (as root): a Docker engine,
 # Node 22 for the MCP conformance CLI, Debian's prometheus (the metrics test scrapes the gateway
-# with it; the test starts its own), and code-server with Chromium for the end-to-end suite.
+# with it; the test starts its own), Debian's docker-registry (the update test), and code-server with Chromium for the end-to-end suite.
 # The remote suites start their own sshd and second engine (scripts/provision-remote.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,5 +18,13 @@ if ! command -v prometheus >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+# The update test pushes to a real image registry on loopback (Debian's docker-registry, distribution
+# 2.8); the test starts its own with a temporary storage folder, so Debian's service is not started.
+if ! command -v docker-registry >/dev/null 2>&1; then
+  echo "berth: installing Debian's docker-registry…" >&2
+  export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends docker-registry >/dev/null
 fi
 bash scripts/provision-e2e.sh

@@ -19,6 +19,7 @@ import { runConnect } from './connect.js';
 import { registerMetricsCommands } from './metrics.js';
 import { AlertsList } from '../protocol/metrics.js';
 import { registerTestCommand } from './test.js';
+import { registerUpdateCommands } from './update.js';
 import { serverRows, table } from '../client/format.js';
 import { jsonText, printable } from '../protocol/printable.js';
 
@@ -171,6 +172,7 @@ function buildProgram(): Command {
           ...daemon.notices.map((n) => `notice: ${printable(n)}`),
           servers.length ? table(serverRows(servers)) : 'no servers yet; add one with `berth add NAME --catalog everything`',
           ...servers.filter((s) => s.message).map((s) => `${s.name}: ${printable(s.message ?? '')}`),
+          ...servers.filter((s) => s.update).map((s) => `${s.name}: update available: ${s.update?.current} → ${s.update?.available} (\`berth update ${s.name}\`)`),
           ...alerts.map((a) => `alert: ${a.server}: ${a.rule}: ${printable(a.message)} (since ${new Date(a.firedAt).toISOString()}; berth alerts)`),
         ].join('\n'),
       );
@@ -307,6 +309,7 @@ function buildProgram(): Command {
   registerToolPinCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   registerMetricsCommands(program, { withDaemon, print });
   registerTestCommand(program, { usage: (m) => new UsageError(m) });
+  registerUpdateCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   return program;
 }
 
