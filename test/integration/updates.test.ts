@@ -1,0 +1,222 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScanResult, UpdateCheck, UpdateResult } from '../../daemon/protocol/updates.js';
+import { fixtureServer, LocalNpmRegistry } from '../fixtures/npm/localRegistry.js';
+import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
+
+const docker = promisify(execFile);
+const MEMORY = '@modelcontextprotocol/server-memory';
+/** Two published versions the npm image builder builds (`npm view @modelcontextprotocol/server-memory versions`). */
+const OLD = '2026.7.4';
+const NEW = '2026.8.31';
+const FLAKY = '@berth-test/flaky';
+
+/** The containers of one server, straight from the engine. */
+async function containersOf(home: TestHome, server: string) {
+  return (await home.containers()).filter((c) => c.server === server);
+}
+
+async function imageOf(id: string): Promise<string> {
+  return (await docker('docker', ['inspect', '-f', '{{.Config.Image}}', id])).stdout.trim();
+}
+
+describe('updates', () => {
+  let home: TestHome;
+  let npm: LocalNpmRegistry;
+  /** Every CLI call carries the fixture registry's env, so the daemon it starts has it too. */
+  const berth = (args: string[]) => home.berth(args, npm.env, 600_000);
+  const json = async <T>(args: string[]): Promise<T> => {
+    const r = await berth([...args, '--json']);
+    if (r.code !== 0 && !r.stdout.trim()) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  };
+
+  beforeAll(async () => {
+    home = await TestHome.create();
+    npm = await LocalNpmRegistry.start(FLAKY);
+    await npm.publish('1.0.0', fixtureServer(['echo']));
+    await npm.publish('1.1.0', fixtureServer(['echo'], 'console.error("flaky 1.1.0 cannot start"); process.exit(3);'));
+    // Answers its test start, then dies a few seconds into serving: only the health watch can catch it.
+    await npm.publish('1.2.0', fixtureServer(['echo'], 'setTimeout(() => { console.error("flaky 1.2.0 gave up"); process.exit(4); }, 6000);'));
+    npm.latest = '1.0.0';
+    await home.writeSpecs(`servers:
+  mem:
+    catalog: memory
+    image: berth/mcp-memory:${OLD}
+    build: { npm: "${MEMORY}", version: "${OLD}" }
+    update: { watchSeconds: 5 }
+  flaky:
+    image: berth-test/flaky:1.0.0
+    build: { npm: "${FLAKY}", version: 1.0.0 }
+    update: { watchSeconds: 30 }
+`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await home?.dispose();
+    npm?.close();
+  });
+
+  it('--check reports the newer published version from the real npm registry', async () => {
+    const start = await berth(['start', 'mem']);
+    expect(start.stderr).toBe('');
+    const [check] = await json<UpdateCheck[]>(['update', '--check', 'mem']);
+    expect(check).toMatchObject({ name: 'mem', source: 'npm', current: OLD, available: NEW, change: 'minor' });
+    const text = (await berth(['update', '--check', 'mem'])).stdout;
+    expect(text).toMatch(new RegExp(`mem\\s+npm\\s+${OLD}\\s+→ ${NEW}`));
+    expect((await home.server('mem')).update).toMatchObject({ current: OLD, available: NEW });
+    expect((await berth(['status'])).stdout).toContain(`mem: update available: ${OLD} → ${NEW}`);
+  }, 600_000);
+
+  it('update swaps it with exactly one container at the end, and rollback returns to the previous image', async () => {
+    const before = await containersOf(home, 'mem');
+    expect(before).toHaveLength(1);
+    const [r] = await json<UpdateResult[]>(['update', 'mem', '--yes']);
+    expect(r).toMatchObject({ name: 'mem', outcome: 'updated', from: OLD, to: NEW });
+    const after = await containersOf(home, 'mem');
+    expect(after).toHaveLength(1);
+    expect(after[0]!.id).not.toBe(before[0]!.id);
+    expect(await imageOf(after[0]!.id)).toBe(`berth/mcp-memory:${NEW}`);
+    expect((await home.server('mem')).phase).toBe('healthy');
+    expect((await home.server('mem')).update).toBeUndefined();
+    expect(await home.readSpecs()).toContain(`version: ${NEW}`);
+    // What ran before is kept under a tag no prune removes.
+    expect((await docker('docker', ['image', 'inspect', '-f', '{{.Id}}', `berth-keep/mem:${OLD}`])).stdout).toMatch(/^sha256:/);
+
+    const back = await json<UpdateResult>(['rollback', 'mem']);
+    expect(back).toMatchObject({ outcome: 'updated', from: NEW, to: OLD });
+    const rolled = await containersOf(home, 'mem');
+    expect(rolled).toHaveLength(1);
+    expect(await imageOf(rolled[0]!.id)).toBe(`berth/mcp-memory:${OLD}`);
+    expect((await home.server('mem')).phase).toBe('healthy');
+    expect(await home.readSpecs()).toContain(`version: ${OLD}`);
+    expect(await home.readSpecs()).not.toContain(NEW);
+
+    const audit = (await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(audit).toContainEqual(expect.objectContaining({ server: 'mem', action: 'update', outcome: 'updated', from: OLD, to: NEW }));
+    expect(audit).toContainEqual(expect.objectContaining({ server: 'mem', action: 'rollback', outcome: 'updated', from: NEW, to: OLD }));
+    expect((await berth(['logs', 'mem', '--grep', 'rolled mem back'])).stdout).toContain(`rolled mem back from ${NEW} to ${OLD}`);
+  }, 900_000);
+
+  it('scan lists the SBOM packages and licenses, the hardening, and says advisories are unavailable', async () => {
+    const r = await json<ScanResult>(['scan', 'mem']);
+    expect(r.sbom).toMatch(/^sha256-[a-f0-9]{64}$/);
+    expect(r.packages).toContainEqual(expect.objectContaining({ name: '@modelcontextprotocol/sdk' }));
+    expect(r.packages.some((p) => p.licenses.includes('MIT'))).toBe(true);
+    expect(r.hardening).toContain('capabilities: all dropped');
+    expect(r.hardening).toContain('network: none');
+    // The registry here refuses its bulk advisory endpoint: said so, never "no vulnerabilities".
+    expect(r.advisories).toMatchObject({ available: false });
+    const text = (await berth(['scan', 'mem'])).stdout;
+    expect(text).toMatch(/^advisories unavailable: .*refused its bulk advisory endpoint \(HTTP \d+\)/m);
+    expect(text).not.toMatch(/no vulnerabilities|none known/i);
+  }, 300_000);
+
+  it('a new version that cannot start never replaces the running one', async () => {
+    await berth(['start', 'flaky']);
+    const before = await containersOf(home, 'flaky');
+    npm.latest = '1.1.0';
+    const [r] = await json<UpdateResult[]>(['update', 'flaky', '--yes']);
+    expect(r).toMatchObject({ outcome: 'test-failed', from: '1.0.0', to: '1.1.0' });
+    expect(r!.message).toContain('flaky 1.1.0 cannot start');
+    expect(await containersOf(home, 'flaky')).toEqual(before);
+    expect((await home.server('flaky')).phase).toBe('healthy');
+  }, 600_000);
+
+  it('a new version that fails within the watch is rolled back by itself, the old container serving again', async () => {
+    npm.latest = '1.2.0';
+    const [r] = await json<UpdateResult[]>(['update', 'flaky', '--yes']);
+    expect(r).toMatchObject({ outcome: 'rolled-back', from: '1.0.0', to: '1.2.0' });
+    expect(r!.message).toMatch(/within 30 s of watching, it went exited/);
+    const left = await containersOf(home, 'flaky');
+    expect(left).toHaveLength(1);
+    expect(await imageOf(left[0]!.id)).toBe('berth-test/flaky:1.0.0');
+    await waitFor('flaky to be healthy on 1.0.0', async () => (await home.server('flaky')).phase === 'healthy');
+    expect((await home.readSpecs())).toContain('version: 1.0.0');
+    const call = await berth(['call', 'flaky', 'echo']);
+    expect(call.code).toBe(0);
+  }, 600_000);
+
+  it('scheduled checks fire on their interval and show "update available"', async () => {
+    npm.latest = '1.1.0';
+    await home.writeSpecs(`${await home.readSpecs()}  sched:
+    image: berth-test/flaky:1.0.0
+    build: { npm: "${FLAKY}", version: 1.0.0 }
+    update: { policy: scheduled, interval: 3s }
+`);
+    await waitFor('the first scheduled check', async () => (await home.server('sched')).update?.available === '1.1.0', 120_000);
+    npm.latest = '1.2.0';
+    await waitFor('a later scheduled check to see the newer version', async () => (await home.server('sched')).update?.available === '1.2.0', 120_000);
+    // Nobody asked: the daemon looked by itself.
+    expect((await berth(['logs', 'sched', '--grep', 'update available'])).stdout).toContain('1.0.0 → 1.2.0');
+  }, 300_000);
+});
+
+/** A port the kernel has just given out and taken back: free for the registry to listen on. */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+describe('registry images', () => {
+  let home: TestHome;
+  let registry: ChildProcess;
+  let storage: string;
+  let repo: string;
+
+  beforeAll(async () => {
+    home = await TestHome.create();
+    storage = await mkdtemp(path.join(os.tmpdir(), 'berth-registry-'));
+    const port = await freePort();
+    registry = spawn('docker-registry', ['serve', '/dev/stdin'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    registry.stdin?.end(`version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+    repo = `127.0.0.1:${port}/berth-test/moving`;
+    await waitFor('the registry to answer', async () => (await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.ok);
+  }, 120_000);
+
+  afterAll(async () => {
+    registry?.kill();
+    await home?.dispose();
+    await docker('docker', ['rmi', `${repo}:v1`, `${repo}:v2`]).catch(() => undefined);
+    await rm(storage, { recursive: true, force: true });
+  });
+
+  it('a tag that moves on the registry is reported by digest, without a pull', async () => {
+    // Two different images pushed under one tag, one after the other: the second push moves it.
+    await docker('docker', ['tag', FIXTURE_IMAGE, `${repo}:v1`]);
+    await docker('docker', ['push', `${repo}:v1`]);
+    await docker('docker', ['rmi', `${repo}:v1`]);
+    await docker('docker', ['pull', `${repo}:v1`]);
+    await home.writeSpecs(`servers:\n  moving:\n    image: ${repo}:v1\n    args: [/app/tools.js]\n`);
+    const [same] = await home.json<UpdateCheck[]>(['update', '--check', 'moving']);
+    expect(same).toMatchObject({ source: 'image' });
+    expect(same!.available).toBeUndefined();
+    expect(same!.current).toMatch(/^sha256:/);
+
+    // Another image under v2, then the registry's v1 tag pointed at it (a manifest PUT), the local v1 left as it was.
+    const moved = await mkdtemp(path.join(os.tmpdir(), 'berth-moved-'));
+    await writeFile(path.join(moved, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL berth-test.moved=yes\n`);
+    await docker('docker', ['build', '-q', '-t', `${repo}:v2`, moved]);
+    await rm(moved, { recursive: true, force: true });
+    await docker('docker', ['push', `${repo}:v2`]);
+    const manifests = `http://${repo.replace('/', '/v2/')}/manifests/`;
+    const v2 = await fetch(`${manifests}v2`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    const movedTo = v2.headers.get('docker-content-digest');
+    const put = await fetch(`${manifests}v1`, { method: 'PUT', headers: { 'content-type': v2.headers.get('content-type') ?? '' }, body: Buffer.from(await v2.arrayBuffer()) });
+    expect(put.status).toBe(201);
+
+    const [check] = await home.json<UpdateCheck[]>(['update', '--check', 'moving']);
+    expect(check).toMatchObject({ source: 'image', current: same!.current, available: movedTo, change: 'digest' });
+    expect(check!.note).toMatch(/^the tag v1 moved: [a-f0-9]{12} → [a-f0-9]{12}$/);
+    // Nothing was pulled: the engine's v1 is still the image it had.
+    expect((await docker('docker', ['image', 'inspect', '-f', '{{index .RepoDigests 0}}', `${repo}:v1`])).stdout.trim()).toBe(`${repo}@${same!.current}`);
+  }, 300_000);
+});
