@@ -176,8 +176,9 @@ describe('registry images', () => {
     home = await TestHome.create();
     storage = await mkdtemp(path.join(os.tmpdir(), 'berth-registry-'));
     const port = await freePort();
-    registry = spawn('docker-registry', ['serve', '/dev/stdin'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    registry.stdin?.end(`version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+    const config = path.join(storage, 'config.yml');
+    await writeFile(config, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(storage, 'data')}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+    registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
     repo = `127.0.0.1:${port}/berth-test/moving`;
     await waitFor('the registry to answer', async () => (await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.ok);
   }, 120_000);
