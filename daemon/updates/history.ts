@@ -9,7 +9,7 @@ export const PastVersion = z.object({
   version: z.string(),
   image: ImageRef,
   build: BuildSource.optional(),
-  /** The extra name that keeps its image from any prune (`berth-keep/SERVER:VERSION`). */
+  /** The extra name that keeps its image from any prune (`berth-keep/INSTANCE/SERVER:VERSION`). */
   keptAs: z.string(),
   at: z.number(),
 });
@@ -53,7 +53,7 @@ export class UpdateHistory {
   }
 }
 
-/** A tag Docker accepts, from a version or a digest. */
-export function keepTag(server: string, version: string): string {
-  return `berth-keep/${server}:${version.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128)}`;
+/** A tag Docker accepts, from a version or a digest; per Berth home, since homes (and users) may share an engine. */
+export function keepTag(instance: string, server: string, version: string): string {
+  return `berth-keep/${instance}/${server}:${version.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128)}`;
 }

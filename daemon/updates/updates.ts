@@ -19,6 +19,8 @@ export interface UpdatesDeps {
   audit: AuditLog;
   logs: LogStore;
   history: UpdateHistory;
+  /** This Berth home's id: its kept image names carry it. */
+  instance: string;
   security?: SecurityContext;
 }
 
@@ -195,7 +197,7 @@ export class Updates {
   /** What ran (`spec`, at `version`) goes into the history under a tag no prune removes; what falls past `keep` is let go. */
   private async remember(name: string, spec: ServerSpec, version: string): Promise<void> {
     const rt = this.d.registry.runtimeFor(spec.host);
-    const keptAs = keepTag(name, version);
+    const keptAs = keepTag(this.d.instance, name, version);
     if (await rt.imageExists(spec.image)) await rt.tagImage(spec.image, keptAs);
     const entry: PastVersion = { version, image: spec.image, build: spec.build, keptAs, at: Date.now() };
     for (const dropped of this.d.history.push(name, entry, spec.update.keep)) {

@@ -58,8 +58,13 @@ describe('updates', () => {
   }, 120_000);
 
   afterAll(async () => {
+    const instance = home?.paths.instance;
     await home?.dispose();
     npm?.close();
+    // The images this test made: its fixture package's builds and this home's kept names.
+    const { stdout } = await docker('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    const mine = stdout.split('\n').filter((ref) => ref.startsWith('berth-test/flaky:') || (instance && ref.startsWith(`berth-keep/${instance}/`)));
+    if (mine.length) await docker('docker', ['rmi', ...mine]).catch(() => undefined);
   });
 
   it('--check reports the newer published version from the real npm registry', async () => {
@@ -86,7 +91,7 @@ describe('updates', () => {
     expect((await home.server('mem')).update).toBeUndefined();
     expect(await home.readSpecs()).toContain(`version: ${NEW}`);
     // What ran before is kept under a tag no prune removes.
-    expect((await docker('docker', ['image', 'inspect', '-f', '{{.Id}}', `berth-keep/mem:${OLD}`])).stdout).toMatch(/^sha256:/);
+    expect((await docker('docker', ['image', 'inspect', '-f', '{{.Id}}', `berth-keep/${home.paths.instance}/mem:${OLD}`])).stdout).toMatch(/^sha256:/);
 
     const back = await json<UpdateResult>(['rollback', 'mem']);
     expect(back).toMatchObject({ outcome: 'updated', from: NEW, to: OLD });

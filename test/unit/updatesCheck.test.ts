@@ -37,6 +37,6 @@ describe('update checks', () => {
   it('names images by version and keeps them under a tag Docker accepts', () => {
     expect(imageForVersion('berth/mcp-memory:2026.7.4', '2026.8.31')).toBe('berth/mcp-memory:2026.8.31');
     expect(imageForVersion('127.0.0.1:5000/x', '1.0.0')).toBe('127.0.0.1:5000/x:1.0.0');
-    expect(keepTag('mem', 'sha256:abc')).toBe('berth-keep/mem:sha256-abc');
+    expect(keepTag('0a1b2c3d4e', 'mem', 'sha256:abc')).toBe('berth-keep/0a1b2c3d4e/mem:sha256-abc');
   });
 });
