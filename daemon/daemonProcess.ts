@@ -96,7 +96,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   );
   const testing = { audit, instance: paths.instance, stateDir: paths.stateDir };
   const history = await UpdateHistory.open(paths.stateDir, (sentence) => registry.notice(sentence));
-  const updates = new Updates({ registry, audit, logs, history, security, instance: paths.instance });
+  const updates = new Updates({ registry, audit, logs, history, security, instance: paths.instance, testing: { ...testing, rt, registry, logs, security } });
   void ready.then(() => updates.start());
   api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, metrics, testing, updates, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);

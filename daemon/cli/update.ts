@@ -3,7 +3,9 @@ import type { DaemonClient } from '../client/client.js';
 import { table } from '../client/format.js';
 import { printable } from '../protocol/printable.js';
 import { UpdatesApply, UpdatesCheck, UpdatesRollback, UpdatesScan, type UpdateCheck, type UpdateResult } from '../protocol/updates.js';
+import { ServersList } from '../protocol/methods.js';
 import { ask } from './prompt.js';
+import { serverScenarioFiles } from './test.js';
 
 export interface UpdateCliDeps {
   withDaemon<T>(fn: (client: DaemonClient, progressToken: string) => Promise<T>): Promise<T>;
@@ -33,13 +35,15 @@ export function registerUpdateCommands(program: Command, deps: UpdateCliDeps): v
       if (o.tools) throw deps.usage('--tools goes with --check');
       if ((o.all ?? false) === names.length > 0) throw deps.usage('give the servers to update (NAME…) or --all');
       const target = o.all ? { all: true } : { names };
-      let results = await deps.withDaemon((c, progressToken) => c.request(UpdatesApply, { ...target, yes: o.yes, progressToken }));
+      // Each server's scenario files in this folder's .berth/tests run against its new version before the swap.
+      const tests = o.all ? await allScenarioFiles(deps) : names.flatMap(serverScenarioFiles);
+      let results = await deps.withDaemon((c, progressToken) => c.request(UpdatesApply, { ...target, yes: o.yes, tests, progressToken }));
       const waiting = results.filter((r) => r.outcome === 'confirm');
       if (waiting.length && !o.json && process.stdin.isTTY) {
         for (const r of waiting) {
           process.stderr.write(`${r.name}: ${printable(r.message)}\n${toolLines(r).join('\n')}\n`);
           if (!/^y(es)?$/i.test((await ask(`update ${r.name} to ${r.to} and approve its new tools? [y/N] `)).trim())) continue;
-          const [again] = await deps.withDaemon((c, progressToken) => c.request(UpdatesApply, { names: [r.name], yes: true, progressToken }));
+          const [again] = await deps.withDaemon((c, progressToken) => c.request(UpdatesApply, { names: [r.name], yes: true, tests: serverScenarioFiles(r.name), progressToken }));
           if (again) results = results.map((x) => (x.name === r.name ? again : x));
         }
       }
@@ -80,6 +84,12 @@ export function registerUpdateCommands(program: Command, deps: UpdateCliDeps): v
         ].join('\n'),
       );
     });
+}
+
+/** With --all: the scenario files of every server there is. */
+async function allScenarioFiles(deps: UpdateCliDeps): Promise<string[]> {
+  const servers = await deps.withDaemon((c) => c.request(ServersList, {}));
+  return servers.flatMap((s) => serverScenarioFiles(s.name));
 }
 
 function checkText(checks: UpdateCheck[]): string {

@@ -60,8 +60,10 @@ export const UpdatesApply = request(
     .object({
       names: z.array(ServerName).max(500).optional(),
       all: z.boolean().optional(),
-      /** Swap even when the new version adds tools that pinning would hold back (they are approved). */
+      /** Swap even when the new version adds tools that pinning would hold back (they are approved), or differs from its tool snapshot. */
       yes: z.boolean().optional(),
+      /** Scenario files (absolute paths) whose server is being updated: run against the new version before the swap. */
+      tests: z.array(z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path')).max(1000).optional(),
       ...WithProgress,
     })
     .strict()

@@ -8,7 +8,7 @@ import type { Updates } from './updates.js';
 export function registerUpdateHandlers(connection: MessageConnection, o: { updates: Updates; registry: Registry; progress(token: string | undefined): (line: string) => void }): void {
   const { updates, registry } = o;
   handle(connection, UpdatesCheck, (p) => updates.check(p.names, p.tools ?? false, o.progress(p.progressToken)));
-  handle(connection, UpdatesApply, (p) => updates.apply(p.all ? undefined : p.names, p.yes ?? false, o.progress(p.progressToken)));
+  handle(connection, UpdatesApply, (p) => updates.apply(p.all ? undefined : p.names, p.yes ?? false, p.tests ?? [], o.progress(p.progressToken)));
   handle(connection, UpdatesRollback, (p) => updates.rollback(p.name, p.to, o.progress(p.progressToken)));
   handle(connection, UpdatesScan, async (p) => {
     await registry.sync();

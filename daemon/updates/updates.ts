@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import type { SecurityContext } from '../policy/context.js';
@@ -7,6 +8,8 @@ import type { Registry } from '../servers/registry.js';
 import { readServerEntry, resolveSpec, setServerFields } from '../servers/specFiles.js';
 import type { ServerSupervisor } from '../servers/supervisor.js';
 import { parseDuration } from '../servers/units.js';
+import { SNAPSHOT_CASE } from '../protocol/testRuns.js';
+import { runTests, type RunnerDeps } from '../testing/runner.js';
 import { checkSpec, short, type Candidate } from './check.js';
 import { keepTag, type PastVersion, type UpdateHistory } from './history.js';
 import { appliesAlone } from './semver.js';
@@ -16,6 +19,8 @@ type Progress = (line: string) => void;
 
 export interface UpdatesDeps {
   registry: Registry;
+  /** What scenario runs need: an update runs the server's scenario files against the new version. */
+  testing: RunnerDeps;
   audit: AuditLog;
   logs: LogStore;
   history: UpdateHistory;
@@ -64,12 +69,12 @@ export class Updates {
     return out;
   }
 
-  /** Applies what a check finds for each server, one after another. */
-  async apply(names: string[] | undefined, yes: boolean, progress: Progress): Promise<UpdateResult[]> {
+  /** Applies what a check finds for each server, one after another; `tests` are scenario files, each run for its own server. */
+  async apply(names: string[] | undefined, yes: boolean, tests: string[], progress: Progress): Promise<UpdateResult[]> {
     await this.d.registry.sync();
     const sups = names?.length ? names.map((n) => this.d.registry.get(n)) : this.d.registry.all();
     const out: UpdateResult[] = [];
-    for (const sup of sups) out.push(await this.exclusive(sup.name, () => this.update(sup, yes, progress)));
+    for (const sup of sups) out.push(await this.exclusive(sup.name, () => this.update(sup, yes, tests, progress)));
     return out;
   }
 
@@ -97,7 +102,7 @@ export class Updates {
     });
   }
 
-  private async update(sup: ServerSupervisor, yes: boolean, progress: Progress): Promise<UpdateResult> {
+  private async update(sup: ServerSupervisor, yes: boolean, tests: string[], progress: Progress): Promise<UpdateResult> {
     const name = sup.name;
     const found = await this.checkOne(sup);
     const { check, fields } = found;
@@ -114,9 +119,15 @@ export class Updates {
     } catch (e) {
       return this.finish(sup, 'update', result('test-failed', `${name} stays at ${from}: ${to} ${(e as Error).message}`));
     }
+    const scenarios = await this.runScenarios(sup, fields, tests, progress);
+    if (scenarios.failed.length) return this.finish(sup, 'update', result('test-failed', `${name} stays at ${from}: ${to} failed its scenario files: ${scenarios.failed.join('; ')}`, tools));
     const held = tools.added.length > 0 && (this.d.security?.pins.has(name) ?? false);
-    if (held && !yes) {
-      return result('confirm', `${to} adds tools (${tools.added.join(', ')}) that pinning would hold back; confirm to update and approve them`, tools);
+    if ((held || scenarios.snapshot.length) && !yes) {
+      const why = [
+        held ? `adds tools (${tools.added.join(', ')}) that pinning would hold back` : '',
+        scenarios.snapshot.length ? `differs from its tool snapshot (${scenarios.snapshot.join('; ')}; accept it afterwards with \`berth test --update-snapshots\`)` : '',
+      ].filter(Boolean);
+      return result('confirm', `${to} ${why.join(' and ')}; confirm to update${held ? ' and approve them' : ''}`, tools);
     }
     const wasRunning = sup.running;
     const previous = sup.spec;
@@ -152,6 +163,31 @@ export class Updates {
       if (failure) return rollBack(`within ${watchFor} s of watching, ${failure}`);
     }
     return this.finish(sup, 'update', result('updated', `updated ${name} from ${from} to ${to}${wasRunning ? `; healthy through ${watchFor} s of watching` : ''}`, tools));
+  }
+
+  /**
+   * The server's scenario files against throwaway copies of the new version (the testing runner,
+   * as `berth test` runs them). Failed cases stop the update; a snapshot that differs is a change
+   * to confirm, like new tools.
+   */
+  private async runScenarios(sup: ServerSupervisor, fields: Pick<ServerSpec, 'image' | 'build'>, tests: string[], progress: Progress): Promise<{ failed: string[]; snapshot: string[] }> {
+    if (!tests.length) return { failed: [], snapshot: [] };
+    const resolved = resolveSpec(sup.name, await this.entryWith(sup, fields), sup.spec.source);
+    if ('error' in resolved) throw new Error(resolved.error);
+    progress(`running ${tests.length} scenario file${tests.length === 1 ? '' : 's'} of ${sup.name} against the new version`);
+    const run = await runTests(this.d.testing, { files: tests, candidate: { server: sup.name, spec: resolved.spec } }, new AbortController().signal, (e) => {
+      if (e.kind === 'case') progress(`${e.result.status === 'passed' ? '✓' : e.result.status === 'failed' ? '✗' : '-'} ${path.basename(e.file)} ${e.result.id}`);
+    });
+    const failed: string[] = [];
+    const snapshot: string[] = [];
+    for (const f of run.files) {
+      if (f.error) failed.push(`${path.basename(f.file)}: ${f.error}`);
+      for (const c of f.cases.filter((x) => x.status === 'failed')) {
+        const message = c.steps.flatMap((st) => st.failures.map((x) => x.message))[0] ?? 'failed';
+        (c.id === SNAPSHOT_CASE ? snapshot : failed).push(`${path.basename(f.file)} ${c.id}: ${message}`);
+      }
+    }
+    return { failed, snapshot };
   }
 
   /** The new version in a throwaway container, hardened like the server (Registry.trial, as `berth install` tests): its tools against the running ones. */
@@ -250,7 +286,7 @@ export class Updates {
       this.lastChecked.set(sup.name, Date.now());
       void this.exclusive(sup.name, async () => {
         const c = await this.checkOne(sup);
-        if (c.check.change && appliesAlone(apply, c.check.change)) await this.update(sup, false, (line) => this.log(sup.name, line));
+        if (c.check.change && appliesAlone(apply, c.check.change)) await this.update(sup, false, [], (line) => this.log(sup.name, line));
       }).catch((e: Error) => this.log(sup.name, `the scheduled update check failed: ${e.message}`));
     }
   }

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanResult, UpdateCheck, UpdateResult } from '../../daemon/protocol/updates.js';
 import { fixtureServer, LocalNpmRegistry } from '../fixtures/npm/localRegistry.js';
-import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
+import { BERTH, FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 const docker = promisify(execFile);
 const MEMORY = '@modelcontextprotocol/server-memory';
@@ -43,6 +43,10 @@ describe('updates', () => {
     await npm.publish('1.1.0', fixtureServer(['echo'], 'console.error("flaky 1.1.0 cannot start"); process.exit(3);'));
     // Answers its test start, then dies a few seconds into serving: only the health watch can catch it.
     await npm.publish('1.2.0', fixtureServer(['echo'], 'setTimeout(() => { console.error("flaky 1.2.0 gave up"); process.exit(4); }, 6000);'));
+    // Starts and serves, but its echo answers something else: only the server's scenario file can tell.
+    await npm.publish('1.3.0', fixtureServer(['echo'], '', 'goodbye'));
+    // Serves well and adds a tool: what pinning would hold back.
+    await npm.publish('1.4.0', fixtureServer(['echo', 'shout']));
     npm.latest = '1.0.0';
     await home.writeSpecs(`servers:
   mem:
@@ -145,6 +149,35 @@ describe('updates', () => {
     expect((await home.readSpecs())).toContain('version: 1.0.0');
     const call = await berth(['call', 'flaky', 'echo']);
     expect(call.code).toBe(0);
+  }, 600_000);
+
+  it("runs the server's scenario files against the new version and keeps the old one when they fail", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-update-tests-'));
+    await mkdir(path.join(dir, '.berth', 'tests'), { recursive: true });
+    await writeFile(path.join(dir, '.berth', 'tests', 'flaky.mcptest.yaml'), 'server: flaky\ncases:\n  - id: echo-says-hello\n    call: echo\n    expect: { contains: hello }\n');
+    npm.latest = '1.3.0';
+    const before = await containersOf(home, 'flaky');
+    const r = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [BERTH, 'update', 'flaky', '--yes', '--json'], { cwd: dir, env: { ...home.env, ...npm.env }, timeout: 600_000 }, (err, stdout) =>
+        resolve({ code: err ? 1 : 0, stdout }),
+      ),
+    );
+    const [result] = JSON.parse(r.stdout) as UpdateResult[];
+    expect(result).toMatchObject({ outcome: 'test-failed', from: '1.0.0', to: '1.3.0' });
+    expect(result!.message).toContain('failed its scenario files: flaky.mcptest.yaml echo-says-hello');
+    expect(r.code).toBe(1);
+    expect(await containersOf(home, 'flaky')).toEqual(before);
+    await rm(dir, { recursive: true, force: true });
+  }, 600_000);
+
+  it('asks before a version that adds tools pinning would hold back, and approves them with --yes', async () => {
+    npm.latest = '1.4.0';
+    const [asked] = await json<UpdateResult[]>(['update', 'flaky']);
+    expect(asked).toMatchObject({ outcome: 'confirm', to: '1.4.0', tools: { added: ['shout'], removed: [] } });
+    expect((await home.server('flaky')).image).toBe('berth-test/flaky:1.0.0');
+    const [done] = await json<UpdateResult[]>(['update', 'flaky', '--yes']);
+    expect(done).toMatchObject({ outcome: 'updated', to: '1.4.0' });
+    expect((await home.server('flaky')).capabilities?.tools.map((t) => t.name)).toEqual(['echo', 'shout']);
   }, 600_000);
 
   it('scheduled checks fire on their interval and show "update available"', async () => {
