@@ -337,6 +337,9 @@ export class DockerRuntime implements ContainerRuntime {
   pull(ref: string, onProgress: (line: string) => void) {
     return engine(() => images.pull(this.docker, ref, onProgress));
   }
+  readImageFile(ref: string, file: string) {
+    return engine(() => images.readImageFile(this.docker, ref, file));
+  }
   tagImage(ref: string, newRef: string) {
     return engine(() => images.tagImage(this.docker, ref, newRef));
   }

@@ -1,23 +1,21 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { berthPaths } from '../protocol/paths.js';
+import type { ContainerRuntime } from '../hosts/runtime.js';
 
 /**
  * Bills of materials of the images Berth builds from npm: CycloneDX JSON from `npm sbom`, made
- * from the build context's lock file. Kept in the daemon's state folder (`sboms/`), named by the
- * hash of their content, and the image carries that name in its `berth.sbom` label: the image
- * says which SBOM is its own, and the daemon reads it without starting a container.
+ * from the build context's lock file, and copied into the image with the app. The image's
+ * `berth.sbom` label names the file's path in it. Inside the image, it goes wherever the image
+ * goes (another Berth home on the same engine, an SSH host), and the daemon reads it without
+ * starting the server (ContainerRuntime.readImageFile).
  */
 export const SBOM_LABEL = 'berth.sbom';
+/** Where it sits in the build context's `app` folder, and so under /app in the image. */
+const SBOM_FILE = 'berth-sbom.cdx.json';
 
-function sbomDir(): string {
-  return path.join(berthPaths().stateDir, 'sboms');
-}
-
-/** Runs `npm sbom` in an installed build context and stores its answer; gives the label's value. */
+/** Runs `npm sbom` in an installed build context (`app`) and writes the file; gives its path in the image. */
 export async function recordSbom(app: string): Promise<string> {
   const text = await new Promise<string>((resolve, reject) => {
     const child = spawn('npm', ['sbom', '--sbom-format', 'cyclonedx', '--omit=dev'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,10 +30,8 @@ export async function recordSbom(app: string): Promise<string> {
       else reject(new Error(`npm sbom failed: ${lines.map((l) => l.replace(/^npm error\s*/, '')).join('; ') || `exit code ${code}`}`));
     });
   });
-  const id = `sha256-${createHash('sha256').update(text).digest('hex')}`;
-  await mkdir(sbomDir(), { recursive: true, mode: 0o700 });
-  await writeFile(path.join(sbomDir(), `${id}.cdx.json`), text, { mode: 0o600 });
-  return id;
+  await writeFile(join(app, SBOM_FILE), text);
+  return `/app/${SBOM_FILE}`;
 }
 
 const License = z.object({ license: z.object({ id: z.string().optional(), name: z.string().optional() }).optional(), expression: z.string().optional() });
@@ -48,13 +44,19 @@ export interface SbomPackage {
   licenses: string[];
 }
 
-/** The packages of a stored SBOM, by its label value; undefined when the daemon has no such file. */
-export async function readSbom(id: string): Promise<SbomPackage[] | undefined> {
-  if (!/^sha256-[a-f0-9]{64}$/.test(id)) return undefined;
-  const text = await readFile(path.join(sbomDir(), `${id}.cdx.json`), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  const parsed = Bom.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`the SBOM ${id} is not CycloneDX JSON Berth can read`);
+/** The packages of the SBOM an image carries at `file` (its label's value); undefined when it has none there. */
+export async function readSbom(rt: Pick<ContainerRuntime, 'readImageFile'>, image: string, file: string): Promise<SbomPackage[] | undefined> {
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(file)) return undefined;
+  const bytes = await rt.readImageFile(image, file);
+  if (!bytes) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new Error(`the SBOM at ${file} in ${image} is not JSON`);
+  }
+  const parsed = Bom.safeParse(json);
+  if (!parsed.success) throw new Error(`the SBOM at ${file} in ${image} is not CycloneDX JSON Berth can read`);
   return parsed.data.components.map((c) => ({
     name: c.group ? `${c.group}/${c.name}` : c.name,
     version: c.version,

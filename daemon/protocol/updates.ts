@@ -83,7 +83,7 @@ export const ScanResult = z.object({
   image: z.string(),
   /** The image's digest: a registry's manifest digest, else the local image id. */
   digest: z.string().optional(),
-  /** Where its bill of materials came from; absent when the image carries none (not built by Berth from npm). */
+  /** Where its bill of materials sits in the image (its `berth.sbom` label); absent when it carries none (not built by Berth from npm). */
   sbom: z.string().optional(),
   packages: z.array(ScanPackage),
   hardening: z.array(z.string()),

@@ -15,17 +15,17 @@ export async function scanServer(rt: ContainerRuntime, sup: ServerSupervisor): P
   const { spec } = sup;
   const labels = await rt.imageLabels(spec.image);
   if (!labels) throw new Error(`image ${spec.image} is not on the engine; start or build ${sup.name} first`);
-  const sbomId = labels[SBOM_LABEL];
-  const packages = sbomId ? await readSbom(sbomId) : undefined;
+  const sbomPath = labels[SBOM_LABEL];
+  const packages = sbomPath ? await readSbom(rt, spec.image, sbomPath) : undefined;
   const info = sup.containerId ? await rt.inspect(sup.containerId) : undefined;
   return {
     name: sup.name,
     image: spec.image,
     digest: await rt.imageDigest(spec.image),
-    sbom: packages && sbomId ? sbomId : undefined,
+    sbom: packages && sbomPath ? sbomPath : undefined,
     packages: packages ?? [],
     hardening: info ? describeHardening(info.hardening) : [`no container yet; the spec asks for: user ${spec.security.user}, network ${typeof spec.network === 'string' ? spec.network : 'an egress allowlist'}, ${spec.security.readOnlyRootfs ? 'read-only' : 'writable'} root, every capability dropped${spec.security.capAdd.length ? ` but ${spec.security.capAdd.join(', ')}` : ''}`],
-    advisories: packages?.length ? await npmAdvisories(packages) : { available: false, reason: sbomId ? `its SBOM ${sbomId} is not in this daemon's state folder` : 'the image carries no SBOM (Berth records one for images it builds from npm)' },
+    advisories: packages?.length ? await npmAdvisories(packages) : { available: false, reason: sbomPath ? `its label names an SBOM at ${sbomPath}, but the image has none there` : 'the image carries no SBOM (Berth records one for images it builds from npm)' },
   };
 }
 
