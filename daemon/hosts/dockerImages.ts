@@ -234,7 +234,6 @@ function firstFileOf(archive: NodeJS.ReadableStream, file: string): Promise<Buff
     });
     extract.on('finish', () => (found ? resolve(found) : reject(new Error(`${file} in the image is not a file`))));
     extract.on('error', reject);
-    // tar-stream's extractor is a streamx stream; Node's pipe feeds it all the same.
-    archive.pipe(extract as unknown as NodeJS.WritableStream);
+    archive.pipe(extract);
   });
 }
