@@ -285,10 +285,10 @@ export class Registry {
     };
   }
 
-  /** `berth install`'s test: a throwaway server of `input`, for as long as `use` runs. */
-  async trial<T>(input: z.input<typeof ServerSpecInput>, use: (sup: ServerSupervisor, lastOutput: () => Promise<string[]>) => Promise<T>): Promise<T> {
+  /** `berth install`'s test (and an update's): a throwaway server of `input`, named `PURPOSE-RUNID`, for as long as `use` runs. */
+  async trial<T>(input: z.input<typeof ServerSpecInput>, use: (sup: ServerSupervisor, lastOutput: () => Promise<string[]>) => Promise<T>, purpose: 'install' | 'update' = 'install'): Promise<T> {
     const runId = randomBytes(4).toString('hex');
-    const name = `install-${runId}`;
+    const name = `${purpose}-${runId}`;
     const parsed = ServerSpecInput.safeParse(input);
     if (!parsed.success) throw new InvalidSpecError(describeIssue(parsed.error, 'the entry'));
     if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);

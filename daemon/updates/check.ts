@@ -27,6 +27,18 @@ export async function builtVersion(rt: ContainerRuntime, spec: ServerSpec): Prom
   return label && at > 0 ? label.slice(at + 1) : undefined;
 }
 
+/**
+ * What a server runs, from the engine alone (no registry asked): a label for people (the npm
+ * version, or a registry digest's first 12 hex digits) and the image fields that bring exactly it
+ * back (a registry image pinned by its digest, since its tag may have moved since).
+ */
+export async function runningVersion(rt: ContainerRuntime, spec: ServerSpec): Promise<{ label: string; fields: Pick<ServerSpec, 'image' | 'build'> }> {
+  if (spec.build) return { label: (await builtVersion(rt, spec)) ?? spec.build.version ?? spec.image, fields: { image: spec.image, build: spec.build } };
+  const digest = parseImageRef(spec.image).digest ?? digestOf(await rt.imageDigest(spec.image).catch(() => undefined));
+  if (!digest) return { label: spec.image, fields: { image: spec.image, build: undefined } };
+  return { label: short(digest), fields: { image: `${spec.image.split('@')[0] ?? spec.image}@${digest}`, build: undefined } };
+}
+
 /** Asks the source of one server's spec for something newer than what it runs; never throws. */
 export async function checkSpec(rt: ContainerRuntime, spec: ServerSpec): Promise<Candidate> {
   const base = { name: spec.name, checkedAt: Date.now() };

@@ -10,7 +10,7 @@ import type { ServerSupervisor } from '../servers/supervisor.js';
 import { parseDuration } from '../servers/units.js';
 import { SNAPSHOT_CASE } from '../protocol/testRuns.js';
 import { runTests, type RunnerDeps } from '../testing/runner.js';
-import { checkSpec, short, type Candidate } from './check.js';
+import { checkSpec, runningVersion, short, type Candidate } from './check.js';
 import { keepTag, type PastVersion, type UpdateHistory } from './history.js';
 import { appliesAlone } from './semver.js';
 import { watchHealth } from './watch.js';
@@ -63,7 +63,14 @@ export class Updates {
     for (const sup of sups) {
       progress(`checking ${sup.name}`);
       const c = await this.checkOne(sup);
-      if (withTools && c.fields) c.check.tools = await this.toolDiff(sup, c.fields, progress).catch((e: Error) => void (c.check.note = e.message));
+      if (withTools && c.fields) {
+        try {
+          c.check.tools = await this.toolDiff(sup, c.fields, progress);
+          if (!c.check.tools) c.check.note = `${sup.name} is not running, so there are no tools to compare with; start it first`;
+        } catch (e) {
+          c.check.note = `the newer version ${(e as Error).message}`;
+        }
+      }
       out.push(c.check);
     }
     return out;
@@ -89,12 +96,13 @@ export class Updates {
         const message = to === undefined ? `no earlier version of ${name} is kept to roll back to` : `version ${to} of ${name} is not kept${kept ? ` (kept: ${kept})` : ''}`;
         return { name, outcome: 'failed', message };
       }
-      const from = await this.currentVersion(sup);
+      const running = await runningVersion(this.d.registry.runtimeFor(sup.spec.host), sup.spec);
+      const from = running.label;
       const previous = sup.spec;
       try {
         await this.swap(sup, { image: target.image, build: target.build }, progress, target.keptAs);
         this.d.history.take(name, target.version);
-        await this.remember(sup.name, previous, from);
+        await this.remember(sup.name, previous, from, running.fields);
       } catch (e) {
         return this.finish(sup, 'rollback', { name, outcome: 'failed', from, to: target.version, message: `rolling ${name} back to ${target.version} failed: ${(e as Error).message}` });
       }
@@ -106,14 +114,15 @@ export class Updates {
     const name = sup.name;
     const found = await this.checkOne(sup);
     const { check, fields } = found;
-    if (!fields || !check.available) return { name, outcome: 'current', from: check.current, message: check.note ?? `${name} is up to date` };
-    const from = check.current ?? '?';
+    const running = await runningVersion(this.d.registry.runtimeFor(sup.spec.host), sup.spec);
+    const from = running.label;
+    if (!fields || !check.available) return { name, outcome: 'current', from, message: check.note ?? `${name} is up to date` };
     const to = check.source === 'image' ? short(check.available) : check.available;
-    const result = (outcome: UpdateResult['outcome'], message: string, tools?: ToolDiff): UpdateResult => ({ name, outcome, from, to, tools, message });
+    const result = (outcome: UpdateResult['outcome'], message: string, tools?: ToolDiff | undefined): UpdateResult => ({ name, outcome, from, to, tools, message });
     if (check.source === 'npm') progress(`updating ${name} from ${from} to ${to}: building it beside the running one`);
     else progress(`updating ${name}: its tag moved (${from} → ${to}); pulling it beside the running one`);
 
-    let tools: ToolDiff;
+    let tools: ToolDiff | undefined;
     try {
       tools = await this.toolDiff(sup, fields, progress);
     } catch (e) {
@@ -121,23 +130,24 @@ export class Updates {
     }
     const scenarios = await this.runScenarios(sup, fields, tests, progress);
     if (scenarios.failed.length) return this.finish(sup, 'update', result('test-failed', `${name} stays at ${from}: ${to} failed its scenario files: ${scenarios.failed.join('; ')}`, tools));
-    const held = tools.added.length > 0 && (this.d.security?.pins.has(name) ?? false);
+    const added = tools?.added ?? [];
+    const held = added.length > 0 && (this.d.security?.pins.has(name) ?? false);
     if ((held || scenarios.snapshot.length) && !yes) {
       const why = [
-        held ? `adds tools (${tools.added.join(', ')}) that pinning would hold back` : '',
+        held ? `adds tools (${added.join(', ')}) that pinning would hold back` : '',
         scenarios.snapshot.length ? `differs from its tool snapshot (${scenarios.snapshot.join('; ')}; accept it afterwards with \`berth test --update-snapshots\`)` : '',
       ].filter(Boolean);
       return result('confirm', `${to} ${why.join(' and ')}; confirm to update${held ? ' and approve them' : ''}`, tools);
     }
     const wasRunning = sup.running;
     const previous = sup.spec;
-    await this.remember(sup.name, previous, from);
+    await this.remember(sup.name, previous, from, running.fields);
     /** Back to what ran before, by the same swap; the sentence says what failed and whether going back worked. */
     const rollBack = async (failure: string): Promise<UpdateResult> => {
       progress(`${name} ${to} failed: ${failure}; rolling back to ${from}`);
       const past = this.d.history.list(name).find((p) => p.version === from);
       try {
-        await this.swap(sup, { image: previous.image, build: previous.build }, progress, past?.keptAs);
+        await this.swap(sup, running.fields, progress, past?.keptAs);
         if (past) this.d.history.take(name, from);
       } catch (e) {
         return this.finish(sup, 'update', result('failed', `${name} ${to} failed (${failure}) and rolling back to ${from} failed too: ${(e as Error).message}`, tools));
@@ -154,7 +164,7 @@ export class Updates {
       }
       return rollBack((e as Error).message);
     }
-    if (held) this.d.security?.approve(name, tools.added);
+    if (held) this.d.security?.approve(name, added);
     sup.availableUpdate = undefined;
     this.d.registry.announce();
     const watchFor = sup.spec.update.watchSeconds;
@@ -191,7 +201,7 @@ export class Updates {
   }
 
   /** The new version in a throwaway container, hardened like the server (Registry.trial, as `berth install` tests): its tools against the running ones. */
-  private async toolDiff(sup: ServerSupervisor, fields: Pick<ServerSpec, 'image' | 'build'>, progress: Progress): Promise<ToolDiff> {
+  private async toolDiff(sup: ServerSupervisor, fields: Pick<ServerSpec, 'image' | 'build'>, progress: Progress): Promise<ToolDiff | undefined> {
     const input = await this.entryWith(sup, fields);
     const tools = await this.d.registry.trial(input, async (trial, lastOutput) => {
       await trial.build(progress, false);
@@ -204,10 +214,12 @@ export class Updates {
         throw new Error(`failed its test start: ${reason}${out.length ? `; its last output: ${out.join(' | ')}` : ''}`);
       }
       return (trial.offeredCapabilities?.tools ?? []).map((t) => t.name);
-    });
-    const before = (sup.offeredCapabilities?.tools ?? []).map((t) => t.name);
+    }, 'update');
     progress(`the test start answered with ${tools.length} tool${tools.length === 1 ? '' : 's'}`);
-    return { added: tools.filter((t) => !before.includes(t)), removed: before.filter((t) => !tools.includes(t)) };
+    // Compared with what the server offers as it runs; a stopped one's tools are not known, and its pins judge them at its next start.
+    const offered = sup.offeredCapabilities?.tools.map((t) => t.name);
+    if (!offered) return undefined;
+    return { added: tools.filter((t) => !offered.includes(t)), removed: offered.filter((t) => !tools.includes(t)) };
   }
 
   /**
@@ -230,12 +242,12 @@ export class Updates {
     await this.d.registry.sync();
   }
 
-  /** What ran (`spec`, at `version`) goes into the history under a tag no prune removes; what falls past `keep` is let go. */
-  private async remember(name: string, spec: ServerSpec, version: string): Promise<void> {
+  /** What ran (`spec`, at `version`, brought back by `fields`) goes into the history under a tag no prune removes; what falls past `keep` is let go. */
+  private async remember(name: string, spec: ServerSpec, version: string, fields: Pick<ServerSpec, 'image' | 'build'>): Promise<void> {
     const rt = this.d.registry.runtimeFor(spec.host);
     const keptAs = keepTag(this.d.instance, name, version);
     if (await rt.imageExists(spec.image)) await rt.tagImage(spec.image, keptAs);
-    const entry: PastVersion = { version, image: spec.image, build: spec.build, keptAs, at: Date.now() };
+    const entry: PastVersion = { version, image: fields.image, build: fields.build, keptAs, at: Date.now() };
     for (const dropped of this.d.history.push(name, entry, spec.update.keep)) {
       await rt.untagImage(dropped.keptAs).catch(() => undefined);
       this.log(name, `no longer keeping ${dropped.version} (${dropped.image}) to roll back to (update.keep is ${spec.update.keep})`);
@@ -258,10 +270,6 @@ export class Updates {
     sup.availableUpdate = found;
     this.d.registry.announce();
     return c;
-  }
-
-  private async currentVersion(sup: ServerSupervisor): Promise<string> {
-    return (await this.checkOne(sup)).check.current ?? sup.spec.image;
   }
 
   private finish(sup: ServerSupervisor, action: 'update' | 'rollback', r: UpdateResult): UpdateResult {

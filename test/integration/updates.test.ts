@@ -59,6 +59,8 @@ describe('updates', () => {
     build: { npm: "${FLAKY}", version: 1.0.0 }
     update: { watchSeconds: 30 }
 `);
+    // The daemon starts now, with the fixture registry's env: every later call (home.server too) reaches the same daemon.
+    expect((await berth(['status'])).code).toBe(0);
   }, 120_000);
 
   afterAll(async () => {
@@ -174,6 +176,9 @@ describe('updates', () => {
 
   it('asks before a version that adds tools pinning would hold back, and approves them with --yes', async () => {
     npm.latest = '1.4.0';
+    const [check] = await json<UpdateCheck[]>(['update', '--check', 'flaky', '--tools']);
+    expect(check).toMatchObject({ current: '1.0.0', available: '1.4.0', tools: { added: ['shout'], removed: [] } });
+    expect((await berth(['update', '--check', 'flaky', '--tools'])).stdout).toContain('flaky: adds shout');
     const [asked] = await json<UpdateResult[]>(['update', 'flaky']);
     expect(asked).toMatchObject({ outcome: 'confirm', to: '1.4.0', tools: { added: ['shout'], removed: [] } });
     expect((await home.server('flaky')).image).toBe('berth-test/flaky:1.0.0');
@@ -195,6 +200,20 @@ describe('updates', () => {
     // Nobody asked: the daemon looked by itself.
     expect((await berth(['logs', 'sched', '--grep', 'update available'])).stdout).toContain('1.0.0 → 1.2.0');
   }, 300_000);
+
+  it('a schedule whose policy may apply a change applies it by itself', async () => {
+    npm.latest = '1.4.0';
+    await home.writeSpecs(`${await home.readSpecs()}  auto:
+    image: berth-test/flaky:1.0.0
+    build: { npm: "${FLAKY}", version: 1.0.0 }
+    update: { policy: startup, apply: minor }
+`);
+    const audit = async () => (await readFile(path.join(home.paths.stateDir, 'audit.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const applied = await waitFor('the startup check to apply 1.4.0', async () => (await audit()).find((e) => e.server === 'auto' && e.action === 'update'), 180_000);
+    expect(applied).toMatchObject({ outcome: 'updated', from: '1.0.0', to: '1.4.0' });
+    expect(await home.readSpecs()).toContain('image: berth-test/flaky:1.4.0');
+    expect((await home.server('auto')).update).toBeUndefined();
+  }, 300_000);
 });
 
 /** A port the kernel has just given out and taken back: free for the registry to listen on. */
@@ -211,6 +230,8 @@ describe('registry images', () => {
   let registry: ChildProcess;
   let storage: string;
   let repo: string;
+  let oldDigest = '';
+  let newDigest = '';
 
   beforeAll(async () => {
     home = await TestHome.create();
@@ -226,7 +247,11 @@ describe('registry images', () => {
   afterAll(async () => {
     registry?.kill();
     await home?.dispose();
-    await docker('docker', ['rmi', `${repo}:v1`, `${repo}:v2`]).catch(() => undefined);
+    const instance = home?.paths.instance;
+    const { stdout } = await docker('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    const kept = stdout.split('\n').filter((ref) => instance && ref.startsWith(`berth-keep/${instance}/`));
+    await docker('docker', ['rmi', `${repo}:v1`, `${repo}:v2`, ...kept]).catch(() => undefined);
+    for (const d of [oldDigest, newDigest]) if (d) await docker('docker', ['rmi', `${repo}@${d}`]).catch(() => undefined);
     await rm(storage, { recursive: true, force: true });
   });
 
@@ -236,7 +261,7 @@ describe('registry images', () => {
     await docker('docker', ['push', `${repo}:v1`]);
     await docker('docker', ['rmi', `${repo}:v1`]);
     await docker('docker', ['pull', `${repo}:v1`]);
-    await home.writeSpecs(`servers:\n  moving:\n    image: ${repo}:v1\n    args: [/app/tools.js]\n`);
+    await home.writeSpecs(`servers:\n  moving:\n    image: ${repo}:v1\n    args: [/app/tools.js]\n    update: { watchSeconds: 3 }\n`);
     const [same] = await home.json<UpdateCheck[]>(['update', '--check', 'moving']);
     expect(same).toMatchObject({ source: 'image' });
     expect(same!.available).toBeUndefined();
@@ -259,5 +284,25 @@ describe('registry images', () => {
     expect(check!.note).toMatch(/^the tag v1 moved: [a-f0-9]{12} → [a-f0-9]{12}$/);
     // Nothing was pulled: the engine's v1 is still the image it had.
     expect((await docker('docker', ['image', 'inspect', '-f', '{{index .RepoDigests 0}}', `${repo}:v1`])).stdout.trim()).toBe(`${repo}@${same!.current}`);
+    oldDigest = same!.current!;
+    newDigest = movedTo!;
+  }, 300_000);
+
+  it('an update pulls the new digest beside the running one and pins it; rollback brings back the old digest', async () => {
+    await home.ok(['start', 'moving']);
+    expect((await home.server('moving')).imageDigest).toBe(`${repo}@${oldDigest}`);
+    const [r] = await home.json<UpdateResult[]>(['update', 'moving', '--yes']);
+    expect(r).toMatchObject({ outcome: 'updated', from: oldDigest.slice(7, 19), to: newDigest.slice(7, 19) });
+    const [c] = (await home.containers()).filter((x) => x.server === 'moving');
+    expect((await home.containers()).filter((x) => x.server === 'moving')).toHaveLength(1);
+    expect(await imageOf(c!.id)).toBe(`${repo}:v1@${newDigest}`);
+    expect(await home.readSpecs()).toContain(`image: ${repo}:v1@${newDigest}`);
+    expect((await home.server('moving')).phase).toBe('healthy');
+
+    const back = await home.json<UpdateResult>(['rollback', 'moving']);
+    expect(back).toMatchObject({ outcome: 'updated', to: oldDigest.slice(7, 19) });
+    const [again] = (await home.containers()).filter((x) => x.server === 'moving');
+    expect(await imageOf(again!.id)).toBe(`${repo}:v1@${oldDigest}`);
+    expect((await home.server('moving')).phase).toBe('healthy');
   }, 300_000);
 });
