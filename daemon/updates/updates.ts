@@ -118,7 +118,7 @@ export class Updates {
     const from = running.label;
     if (!fields || !check.available) return { name, outcome: 'current', from, message: check.note ?? `${name} is up to date` };
     const to = check.source === 'image' ? short(check.available) : check.available;
-    const result = (outcome: UpdateResult['outcome'], message: string, tools?: ToolDiff | undefined): UpdateResult => ({ name, outcome, from, to, tools, message });
+    const result = (outcome: UpdateResult['outcome'], message: string, tools?: ToolDiff): UpdateResult => ({ name, outcome, from, to, tools, message });
     if (check.source === 'npm') progress(`updating ${name} from ${from} to ${to}: building it beside the running one`);
     else progress(`updating ${name}: its tag moved (${from} → ${to}); pulling it beside the running one`);
 
