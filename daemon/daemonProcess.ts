@@ -17,6 +17,8 @@ import { OtlpExporter, telemetrySettingsFile } from './metrics/otlp.js';
 import type { BerthPaths } from './protocol/paths.js';
 import { SecurityContext } from './policy/context.js';
 import { Registry } from './servers/registry.js';
+import { UpdateHistory } from './updates/history.js';
+import { Updates } from './updates/updates.js';
 import { VERSION } from './protocol/version.js';
 import { berthServing } from './berthMcp/serve.js';
 import { berthMcpSettingsFile } from './berthMcp/settingsFile.js';
@@ -102,7 +104,10 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
     () => undefined,
   );
   const testing = { audit, instance: paths.instance, stateDir: paths.stateDir };
-  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, metrics, testing, shutdown: () => shutdown('asked to shut down') });
+  const history = await UpdateHistory.open(paths.stateDir, (sentence) => registry.notice(sentence));
+  const updates = new Updates({ registry, audit, logs, history, security, instance: paths.instance, testing: { ...testing, rt, registry, logs, security } });
+  void ready.then(() => updates.start());
+  api = new ApiServer({ version: VERSION, userSpecFile: paths.userSpecFile, rt, registry, logs, security, ready, gateway, metrics, testing, updates, shutdown: () => shutdown('asked to shut down') });
   api.attach(server);
   server.off('connection', holdEarly);
   for (const socket of early) if (!socket.destroyed) server.emit('connection', socket);
@@ -110,6 +115,7 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
 
   await stopped;
   metrics.stop();
+  updates.close();
   registry.close();
   // The calls recorded last are still queued for the disk; a clean shutdown loses none of them.
   await audit.close();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need on a fresh Debian machine (as root): a Docker engine,
 # Node 22 for the MCP conformance CLI, Debian's prometheus (the metrics test scrapes the gateway
-# with it; the test starts its own), Debian's docker-registry (the sources test runs one), and code-server with Chromium for the end-to-end suite.
+# with it; the test starts its own), Debian's docker-registry (the sources and update tests each run one), and code-server with Chromium for the end-to-end suite.
 # The remote suites start their own sshd and second engine (scripts/provision-remote.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +19,9 @@ if ! command -v prometheus >/dev/null 2>&1; then
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
-# The sources test pushes an image to a registry of its own on loopback and pulls it back; Debian's
-# service is not started here either.
+# The sources and update tests push to a real image registry on loopback (Debian's docker-registry,
+# distribution 2.8) and pull back; each starts its own with a temporary storage folder, so Debian's
+# service is not started here.
 if ! command -v docker-registry >/dev/null 2>&1; then
   echo "berth: installing Debian's docker-registry…" >&2
   export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1

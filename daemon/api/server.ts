@@ -32,6 +32,8 @@ import { handle, isInitialized, markInitialized, notify } from './rpc.js';
 import type { RunnerDeps } from '../testing/runner.js';
 import { registerTestHandlers } from '../testing/handlers.js';
 import { imageOf } from '../servers/kind.js';
+import { registerUpdateHandlers } from '../updates/handlers.js';
+import type { Updates } from '../updates/updates.js';
 
 export interface ApiContext {
   version: string;
@@ -46,6 +48,7 @@ export interface ApiContext {
   security?: SecurityContext;
   /** What test runs need beyond the registry: the audit log, the instance, the state folder. */
   testing: Omit<RunnerDeps, 'rt' | 'registry' | 'logs' | 'security'>;
+  updates: Updates;
   shutdown(): void;
 }
 
@@ -298,6 +301,7 @@ export class ApiServer {
       },
     });
     registerCatalogHandlers(connection, { catalogs: this.catalogs, registry, progress });
+    registerUpdateHandlers(connection, { updates: this.ctx.updates, registry, progress });
     registerHostHandlers(connection, { hosts: registry.hosts, servers: () => registry.list(), progress });
     registerMetricsHandlers(connection, { metrics: this.ctx.metrics, servers: () => registry.list().map((s) => s.name), requireServer: (name) => void registry.get(name) });
     registerTunnelHandlers(connection, { gateway: this.ctx.gateway, sync: () => registry.sync() });

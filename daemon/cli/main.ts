@@ -20,6 +20,7 @@ import { registerMetricsCommands } from './metrics.js';
 import { AlertsList } from '../protocol/metrics.js';
 import { registerTestCommand } from './test.js';
 import { describeProvenance, serverRows, table } from '../client/format.js';
+import { registerUpdateCommands } from './update.js';
 import { jsonText, printable } from '../protocol/printable.js';
 
 /** Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage. */
@@ -179,6 +180,7 @@ function buildProgram(): Command {
           ...servers.filter((s) => s.message).map((s) => `${s.name}: ${printable(s.message ?? '')}`),
           // The source of each, when one server is asked about: a table has no room for URLs and hashes.
           ...(name ? servers.map((s) => `${s.name}: from ${printable(s.provenance ? describeProvenance(s.provenance) : s.image)}`) : []),
+          ...servers.filter((s) => s.update).map((s) => `${s.name}: update available: ${s.update?.current} → ${s.update?.available} (\`berth update ${s.name}\`)`),
           ...alerts.map((a) => `alert: ${a.server}: ${a.rule}: ${printable(a.message)} (since ${new Date(a.firedAt).toISOString()}; berth alerts)`),
         ].join('\n'),
       );
@@ -315,6 +317,7 @@ function buildProgram(): Command {
   registerToolPinCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   registerMetricsCommands(program, { withDaemon, print });
   registerTestCommand(program, { usage: (m) => new UsageError(m) });
+  registerUpdateCommands(program, { withDaemon, print, usage: (m) => new UsageError(m) });
   return program;
 }
 

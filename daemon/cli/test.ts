@@ -107,9 +107,22 @@ function findFiles(dir: string): string[] {
   });
 }
 
+function workspaceFiles(): string[] {
+  return existsSync(TESTS_DIR) ? findFiles(path.resolve(TESTS_DIR)) : [];
+}
+
+/** The scenario files in this folder's .berth/tests whose server is `server` (an update runs them against the new version). */
+export function serverScenarioFiles(server: string): string[] {
+  return workspaceFiles()
+    .filter((f) => {
+      const parsed = parseMcpTest(readFileSync(f, 'utf8'));
+      return parsed.ok && parsed.file.server === server;
+    })
+    .sort();
+}
+
 /** FILE, DIR (its scenario files, recursively) or SERVER (the files in .berth/tests whose server it is). */
 function resolveTargets(targets: string[], deps: TestDeps): string[] {
-  const workspaceFiles = () => (existsSync(TESTS_DIR) ? findFiles(path.resolve(TESTS_DIR)) : []);
   if (!targets.length) {
     const all = workspaceFiles();
     if (!all.length) throw deps.usage(`no scenario files in ${TESTS_DIR}; write one (*${MCPTEST_SUFFIX}) or start one with \`berth test --init SERVER\``);
@@ -117,10 +130,7 @@ function resolveTargets(targets: string[], deps: TestDeps): string[] {
   }
   const files = targets.flatMap((t) => {
     if (existsSync(t)) return statSync(t).isDirectory() ? findFiles(path.resolve(t)) : [path.resolve(t)];
-    const mine = workspaceFiles().filter((f) => {
-      const parsed = parseMcpTest(readFileSync(f, 'utf8'));
-      return parsed.ok && parsed.file.server === t;
-    });
+    const mine = serverScenarioFiles(t);
     if (!mine.length) throw deps.usage(`"${t}" is neither a file, a folder, nor a server with scenario files in ${TESTS_DIR}`);
     return mine;
   });

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
+import * as tarStream from 'tar-stream';
 import { z } from 'zod';
 
 /**
@@ -49,6 +50,26 @@ export async function pull(docker: Docker, ref: string, onProgress: (line: strin
     await followProgress(docker, stream, onProgress);
   } catch (err) {
     throw new Error(`cannot pull ${ref}: ${engineReason(err)}`, { cause: err });
+  }
+}
+
+export async function tagImage(docker: Docker, ref: string, newRef: string): Promise<void> {
+  const { repo, tagPart } = splitRef(newRef);
+  try {
+    await docker.getImage(ref).tag({ repo, tag: tagPart });
+  } catch (err) {
+    throw new Error(`cannot tag ${ref} as ${newRef}: ${engineReason(err)}`, { cause: err });
+  }
+}
+
+/** Without `force`: an image a container still uses keeps its last name. */
+export async function untagImage(docker: Docker, ref: string): Promise<void> {
+  try {
+    await docker.getImage(ref).remove({ noprune: false });
+  } catch (err) {
+    const status = modemError.safeParse(err).data?.statusCode;
+    if (status === 404) return;
+    throw new Error(`cannot remove image name ${ref}: ${engineReason(err)}`, { cause: err });
   }
 }
 
@@ -167,4 +188,52 @@ function splitRef(ref: string): { repo: string; tagPart: string } {
   const colon = ref.lastIndexOf(':');
   if (colon > ref.lastIndexOf('/')) return { repo: ref.slice(0, colon), tagPart: ref.slice(colon + 1) };
   return { repo: ref, tagPart: 'latest' };
+}
+
+/** Largest file read out of an image: far above an SBOM, far below what would strain the daemon. */
+const MAX_IMAGE_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * One file of an image, read without running it: a container is created (never started), the
+ * file copied out of it, the container removed. Undefined when the image has no such file.
+ */
+export async function readImageFile(docker: Docker, ref: string, file: string): Promise<Buffer | undefined> {
+  const container = await docker.createContainer({ Image: ref, Entrypoint: ['/berth-never-started'], Cmd: [], NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
+  try {
+    let archive: NodeJS.ReadableStream;
+    try {
+      archive = await container.getArchive({ path: file });
+    } catch (err) {
+      if (modemError.safeParse(err).data?.statusCode === 404) return undefined;
+      throw new Error(`cannot read ${file} from image ${ref}: ${engineReason(err)}`, { cause: err });
+    }
+    return await firstFileOf(archive, file);
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+function firstFileOf(archive: NodeJS.ReadableStream, file: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const extract = tarStream.extract();
+    let found: Buffer | undefined;
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (data: unknown) => {
+        const c = data as Buffer;
+        size += c.length;
+        if (size > MAX_IMAGE_FILE_BYTES) return extract.destroy(new Error(`${file} is over ${MAX_IMAGE_FILE_BYTES / 1024 / 1024} MiB`));
+        if (found === undefined) chunks.push(c);
+      });
+      stream.on('end', () => {
+        if (found === undefined && header.type === 'file') found = Buffer.concat(chunks);
+        next();
+      });
+      stream.resume();
+    });
+    extract.on('finish', () => (found ? resolve(found) : reject(new Error(`${file} in the image is not a file`))));
+    extract.on('error', reject);
+    archive.pipe(extract);
+  });
 }

@@ -337,6 +337,15 @@ export class DockerRuntime implements ContainerRuntime {
   pull(ref: string, onProgress: (line: string) => void) {
     return engine(() => images.pull(this.docker, ref, onProgress));
   }
+  readImageFile(ref: string, file: string) {
+    return engine(() => images.readImageFile(this.docker, ref, file));
+  }
+  tagImage(ref: string, newRef: string) {
+    return engine(() => images.tagImage(this.docker, ref, newRef));
+  }
+  untagImage(ref: string) {
+    return engine(() => images.untagImage(this.docker, ref));
+  }
   build(context: NodeJS.ReadableStream, tag: string, onProgress: (line: string) => void, labels?: Record<string, string>) {
     return engine(() => images.build(this.docker, context as never, tag, onProgress, labels));
   }

@@ -44,6 +44,12 @@ export interface ContainerRuntime {
   /** The image's labels (what a build recorded it was made from); undefined when there is no such image. */
   imageLabels(ref: string): Promise<Record<string, string> | undefined>;
   pull(ref: string, onProgress: (line: string) => void): Promise<void>;
+  /** One file of an image, read without starting it; undefined when the image has no such path. */
+  readImageFile(ref: string, file: string): Promise<Buffer | undefined>;
+  /** Gives an image another name (`repo:tag`): an image with a tag is never removed by a prune. */
+  tagImage(ref: string, newRef: string): Promise<void>;
+  /** Removes one name of an image (the image goes with its last name); a name that is not there is no error. */
+  untagImage(ref: string): Promise<void>;
   /** Builds from a tar stream holding a Dockerfile at its root; `labels` go on the image (what it was built from). */
   build(context: Readable, tag: string, onProgress: (line: string) => void, labels?: Record<string, string>): Promise<void>;
   /** `docker import`: a root filesystem tarball becomes an image. */

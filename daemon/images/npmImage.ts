@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { ContainerRuntime } from '../hosts/runtime.js';
 import { MCP_UID } from './baseImage.js';
 import { SOURCE_LABEL } from './provenance.js';
+import { recordSbom, SBOM_LABEL } from './sbom.js';
 
 /**
  * Images for MCP servers published on npm. The package is installed on the daemon's machine
@@ -117,13 +118,16 @@ async function installAndBuild(
     const app = join(context, 'app');
     await mkdir(app);
     // A package.json of its own stops npm from walking up and installing into some parent project.
-    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'berth-npm-image', private: true }));
+    // A version of its own too: `npm sbom` cannot name a root package without one.
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'berth-npm-image', version: '0.0.0', private: true }));
     await npmInstall(app, await pkg.install(), pkg, opts.onProgress);
 
     const { version, entry, integrity } = await readInstalled(app, pkg.name);
+    opts.onProgress(`recording the bill of materials (npm sbom, CycloneDX)`);
+    const sbom = await recordSbom(app);
     await writeFile(join(context, 'Dockerfile'), dockerfile(opts.baseImage, entry));
     opts.onProgress(`building ${opts.tag} from ${pkg.name}@${version}`);
-    const recorded = { ...labels, [SOURCE_LABEL.npmPackage]: `${pkg.name}@${version}`, ...(integrity && { [SOURCE_LABEL.npmIntegrity]: integrity }) };
+    const recorded = { ...labels, [SOURCE_LABEL.npmPackage]: `${pkg.name}@${version}`, ...(integrity && { [SOURCE_LABEL.npmIntegrity]: integrity }), [SBOM_LABEL]: sbom };
     await rt.build(Readable.from(tarFs.pack(context), { objectMode: false }), opts.tag, opts.onProgress, recorded);
   } finally {
     await rm(context, { recursive: true, force: true });

@@ -14,6 +14,17 @@ export interface AuditEntry {
   error?: string;
 }
 
+/** An update or a rollback of a server: what ran before, what runs after, and why when it did not go through. */
+export interface AuditNote {
+  t: number;
+  server: string;
+  action: 'update' | 'rollback';
+  outcome: string;
+  from?: string;
+  to?: string;
+  reason?: string;
+}
+
 const MAX_BYTES = 5 * 1024 * 1024;
 
 /**
@@ -48,6 +59,13 @@ export class AuditLog {
   record(raw: AuditEntry): void {
     const entry = { ...raw, client: this.redact(raw.client), tool: this.redact(raw.tool), error: raw.error === undefined ? undefined : this.redact(raw.error) };
     this.observe(entry);
+    this.queued.push(`${jsonText(entry)}\n`);
+    this.writing ??= this.drain();
+  }
+
+  /** A line about the server itself rather than a call (an update, a rollback); not a call, so no metric sees it. */
+  note(raw: AuditNote): void {
+    const entry = { ...raw, reason: raw.reason === undefined ? undefined : this.redact(raw.reason) };
     this.queued.push(`${jsonText(entry)}\n`);
     this.writing ??= this.drain();
   }

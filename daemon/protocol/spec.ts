@@ -3,6 +3,7 @@ import { AlertRules, AlertsSpecInput, resolveAlerts } from './alerts.js';
 import { parseRule } from './egressRule.js';
 import { HostName, LOCAL_HOST } from './hosts.js';
 import { Name, SECRET_NAME, SecretName } from './names.js';
+import { UpdatePolicy, UpdatePolicyInput } from './updatePolicy.js';
 
 export const ServerName = Name;
 
@@ -262,6 +263,8 @@ export const ServerSpecInput = z
     tools: ToolPolicySpec.optional(),
     /** When Berth raises an alert about this server (every rule has a default; `false` turns one off). */
     alerts: AlertsSpecInput.optional(),
+    /** When Berth looks for a newer version, what it may apply alone, how long it watches a swap, how many images it keeps. */
+    update: UpdatePolicyInput.optional(),
   })
   .strict();
 export type ServerSpecInput = z.infer<typeof ServerSpecInput>;
@@ -291,6 +294,7 @@ export const ServerSpec = z.object({
   secrets: z.array(SecretName).default([]),
   tools: ToolPolicySpec.optional(),
   alerts: AlertRules.default(() => resolveAlerts(undefined)),
+  update: UpdatePolicy.default(() => UpdatePolicy.parse({})),
   /** Where the spec came from: the file that defines it. */
   source: z.string(),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NetworkSpec } from './spec.js';
+import { AvailableUpdate } from './updates.js';
 
 export const Phase = z.enum(['creating', 'starting', 'healthy', 'unhealthy', 'stopped', 'exited', 'oom-killed', 'error']);
 export type Phase = z.infer<typeof Phase>;
@@ -73,6 +74,8 @@ export const ServerStatus = z.object({
   capabilities: Capabilities.optional(),
   /** The MCP revision the daemon and the server agreed on, while it runs: `legacy` is 2025's `initialize`, `modern` 2026-07-28's `server/discover`. */
   protocol: z.object({ era: z.enum(['legacy', 'modern']), version: z.string() }).optional(),
+  /** A newer version the last update check found. */
+  update: AvailableUpdate.optional(),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
 

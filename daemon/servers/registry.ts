@@ -294,10 +294,10 @@ export class Registry {
     };
   }
 
-  /** `berth install`'s test: a throwaway server of `input`, for as long as `use` runs. */
-  async trial<T>(input: z.input<typeof ServerSpecInput>, use: (sup: ServerSupervisor, lastOutput: () => Promise<string[]>) => Promise<T>): Promise<T> {
+  /** `berth install`'s test (and an update's): a throwaway server of `input`, named `PURPOSE-RUNID`, for as long as `use` runs. */
+  async trial<T>(input: z.input<typeof ServerSpecInput>, use: (sup: ServerSupervisor, lastOutput: () => Promise<string[]>) => Promise<T>, purpose: 'install' | 'update' = 'install'): Promise<T> {
     const runId = randomBytes(4).toString('hex');
-    const name = `install-${runId}`;
+    const name = `${purpose}-${runId}`;
     const parsed = ServerSpecInput.safeParse(input);
     if (!parsed.success) throw new InvalidSpecError(describeIssue(parsed.error, 'the entry'));
     if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
@@ -447,6 +447,11 @@ export class Registry {
         // The folder is gone; its servers go with the next reload, and `berth workspace rm` forgets it.
       }
     }
+  }
+
+  /** Something shown in the servers' status changed outside their supervisors (an update check): tell the clients. */
+  announce(): void {
+    this.changed();
   }
 
   /** Coalesces bursts (stats, health) into one notification. */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, parseDocument } from 'yaml';
+import { isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { headerSecrets, Health, Limits, pythonUnbuildable, Security, ServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
 import { resolveAlerts } from '../protocol/alerts.js';
+import { UpdatePolicy } from '../protocol/updatePolicy.js';
 import { checkMount, mountPolicy } from '../policy/mounts.js';
 import { checkSpecValues } from '../policy/values.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
@@ -198,6 +199,7 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     external: input.external,
     tools: input.tools ?? base.tools,
     alerts: resolveAlerts(input.alerts),
+    update: UpdatePolicy.parse(input.update ?? {}),
     source,
   });
   return { spec };
@@ -263,19 +265,37 @@ function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** One server's entry as its spec file writes it (before defaults), for a form to edit; undefined when absent. */
-export async function readServerEntry(file: string, name: string): Promise<Record<string, unknown> | undefined> {
+/** Adds or replaces one server in a spec file, keeping every comment and other entry; atomic. */
+export async function writeServerEntry(file: string, name: string, input: z.input<typeof ServerSpecInput> | undefined): Promise<void> {
+  await editSpecDocument(file, (doc) => {
+    if (input === undefined) doc.deleteIn(['servers', name]);
+    else doc.setIn(['servers', name], doc.createNode(compact(input)));
+  });
+}
+
+/** One server's entry as its file writes it (before defaults: for a form to edit, for an update to change), validated; undefined when the file has none. */
+export async function readServerEntry(file: string, name: string): Promise<ServerSpecInput | undefined> {
   const text = await readSpecText(file);
   if (text instanceof Error) throw new Error(`${file} ${text.message}`);
   const loaded = text === undefined ? undefined : parseYaml(text);
-  if (!loaded || 'error' in loaded) return undefined;
-  const servers: unknown = isSpecShaped(loaded.value) ? (loaded.value as { servers?: unknown }).servers : undefined;
-  const entry: unknown = typeof servers === 'object' && servers !== null ? (servers as Record<string, unknown>)[name] : undefined;
-  return typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>) : undefined;
+  if (!loaded) return undefined;
+  if ('error' in loaded) throw new Error(`${file}${loaded.line ? `:${loaded.line}` : ''} is not valid YAML (${loaded.error}); fix it first`);
+  const parsed = SpecFile.safeParse(loaded.value ?? {});
+  if (!parsed.success) throw new Error(`${file}: ${describeIssue(parsed.error, 'the file')}`);
+  return parsed.data.servers[name];
 }
 
-/** Adds or replaces one server in a spec file, keeping every comment and other entry; atomic. */
-export async function writeServerEntry(file: string, name: string, input: z.input<typeof ServerSpecInput> | undefined): Promise<void> {
+/** Sets some fields of one server's entry (an update's image and version), keeping the rest of the entry and its comments. */
+export async function setServerFields(file: string, name: string, fields: Partial<z.input<typeof ServerSpecInput>>): Promise<void> {
+  await editSpecDocument(file, (doc) => {
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) doc.deleteIn(['servers', name, k]);
+      else doc.setIn(['servers', name, k], doc.createNode(v));
+    }
+  });
+}
+
+async function editSpecDocument(file: string, edit: (doc: Document) => void): Promise<void> {
   const text = await readSpecText(file);
   if (text instanceof Error) throw new Error(`${file} ${text.message}`);
   // The whole file is checked first (an alias bomb parses as a document but not as data): a file
@@ -291,8 +311,7 @@ export async function writeServerEntry(file: string, name: string, input: z.inpu
   } else if (servers.items.length === 0) {
     servers.flow = false;
   }
-  if (input === undefined) doc.deleteIn(['servers', name]);
-  else doc.setIn(['servers', name], doc.createNode(compact(input)));
+  edit(doc);
   writeUserFile(file, doc.toString());
 }
 

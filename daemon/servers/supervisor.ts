@@ -13,6 +13,7 @@ import { resolveExisting } from '../policy/mounts.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase, Provenance, ServerStatus } from '../protocol/status.js';
+import type { AvailableUpdate } from '../protocol/updates.js';
 import type { ServerStats } from '../stats/sample.js';
 import { backfillLogs, findOwnContainer, prepareNetwork, reusableContainer } from './containerSetup.js';
 import { containerOptions } from './containerOptions.js';
@@ -56,6 +57,8 @@ export class ServerSupervisor {
   imageDigest: string | undefined;
   /** What the image was built or pulled from, read from its labels at each run. */
   provenance: Provenance | undefined;
+  /** Set by the update checks (updates/): shown in its status until it is applied or gone. */
+  availableUpdate: AvailableUpdate | undefined;
   private readonly mcp: McpSession;
   private readonly health: HealthMonitor;
   private readonly statsFollower: StatsFollower;
@@ -134,6 +137,7 @@ export class ServerSupervisor {
       stats: this.stats,
       capabilities: this.capabilities,
       protocol: this.running ? this.mcp.protocol : undefined,
+      update: this.availableUpdate,
     };
   }
 

@@ -12,6 +12,7 @@ import { checkSnapshot, snapshotPath, writeSnapshot } from './snapshot.js';
 import { definitionsOf } from './snapshotDiff.js';
 import { defaultHost, runningTarget, runtimeFor, throwawayTarget, type TargetDeps, type TestTarget } from './target.js';
 import { beginRun, sweepThrowaways } from '../servers/throwaways.js';
+import type { ServerSpec } from '../protocol/spec.js';
 
 export interface RunnerDeps extends TargetDeps {
   stateDir: string;
@@ -24,6 +25,11 @@ export interface RunOptions {
   updateSnapshots?: boolean;
   bench?: 'run' | 'skip' | 'only';
   trace?: boolean;
+  /**
+   * An update's candidate: the files of this server run against throwaway copies of this spec
+   * (the new version, on the server's host), never against the running server.
+   */
+  candidate?: { server: string; spec: ServerSpec };
 }
 
 /**
@@ -64,7 +70,8 @@ async function runFile(deps: RunnerDeps, o: RunOptions, file: string, runId: str
   if (!parsed.ok) return done({ file, server: '', status: 'failed', error: `${file}: ${parsed.error}`, cases: [] });
   const spec = parsed.file;
   const throwaway = /^(image|catalog):/.test(spec.server);
-  const fresh = spec.fresh ?? (throwaway ? 'per-file' : 'none');
+  const candidate = o.candidate?.server === spec.server ? o.candidate.spec : undefined;
+  const fresh = candidate ? (spec.fresh === 'per-case' ? 'per-case' : 'per-file') : (spec.fresh ?? (throwaway ? 'per-file' : 'none'));
   const wanted = (id: string) => !o.cases || o.cases.includes(id);
   const benchOnly = o.bench === 'only';
   const cases = spec.cases.filter((c) => wanted(c.id) && (!benchOnly || caseSteps(c).some((s) => s.bench)));
@@ -72,7 +79,7 @@ async function runFile(deps: RunnerDeps, o: RunOptions, file: string, runId: str
   const results: CaseResult[] = [];
   let hosts: string[];
   try {
-    hosts = o.host ? [o.host] : (spec.hosts ?? [defaultHost(deps, spec)]);
+    hosts = candidate ? [candidate.host] : o.host ? [o.host] : (spec.hosts ?? [defaultHost(deps, spec)]);
   } catch (e) {
     return done({ file, server: spec.server, status: 'failed', error: (e as Error).message, cases: [] });
   }
@@ -83,7 +90,7 @@ async function runFile(deps: RunnerDeps, o: RunOptions, file: string, runId: str
       if (fresh === 'none') return runningTarget(deps, spec, host, say);
       await sweepThrowaways(runtimeFor(deps, host), deps.instance);
       say(`starting a throwaway ${spec.server} on ${host}`);
-      return throwawayTarget(deps, spec, file, host, runId, say);
+      return throwawayTarget(deps, spec, file, host, runId, say, candidate);
     };
     let shared: TestTarget | undefined;
     try {

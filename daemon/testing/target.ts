@@ -70,9 +70,9 @@ export async function runningTarget(deps: TargetDeps, file: McpTestFile, host: s
 }
 
 /** A throwaway server for one file or case (Registry.throwaway), labelled with the run's id; removed when done. */
-export async function throwawayTarget(deps: TargetDeps, file: McpTestFile, source: string, host: string, runId: string, progress: (line: string) => void): Promise<TestTarget> {
+export async function throwawayTarget(deps: TargetDeps, file: McpTestFile, source: string, host: string, runId: string, progress: (line: string) => void, candidate?: ServerSpec): Promise<TestTarget> {
   const name = `test-${runId}-${randomBytes(3).toString('hex')}`;
-  const { sup, dispose } = deps.registry.throwaway(await throwawaySpec(deps, file, source, host, name), runId);
+  const { sup, dispose } = deps.registry.throwaway(await throwawaySpec(deps, file, source, host, name, candidate), runId);
   try {
     await sup.start(progress);
   } catch (e) {
@@ -82,7 +82,8 @@ export async function throwawayTarget(deps: TargetDeps, file: McpTestFile, sourc
   return fromSupervisor(sup, dispose);
 }
 
-async function throwawaySpec(deps: TargetDeps, file: McpTestFile, source: string, host: string, name: string): Promise<ServerSpec> {
+/** `candidate` stands in for the server's own spec (an update's new version). */
+async function throwawaySpec(deps: TargetDeps, file: McpTestFile, source: string, host: string, name: string, candidate?: ServerSpec): Promise<ServerSpec> {
   const [, kind, ref] = /^(image|catalog):(.+)$/.exec(file.server) ?? [];
   let spec: ServerSpec;
   if (kind) {
@@ -92,7 +93,7 @@ async function throwawaySpec(deps: TargetDeps, file: McpTestFile, source: string
     spec = resolved.spec;
   } else {
     await deps.registry.sync();
-    const own = deps.registry.get(file.server).spec;
+    const own = candidate ?? deps.registry.get(file.server).spec;
     spec = { ...own, name, host, args: file.args ?? own.args, env: { ...own.env, ...file.env } };
   }
   // An egress proxy is keyed by server name and adopted like a server's; a throwaway gets no network at all instead.

@@ -31,6 +31,7 @@ import { openServerSpec } from './server/openServerSpec.js';
 import { refreshServers } from './server/refreshServers.js';
 import { removeServer } from './server/removeServer.js';
 import { restartServer } from './server/restartServer.js';
+import { updateServer } from './server/updateServer.js';
 import { showServerDetails } from './server/showServerDetails.js';
 import { showServerLogs } from './server/showServerLogs.js';
 import { startServer } from './server/startServer.js';
@@ -56,6 +57,7 @@ export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: 
     'berth.server.start': (node, nodes) => startServer(ctx, node, nodes),
     'berth.server.stop': (node, nodes) => stopServer(ctx, node, nodes),
     'berth.server.restart': (node, nodes) => restartServer(ctx, node, nodes),
+    'berth.server.update': (node, nodes) => updateServer(ctx, node, nodes),
     'berth.server.remove': (node, nodes) => removeServer(ctx, node, nodes),
     'berth.server.showLogs': (node, nodes) => showServerLogs(ctx, views.logs, node, nodes),
     'berth.server.showDetails': (node, nodes) => showServerDetails(ctx, views.details, node, nodes),

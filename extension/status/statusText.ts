@@ -27,6 +27,7 @@ export function statusBarContent(state: ConnectionState, servers: readonly Serve
     `${running} of ${servers.length} server${servers.length === 1 ? '' : 's'} running`,
     ...troubled.map((s) => `${s.name}: ${s.phase}${s.message ? ` — ${s.message}` : ''}`),
     ...openAlerts.map((a) => `alert: ${a.server}: ${a.message}`),
+    ...servers.filter((s) => s.update).map((s) => `update available: ${s.name} ${s.update?.current} → ${s.update?.available}`),
     ...state.specErrors.map((e) => `spec error: ${e} (what runs is left as it is until the file is fixed)`),
     ...state.notices.map((n) => `notice: ${n}`),
   ];
@@ -34,5 +35,8 @@ export function statusBarContent(state: ConnectionState, servers: readonly Serve
   const icon = severity === 'warning' ? '$(warning)' : '$(server-process)';
   // Open alerts are counted beside the running count, so they show without a hover.
   const alerts = openAlerts.length ? ` $(bell-dot) ${openAlerts.length}` : '';
-  return { text: `${icon} Berth ${running}${alerts}`, tooltip: lines.join('\n'), severity };
+  // Likewise servers with an update available: counted, not a warning.
+  const updatable = servers.filter((s) => s.update).length;
+  const updates = updatable ? ` $(arrow-up) ${updatable}` : '';
+  return { text: `${icon} Berth ${running}${alerts}${updates}`, tooltip: lines.join('\n'), severity };
 }

@@ -100,7 +100,7 @@ export function contextValue(node: BerthNode): string {
     case 'host':
       return `host;${node.host === 'local' ? 'local' : 'remote'};`;
     case 'server':
-      return `server;${node.server.phase};${isRunning(node.server) ? 'running' : 'stopped'};${node.server.host === 'local' ? 'local' : 'remote'};${node.server.kind ?? 'container'};`;
+      return `server;${node.server.phase};${isRunning(node.server) ? 'running' : 'stopped'};${node.server.host === 'local' ? 'local' : 'remote'};${node.server.kind ?? 'container'};${node.server.update ? 'update;' : ''}`;
     case 'group':
       return `group;${node.group};`;
     case 'tool':
@@ -186,6 +186,8 @@ export function descriptionOf(node: BerthNode): string {
       const parts: string[] = [...(s.kind === 'remote' ? ['remote'] : s.kind === 'external' ? ['not isolated'] : []), s.phase];
       if (s.stats && isRunning(s)) parts.push(`${s.stats.cpuPercent.toFixed(1)}% CPU`, formatBytes(s.stats.memoryBytes));
       if (s.restartCount > 0) parts.push(`${s.restartCount} restart${s.restartCount === 1 ? '' : 's'}`);
+      // The badge: an update the daemon's last check found, newest version shown.
+      if (s.update) parts.push(`↑ ${s.update.available}`);
       return parts.join(' · ');
     }
     case 'group':
@@ -250,6 +252,7 @@ export function serverTooltip(s: ServerStatus, now = Date.now()): string {
   }
   if (s.protocol) rows.push(['MCP', `${s.protocol.version} (${s.protocol.era === 'modern' ? 'discover' : 'initialize'})`]);
   if (s.capabilities) rows.push(['Offers', `${s.capabilities.tools.length} tools, ${s.capabilities.prompts.length} prompts, ${s.capabilities.resources.length} resources`]);
+  if (s.update) rows.push(['Update', `${mdEscape(s.update.current)} → ${mdEscape(s.update.available)} (${s.update.change})`]);
   rows.push(['Spec', `\`${s.source}\``]);
   const lines = [`**${mdEscape(s.name)}**${s.description ? ` — ${mdEscape(s.description)}` : ''}`, '', ...rows.map(([k, v]) => `${k}: ${v}  `)];
   if (s.message) lines.push('', `$(warning) ${mdEscape(s.message)}`);

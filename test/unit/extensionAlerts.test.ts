@@ -20,6 +20,14 @@ describe('alerts in the editor', () => {
     expect(c.tooltip).toContain('alert: ev: memory at 93% of its limit');
   });
 
+  it('the status bar counts servers with an update available, without calling it a warning', () => {
+    const update = { current: '1.0.0', available: '1.1.0', change: 'minor' as const, checkedAt: 0 };
+    const c = statusBarContent(connected, [server, { ...server, name: 'mem', update }], []);
+    expect(c.text).toBe('$(server-process) Berth 2 $(arrow-up) 1');
+    expect(c.severity).toBe('ok');
+    expect(c.tooltip).toContain('update available: mem 1.0.0 → 1.1.0');
+  });
+
   it('a server with open alerts is marked on its row and in its tooltip', () => {
     expect(withAlertMark('healthy · 1.0% CPU', [])).toBe('healthy · 1.0% CPU');
     expect(withAlertMark('healthy', [alert()])).toBe('⚠ 1 alert · healthy');

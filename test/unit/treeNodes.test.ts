@@ -128,6 +128,8 @@ describe('servers tree mapping', () => {
   });
 });
 
+const update = { current: '2026.7.4', available: '2026.8.31', change: 'minor' as const, checkedAt: 0 };
+
 describe('context values', () => {
   it('carry kind, phase, running state and locality as ;-terminated tokens', () => {
     expect(contextValue({ kind: 'server', server: status('a') })).toBe('server;healthy;running;local;container;');
@@ -153,6 +155,7 @@ describe('context values', () => {
       { kind: 'host', host: 'local', servers: [server] },
       { kind: 'host', host: 'ssh://me@box', servers: [] },
       ...Phase.options.map((phase): BerthNode => ({ kind: 'server', server: status('a', { phase }) })),
+      { kind: 'server', server: status('a', { update }) },
       ...childrenOf({ kind: 'server', server }).flatMap((g) => childrenOf(g)),
       { kind: 'catalog', entry: catalogEntry('built-in') },
       { kind: 'catalog', entry: catalogEntry('fx') },
@@ -164,6 +167,19 @@ describe('context values', () => {
       expect(regexes.length, `${item.command} (${item.when}) names no viewItem`).toBeGreaterThan(0);
       expect(values.some((v) => regexes.every((re) => re.test(v))), `${item.command} (${item.when}) shows on no node`).toBe(true);
     }
+  });
+
+  it('offer Update only on servers with an update available, with a badge and a tooltip row', () => {
+    const plain = contextValue({ kind: 'server', server: status('a') });
+    const updatable = contextValue({ kind: 'server', server: status('a', { update }) });
+    expect(updatable).toBe('server;healthy;running;local;container;update;');
+    const shown = (value: string) => menuRegexes('berth.server.update', 'server').some((res) => res.every((re) => re.test(value)));
+    expect(shown(updatable)).toBe(true);
+    expect(shown(plain)).toBe(false);
+    // Stop, matched on the tokens before, still shows on it.
+    expect(menuRegexes('berth.server.stop', 'server').some((res) => res.every((re) => re.test(updatable)))).toBe(true);
+    expect(descriptionOf({ kind: 'server', server: status('a', { update }) })).toBe('healthy · ↑ 2026.8.31');
+    expect(serverTooltip(status('a', { update }))).toContain('Update: 2026\\.7\\.4 → 2026\\.8\\.31 (minor)');
   });
 
   it('offer Add on built-in entries only, Install on every entry Berth can run, and Show Details on all, by the menus in package.json', () => {
