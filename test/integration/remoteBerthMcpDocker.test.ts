@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berthBackend } from '../../daemon/berthMcp/backend.js';
-import { dockerTools } from '../../daemon/berthMcp/docker/tools.js';
+import { BERTH_TOOLS } from '../../daemon/berthMcp/tools.js';
 import { DockerRuntime } from '../../daemon/hosts/dockerRuntime.js';
 import { Hosts } from '../../daemon/hosts/hosts.js';
 import { AuditLog } from '../../daemon/logs/audit.js';
@@ -17,12 +17,12 @@ import { BerthMcpSettings } from '../../daemon/protocol/berthMcp.js';
 import { berthPaths } from '../../daemon/protocol/paths.js';
 import { Registry } from '../../daemon/servers/registry.js';
 import { RemoteHost, remoteDocker } from '../remoteSupport.js';
-import { FIXTURE_IMAGE } from '../support.js';
+import { FIXTURE_IMAGE, waitFor } from '../support.js';
 
 const P = `bmcpr-${randomBytes(3).toString('hex')}`;
 type Result = { content: { text: string }[]; structuredContent?: Record<string, unknown>; isError?: boolean };
 
-describe("Berth's Docker tools on an SSH host", () => {
+describe("Berth's MCP tools on an SSH host", () => {
   const saved = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
   let remote: RemoteHost;
   let home: string;
@@ -55,7 +55,7 @@ describe("Berth's Docker tools on an SSH host", () => {
     const audit = new AuditLog(paths.stateDir);
     const registry = new Registry({ rt, hosts, logs, audit, instance: paths.instance, userSpecFile: paths.userSpecFile, stateDir: paths.stateDir, onChange: () => undefined });
     const settings = BerthMcpSettings.parse({ allowWrite: true, confirmDestructive: false, enable: ['execute_command_in_container'] });
-    const backend = berthBackend({ registry, hosts, logs, audit }, dockerTools, () => settings, { allowWrite: '', enable: () => '', noConfirm: '' });
+    const backend = berthBackend({ registry, hosts, logs, audit }, BERTH_TOOLS, () => settings, { allowWrite: '', enable: () => '', noConfirm: '' });
     const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
     await createProxyServer(backend, { era: 'legacy', trips: new RoundTrips() }).connect(serverSide);
     client = new Client({ name: 'berth-mcp-remote-test', version: '1' });
@@ -91,6 +91,28 @@ describe("Berth's Docker tools on an SSH host", () => {
     await ok('remove_volume', { name: `${P}-vol` });
     await ok('remove_container', { container: name, force: true });
     expect(await onRemote()).toEqual([]);
+  });
+
+  it('manages an MCP server on the SSH host: created from a catalog entry, healthy, its logs read, stopped and removed', async () => {
+    const server = `${P}m`;
+    const ofServer = async () => (await remoteDocker(['ps', '-a', '--filter', `label=berth.server=${server}`, '--format', '{{.Names}}'])).split('\n').filter(Boolean);
+    const created = await ok<{ name: string; host: string }>('docker_create_server', { server_type: 'memory', server_name: server });
+    expect(created).toMatchObject({ name: server, host: 'box' });
+    expect(await ofServer()).toHaveLength(1);
+    const health = await waitFor(`${server} healthy on box`, async () => {
+      const r = await ok<{ healthy: boolean }>('docker_get_server_health', { server_name: server });
+      return r.healthy && r;
+    });
+    expect(health.healthy).toBe(true);
+    const logs = await waitFor(`${server}'s logs`, async () => {
+      const r = await ok<{ lines: unknown[] }>('docker_get_logs', { server_name: server, grep: 'running on stdio' });
+      return r.lines.length > 0 && r;
+    });
+    expect(logs.lines.length).toBeGreaterThan(0);
+    await ok('docker_stop_server', { server_name: server });
+    expect(await remoteDocker(['ps', '--filter', `label=berth.server=${server}`, '--format', '{{.Names}}'])).toBe('');
+    await ok('docker_remove_server', { server_name: server });
+    expect(await ofServer()).toEqual([]);
   });
 
   it('answers a call to the host once it is down with one sentence naming it', async () => {
