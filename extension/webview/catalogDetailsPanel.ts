@@ -7,7 +7,7 @@ import { errorMessage, type Ctx } from '../ctx.js';
 import type { BerthNode, CatalogEntry } from '../tree/nodes.js';
 import { FromCatalogDetails, type ToCatalogDetails } from './catalogDetailsMessages.js';
 import { catalogEntryView } from './catalogEntryView.js';
-import { openPanel } from './panel.js';
+import { BerthPanel } from './panel.js';
 
 export class CatalogDetailsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, CatalogDetailsPanel>();
@@ -29,43 +29,23 @@ export class CatalogDetailsPanels implements vscode.Disposable {
   }
 }
 
-class CatalogDetailsPanel implements vscode.Disposable {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly subscriptions: vscode.Disposable[] = [];
+class CatalogDetailsPanel extends BerthPanel<FromCatalogDetails, ToCatalogDetails> {
   /** The entry as last read: what Install acts on. */
   private entry: CatalogEntry;
 
-  constructor(
-    private readonly ctx: Ctx,
-    entry: CatalogEntry,
-    onClosed: () => void,
-  ) {
-    this.entry = entry;
+  constructor(ctx: Ctx, entry: CatalogEntry, onClosed: () => void) {
     // Hidden panels are torn down; the script asks for the entry again when it is shown.
-    this.panel = openPanel(ctx.extension.extensionUri, { viewType: 'berth.catalogDetails', title: `Catalog: ${entry.id}`, entry: 'catalogDetails', retainContextWhenHidden: false });
-    this.subscriptions.push(
-      this.panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+    super(ctx, { viewType: 'berth.catalogDetails', title: `Catalog: ${entry.id}`, entry: 'catalogDetails', retainContextWhenHidden: false, schema: FromCatalogDetails, what: `catalog entry ${entry.id}` }, onClosed);
+    this.entry = entry;
+    this.listen(
       ctx.onDidChangeState((s) => {
         if (s.kind === 'connected') void this.update();
-      }),
-      this.panel.onDidDispose(() => {
-        onClosed();
-        for (const d of this.subscriptions.splice(0)) d.dispose();
       }),
     );
   }
 
-  reveal(): void {
-    this.panel.reveal();
-  }
-
-  private receive(raw: unknown): void {
-    const parsed = FromCatalogDetails.safeParse(raw);
-    if (!parsed.success) {
-      this.ctx.output.warn(`catalog entry ${this.entry.id}: ignored a malformed message from the panel: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return;
-    }
-    if (parsed.data.type === 'ready') void this.update();
+  protected receive(message: FromCatalogDetails): void {
+    if (message.type === 'ready') void this.update();
     else {
       const node: BerthNode = { kind: 'catalog', entry: this.entry };
       void vscode.commands.executeCommand('berth.catalog.install', node);
@@ -83,10 +63,6 @@ class CatalogDetailsPanel implements vscode.Disposable {
     } catch (e) {
       message = { type: 'error', connected, id: this.entry.id, message: errorMessage(e) };
     }
-    void this.panel.webview.postMessage(message);
-  }
-
-  dispose(): void {
-    this.panel.dispose();
+    this.post(message);
   }
 }

@@ -6,7 +6,7 @@ import { MetricsHistory } from '../../daemon/protocol/metrics.js';
 import { errorMessage, type Ctx } from '../ctx.js';
 import { FromDashboard, type DashboardAction, type ToDashboard } from './dashboardMessages.js';
 import { dashboardView, HistoryBuffer } from './dashboardView.js';
-import { openPanel } from './panel.js';
+import { BerthPanel } from './panel.js';
 
 /** The daemon samples every 5 s; polling at that pace shows each sample as it comes. */
 const POLL_MS = 5000;
@@ -36,9 +36,7 @@ export class Dashboard implements vscode.Disposable {
   }
 }
 
-class DashboardPanel implements vscode.Disposable {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly subscriptions: vscode.Disposable[] = [];
+class DashboardPanel extends BerthPanel<FromDashboard, ToDashboard> {
   private history = new HistoryBuffer();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
@@ -46,14 +44,9 @@ class DashboardPanel implements vscode.Disposable {
   private pendingFocus: string | undefined;
   private ready = false;
 
-  constructor(
-    private readonly ctx: Ctx,
-    onClosed: () => void,
-  ) {
-    this.panel = openPanel(ctx.extension.extensionUri, { viewType: 'berth.dashboard', title: 'Berth Dashboard', entry: 'dashboard', retainContextWhenHidden: false });
-    const webview = this.panel.webview;
-    this.subscriptions.push(
-      webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+  constructor(ctx: Ctx, onClosed: () => void) {
+    super(ctx, { viewType: 'berth.dashboard', title: 'Berth Dashboard', entry: 'dashboard', retainContextWhenHidden: false, schema: FromDashboard, what: 'dashboard' }, onClosed);
+    this.listen(
       ctx.onDidChangeServers(() => this.update()),
       ctx.onDidChangeState(() => this.update()),
       ctx.onDidChangeAlerts(() => this.update()),
@@ -66,21 +59,16 @@ class DashboardPanel implements vscode.Disposable {
         this.ready = this.ready && this.panel.visible;
         this.schedule();
       }),
-      this.panel.onDidDispose(() => {
-        clearInterval(this.timer);
-        onClosed();
-        for (const d of this.subscriptions.splice(0)) d.dispose();
-      }),
     );
-  }
-
-  reveal(): void {
-    this.panel.reveal();
   }
 
   focus(server: string): void {
     if (this.ready) this.post({ type: 'focus', server });
     else this.pendingFocus = server;
+  }
+
+  protected override closed(): void {
+    clearInterval(this.timer);
   }
 
   /** Polls only while the panel is visible: a hidden dashboard costs the daemon nothing. */
@@ -105,13 +93,7 @@ class DashboardPanel implements vscode.Disposable {
     }
   }
 
-  private receive(raw: unknown): void {
-    const parsed = FromDashboard.safeParse(raw);
-    if (!parsed.success) {
-      this.ctx.output.warn(`dashboard: ignored a malformed message from the panel: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return;
-    }
-    const message = parsed.data;
+  protected receive(message: FromDashboard): void {
     if (message.type === 'ready') {
       this.ready = true;
       this.update();
@@ -127,13 +109,5 @@ class DashboardPanel implements vscode.Disposable {
   private update(): void {
     if (!this.panel.visible) return;
     this.post(dashboardView({ connected: this.ctx.connection.kind === 'connected', servers: this.ctx.serverList, alerts: this.ctx.openAlerts(), history: this.history, now: Date.now() }));
-  }
-
-  private post(message: ToDashboard): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  dispose(): void {
-    this.panel.dispose();
   }
 }

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import * as M from '../../daemon/protocol/methods.js';
 import type { LogLine } from '../../daemon/protocol/status.js';
 import { errorMessage, type Ctx } from '../ctx.js';
-import { openPanel } from './panel.js';
+import { BerthPanel } from './panel.js';
 import { afterHistory } from './logFeed.js';
 import { FromLogViewer, type ToLogViewer } from './logViewerMessages.js';
 
@@ -28,24 +28,20 @@ export class LogViewers implements vscode.Disposable {
   }
 }
 
-class LogViewerPanel implements vscode.Disposable {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly subscriptions: vscode.Disposable[] = [];
+class LogViewerPanel extends BerthPanel<FromLogViewer, ToLogViewer> {
   private subscription: string | undefined;
   /** Lines pushed while the history is fetched; sent after it. */
   private pending: LogLine[] | undefined;
 
   constructor(
-    private readonly ctx: Ctx,
+    ctx: Ctx,
     private readonly name: string,
     onClosed: () => void,
   ) {
     // The viewer holds up to 200,000 lines and the user's place in them: kept while hidden
     // rather than refetched and rebuilt each time the tab comes back.
-    this.panel = openPanel(ctx.extension.extensionUri, { viewType: 'berth.logViewer', title: `Logs: ${name}`, entry: 'logViewer', retainContextWhenHidden: true });
-    const webview = this.panel.webview;
-    this.subscriptions.push(
-      webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+    super(ctx, { viewType: 'berth.logViewer', title: `Logs: ${name}`, entry: 'logViewer', retainContextWhenHidden: true, schema: FromLogViewer, what: `log viewer of ${name}` }, onClosed);
+    this.listen(
       ctx.onDidAppendLogs(({ subscription, lines }) => {
         if (subscription !== this.subscription) return;
         if (this.pending) this.pending.push(...lines);
@@ -57,27 +53,16 @@ class LogViewerPanel implements vscode.Disposable {
       ctx.onDidChangeServers((servers) => {
         if (!servers.some((s) => s.name === name)) this.panel.dispose();
       }),
-      this.panel.onDidDispose(() => {
-        onClosed();
-        this.unfollow();
-        for (const d of this.subscriptions.splice(0)) d.dispose();
-      }),
     );
   }
 
-  reveal(): void {
-    this.panel.reveal();
-  }
-
-  private receive(raw: unknown): void {
-    const parsed = FromLogViewer.safeParse(raw);
-    if (!parsed.success) {
-      this.ctx.output.warn(`log viewer of ${this.name}: ignored a malformed message from the panel: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return;
-    }
-    const message = parsed.data;
+  protected receive(message: FromLogViewer): void {
     if (message.type === 'ready') void this.load();
     else void vscode.env.clipboard.writeText(message.text).then(() => vscode.window.setStatusBarMessage(`Berth: copied the shown lines of ${this.name}`, 3000));
+  }
+
+  protected override closed(): void {
+    this.unfollow();
   }
 
   /** Follows first, then fetches the history, so no line falls between the two. */
@@ -101,13 +86,5 @@ class LogViewerPanel implements vscode.Disposable {
     if (this.subscription === undefined) return;
     void this.ctx.request(M.LogsUnfollow, { subscription: this.subscription }).catch(() => undefined);
     this.subscription = undefined;
-  }
-
-  private post(message: ToLogViewer): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  dispose(): void {
-    this.panel.dispose();
   }
 }

@@ -3,7 +3,7 @@
 // webview may load only dist/media, and each message it sends is parsed before it is acted on.
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx.js';
-import { openPanel } from './panel.js';
+import { BerthPanel } from './panel.js';
 import { FromWebview, type PanelAction, type ToWebview } from './messages.js';
 import { serverView } from './serverView.js';
 
@@ -34,40 +34,21 @@ export class ServerDetailsPanels implements vscode.Disposable {
   }
 }
 
-class DetailsPanel implements vscode.Disposable {
-  private readonly panel: vscode.WebviewPanel;
-  private readonly subscriptions: vscode.Disposable[] = [];
-
+class DetailsPanel extends BerthPanel<FromWebview, ToWebview> {
   constructor(
-    private readonly ctx: Ctx,
+    ctx: Ctx,
     private readonly name: string,
     onClosed: () => void,
   ) {
     // Hidden panels are torn down; the script asks for the state again when it is shown.
-    this.panel = openPanel(ctx.extension.extensionUri, { viewType: 'berth.serverDetails', title: `Berth: ${name}`, entry: 'serverDetails', retainContextWhenHidden: false });
-    const webview = this.panel.webview;
-    this.subscriptions.push(
-      webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+    super(ctx, { viewType: 'berth.serverDetails', title: `Berth: ${name}`, entry: 'serverDetails', retainContextWhenHidden: false, schema: FromWebview, what: `server details of ${name}` }, onClosed);
+    this.listen(
       ctx.onDidChangeServers(() => this.update()),
       ctx.onDidChangeState(() => this.update()),
-      this.panel.onDidDispose(() => {
-        onClosed();
-        for (const d of this.subscriptions.splice(0)) d.dispose();
-      }),
     );
   }
 
-  reveal(): void {
-    this.panel.reveal();
-  }
-
-  private receive(raw: unknown): void {
-    const parsed = FromWebview.safeParse(raw);
-    if (!parsed.success) {
-      this.ctx.output.warn(`server details of ${this.name}: ignored a malformed message from the panel: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return;
-    }
-    const message = parsed.data;
+  protected receive(message: FromWebview): void {
     if (message.type === 'ready') this.update();
     else void vscode.commands.executeCommand(COMMANDS[message.action], this.name);
   }
@@ -81,11 +62,6 @@ class DetailsPanel implements vscode.Disposable {
       this.panel.dispose();
       return;
     }
-    const message: ToWebview = { type: 'update', connected: this.ctx.connection.kind === 'connected', server: serverView(server) };
-    void this.panel.webview.postMessage(message);
-  }
-
-  dispose(): void {
-    this.panel.dispose();
+    this.post({ type: 'update', connected: this.ctx.connection.kind === 'connected', server: serverView(server) });
   }
 }

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { ServersGetSpec, ServersPut } from '../../daemon/protocol/specEdit.js';
 import { errorMessage, type Ctx } from '../ctx.js';
-import { openPanel } from './panel.js';
+import { BerthPanel } from './panel.js';
 import { FromServerForm, type FormField, type ToServerForm } from './serverFormMessages.js';
 import { formFields, specToForm, validateForm, type FormValues } from './specForm.js';
 
@@ -31,40 +31,20 @@ export class ServerForms implements vscode.Disposable {
   }
 }
 
-class ServerFormPanel implements vscode.Disposable {
-  private readonly panel: vscode.WebviewPanel;
+class ServerFormPanel extends BerthPanel<FromServerForm, ToServerForm> {
   private readonly fields: FormField[] = formFields();
-  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
-    private readonly ctx: Ctx,
+    ctx: Ctx,
     private readonly editing: string | undefined,
     private readonly start: { spec: Record<string, unknown>; source: string; editable: boolean },
     onClosed: () => void,
   ) {
     const title = editing === undefined ? 'Berth: New Server' : `Berth: Edit ${editing}`;
-    this.panel = openPanel(ctx.extension.extensionUri, { viewType: 'berth.serverForm', title, entry: 'serverForm', retainContextWhenHidden: true });
-    const webview = this.panel.webview;
-    this.subscriptions.push(
-      webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
-      this.panel.onDidDispose(() => {
-        onClosed();
-        for (const d of this.subscriptions.splice(0)) d.dispose();
-      }),
-    );
+    super(ctx, { viewType: 'berth.serverForm', title, entry: 'serverForm', retainContextWhenHidden: true, schema: FromServerForm, what: 'server form' }, onClosed);
   }
 
-  reveal(): void {
-    this.panel.reveal();
-  }
-
-  private async receive(raw: unknown): Promise<void> {
-    const parsed = FromServerForm.safeParse(raw);
-    if (!parsed.success) {
-      this.ctx.output.warn(`server form: ignored a malformed message from the panel: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return;
-    }
-    const m = parsed.data;
+  protected async receive(m: FromServerForm): Promise<void> {
     if (m.type === 'ready') {
       this.post({
         type: 'init',
@@ -102,13 +82,5 @@ class ServerFormPanel implements vscode.Disposable {
     } catch (e) {
       this.post({ type: 'saving', saving: false, error: errorMessage(e) });
     }
-  }
-
-  private post(message: ToServerForm): void {
-    void this.panel.webview.postMessage(message);
-  }
-
-  dispose(): void {
-    this.panel.dispose();
   }
 }
