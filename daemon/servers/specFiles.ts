@@ -273,16 +273,19 @@ export async function writeServerEntry(file: string, name: string, input: z.inpu
   });
 }
 
-/** One server's entry as its file writes it (before defaults: for a form to edit, for an update to change), validated; undefined when the file has none. */
-export async function readServerEntry(file: string, name: string): Promise<ServerSpecInput | undefined> {
+/**
+ * One server's entry exactly as its file writes it, before any default is filled in (a form edits
+ * what the user wrote; an update changes two fields of it); undefined when the file has none.
+ */
+export async function readServerEntry(file: string, name: string): Promise<Record<string, unknown> | undefined> {
   const text = await readSpecText(file);
   if (text instanceof Error) throw new Error(`${file} ${text.message}`);
   const loaded = text === undefined ? undefined : parseYaml(text);
   if (!loaded) return undefined;
   if ('error' in loaded) throw new Error(`${file}${loaded.line ? `:${loaded.line}` : ''} is not valid YAML (${loaded.error}); fix it first`);
-  const parsed = SpecFile.safeParse(loaded.value ?? {});
-  if (!parsed.success) throw new Error(`${file}: ${describeIssue(parsed.error, 'the file')}`);
-  return parsed.data.servers[name];
+  const servers: unknown = isSpecShaped(loaded.value) ? (loaded.value as { servers?: unknown }).servers : undefined;
+  const entry: unknown = typeof servers === 'object' && servers !== null ? (servers as Record<string, unknown>)[name] : undefined;
+  return typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>) : undefined;
 }
 
 /** Sets some fields of one server's entry (an update's image and version), keeping the rest of the entry and its comments. */
