@@ -53,6 +53,8 @@ const REQUIRED = [
   'extension/dist/media/logViewer.css',
   'extension/dist/media/serverForm.js',
   'extension/dist/media/serverForm.css',
+  'extension/dist/media/catalogDetails.js',
+  'extension/dist/media/catalogDetails.css',
   'extension/dist/media/codicon.css',
   'extension/dist/media/codicon.ttf',
 ];
