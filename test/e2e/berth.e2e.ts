@@ -33,7 +33,7 @@ const ALLOWED = [
   /^extension\/package\.json$/,
   /^extension\/dist\/(extension|berth)\.js$/,
   /^extension\/dist\/schemas\/(servers|mcptest)\.schema\.json$/,
-  /^extension\/dist\/media\/((serverDetails|dashboard|logViewer|serverForm)\.(js|css)|codicon\.(css|ttf))$/,
+  /^extension\/dist\/media\/((serverDetails|dashboard|logViewer|serverForm|catalogDetails)\.(js|css)|codicon\.(css|ttf))$/,
   /^extension\/extension\/media\/[\w/.-]+\.(svg|md|png)$/,
   /^extension\/snippets\/[\w-]+\.code-snippets$/,
   /^extension\/(readme|README)\.md$/,
