@@ -5,7 +5,7 @@ import { SOURCE_LABEL } from '../images/provenance.js';
 import { imageOf, kindOf } from '../servers/kind.js';
 import { digestOf, parseImageRef, remoteDigest } from './imageRegistry.js';
 import { npmVersions } from './npmRegistry.js';
-import { changeBetween, newestVersion, parseVersion } from './semver.js';
+import { changeBetween, isStableVersion, newestVersion } from './semver.js';
 
 /** What the newer version is made from: for npm, the version; for an image, the digest its tag now names. */
 export interface Candidate {
@@ -54,13 +54,13 @@ export async function checkSpec(rt: ContainerRuntime, spec: ServerSpec): Promise
   try {
     if (spec.build) {
       const current = (await builtVersion(rt, spec)) ?? spec.build.version;
-      if (!current || !parseVersion(current)) {
+      if (!current || !isStableVersion(current)) {
         return { check: { ...base, source: 'npm', current, note: `its version ${current ?? '(none)'} is not an exact version; pin one (build.version) to have it checked` } };
       }
       const { versions, distTags } = await npmVersions(spec.build.npm);
       const available = newestVersion(current, versions, distTags.latest);
       if (!available) return { check: { ...base, source: 'npm', current, note: `${spec.build.npm}@${current} is the newest` } };
-      const change = changeBetween(parseVersion(current)!, parseVersion(available)!);
+      const change = changeBetween(current, available);
       return {
         check: { ...base, source: 'npm', current, available, change },
         fields: { image: imageForVersion(image, available), build: { npm: spec.build.npm, version: available } },

@@ -1,29 +1,16 @@
+import semver from 'semver';
 import type { UpdatePolicy } from '../protocol/updatePolicy.js';
 
-/** Just enough semver for update checks: stable `major.minor.patch` versions, compared and sized. */
-export interface Version {
-  major: number;
-  minor: number;
-  patch: number;
+/** A stable `major.minor.patch` version as npm publishes it; a prerelease, range or tag is none. */
+export function isStableVersion(text: string): boolean {
+  const v = semver.valid(text.trim());
+  return v !== null && semver.prerelease(v) === null;
 }
 
-const STABLE = /^(\d+)\.(\d+)\.(\d+)$/;
-
-/** A stable version, or undefined for a prerelease, a range or a tag. */
-export function parseVersion(text: string): Version | undefined {
-  const m = STABLE.exec(text.trim());
-  if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
-}
-
-export function compareVersions(a: Version, b: Version): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-}
-
-export function changeBetween(from: Version, to: Version): 'major' | 'minor' | 'patch' {
-  if (to.major !== from.major) return 'major';
-  if (to.minor !== from.minor) return 'minor';
-  return 'patch';
+/** How big a step between two stable versions is, for update policies. */
+export function changeBetween(from: string, to: string): 'major' | 'minor' | 'patch' {
+  const diff = semver.diff(from, to);
+  return diff === 'major' || diff === 'minor' ? diff : 'patch';
 }
 
 /**
@@ -31,18 +18,10 @@ export function changeBetween(from: Version, to: Version): 'major' | 'minor' | '
  * published under another tag, `next` say, is not offered as an update).
  */
 export function newestVersion(current: string, versions: string[], latest: string | undefined): string | undefined {
-  const from = parseVersion(current);
-  if (!from) return undefined;
-  const ceiling = latest === undefined ? undefined : parseVersion(latest);
-  let best: Version | undefined;
-  let bestText: string | undefined;
-  for (const text of versions) {
-    const v = parseVersion(text);
-    if (!v || compareVersions(v, from) <= 0) continue;
-    if (ceiling && compareVersions(v, ceiling) > 0) continue;
-    if (!best || compareVersions(v, best) > 0) [best, bestText] = [v, text];
-  }
-  return bestText;
+  if (!isStableVersion(current)) return undefined;
+  const ceiling = latest !== undefined && isStableVersion(latest) ? latest : undefined;
+  const newer = versions.filter((v) => isStableVersion(v) && semver.gt(v, current) && (ceiling === undefined || semver.lte(v, ceiling)));
+  return newer.length ? semver.rsort(newer)[0] : undefined;
 }
 
 /** Whether a policy's `apply` lets the daemon apply a change of this size without asking. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { imageForVersion } from '../../daemon/updates/check.js';
 import { parseImageRef } from '../../daemon/updates/imageRegistry.js';
-import { appliesAlone, changeBetween, newestVersion, parseVersion } from '../../daemon/updates/semver.js';
+import { appliesAlone, changeBetween, isStableVersion, newestVersion } from '../../daemon/updates/semver.js';
 import { keepTag } from '../../daemon/updates/history.js';
 
 describe('update checks', () => {
@@ -12,12 +12,14 @@ describe('update checks', () => {
     expect(newestVersion('2026.7.4', versions, undefined)).toBe('2027.1.0');
     // A range or a tag is not a version to compare from.
     expect(newestVersion('^2026.7.4', versions, '2026.8.31')).toBeUndefined();
+    expect(isStableVersion('2026.9.0-beta.1')).toBe(false);
+    expect(isStableVersion('latest')).toBe(false);
   });
 
   it('sizes a change and lets a policy apply only what it allows', () => {
-    expect(changeBetween(parseVersion('1.2.3')!, parseVersion('1.2.4')!)).toBe('patch');
-    expect(changeBetween(parseVersion('1.2.3')!, parseVersion('1.3.0')!)).toBe('minor');
-    expect(changeBetween(parseVersion('1.2.3')!, parseVersion('2.0.0')!)).toBe('major');
+    expect(changeBetween('1.2.3', '1.2.4')).toBe('patch');
+    expect(changeBetween('1.2.3', '1.3.0')).toBe('minor');
+    expect(changeBetween('1.2.3', '2.0.0')).toBe('major');
     expect(appliesAlone('none', 'patch')).toBe(false);
     expect(appliesAlone('patch', 'patch')).toBe(true);
     expect(appliesAlone('patch', 'minor')).toBe(false);
