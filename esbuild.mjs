@@ -1,5 +1,5 @@
-// Bundles each entry point into dist/. The daemon and the CLI are one bundle (dist/berth.js):
-// `berth daemon` runs the daemon, every other verb is a thin client of it.
+// Bundles each entry point into dist/: the CLI (dist/berth.js and the two bundles it loads), the
+// extension and the webview panels.
 import { build } from 'esbuild';
 import { chmod, readFile } from 'node:fs/promises';
 
@@ -24,19 +24,38 @@ const proxy = await build({ ...common, entryPoints: ['daemon/network/egressProxy
 // Spec files are parsed in a worker thread (off the daemon's event loop), run from this text too.
 const specParser = await build({ ...common, entryPoints: ['daemon/servers/specParserWorker.ts'], format: 'cjs', sourcemap: false, write: false });
 
+// dist/berth.js is a few lines that load the rest by the verb: the CLI's thin client
+// (dist/berth-cli.js) for every verb, the daemon's bundle (dist/berthd.js) only for `berth daemon`.
+// `berth connect`, spawned once per server by every stdio client, never loads the daemon.
+const apart = {
+  name: 'bundles-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(cli\/main|daemonEntry)\.js$/ }, (a) => ({ path: a.path === './cli/main.js' ? './berth-cli.js' : './berthd.js', external: true }));
+  },
+};
 await build({
   ...common,
   entryPoints: ['daemon/main.ts'],
   outfile: 'dist/berth.js',
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },
+  plugins: [apart],
+  // As require(): Node's import() of a CommonJS file first scans all of its text for exports.
+  supported: { 'dynamic-import': false },
+});
+await chmod('dist/berth.js', 0o755);
+await build({ ...common, entryPoints: ['daemon/cli/main.ts'], outfile: 'dist/berth-cli.js', format: 'cjs' });
+await build({
+  ...common,
+  entryPoints: ['daemon/daemonEntry.ts'],
+  outfile: 'dist/berthd.js',
+  format: 'cjs',
   define: {
     ...common.define,
     __BERTH_EGRESS_PROXY__: JSON.stringify(proxy.outputFiles[0].text),
     __BERTH_SPEC_PARSER__: JSON.stringify(specParser.outputFiles[0].text),
   },
 });
-await chmod('dist/berth.js', 0o755);
 
 // The VS Code extension; `vscode` is provided by the editor at run time.
 await build({

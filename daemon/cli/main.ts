@@ -1,8 +1,6 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { runDaemon } from '../daemonProcess.js';
-import { berthPaths, DAEMON_ALREADY_RUNNING_EXIT } from '../protocol/paths.js';
-import { DaemonAlreadyRunning } from '../daemonLock.js';
+import { berthPaths } from '../protocol/paths.js';
 import { isProcessAlive } from '../processAlive.js';
 import * as M from '../protocol/methods.js';
 import type { LogLine, ServerStatus } from '../protocol/status.js';
@@ -26,8 +24,11 @@ import { jsonText, printable } from '../protocol/printable.js';
 /** Exit codes: 0 success, 1 failure (one line on stderr), 2 bad usage. */
 class UsageError extends Error {}
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** How `berth daemon` reaches the daemon's own bundle (the entry point loads it only for that verb). */
+export type LoadDaemon = () => Promise<{ runDaemonCommand(): Promise<never> }>;
+
+export async function main(argv: string[], loadDaemon: LoadDaemon): Promise<number> {
+  const program = buildProgram(loadDaemon);
   try {
     await program.parseAsync(argv);
     return 0;
@@ -58,7 +59,7 @@ function print(json: boolean, value: unknown, human: () => string): void {
   process.stdout.write(`${json ? jsonText(value, 2) : printable(human(), { keepNewlines: true })}\n`);
 }
 
-function buildProgram(): Command {
+function buildProgram(loadDaemon: LoadDaemon): Command {
   const program = new Command('berth')
     .description('Run MCP servers in containers and use them from every MCP client.')
     .version(VERSION, '-v, --version')
@@ -71,14 +72,7 @@ function buildProgram(): Command {
     .command('daemon')
     .description('run the Berth daemon in the foreground (`berth daemon stop` stops the running one)')
     .action(async () => {
-      await runDaemon(berthPaths()).catch((e: Error) => {
-        if (!(e instanceof DaemonAlreadyRunning)) throw e;
-        process.stderr.write(`berth: ${e.message}\n`);
-        // A client that launched this daemon joins the one that won; a person reads a plain failure.
-        process.exit(process.env.BERTH_DAEMON_LAUNCHED === '1' ? DAEMON_ALREADY_RUNNING_EXIT : 1);
-      });
-      // Clients still connected (bridges, windows) must not keep a stopped daemon alive.
-      process.exit(0);
+      await (await loadDaemon()).runDaemonCommand();
     });
   daemon
     .command('stop')
