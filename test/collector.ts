@@ -13,6 +13,7 @@ export interface Attr {
 export interface Span {
   traceId: string;
   spanId: string;
+  parentSpanId?: string;
   name: string;
   kind: number;
   startTimeUnixNano: string;

@@ -16,6 +16,7 @@ import { SessionTransport } from './sessionTransport.js';
 import { TunnelTransport } from './tunnel.js';
 import { NO_SECRETS, type TextRedactor } from '../secrets/redact.js';
 import { serveMetrics, type MetricsSource } from '../metrics/prometheus.js';
+import { traceHeadersIntoMeta } from './traceHeader.js';
 import type { BerthServing } from '../berthMcp/serve.js';
 import type { McpOpenParams } from '../protocol/tunnel.js';
 
@@ -228,6 +229,7 @@ export class Gateway {
       } catch (e) {
         return rpcError(res, 400, -32700, `Parse error: ${(e as Error).message}`);
       }
+      traceHeadersIntoMeta(req, body);
     }
 
     const route = classifyInboundRequest({

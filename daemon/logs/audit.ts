@@ -12,6 +12,10 @@ export interface AuditEntry {
   /** `error` is a failed call (timeout, server gone); `tool-error` a tool that answered isError. */
   outcome: 'ok' | 'tool-error' | 'error';
   error?: string;
+  /** The call's span (W3C Trace Context): its trace, its own id, and its caller's when the caller sent one. */
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
 }
 
 /** An update or a rollback of a server: what ran before, what runs after, and why when it did not go through. */

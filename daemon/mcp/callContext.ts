@@ -1,4 +1,5 @@
 import type { ClientCapabilities, LoggingLevel, Progress } from '@modelcontextprotocol/server';
+import type { TraceParent } from './traceContext.js';
 
 /** What a server may ask the client whose call it is serving (roots are answered by Berth itself, from the mounts). */
 export type AskMethod = 'sampling/createMessage' | 'elicitation/create';
@@ -26,6 +27,8 @@ export interface CallContext {
   capabilities?: ClientCapabilities;
   /** The least severe log message the caller wants, told to a 2026-07-28 server in the request's envelope (it logs only then). */
   logLevel?: LoggingLevel;
+  /** The caller's span (W3C Trace Context from the request's `_meta`): Berth's span of the call is its child. */
+  trace?: TraceParent;
 }
 
 /** A notification a server sends its clients, outside any call (`notifications/resources/updated`, `notifications/message`). */

@@ -18,6 +18,7 @@ import type { TextRedactor } from '../secrets/redact.js';
 import type { Capabilities } from '../protocol/status.js';
 import type { AskMethod, Asker, CallContext, UpstreamListener } from './callContext.js';
 import { ANSWER_WAIT_MS, type RoundTrips } from './roundTrips.js';
+import { parseTraceParent } from './traceContext.js';
 
 type Result = Record<string, unknown>;
 
@@ -200,7 +201,9 @@ function callOf(backend: McpBackend, method: string, params: Result): Call | und
  * runs across rounds (RoundTrips).
  */
 async function serveCall(server: Server, backend: McpBackend, options: ProxyOptions, call: Call, params: Result, ctx: ServerContext): Promise<Result> {
-  const token = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
+  const meta = (params._meta ?? {}) as { progressToken?: string | number; traceparent?: unknown; tracestate?: unknown };
+  const token = meta.progressToken;
+  const trace = parseTraceParent(meta.traceparent, meta.tracestate);
   // Progress goes out in order, and all of it before the answer: a client drops progress that comes after.
   let progressSent = Promise.resolve();
   const onprogress =
@@ -224,13 +227,13 @@ async function serveCall(server: Server, backend: McpBackend, options: ProxyOpti
     if (options.era === 'modern') {
       return await options.trips.round(
         { target: call.target, state: ctx.mcpReq.requestState(), responses: ctx.mcpReq.inputResponses, signal: ctx.mcpReq.signal, onprogress, methods },
-        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker, capabilities, logLevel }),
+        (signal, asker, progress) => call.run({ signal, onprogress: progress, client, asker, capabilities, logLevel, trace }),
       );
     }
     const asker: Asker | undefined = methods.length
       ? { methods, ask: (method, askParams, signal) => ctx.mcpReq.send({ method, params: askParams }, AnyResult, { signal, timeout: ANSWER_WAIT_MS }) }
       : undefined;
-    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker, capabilities, logLevel });
+    return await call.run({ signal: ctx.mcpReq.signal, onprogress, client, asker, capabilities, logLevel, trace });
   } finally {
     stopLogging?.();
     await progressSent;

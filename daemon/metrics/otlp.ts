@@ -42,8 +42,14 @@ const POST_TIMEOUT_MS = 5000;
 type Attr = { key: string; value: { stringValue: string } | { intValue: string } };
 const str = (key: string, v: string): Attr => ({ key, value: { stringValue: v } });
 
-/** One call as an OTLP span (JSON encoding: ids in hex, times as strings of nanoseconds). */
-export function callSpan(e: AuditEntry, ids: { traceId: string; spanId: string }): Record<string, unknown> {
+const newIds = () => ({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') });
+
+/**
+ * One call as an OTLP span (JSON encoding: ids in hex, times as strings of nanoseconds), under
+ * the ids the call went out with (a child of its caller's span), or new ones for a call that had none.
+ */
+export function callSpan(e: AuditEntry): Record<string, unknown> {
+  const ids = e.traceId && e.spanId ? { traceId: e.traceId, spanId: e.spanId, ...(e.parentSpanId && { parentSpanId: e.parentSpanId }) } : newIds();
   // Milliseconds since the epoch times 1e6 overflow a double's exact integers: whole and fraction apart.
   const whole = Math.floor(e.t);
   const start = BigInt(whole) * 1_000_000n + BigInt(Math.round((e.t - whole) * 1e6));
@@ -79,8 +85,6 @@ export function traceRequest(spans: Record<string, unknown>[], serviceName: stri
     ],
   };
 }
-
-const newIds = () => ({ traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') });
 
 export class OtlpExporter {
   private queue: AuditEntry[] = [];
@@ -123,7 +127,7 @@ export class OtlpExporter {
   }
 
   private async post(s: OtlpSettings, batch: AuditEntry[]): Promise<void> {
-    const body = JSON.stringify(traceRequest(batch.map((e) => callSpan(e, newIds())), s.serviceName, this.version));
+    const body = JSON.stringify(traceRequest(batch.map((e) => callSpan(e)), s.serviceName, this.version));
     try {
       const res = await fetch(s.endpoint, { method: 'POST', headers: { ...s.headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
       await res.arrayBuffer();

@@ -23,6 +23,7 @@ import type { LogStore } from '../logs/store.js';
 import type { FetchLike } from '../mcp/agentFetch.js';
 import { AttachTransport } from '../mcp/attachTransport.js';
 import type { AskMethod, CallContext, UpstreamListener } from '../mcp/callContext.js';
+import { callSpanOf, traceMeta } from '../mcp/traceContext.js';
 import type { SecurityContext } from '../policy/context.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase, ServerStatus } from '../protocol/status.js';
@@ -135,8 +136,10 @@ export class McpSession {
   /** Calls a tool on the shared session, with its timeout, and records it in the audit log. */
   async callTool(tool: string, args: Record<string, unknown> | undefined, ctx: Partial<CallContext> = {}): Promise<CallToolResult> {
     const t = Date.now();
+    const span = callSpanOf(ctx.trace);
+    const ids = { traceId: span.traceId, spanId: span.spanId, ...(span.parentSpanId && { parentSpanId: span.parentSpanId }) };
     const audit = (outcome: AuditEntry['outcome'], error?: string) =>
-      this.deps.audit.record({ t, client: ctx.client ?? 'unknown', server: this.name, tool, ms: Date.now() - t, outcome, error });
+      this.deps.audit.record({ t, client: ctx.client ?? 'unknown', server: this.name, tool, ms: Date.now() - t, outcome, error, ...ids });
     try {
       try {
         this.deps.security?.checkCall(this.name, tool, args, this.offered, this.server.spec.tools);
@@ -144,8 +147,12 @@ export class McpSession {
         this.log(`refused a call of ${tool}: ${(e as Error).message}`);
         throw e;
       }
-      const result = await this.call<CallToolResult>(ctx, callTimeouts(this.server.spec.health, tool), `tool ${tool}`, (client, round, options) =>
-        client.callTool({ name: tool, arguments: args, ...round }, options),
+      const result = await this.call<CallToolResult>(
+        ctx,
+        callTimeouts(this.server.spec.health, tool),
+        `tool ${tool}`,
+        (client, round, options) => client.callTool({ name: tool, arguments: args, ...round }, options),
+        traceMeta(span),
       );
       this.deps.security?.checkResult(this.name, tool, result);
       audit(result.isError ? 'tool-error' : 'ok');
@@ -211,6 +218,8 @@ export class McpSession {
     timeouts: { timeout: number; maxTotalTimeout: number },
     what: string,
     send: (client: Client, params: Extra, options: RequestOptions) => Promise<unknown>,
+    /** The server's parent span: Berth's span of a tool call, else the caller's as it came. */
+    trace = ctx.trace && traceMeta(ctx.trace),
   ): Promise<R> {
     const client = this.session();
     const modern = client.getProtocolEra() === 'modern';
@@ -220,9 +229,11 @@ export class McpSession {
     const options: RequestOptions = { ...timeouts, signal: ctx.signal, onprogress: ctx.onprogress ?? (() => undefined), resetTimeoutOnProgress: true, allowInputRequired: true };
     // A 2026-07-28 server hears what the calling client can answer (the SDK lets a request's own
     // `_meta` override its envelope), so it asks nothing the client cannot; roots are Berth's.
-    const envelope = modern
-      ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: { roots: CLIENT_CAPABILITIES.roots, ...asked(ctx.capabilities) }, ...(ctx.logLevel && { [LOG_LEVEL_META_KEY]: ctx.logLevel }) } }
-      : {};
+    const meta = {
+      ...(modern && { [CLIENT_CAPABILITIES_META_KEY]: { roots: CLIENT_CAPABILITIES.roots, ...asked(ctx.capabilities) }, ...(ctx.logLevel && { [LOG_LEVEL_META_KEY]: ctx.logLevel }) }),
+      ...trace,
+    };
+    const envelope = Object.keys(meta).length ? { _meta: meta } : {};
     try {
       return await completeInputRounds<R>((round) => send(client, { ...envelope, ...round }, options), (request, key) => this.answerInput(request, key, ctx), this.name);
     } catch (e) {
