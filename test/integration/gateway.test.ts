@@ -11,6 +11,12 @@ import { BERTH, FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 const docker = promisify(execFile);
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+/** What a 2026-07-28 request carries in its `_meta` instead of a session's `initialize`. */
+const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 
 interface Endpoint {
   url: string;
@@ -254,6 +260,18 @@ describe('gateway: one container serves every client', () => {
       expect(await r.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 } });
       // A small body is never taken for an oversized one, whatever it says.
       expect((await post(ev.url, ev.headers, 'too-large')).status).toBe(400);
+    });
+
+    it('a 2026-07-28 request whose Mcp-Method or Mcp-Name header disagrees with its body: 400 HeaderMismatch', async () => {
+      const call = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { message: 'routed' }, _meta: MODERN_META } };
+      const modern = { ...ev.headers, 'mcp-protocol-version': '2026-07-28' };
+      const right = await post(ev.url, { ...modern, 'mcp-method': 'tools/call', 'mcp-name': 'echo' }, JSON.stringify(call));
+      expect(right.status).toBe(200);
+      for (const wrong of [{ 'mcp-method': 'tools/list', 'mcp-name': 'echo' }, { 'mcp-method': 'tools/call', 'mcp-name': 'add' }]) {
+        const r = await post(ev.url, { ...modern, ...wrong }, JSON.stringify(call));
+        expect(r.status).toBe(400);
+        expect(await r.json()).toMatchObject({ jsonrpc: '2.0', id: 7, error: { code: -32020 } });
+      }
     });
 
     it('an unknown session: 404; no session and no initialize: 400', async () => {

@@ -20,9 +20,10 @@ const SOURCE_SERVER = path.resolve('test', 'fixtures', 'sources', 'node-package'
 /**
  * The SDK conformance fixture served over HTTP on loopback, behind an HTTPS front with a
  * self-signed certificate that answers 401 unless the bearer token comes along: a hosted MCP
- * server as Berth meets one. Records what each request's Authorization header was.
+ * server as Berth meets one. Records what each request's Authorization header was, and its MCP
+ * routing headers beside the method and name its body carries.
  */
-async function hostedFixture(dir: string): Promise<{ url: string; ca: string; authorizations: string[]; close(): void }> {
+async function hostedFixture(dir: string): Promise<{ url: string; ca: string; authorizations: string[]; routing: Routing[]; close(): void }> {
   await bundleSdkFixtures(dir);
   const backendPort = await freePort();
   const backend: ChildProcess = spawn(process.execPath, [path.join(dir, 'conformance.js'), '--http', String(backendPort)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -34,27 +35,50 @@ async function hostedFixture(dir: string): Promise<{ url: string; ca: string; au
   const ca = path.join(dir, 'cert.pem');
   await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', ca, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
   const authorizations: string[] = [];
+  const routing: Routing[] = [];
   const front = https.createServer({ key: await readFile(key), cert: await readFile(ca) }, (req, res) => {
     authorizations.push(req.headers.authorization ?? '');
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
-    const upstream = http.request({ host: '127.0.0.1', port: backendPort, path: req.url, method: req.method, headers: { ...req.headers, host: `127.0.0.1:${backendPort}` } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      try {
+        const m = JSON.parse(body.toString('utf8')) as { method?: string; params?: { name?: string; uri?: string } };
+        const header = (h: string) => (typeof req.headers[h] === 'string' ? (req.headers[h]) : undefined);
+        if (m.method) routing.push({ version: header('mcp-protocol-version'), method: m.method, name: m.params?.name ?? m.params?.uri, methodHeader: header('mcp-method'), nameHeader: header('mcp-name') });
+      } catch {
+        // A GET or an empty body: nothing to route by.
+      }
+      const upstream = http.request({ host: '127.0.0.1', port: backendPort, path: req.url, method: req.method, headers: { ...req.headers, host: `127.0.0.1:${backendPort}` } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.once('error', () => res.writeHead(502).end());
+      upstream.end(body);
     });
-    upstream.once('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
   });
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   return {
     url: `https://127.0.0.1:${(front.address() as AddressInfo).port}/mcp`,
     ca,
     authorizations,
+    routing,
     close: () => {
       front.closeAllConnections();
       front.close();
       backend.kill();
     },
   };
+}
+
+/** One request the hosted fixture received: the method and name its body carries, and the headers that should repeat them. */
+interface Routing {
+  version?: string;
+  method: string;
+  name?: string;
+  methodHeader?: string;
+  nameHeader?: string;
 }
 
 /** `berth secret set NAME`, the value on stdin; the first call of a home also starts its daemon, with `env`. */
@@ -111,6 +135,11 @@ describe('servers that are no container: remote and external', () => {
     expect(s.network).toBeUndefined();
     expect(hosted.authorizations.every((a) => a === `Bearer ${TOKEN}`)).toBe(true);
     expect(await home.ok(['call', 'hosted', 'test_simple_text'])).toContain('This is a simple text response for testing.');
+    // A balancer in front of a 2026-07-28 server routes by headers without reading bodies: every
+    // request Berth sends says its method (and a call its tool) in them, as its body does.
+    const modern = hosted.routing.filter((r) => r.version === '2026-07-28');
+    expect(modern.some((r) => r.method === 'tools/call' && r.name === 'test_simple_text')).toBe(true);
+    for (const r of modern) expect({ method: r.methodHeader, name: r.nameHeader }).toEqual({ method: r.method, name: r.method === 'tools/call' || r.method === 'prompts/get' || r.method === 'resources/read' ? r.name : undefined });
     expect(await home.ok(['status', 'hosted'])).toContain(`hosted: from remote ${hosted.url} (hosted elsewhere, not a container)`);
     expect((await home.containers()).map((c) => c.server)).not.toContain('hosted');
   });
