@@ -3,6 +3,7 @@ import type { McpBackend, Offers } from '../mcp/proxyServer.js';
 import type { Capabilities } from '../protocol/status.js';
 import type { ServerSupervisor } from '../servers/supervisor.js';
 import { VERSION } from '../protocol/version.js';
+import { namespacedUri, ownAppUri, withContentsUri, withNamespacedApp } from './appUris.js';
 
 type Result = Record<string, unknown>;
 
@@ -67,7 +68,8 @@ export interface Selection {
 /**
  * Several servers behind one endpoint, their tools and prompts namespaced by server, limited to
  * a selection (clients cap how many tools they accept). Requests that name a prompt or a resource
- * go to its server; resource templates are gathered from all; a log level is set on all.
+ * go to its server; resource templates are gathered from all; a log level is set on all. MCP Apps'
+ * `ui://` URIs are namespaced like the tools that name them (appUris.ts).
  */
 export function aggregateBackend(all: () => ServerSupervisor[], selection: Selection): McpBackend {
   const chosen = () => all().filter((s) => s.capabilities && (!selection.servers || selection.servers.includes(s.name)));
@@ -78,10 +80,13 @@ export function aggregateBackend(all: () => ServerSupervisor[], selection: Selec
     if (!sup || unselected) throw new Error(`${kind} "${qualified}" is not offered by this endpoint`);
     return { sup, name: qualified.slice(i + SEPARATOR.length) };
   };
+  /** The server behind a resource URI as this endpoint shows it, and the URI as that server knows it. */
   const owner = (uri: string) => {
-    const sup = chosen().find((s) => s.capabilities?.resources.some((r) => r.uri === uri));
+    const sups = chosen();
+    const app = ownAppUri(uri, SEPARATOR, sups.map((s) => s.name));
+    const sup = app ? sups.find((s) => s.name === app.server) : sups.find((s) => s.capabilities?.resources.some((r) => r.uri === uri));
     if (!sup) throw new Error(`no server behind this endpoint offers resource ${uri}`);
-    return sup;
+    return { sup, uri: app?.uri ?? uri };
   };
   const request = async (method: string, params: Result | undefined, ctx: CallContext): Promise<Result> => {
     if (method === 'resources/templates/list') {
@@ -105,7 +110,8 @@ export function aggregateBackend(all: () => ServerSupervisor[], selection: Selec
       }
       throw new Error(`no server behind this endpoint offers resource template ${ref.uri}`);
     }
-    return forward(owner(String(params?.uri)), method, params, ctx);
+    const { sup, uri } = owner(String(params?.uri));
+    return forward(sup, method, { ...params, uri }, ctx);
   };
   return {
     name: 'berth',
@@ -114,10 +120,14 @@ export function aggregateBackend(all: () => ServerSupervisor[], selection: Selec
       const sups = chosen();
       return {
         tools: sups
-          .flatMap((s) => (s.capabilities?.tools ?? []).map((t) => ({ ...t, name: `${s.name}${SEPARATOR}${t.name}`, description: `[${s.name}] ${t.description ?? ''}`.trim() })))
+          .flatMap((s) =>
+            (s.capabilities?.tools ?? []).map((t) =>
+              withNamespacedApp({ ...t, name: `${s.name}${SEPARATOR}${t.name}`, description: `[${s.name}] ${t.description ?? ''}`.trim() }, (uri) => namespacedUri(s.name, SEPARATOR, uri)),
+            ),
+          )
           .filter((t) => !selection.tools || selection.tools.includes(t.name)),
         prompts: sups.flatMap((s) => (s.capabilities?.prompts ?? []).map((p) => ({ ...p, name: `${s.name}${SEPARATOR}${p.name}` }))),
-        resources: sups.flatMap((s) => s.capabilities?.resources ?? []),
+        resources: sups.flatMap((s) => (s.capabilities?.resources ?? []).map((r) => ({ ...r, uri: namespacedUri(s.name, SEPARATOR, r.uri) }))),
       };
     },
     instructions: () => undefined,
@@ -133,7 +143,11 @@ export function aggregateBackend(all: () => ServerSupervisor[], selection: Selec
       const { sup, name } = find(prompt, 'prompt');
       return sup.getPrompt(name, args, ctx);
     },
-    readResource: (uri, ctx) => owner(uri).readResource(uri, ctx),
+    readResource: async (shown, ctx) => {
+      const { sup, uri } = owner(shown);
+      const result = await sup.readResource(uri, ctx);
+      return uri === shown ? result : withContentsUri(result, shown);
+    },
     request,
     onNotification: (listener: UpstreamListener) => {
       const offs = chosen().map((s) => s.onNotification(listener));

@@ -58,7 +58,16 @@ export interface SessionServer {
  * server makes is answered by the client whose call it serves (or by Berth, for roots), so a
  * server offers its sampling, elicitation and roots features to every client through Berth.
  */
-const CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
+/**
+ * What Berth's one session with a server declares: everything some client behind it may answer,
+ * and MCP Apps, so a server lists its App tools (a client that renders none ignores their `_meta`).
+ */
+const CLIENT_CAPABILITIES: ClientCapabilities = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+  extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } },
+};
 
 /** Of each list (tools, prompts, resources) at most this many are kept: a server offering more is misbehaving. */
 const MAX_LISTED = 5000;
@@ -477,5 +486,5 @@ type Extra = InputRound & { _meta?: Record<string, unknown> };
 
 /** Of a client's capabilities, those a server may ask it to use (roots are Berth's own). */
 function asked(caps: ClientCapabilities | undefined): ClientCapabilities {
-  return { ...(caps?.sampling && { sampling: caps.sampling }), ...(caps?.elicitation && { elicitation: caps.elicitation }) };
+  return { ...(caps?.sampling && { sampling: caps.sampling }), ...(caps?.elicitation && { elicitation: caps.elicitation }), ...(caps?.extensions && { extensions: caps.extensions }) };
 }
