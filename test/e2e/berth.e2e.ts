@@ -98,6 +98,12 @@ function commandLine(pid: number): string {
   return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
 }
 
+/** A process's environment, as it started. */
+function environment(pid: number): Record<string, string> {
+  const pairs = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+}
+
 /** Entry names from a zip's central directory; enough to check a .vsix without unzip. */
 function zipEntries(file: string): string[] {
   const buf = fs.readFileSync(file);
@@ -299,7 +305,10 @@ async function main(): Promise<void> {
       if (own === undefined || own === cliDaemon) throw new Error(`the extension did not start its own daemon (pid ${own}, CLI's was ${cliDaemon})`);
       const cmd = commandLine(own);
       if (!cmd.includes(path.join(extensionsDir, 'berth.berth-')) || !cmd.endsWith('dist/berth.js daemon')) throw new Error(`daemon ${own} is not the extension's: ${cmd}`);
-      console.log(`      the extension's daemon: pid ${own}, ${cmd}`);
+      // Through code-server and the extension host, the daemon must reach the run's own engine.
+      const dockerHost = environment(own).DOCKER_HOST;
+      if (dockerHost !== process.env.DOCKER_HOST) throw new Error(`the extension's daemon talks to DOCKER_HOST=${dockerHost}, not the run's engine ${process.env.DOCKER_HOST}`);
+      console.log(`      the extension's daemon: pid ${own}, ${cmd}, DOCKER_HOST=${dockerHost}`);
       await clickRow(w, (r) => r.label === SERVER);
       await waitForRow(w, '"Tools (N)"', (r) => /^Tools \(\d+\)$/.test(r.label));
       await clickRow(w, (r) => /^Tools \(\d+\)$/.test(r.label));

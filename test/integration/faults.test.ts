@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCatalogEntry } from '../../daemon/servers/catalog.js';
-import { provisionSecondEngine, remoteContainers, remoteDocker, restartSecondEngine, REMOTE_SOCKET } from '../remoteSupport.js';
+import { provisionSecondEngine, remoteContainers, remoteDocker, remoteSocket, restartSecondEngine } from '../remoteSupport.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type StatusJson } from '../support.js';
 
 const run = promisify(execFile);
@@ -246,7 +246,7 @@ describe('the disk under the state folder fills up', () => {
 describe('the engine restarts under a running daemon', () => {
   // The second engine of the remote suites stands in for the local one here, so restarting it
   // disturbs nothing else that runs on this machine.
-  const engine = { DOCKER_HOST: `unix://${REMOTE_SOCKET}` };
+  const engine = () => ({ DOCKER_HOST: `unix://${remoteSocket()}` });
   let home: TestHome;
 
   beforeAll(async () => {
@@ -261,7 +261,7 @@ describe('the engine restarts under a running daemon', () => {
   });
 
   const berth = async (args: string[]) => {
-    const r = await home.berth(args, engine);
+    const r = await home.berth(args, engine());
     if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
     return r.stdout;
   };
