@@ -60,12 +60,19 @@ const REQUIRED = [
 ];
 
 const steps: { name: string; ok: boolean; error?: string }[] = [];
+const skipped: string[] = [];
+/**
+ * How many steps this file declares: every `await step(` in its source. A step that never ran
+ * (setup failed before it, or it vanished from the path) fails the run, so no count can shrink unseen.
+ */
+const DECLARED = (fs.readFileSync(__filename, 'utf8').match(/^\s*await step\(/gm) ?? []).length;
 
 /** BERTH_E2E_ONLY (a regular expression) runs only the steps it matches, after the shared setup. */
 const ONLY = process.env.BERTH_E2E_ONLY ? new RegExp(process.env.BERTH_E2E_ONLY) : undefined;
 
 async function step(wb: Workbench | undefined, name: string, run: () => Promise<void>): Promise<void> {
   if (ONLY && !ONLY.test(name)) {
+    skipped.push(name);
     console.log(`skip  ${name}`);
     return;
   }
@@ -658,8 +665,12 @@ async function main(): Promise<void> {
     const failed = steps.filter((s) => !s.ok);
     console.log(`screenshots: ${screenshots}`);
     if (server) console.log(`code-server log: ${server.logFile}`);
-    console.log(`e2e: ${steps.length - failed.length} passed, ${failed.length} failed`);
-    if (failed.length) process.exitCode = 1;
+    const ran = steps.filter((s) => s.name !== 'setup').length;
+    console.log(`e2e: ${steps.length - failed.length} passed, ${failed.length} failed, ${skipped.length} skipped by BERTH_E2E_ONLY, of ${DECLARED} steps`);
+    const unseen = DECLARED - ran - skipped.length;
+    if (ONLY && ran === 0) console.log(`e2e failed: BERTH_E2E_ONLY=${process.env.BERTH_E2E_ONLY} matches no step; a step's name must match it`);
+    if (unseen > 0) console.log(`e2e failed: ${unseen} of ${DECLARED} steps never ran (an earlier failure stopped the run before them)`);
+    if (failed.length || ran === 0 || unseen > 0) process.exitCode = 1;
   }
 }
 

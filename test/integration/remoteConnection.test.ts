@@ -52,6 +52,9 @@ describe('one SSH connection per host, against a real sshd', () => {
   });
 
   it('refuses an unknown host key with its SHA256 fingerprint, then accepts exactly that one', async () => {
+    // No key known yet, whichever tests ran before.
+    await rm(knownHosts.berthFile, { force: true });
+    await remote.writeKnownHosts('');
     const fp = await remote.fingerprint('a');
     const err = await (await connection(remote.url())).connect().then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(SshError);
@@ -78,6 +81,8 @@ describe('one SSH connection per host, against a real sshd', () => {
   });
 
   it('refuses a changed host key with both fingerprints and where the old one is recorded', async () => {
+    await rm(knownHosts.berthFile, { force: true });
+    await trustHostKey();
     await remote.killSshd();
     await remote.startSshd('b');
     try {
