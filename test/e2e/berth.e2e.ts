@@ -62,12 +62,19 @@ const REQUIRED = [
 ];
 
 const steps: { name: string; ok: boolean; error?: string }[] = [];
+const skipped: string[] = [];
+/**
+ * How many steps this file declares: every `await step(` in its source. A step that never ran
+ * (setup failed before it, or it vanished from the path) fails the run, so no count can shrink unseen.
+ */
+const DECLARED = (fs.readFileSync(__filename, 'utf8').match(/^\s*await step\(/gm) ?? []).length;
 
 /** BERTH_E2E_ONLY (a regular expression) runs only the steps it matches, after the shared setup. */
 const ONLY = process.env.BERTH_E2E_ONLY ? new RegExp(process.env.BERTH_E2E_ONLY) : undefined;
 
 async function step(wb: Workbench | undefined, name: string, run: () => Promise<void>): Promise<void> {
   if (ONLY && !ONLY.test(name)) {
+    skipped.push(name);
     console.log(`skip  ${name}`);
     return;
   }
@@ -98,6 +105,12 @@ function stopDaemon(env: NodeJS.ProcessEnv): void {
 /** The daemon's command line, to tell which Berth started it. */
 function commandLine(pid: number): string {
   return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+}
+
+/** A process's environment, as it started. */
+function environment(pid: number): Record<string, string> {
+  const pairs = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
 }
 
 /** Entry names from a zip's central directory; enough to check a .vsix without unzip. */
@@ -301,7 +314,10 @@ async function main(): Promise<void> {
       if (own === undefined || own === cliDaemon) throw new Error(`the extension did not start its own daemon (pid ${own}, CLI's was ${cliDaemon})`);
       const cmd = commandLine(own);
       if (!cmd.includes(path.join(extensionsDir, 'berth.berth-')) || !cmd.endsWith('dist/berth.js daemon')) throw new Error(`daemon ${own} is not the extension's: ${cmd}`);
-      console.log(`      the extension's daemon: pid ${own}, ${cmd}`);
+      // Through code-server and the extension host, the daemon must reach the run's own engine.
+      const dockerHost = environment(own).DOCKER_HOST;
+      if (dockerHost !== process.env.DOCKER_HOST) throw new Error(`the extension's daemon talks to DOCKER_HOST=${dockerHost}, not the run's engine ${process.env.DOCKER_HOST}`);
+      console.log(`      the extension's daemon: pid ${own}, ${cmd}, DOCKER_HOST=${dockerHost}`);
       await clickRow(w, (r) => r.label === SERVER);
       await waitForRow(w, '"Tools (N)"', (r) => /^Tools \(\d+\)$/.test(r.label));
       await clickRow(w, (r) => /^Tools \(\d+\)$/.test(r.label));
@@ -651,8 +667,12 @@ async function main(): Promise<void> {
     const failed = steps.filter((s) => !s.ok);
     console.log(`screenshots: ${screenshots}`);
     if (server) console.log(`code-server log: ${server.logFile}`);
-    console.log(`e2e: ${steps.length - failed.length} passed, ${failed.length} failed`);
-    if (failed.length) process.exitCode = 1;
+    const ran = steps.filter((s) => s.name !== 'setup').length;
+    console.log(`e2e: ${steps.length - failed.length} passed, ${failed.length} failed, ${skipped.length} skipped by BERTH_E2E_ONLY, of ${DECLARED} steps`);
+    const unseen = DECLARED - ran - skipped.length;
+    if (ONLY && ran === 0) console.log(`e2e failed: BERTH_E2E_ONLY=${process.env.BERTH_E2E_ONLY} matches no step; a step's name must match it`);
+    if (unseen > 0) console.log(`e2e failed: ${unseen} of ${DECLARED} steps never ran (an earlier failure stopped the run before them)`);
+    if (failed.length || ran === 0 || unseen > 0) process.exitCode = 1;
   }
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthForwarder } from '../conformance/authForwarder.js';
-import { ERAS, expectedFailures, judge, runConformance, type ConformanceRun } from '../conformance/runConformance.js';
+import { ERAS, expectedFailures, expectedScenarios, judge, runConformance, type ConformanceRun } from '../conformance/runConformance.js';
 import { bundleSdkFixtures, FIXTURE_IMAGE, TestHome } from '../support.js';
 
 interface Endpoint {
@@ -27,6 +27,7 @@ describe('MCP conformance suite (@modelcontextprotocol/conformance)', () => {
   let fixtureUrl: string;
   let scratch: string;
   const expected = expectedFailures();
+  const scenarios = expectedScenarios();
 
   beforeAll(async () => {
     scratch = await mkdtemp(path.join(os.tmpdir(), 'berth-conformance-'));
@@ -66,22 +67,23 @@ describe('MCP conformance suite (@modelcontextprotocol/conformance)', () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  function check(label: string, run: ConformanceRun, reasons: Record<string, string>, flaky: Record<string, string> = {}): void {
-    const { line, unexpected, stale } = judge(label, run, reasons, flaky);
+  function check(label: string, era: (typeof ERAS)[number], run: ConformanceRun, reasons: Record<string, string>): void {
+    const { line, problems } = judge(label, run, { failures: reasons, skipped: expected.skipped[era], scenarios: scenarios[era] });
     console.log(line);
     const table = run.scenarios.map((s) => `  ${s.failed ? '✗' : '✓'} ${s.name}: ${s.passed} passed, ${s.failed} failed`).join('\n');
     const advice = `each scenario's checks are in ${run.resultsDir}; fix the cause, or list the scenario with its reason in test/conformance/expected-failures.yaml`;
-    expect({ unexpected, stale }, `${line}\n${table}\n${advice}`).toEqual({ unexpected: [], stale: [] });
+    expect(problems, `${line}\n${table}\n${advice}`).toEqual([]);
   }
 
   for (const era of ERAS) {
     it(`the bare fixture fails only its expected ${era} scenarios`, async () => {
-      check(`fixture, ${era}`, await runConformance(fixtureUrl, era, `fixture-${era}`), expected.fixture[era]);
+      const reasons = expected.fixture[era];
+      check(`fixture, ${era}`, era, await runConformance(fixtureUrl, era, `fixture-${era}`, Object.keys(reasons)), reasons);
     });
 
     it(`the gateway's /mcp/NAME fails only the expected ${era} scenarios`, async () => {
-      const run = await runConformance(forwarder.url(`/mcp/${SERVER[era]}`), era, `gateway-${era}`);
-      check(era, run, { ...expected.fixture[era], ...expected.gateway[era] }, expected.flaky[era]);
+      const reasons = { ...expected.fixture[era], ...expected.gateway[era] };
+      check(era, era, await runConformance(forwarder.url(`/mcp/${SERVER[era]}`), era, `gateway-${era}`, Object.keys(reasons)), reasons);
     });
   }
 });

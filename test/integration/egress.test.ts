@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultGateways } from '../../daemon/network/allowlist.js';
 import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
+import { Tally } from '../tally.js';
 
 const docker = promisify(execFile);
 const inspect = async <T>(kind: 'container' | 'network', id: string): Promise<T> => (JSON.parse((await docker('docker', [kind, 'inspect', id])).stdout) as T[])[0]!;
@@ -30,19 +31,13 @@ describe('egress allowlist', () => {
   let gateway = '';
   let hostService: Server;
   let hostPort = 0;
-  let tried = 0;
-  let refused = 0;
+  const ways = new Tally('ways out', 10);
 
   const call = async (tool: string, args: Record<string, unknown>): Promise<string> => {
     const out = await home.ok(['call', 'out', tool, JSON.stringify(args), '--json']);
     return (JSON.parse(out) as { content: { text: string }[] }).content[0]!.text;
   };
-  const refuse = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
-      tried++;
-      await fn();
-      refused++;
-    });
+  const refuse = (name: string, fn: () => Promise<void>) => ways.it(name, fn);
 
   const spec = (extra = '') => `servers:
   out:
@@ -155,20 +150,33 @@ ${extra}`;
   });
 
   it("shows the proxy's refusals in the server's log", async () => {
+    // A refusal of its own, whichever cases ran before.
+    expect(await call('http_get', { url: 'http://169.254.169.254/latest/meta-data/' })).toMatch(/^403 /);
     await waitFor('egress lines in the log', async () => /egress refused .*169\.254\.169\.254/.test(await home.ok(['logs', 'out'])));
   });
 
   it('stops the proxy with the server, and removes it and the network with the server', async () => {
-    await home.ok(['stop', 'out']);
-    expect((await home.containers()).map((c) => c.state)).toEqual(['exited', 'exited']);
-    await home.ok(['rm', 'out']);
-    expect(await home.containers()).toEqual([]);
-    const { stdout } = await docker('docker', ['network', 'ls', '-q', '--filter', `label=berth.instance=${home.paths.instance}`]);
-    expect(stdout.trim()).toBe('');
+    // A server of its own beside `out`, which the other cases use.
+    await home.writeSpecs(spec(`  gone:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/egress.js]\n    network:\n      allow: ["${targetIp}:8080"]\n`));
+    await home.ok(['start', 'gone']);
+    const networksOf = async () => {
+      const { stdout } = await docker('docker', ['network', 'ls', '--format', '{{.Name}}', '--filter', `label=berth.instance=${home.paths.instance}`]);
+      return stdout.split('\n').filter(Boolean);
+    };
+    const before = await networksOf();
+    const goneOnes = async () => (await home.containers()).filter((c) => c.server === 'gone');
+    await home.ok(['stop', 'gone']);
+    expect((await goneOnes()).map((c) => c.state)).toEqual(['exited', 'exited']);
+    await home.ok(['rm', 'gone']);
+    expect(await goneOnes()).toEqual([]);
+    expect((await home.containers()).filter((c) => c.server === 'out')).toHaveLength(2);
+    expect(await networksOf()).toHaveLength(before.length - 1);
+    await home.writeSpecs(spec());
   });
 
-  it('counts: every way out that is not allowed was refused', () => {
-    console.log(`egress suite: ${tried} ways out tried, ${refused} refused`);
-    expect(refused).toBe(tried);
+  // After every case, whatever order they ran in: each way out declared above was tried and refused.
+  afterAll(() => {
+    console.log(`egress suite: ${ways.ran} of ${ways.total} ways out tried, ${ways.passed} refused`);
+    ways.verify();
   });
 });

@@ -3,28 +3,27 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { findCatalogEntry } from '../../daemon/servers/catalog.js';
-import { provisionSecondEngine, remoteContainers, remoteDocker, restartSecondEngine, REMOTE_SOCKET } from '../remoteSupport.js';
+import { provisionSecondEngine, remoteContainers, remoteDocker, remoteSocket, restartSecondEngine } from '../remoteSupport.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type StatusJson } from '../support.js';
+import { Tally } from '../tally.js';
 
 const run = promisify(execFile);
 const MEMORY_IMAGE = findCatalogEntry('memory')!.spec.image;
 
 /**
- * Faults injected into a real daemon, engine and file system. Each test counts one fault; it
+ * Faults injected into a real daemon, engine and file system. Each case (faults.it) counts one fault; it
  * survived when every check after it held. Containers lost: a container that held state and was
  * gone (or replaced) after a fault that must not touch it.
  */
-const tally = { injected: 0, survived: 0, lost: 0 };
+const faults = new Tally('faults', 9);
+const tally = { lost: 0 };
 
-function inject(): { survived(): void } {
-  tally.injected++;
-  return { survived: () => void tally.survived++ };
-}
-
+// After every case, whatever order they ran in: each fault declared in this file was injected and survived.
 afterAll(() => {
-  process.stdout.write(`faults suite: ${tally.injected} injected, ${tally.survived} survived, ${tally.lost} containers lost\n`);
+  process.stdout.write(`faults suite: ${faults.ran} of ${faults.total} injected, ${faults.passed} survived, ${tally.lost} containers lost\n`);
+  faults.verify();
 });
 
 const ALICE = JSON.stringify({ entities: [{ name: 'Alice', entityType: 'person', observations: ['keeps her state'] }] });
@@ -73,8 +72,7 @@ describe('faults on the local engine', () => {
     expect(await home.ok(['call', 'mem', 'read_graph'])).toContain('keeps her state');
   }
 
-  it('a spec typo at daemon start freezes what runs; fixing it adopts the same container', async () => {
-    const fault = inject();
+  faults.it('a spec typo at daemon start freezes what runs; fixing it adopts the same container', async () => {
     await home.ok(['daemon', 'stop']);
     const good = await home.readSpecs();
     await appendFile(home.paths.userSpecFile, '  broken: [\n');
@@ -89,11 +87,9 @@ describe('faults on the local engine', () => {
     await stateKept();
     const fixed = await home.status();
     expect([fixed.specErrors, fixed.notices.filter((n) => n.includes('left the container'))]).toEqual([[], []]);
-    fault.survived();
   });
 
-  it('a spec edit followed at once by start: the start sees the edit', async () => {
-    const fault = inject();
+  faults.it('a spec edit followed at once by start: the start sees the edit', async () => {
     const spec = await home.readSpecs();
     await writeFile(home.paths.userSpecFile, `${spec.trimEnd()}\n  quick:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/printer.js]\n`);
     const r = await home.berth(['start', 'quick']);
@@ -102,11 +98,9 @@ describe('faults on the local engine', () => {
     expect((await home.server('quick')).phase).toBe('healthy');
     await home.ok(['rm', 'quick']);
     await stateKept();
-    fault.survived();
   });
 
-  it('20 CLI calls racing a daemon start after kill -9: one daemon, every call answers', async () => {
-    const fault = inject();
+  faults.it('20 CLI calls racing a daemon start after kill -9: one daemon, every call answers', async () => {
     await home.killDaemon('SIGKILL');
     expect(daemonsOf(home)).toEqual([]);
     const calls = await Promise.all(Array.from({ length: 20 }, () => home.berth(['status', '--json'], {}, 120_000)));
@@ -117,11 +111,9 @@ describe('faults on the local engine', () => {
     await waitFor('the daemons that lost the race to exit', async () => daemonsOf(home).length === 1);
     expect(daemonsOf(home)).toEqual([...pids]);
     await stateKept();
-    fault.survived();
   });
 
-  it("12 `berth add` at once: every server is added, none lost to another's write", async () => {
-    const fault = inject();
+  faults.it("12 `berth add` at once: every server is added, none lost to another's write", async () => {
     const names = Array.from({ length: 12 }, (_, i) => `many${i}`);
     const adds = await Promise.all(names.map((n) => home.berth(['add', n, '--image', FIXTURE_IMAGE, '--arg', '/app/printer.js'])));
     for (const a of adds) expect({ code: a.code, stderr: a.stderr }).toEqual({ code: 0, stderr: '' });
@@ -133,11 +125,9 @@ describe('faults on the local engine', () => {
     }
     for (const n of names) await home.ok(['rm', n]);
     await stateKept();
-    fault.survived();
   });
 
-  it('damaged state files: reported, kept aside, and the daemon goes on with what runs', async () => {
-    const fault = inject();
+  faults.it('damaged state files: reported, kept aside, and the daemon goes on with what runs', async () => {
     await home.ok(['daemon', 'stop']);
     const damaged = ['gateway.json', 'workspaces.json', 'desired.json'];
     for (const f of damaged) await writeFile(path.join(home.paths.stateDir, f), '{"half a file');
@@ -148,11 +138,9 @@ describe('faults on the local engine', () => {
       expect(await readFile(`${file}.damaged`, 'utf8')).toBe('{"half a file');
     }
     await stateKept();
-    fault.survived();
   });
 
-  it('kill -9 of the daemon during a start: the next daemon finishes it, one container', async () => {
-    const fault = inject();
+  faults.it('kill -9 of the daemon during a start: the next daemon finishes it, one container', async () => {
     const spec = await home.readSpecs();
     await writeFile(home.paths.userSpecFile, `${spec.trimEnd()}\n  late:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/late.js, "4000"]\n`);
     const start = home.berth(['start', 'late']);
@@ -164,11 +152,9 @@ describe('faults on the local engine', () => {
     const s = await healthy(home, 'late');
     expect((await home.containers()).filter((c) => c.server === 'late').map((c) => c.id)).toEqual([s.containerId]);
     await stateKept();
-    fault.survived();
   });
 
-  it('a container removed during initialize: the start fails, then on-failure brings it back', async () => {
-    const fault = inject();
+  faults.it('a container removed during initialize: the start fails, then on-failure brings it back', async () => {
     await home.ok(['stop', 'late']);
     const start = home.berth(['start', 'late']);
     const [c] = await waitFor('late container running', async () => {
@@ -185,7 +171,6 @@ describe('faults on the local engine', () => {
     expect((await home.containers()).filter((x) => x.server === 'late')).toHaveLength(1);
     await home.ok(['rm', 'late']);
     await stateKept();
-    fault.survived();
   });
 });
 
@@ -208,8 +193,7 @@ describe('the disk under the state folder fills up', () => {
     await home.dispose();
   });
 
-  it('supervision and answers go on, lines are dropped with one notice, and logging resumes once there is room', async () => {
-    const fault = inject();
+  faults.it('supervision and answers go on, lines are dropped with one notice, and logging resumes once there is room', async () => {
     await home.ok(['add', 'ticker', '--image', FIXTURE_IMAGE, '--arg', '/app/printer.js', '--start']);
     const before = await home.server('ticker');
     const filler = path.join(state, 'filler');
@@ -239,14 +223,13 @@ describe('the disk under the state folder fills up', () => {
     });
     expect(logs).toMatch(/\d+ log lines were not saved .*writing the log failed/);
     expect((await home.server('ticker')).phase).toBe('healthy');
-    fault.survived();
   });
 });
 
 describe('the engine restarts under a running daemon', () => {
   // The second engine of the remote suites stands in for the local one here, so restarting it
   // disturbs nothing else that runs on this machine.
-  const engine = { DOCKER_HOST: `unix://${REMOTE_SOCKET}` };
+  const engine = () => ({ DOCKER_HOST: `unix://${remoteSocket()}` });
   let home: TestHome;
 
   beforeAll(async () => {
@@ -261,7 +244,7 @@ describe('the engine restarts under a running daemon', () => {
   });
 
   const berth = async (args: string[]) => {
-    const r = await home.berth(args, engine);
+    const r = await home.berth(args, engine());
     if (r.code !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
     return r.stdout;
   };
@@ -271,8 +254,7 @@ describe('the engine restarts under a running daemon', () => {
     return s;
   };
 
-  it('servers that should run come back on the same container; stopped ones stay stopped', async () => {
-    const fault = inject();
+  faults.it('servers that should run come back on the same container; stopped ones stay stopped', async () => {
     await berth(['add', 'mem', '--catalog', 'memory', '--start']);
     await berth(['add', 'idle', '--image', FIXTURE_IMAGE, '--arg', '/app/printer.js']);
     const before = await server('mem');
@@ -289,6 +271,5 @@ describe('the engine restarts under a running daemon', () => {
     expect((await server('idle')).phase).toBe('stopped');
     expect(await berth(['call', 'mem', 'read_graph'])).toContain('entities');
     expect(existsSync(home.paths.socket)).toBe(true);
-    fault.survived();
   });
 });

@@ -88,10 +88,17 @@ describe('offline images', () => {
   });
 
   it('skips the build when the image exists', async () => {
-    await buildNpmImage(
-      { imageExists: rt.imageExists, build: () => Promise.reject(new Error('build must not be called')) },
-      { tag: EVERYTHING, npmPackage: '@modelcontextprotocol/server-everything', baseImage, onProgress: () => undefined },
-    );
+    // An image of its own under the tag, whichever tests ran before.
+    const [repo, tag] = ['berth-test/exists', 'latest'];
+    await docker.getImage(baseImage).tag({ repo, tag });
+    try {
+      await buildNpmImage(
+        { imageExists: rt.imageExists, build: () => Promise.reject(new Error('build must not be called')) },
+        { tag: `${repo}:${tag}`, npmPackage: '@modelcontextprotocol/server-everything', baseImage, onProgress: () => undefined },
+      );
+    } finally {
+      await docker.getImage(`${repo}:${tag}`).remove();
+    }
   });
 
   it('says clearly when an npm package does not exist', async () => {

@@ -14,7 +14,7 @@ import { probeHost } from '../../daemon/hosts/ssh/probe.js';
 import { resolveTarget, SshUrl, type SshEnv } from '../../daemon/hosts/ssh/sshConfig.js';
 import { SshError } from '../../daemon/hosts/ssh/sshErrors.js';
 import { HostsAdd, HostsTest, type HostReport } from '../../daemon/protocol/hosts.js';
-import { RemoteHost, remoteDocker, silentListener, USERS } from '../remoteSupport.js';
+import { RemoteHost, remoteDataRoot, remoteDocker, silentListener, USERS } from '../remoteSupport.js';
 import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
 const run = promisify(execFile);
@@ -52,6 +52,9 @@ describe('one SSH connection per host, against a real sshd', () => {
   });
 
   it('refuses an unknown host key with its SHA256 fingerprint, then accepts exactly that one', async () => {
+    // No key known yet, whichever tests ran before.
+    await rm(knownHosts.berthFile, { force: true });
+    await remote.writeKnownHosts('');
     const fp = await remote.fingerprint('a');
     const err = await (await connection(remote.url())).connect().then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(SshError);
@@ -78,6 +81,8 @@ describe('one SSH connection per host, against a real sshd', () => {
   });
 
   it('refuses a changed host key with both fingerprints and where the old one is recorded', async () => {
+    await rm(knownHosts.berthFile, { force: true });
+    await trustHostKey();
     await remote.killSshd();
     await remote.startSshd('b');
     try {
@@ -101,7 +106,7 @@ describe('one SSH connection per host, against a real sshd', () => {
     const docker = dockerForSsh(conn);
     const infos = await Promise.all(Array.from({ length: 30 }, () => docker.info() as Promise<{ DockerRootDir: string }>));
     expect(infos).toHaveLength(30);
-    expect(new Set(infos.map((i) => i.DockerRootDir))).toEqual(new Set(['/var/lib/berth-remote-docker']));
+    expect(new Set(infos.map((i) => i.DockerRootDir))).toEqual(new Set([remoteDataRoot()]));
   });
 
   it("answers 30 `host test` requests at once through the daemon on the host's one connection", async () => {
@@ -287,6 +292,6 @@ describe('one SSH connection per host, against a real sshd', () => {
     const baseline = new Docker({ protocol: 'ssh', host: '127.0.0.1', port: remote.port, username: USERS.ok, sshOptions: { privateKey: await readFile(keyFile) } });
     // The test before restarted sshd, and a fresh sshd under load may drop a first handshake (seen once in CI).
     const info = await waitFor('dockerode over ssh', () => baseline.info() as Promise<{ DockerRootDir: string }>);
-    expect(info.DockerRootDir).toBe('/var/lib/berth-remote-docker');
+    expect(info.DockerRootDir).toBe(remoteDataRoot());
   });
 });

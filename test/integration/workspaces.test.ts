@@ -1,25 +1,32 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TestHome, waitFor } from '../support.js';
 
 describe('workspace spec files beside the user file', () => {
   let home: TestHome;
   let ws: string;
-  beforeAll(async () => {
+  const made: { home: TestHome; ws: string }[] = [];
+  /** A home whose user file and a workspace folder both define `shared`; with `added`, the folder is added. */
+  async function fresh(added: boolean): Promise<void> {
     home = await TestHome.create();
     ws = await mkdtemp(path.join(os.tmpdir(), 'berth-ws-'));
+    made.push({ home, ws });
     await mkdir(path.join(ws, '.berth'));
     await writeFile(path.join(ws, '.berth', 'servers.yaml'), 'servers:\n  shared:\n    catalog: everything\n    env: { FROM: workspace }\n  wsonly:\n    catalog: everything\n');
     await home.writeSpecs('servers:\n  shared:\n    catalog: everything\n');
-  });
+    if (added) await home.ok(['workspace', 'add', ws]);
+  }
   afterAll(async () => {
-    await home.dispose();
-    await rm(ws, { recursive: true, force: true });
+    for (const m of made) {
+      await m.home.dispose();
+      await rm(m.ws, { recursive: true, force: true });
+    }
   });
 
   it('loads a workspace file once a client adds the folder; the workspace wins on a shared name', async () => {
+    await fresh(false);
     expect((await home.status()).servers.map((s) => [s.name, s.source])).toEqual([['shared', home.paths.userSpecFile]]);
     await home.ok(['workspace', 'add', ws]);
     const wsFile = path.join(ws, '.berth', 'servers.yaml');
@@ -34,6 +41,7 @@ describe('workspace spec files beside the user file', () => {
   });
 
   it("refuses to remove a workspace server from the user file, and follows edits to the workspace's file", async () => {
+    await fresh(true);
     const r = await home.berth(['rm', 'wsonly']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`is defined in ${path.join(ws, '.berth', 'servers.yaml')}; remove it there`);
@@ -42,6 +50,7 @@ describe('workspace spec files beside the user file', () => {
   });
 
   it('forgetting the workspace brings back the user definition', async () => {
+    await fresh(true);
     await home.ok(['workspace', 'rm', ws]);
     const st = await waitFor('user definition back', async () => {
       const s = await home.status();
