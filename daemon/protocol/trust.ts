@@ -8,6 +8,8 @@ import { NetworkSpec } from './spec.js';
 export const WorkspaceGrant = z.object({
   /** The image, or where Berth builds it from. */
   source: z.string(),
+  /** Which of the user's Docker hosts it runs on. */
+  host: z.string(),
   mounts: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean() })),
   network: NetworkSpec,
   /** Names of the user's stored secrets it would receive. */

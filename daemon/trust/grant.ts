@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../protocol/canonicalJson.js';
 import { Limits, Security, type ServerSpec } from '../protocol/spec.js';
 import type { WorkspaceGrant } from '../protocol/trust.js';
+import { LOCAL_HOST } from '../protocol/hosts.js';
 import { parseCpus, parseMemory } from '../servers/units.js';
 
 const HARDENED = Security.parse({});
@@ -11,6 +12,7 @@ const DEFAULT_LIMITS = Limits.parse({});
 export function grantOf(spec: ServerSpec): WorkspaceGrant {
   return {
     source: sourceOf(spec),
+    host: spec.host,
     mounts: spec.volumes.map((v) => ({ source: v.source, target: v.target, readOnly: v.readOnly })),
     network: spec.network,
     secrets: [...spec.secrets].sort(),
@@ -33,6 +35,7 @@ export function describeGrant(grant: WorkspaceGrant): string[] {
         : `network: only ${grant.network.allow.join(', ')} (egress allowlist)`;
   return [
     grant.source,
+    ...(grant.host === LOCAL_HOST ? [] : [`runs on your host ${grant.host}`]),
     ...grant.mounts.map((m) => `mount ${m.source} at ${m.target} (${m.readOnly ? 'read-only' : 'rw: it may write there'})`),
     network,
     ...(grant.secrets.length ? [`your secrets: ${grant.secrets.join(', ')}`] : []),

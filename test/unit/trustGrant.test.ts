@@ -43,6 +43,7 @@ describe('what a workspace server gets, and the hash an approval is pinned to', 
       `${BASE}\nsecurity: { readOnlyRootfs: false }`,
       `${BASE}\nlimits: { memory: 1g }`,
       `${BASE}\nlimits: { cpus: "2" }`,
+      `${BASE}\nhost: buildbox`,
     ].map(hashOf);
     for (const h of changed) expect(h).not.toBe(base);
     expect(new Set(changed).size).toBe(changed.length);
