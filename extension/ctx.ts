@@ -25,6 +25,7 @@ import { redactingTraceChannel } from './logs/redactTrace.js';
 import { escapedChannel } from './logs/escapedChannel.js';
 import { EditorSecretStore, secretsNamedBy } from './secrets/editorSecretStore.js';
 import { statusBarContent, type ConnectionState } from './status/statusText.js';
+import { inert } from './untrustedText.js';
 
 
 /** The client's own restarts: up to 5 within 3 minutes, then it gives up and says so. */
@@ -341,7 +342,7 @@ export class Ctx implements vscode.Disposable {
   private async warnNoEngine(error: string): Promise<void> {
     const choice = await vscode.window.showErrorMessage(
       // The daemon's message already says what to do ("start Docker or set DOCKER_HOST").
-      `Berth cannot reach Docker: ${error}`,
+      inert(`Berth cannot reach Docker: ${error}`),
       'Retry',
       'Show Daemon Log',
     );
@@ -354,7 +355,7 @@ export class Ctx implements vscode.Disposable {
   }
 
   private async showError(message: string): Promise<void> {
-    const choice = await vscode.window.showErrorMessage(message, 'Show Output');
+    const choice = await vscode.window.showErrorMessage(inert(message), 'Show Output');
     if (choice === 'Show Output') this.output.show();
   }
 

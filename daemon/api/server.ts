@@ -178,6 +178,8 @@ export class ApiServer {
       return {};
     });
 
+    handle(connection, M.WorkspacesApprove, (p) => registry.approve(path.resolve(p.folder), p.server, p.hash));
+
     handle(connection, M.WorkspacesRemove, async (p) => {
       await registry.removeWorkspace(path.resolve(p.folder));
       return {};

@@ -172,6 +172,7 @@ function buildProgram(loadDaemon: LoadDaemon): Command {
           ...daemon.notices.map((n) => `notice: ${printable(n)}`),
           servers.length ? table(serverRows(servers)) : 'no servers yet; add one with `berth add NAME --catalog everything`',
           ...servers.filter((s) => s.message).map((s) => `${s.name}: ${printable(s.message ?? '')}`),
+          ...servers.flatMap((s) => (s.approval ? [`${s.name}: ${s.approval.state === 'refused' ? 'refused' : 'needs approval'}: ${printable(s.approval.reason)}`, ...(s.approval.asks ?? []).map((a) => `  asks for: ${printable(a)}`)] : [])),
           // The source of each, when one server is asked about: a table has no room for URLs and hashes.
           ...(name ? servers.map((s) => `${s.name}: from ${printable(s.provenance ? describeProvenance(s.provenance) : s.image)}`) : []),
           ...servers.filter((s) => s.update).map((s) => `${s.name}: update available: ${s.update?.current} → ${s.update?.available} (\`berth update ${s.name}\`)`),
@@ -266,6 +267,22 @@ function buildProgram(loadDaemon: LoadDaemon): Command {
       process.stdout.write(`loading ${folder}/.berth/servers.yaml\n`);
     });
   workspace
+    .command('approve <dir> [server]')
+    .description("let DIR's servers (or SERVER) run with what they ask for now: image, mounts, network, your secrets, relaxed hardening; a change to those asks again")
+    .addOption(json)
+    .action(async (dir: string, server: string | undefined, o: { json?: boolean }) => {
+      const folder = path.resolve(dir);
+      const r = await withDaemon((c) => c.request(M.WorkspacesApprove, { folder, server }));
+      print(o.json ?? false, r, () =>
+        [
+          ...r.approved.flatMap((a) => [`approved ${a.name} from ${folder}; it gets:`, ...a.asks.map((line) => `  ${line}`)]),
+          ...r.refused.map((reason) => `refused: ${reason}`),
+          ...(r.approved.length || r.refused.length ? [] : [`${workspaceSpecFileOf(folder)} defines no servers`]),
+        ].join('\n'),
+      );
+      if (!r.approved.length && r.refused.length) throw new Error(`no server of ${folder} was approved`);
+    });
+  workspace
     .command('rm <dir>')
     .description("stop loading DIR's servers (they are stopped and removed)")
     .action(async (dir: string) => {
@@ -333,6 +350,10 @@ function positiveInt(v: string, flag: string): number {
 /** One record, one line: the stream names who wrote it, and what a server wrote cannot start a line of its own. */
 function humanLine(l: LogLine): string {
   return `${new Date(l.t).toISOString()} ${l.stream.padEnd(6)} ${printable(l.text)}`;
+}
+
+function workspaceSpecFileOf(folder: string): string {
+  return path.join(folder, '.berth', 'servers.yaml');
 }
 
 function firstLine(s: string): string {

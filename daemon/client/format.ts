@@ -42,7 +42,7 @@ export function serverRows(servers: ServerStatus[]): string[][] {
     ...servers.map((s) => [
       s.name,
       s.host,
-      s.phase,
+      s.approval ? (s.approval.state === 'refused' ? 'refused' : 'needs approval') : s.phase,
       s.containerId?.slice(0, 12) ?? '-',
       s.stats ? `${s.stats.cpuPercent.toFixed(1)}%` : '-',
       s.stats ? formatBytes(s.stats.memoryBytes) : '-',

@@ -4,6 +4,7 @@ import { notification, request, WithProgress } from './define.js';
 import { HostName } from './hosts.js';
 import { EnvKey, FolderBuild, GitBuild, ImageRef, NetworkSpec, ServerName, VolumeSpec } from './spec.js';
 import { Capabilities, CatalogEntryInfo, LogLine, ServerStatus } from './status.js';
+import { ApprovedServer } from './trust.js';
 
 /**
  * The daemon API, defined once (hosts.ts, clients.ts and policy.ts hold the rest). Every client
@@ -60,6 +61,16 @@ const Folder = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^
 export const WorkspacesList = request('workspaces/list', z.object({}).strict(), z.array(z.object({ folder: z.string(), specFile: z.string() })));
 export const WorkspacesAdd = request('workspaces/add', z.object({ folder: Folder }).strict(), z.object({}));
 export const WorkspacesRemove = request('workspaces/remove', z.object({ folder: Folder }).strict(), z.object({}));
+/**
+ * Approves a workspace's servers (all of them, or `server`), pinned to what each asks for now;
+ * with `hash`, only if what it asks for is still what the user was shown. Servers the user wanted
+ * running start. A server whose file asks for what no workspace may have is refused.
+ */
+export const WorkspacesApprove = request(
+  'workspaces/approve',
+  z.object({ folder: Folder, server: ServerName.optional(), hash: z.string().max(128).optional() }).strict(),
+  z.object({ approved: z.array(ApprovedServer), refused: z.array(z.string()) }),
+);
 
 /** The built-in catalog, what `servers/add` takes as `catalog`; every catalog's entries are `catalog/search` (catalog.ts). */
 export const CatalogList = request('catalog/list', z.object({ query: z.string().max(200).optional() }).strict(), z.array(CatalogEntryInfo));

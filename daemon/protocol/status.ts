@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NetworkSpec } from './spec.js';
+import { ApprovalState } from './trust.js';
 import { AvailableUpdate } from './updates.js';
 
 export const Phase = z.enum(['creating', 'starting', 'healthy', 'unhealthy', 'stopped', 'exited', 'oom-killed', 'error']);
@@ -76,6 +77,8 @@ export const ServerStatus = z.object({
   protocol: z.object({ era: z.enum(['legacy', 'modern']), version: z.string() }).optional(),
   /** A newer version the last update check found. */
   update: AvailableUpdate.optional(),
+  /** Set for a workspace server that may not run yet: refused, or waiting for the user's approval. */
+  approval: ApprovalState.optional(),
 });
 export type ServerStatus = z.infer<typeof ServerStatus>;
 

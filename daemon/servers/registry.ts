@@ -22,6 +22,10 @@ import { ServerSupervisor } from './supervisor.js';
 import { beginRun } from './throwaways.js';
 import { writePrivateFile } from '../atomicFile.js';
 import { describeIssue } from '../protocol/issue.js';
+import type { ApprovedServer } from '../protocol/trust.js';
+import { admission, type Admission } from '../trust/admission.js';
+import { WorkspaceApprovals } from '../trust/approvals.js';
+import { describeGrant, grantHash, grantOf } from '../trust/grant.js';
 
 const Desired = z.record(z.string(), z.boolean());
 const Workspaces = z.array(z.string());
@@ -65,8 +69,11 @@ export class Registry {
   private engineWatch: { close(): void } | undefined;
   /** Set once the first adoption is queued; later loads adopt for servers they add. */
   private opened = false;
+  private readonly approvals: WorkspaceApprovals;
 
-  constructor(private readonly o: RegistryOptions) {}
+  constructor(private readonly o: RegistryOptions) {
+    this.approvals = new WorkspaceApprovals(o.stateDir);
+  }
 
   private get desiredFile(): string {
     return path.join(this.o.stateDir, 'desired.json');
@@ -100,6 +107,52 @@ export class Registry {
     await this.reload();
   }
 
+  /** The workspace folder whose file defines `spec`, if it is a workspace's. */
+  private workspaceOf(spec: ServerSpec): string | undefined {
+    return this.workspaces.find((w) => workspaceSpecFile(w) === spec.source);
+  }
+
+  /** Whether a spec may run: the one place every supervisor asks (trust/admission.ts decides). */
+  private admit(spec: ServerSpec): Admission {
+    const folder = this.workspaceOf(spec);
+    return admission(spec, folder, folder === undefined ? undefined : this.approvals.get(folder, spec.name));
+  }
+
+  /**
+   * The user approves a workspace's servers (every one, or `server`) as they ask now; with `hash`,
+   * only if that is still what they ask for (a modal showed it). Those the user wanted running start.
+   */
+  async approve(folder: string, server: string | undefined, hash: string | undefined): Promise<{ approved: ApprovedServer[]; refused: string[] }> {
+    await this.sync();
+    if (!this.workspaces.includes(folder)) throw new NotFoundError(`${folder} is not a Berth workspace; add it first with \`berth workspace add ${folder}\``);
+    const file = workspaceSpecFile(folder);
+    const candidates = this.all().filter((s) => s.spec.source === file && (server === undefined || s.name === server));
+    if (server !== undefined && candidates.length === 0) throw new NotFoundError(`${file} defines no server named "${server}"; \`berth status\` lists the servers`);
+    const approved: ApprovedServer[] = [];
+    const refused: string[] = [];
+    for (const sup of candidates) {
+      const verdict = this.admit(sup.spec);
+      if (verdict.ok) {
+        // Approved before, as it is: said again, so the user sees what it has.
+        const grant = grantOf(sup.spec);
+        approved.push({ name: sup.name, asks: describeGrant(grant), hash: grantHash(grant) });
+        continue;
+      }
+      const { approval } = verdict;
+      if (approval.state === 'refused' || approval.hash === undefined) {
+        refused.push(approval.reason);
+        continue;
+      }
+      if (hash !== undefined && hash !== approval.hash) throw new ConflictError(`server ${sup.name} changed since you were shown what it asks for; look at it again and approve what it asks for now`);
+      this.approvals.approve(folder, sup.name, approval.hash);
+      approved.push({ name: sup.name, asks: approval.asks ?? [], hash: approval.hash });
+    }
+    if (server !== undefined && refused[0] !== undefined) throw new InvalidSpecError(refused[0]);
+    this.changed();
+    for (const a of approved) if (this.desired[a.name]) void this.get(a.name).start().catch(() => undefined);
+    return { approved, refused };
+  }
+
   private saveWorkspaces(): void {
     writePrivateFile(this.workspacesFile, JSON.stringify(this.workspaces));
     this.watchSpecFiles();
@@ -115,6 +168,7 @@ export class Registry {
     const report = (sentence: string) => this.notice(sentence);
     this.desired = await readStateFile(this.desiredFile, Desired, {}, report);
     this.workspaces = await readStateFile(this.workspacesFile, Workspaces, [], report);
+    await this.approvals.load(report);
     await this.loadSpecsIntoSupervisors();
     // SSH hosts are adopted in the background, and again each time a host's connection comes
     // back, so a host that is down slows neither the daemon's start nor the other hosts. The
@@ -404,6 +458,7 @@ export class Registry {
       security: this.o.security,
       instance: this.o.instance,
       labels,
+      admit: (s) => this.admit(s),
       onChange: () => this.changed(),
       setDesired: (name, running) => {
         if (labels || this.desired[name] === running) return;

@@ -26,11 +26,6 @@ export function workspaceSpecFile(folder: string): string {
   return path.join(folder, '.berth', 'servers.yaml');
 }
 
-/** Whether a spec file is a workspace's (its `.berth/servers.yaml`), not the user's own. */
-function isWorkspaceSpecFile(file: string): boolean {
-  return file.endsWith(path.join(path.sep, '.berth', 'servers.yaml'));
-}
-
 export interface SpecLoad {
   specs: ServerSpec[];
   /** One readable sentence per problem: file, field path and reason. */
@@ -127,8 +122,6 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
   if (input.catalog !== undefined && !entry) return { error: `servers.${name}.catalog: there is no catalog entry "${input.catalog}"; run \`berth catalog\` to see them` };
   const outside = checkOutside(input);
   if (outside) return { error: `servers.${name}.${outside}` };
-  // A repository's file is trusted to describe containers, never to run a command on the host.
-  if (input.external && isWorkspaceSpecFile(source)) return { error: `servers.${name}.external: a command on the host may be declared only in your own spec file (berth status names it), not in a workspace's` };
   const base: Partial<ServerSpecInput> = entry?.spec ?? {};
   const build = input.image ? input.build : (input.build ?? base.build);
   if (build && 'pypi' in build) return { error: `servers.${name}.build: ${pythonUnbuildable(`pypi ${build.pypi}`)}` };

@@ -24,6 +24,7 @@ import { CrashBackoff, engineAnswers, restartsAfterExit } from './restartPolicy.
 import { specHash } from './specFiles.js';
 import { StatsFollower } from './statsFollower.js';
 import { Superseded } from './superseded.js';
+import type { Admission } from '../trust/admission.js';
 
 const STOP_TIMEOUT_SECONDS = 5;
 
@@ -39,6 +40,8 @@ export interface SupervisorDeps {
   security?: SecurityContext;
   /** More labels for its containers: a test run's throwaway servers carry the run's id. */
   labels?: Record<string, string>;
+  /** Whether its spec may run now (a workspace server needs the user's approval); absent: it may. */
+  admit?(spec: ServerSpec): Admission;
 }
 
 type Progress = (line: string) => void;
@@ -138,7 +141,14 @@ export class ServerSupervisor {
       capabilities: this.capabilities,
       protocol: this.running ? this.mcp.protocol : undefined,
       update: this.availableUpdate,
+      approval: this.barred()?.approval,
     };
+  }
+
+  /** What keeps this spec from running (trust/admission.ts), if anything: every run and build asks here. */
+  private barred(): Extract<Admission, { ok: false }> | undefined {
+    const verdict = this.deps.admit?.(this.spec);
+    return verdict && !verdict.ok ? verdict : undefined;
   }
 
   get running(): boolean {
@@ -220,7 +230,8 @@ export class ServerSupervisor {
     if (!this.running) return Promise.resolve();
     return this.serial(async () => {
       const old = this.containerId;
-      if (!old || !this.running) return this.run(undefined, progress);
+      // An edit that needs approval again stops the server (run says why) rather than serve on unapproved.
+      if (!old || !this.running || this.barred()) return this.run(undefined, progress);
       const { rt } = this.deps;
       const staging = `${containerName(this.deps.instance, this.name)}-next`;
       let next: string | undefined;
@@ -291,6 +302,9 @@ export class ServerSupervisor {
   }
 
   build(progress: Progress, force: boolean): Promise<void> {
+    // A build runs the source's own steps (a Dockerfile's RUN) in the engine: as much a run as any.
+    const barred = this.barred();
+    if (barred) return Promise.reject(new Error(barred.approval.reason));
     return ensureImage(this.deps.rt, { image: imageOf(this.spec), build: this.spec.build }, progress, force);
   }
 
@@ -327,6 +341,13 @@ export class ServerSupervisor {
   /** One run of the server: image, container, attach, MCP initialize, health and stats. */
   private async run(existing: ContainerSummary | undefined, progress: Progress): Promise<void> {
     this.cancel();
+    const barred = this.barred();
+    if (barred) {
+      // Never retried: it waits for the user (an approval starts what they wanted running).
+      await this.stopContainer();
+      this.setPhase('stopped', undefined);
+      throw new Error(barred.approval.reason);
+    }
     const gen = this.generation;
     const current = () => gen === this.generation;
     const check = () => {

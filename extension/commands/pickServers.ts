@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { ServerStatus } from '../../daemon/protocol/status.js';
 import type { Ctx } from '../ctx.js';
 import { eligible, serverNamesFromArgs } from './targets.js';
+import { inertItem } from '../untrustedText.js';
 
 export interface PickOptions {
   /** e.g. "start": used in the prompt and in "nothing to start". */
@@ -23,7 +24,7 @@ export async function pickServers(ctx: Ctx, node: unknown, nodes: unknown, o: Pi
     void vscode.window.showInformationMessage(ctx.serverList.length === 0 ? 'Berth has no servers yet. Add one from the Catalog view.' : `No Berth server to ${o.verb}.`);
     return [];
   }
-  const items = candidates.map((s) => ({ label: s.name, description: s.phase, detail: s.description ?? s.image, name: s.name }));
+  const items = candidates.map((s) => inertItem({ label: s.name, description: s.phase, detail: s.description ?? s.image, name: s.name }));
   const placeHolder = `Server to ${o.verb}`;
   // A list of one is a plain pick: checkboxes plus OK would be a needless extra click.
   if (o.many && items.length > 1) {

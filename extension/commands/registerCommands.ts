@@ -40,6 +40,8 @@ import { callTool } from './tool/callTool.js';
 import { reviewToolChanges } from './tool/reviewToolChanges.js';
 import { getPrompt } from './prompt/getPrompt.js';
 import { readResource } from './resource/readResource.js';
+import { approveWorkspaceServer } from './workspace/approveWorkspaceServer.js';
+import { inert } from '../untrustedText.js';
 
 type Handler = (node?: unknown, nodes?: unknown) => Promise<void> | void;
 
@@ -55,6 +57,7 @@ export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: 
     'berth.server.new': () => newServer(views.forms),
     'berth.server.edit': (node, nodes) => editServer(ctx, views.forms, node, nodes),
     'berth.server.start': (node, nodes) => startServer(ctx, node, nodes),
+    'berth.workspace.approveServer': (node, nodes) => approveWorkspaceServer(ctx, node, nodes),
     'berth.server.stop': (node, nodes) => stopServer(ctx, node, nodes),
     'berth.server.restart': (node, nodes) => restartServer(ctx, node, nodes),
     'berth.server.update': (node, nodes) => updateServer(ctx, node, nodes),
@@ -87,7 +90,7 @@ export function registerCommands(ctx: Ctx, views: { catalog: CatalogTree; logs: 
         const message = errorMessage(e);
         ctx.output.error(`${id}: ${message}`);
         if (e instanceof ShownError) return;
-        const choice = await vscode.window.showErrorMessage(`Berth: ${message}`, 'Show Output');
+        const choice = await vscode.window.showErrorMessage(inert(`Berth: ${message}`), 'Show Output');
         if (choice === 'Show Output') ctx.output.show();
       }
     }),

@@ -3,6 +3,7 @@ import { SecretsList } from '../../daemon/protocol/policy.js';
 import { setSecretValue } from '../commands/secret/setSecret.js';
 import { errorMessage, ShownError, type Ctx } from '../ctx.js';
 import { missingSecrets } from './editorSecretStore.js';
+import { inert } from '../untrustedText.js';
 
 const SET_SECRET = 'Set Secret…';
 
@@ -18,7 +19,7 @@ export async function startWithSecrets(ctx: Ctx, title: string, names: readonly 
     Promise.allSettled(
       names.map((name) =>
         ctx.withDaemonProgress(
-          (message) => progress.report({ message: names.length > 1 ? `${name}: ${message}` : message }),
+          (message) => progress.report({ message: inert(names.length > 1 ? `${name}: ${message}` : message) }),
           (progressToken) => each(name, progressToken),
         ),
       ),
@@ -38,7 +39,7 @@ export async function startWithSecrets(ctx: Ctx, title: string, names: readonly 
       unshown.push(f.error);
       continue;
     }
-    const choice = await vscode.window.showErrorMessage(`Berth: ${f.error}`, SET_SECRET);
+    const choice = await vscode.window.showErrorMessage(inert(`Berth: ${f.error}`), SET_SECRET);
     if (choice === SET_SECRET && (await setSecretValue(ctx, missing))) await startWithSecrets(ctx, title, [f.name], each);
     else shown.push(f.error);
   }

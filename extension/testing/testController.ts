@@ -3,6 +3,7 @@ import { MCPTEST_SUFFIX } from '../../daemon/protocol/mcptest.js';
 import { SNAPSHOT_CASE, TestsAcceptSnapshot, TestsRun, type StepResult, type TestEvent } from '../../daemon/protocol/testRuns.js';
 import type { Ctx } from '../ctx.js';
 import { fillFileItem, type ItemData } from './testItems.js';
+import { inert } from '../untrustedText.js';
 
 type Mode = 'run' | 'debug' | 'bench';
 
@@ -187,9 +188,9 @@ export class BerthTests implements vscode.Disposable {
     const file = item && this.data.get(item)?.file;
     if (!file) return;
     const r = await this.ctx.request(TestsAcceptSnapshot, { file: file.fsPath }).catch((e: Error) => {
-      void vscode.window.showErrorMessage(`Could not accept the snapshot: ${e.message}`);
+      void vscode.window.showErrorMessage(inert(`Could not accept the snapshot: ${e.message}`));
       return undefined;
     });
-    if (r) void vscode.window.showInformationMessage(`Berth: wrote ${vscode.workspace.asRelativePath(r.snapshot)}.`);
+    if (r) void vscode.window.showInformationMessage(inert(`Berth: wrote ${vscode.workspace.asRelativePath(r.snapshot)}.`));
   }
 }

@@ -3,6 +3,7 @@
 import type { CatalogItem } from '../../daemon/protocol/catalog.js';
 import type { Phase, ServerStatus } from '../../daemon/protocol/status.js';
 import { describeProvenance, formatBytes } from '../../daemon/client/format.js';
+import { markdownText } from '../untrustedText.js';
 
 /** An entry of any catalog (built-in or added), as `catalog/search` gives it. */
 export type CatalogEntry = CatalogItem;
@@ -100,6 +101,8 @@ export function contextValue(node: BerthNode): string {
     case 'host':
       return `host;${node.host === 'local' ? 'local' : 'remote'};`;
     case 'server':
+      // A workspace server that may not run is neither running nor stopped to the menus: only its approval applies.
+      if (node.server.approval) return `server;${node.server.approval.state === 'refused' ? 'refused' : 'needsApproval'};approval;${node.server.host === 'local' ? 'local' : 'remote'};`;
       return `server;${node.server.phase};${isRunning(node.server) ? 'running' : 'stopped'};${node.server.host === 'local' ? 'local' : 'remote'};${node.server.kind ?? 'container'};${node.server.update ? 'update;' : ''}`;
     case 'group':
       return `group;${node.group};`;
@@ -138,6 +141,7 @@ export function iconOf(node: BerthNode): IconSpec {
     case 'host':
       return { id: node.host === 'local' ? 'vm' : 'remote' };
     case 'server':
+      if (node.server.approval) return node.server.approval.state === 'refused' ? { id: 'circle-slash', color: 'list.errorForeground' } : { id: 'shield', color: 'list.warningForeground' };
       return PHASE_ICONS[node.server.phase];
     case 'group':
       return { id: node.group === 'tools' ? 'tools' : node.group === 'prompts' ? 'comment-discussion' : 'file-symlink-file' };
@@ -183,7 +187,7 @@ export function descriptionOf(node: BerthNode): string {
     case 'server': {
       const s = node.server;
       // Flagged before anything else: what is not a container of Berth's must never pass for one.
-      const parts: string[] = [...(s.kind === 'remote' ? ['remote'] : s.kind === 'external' ? ['not isolated'] : []), s.phase];
+      const parts: string[] = [...(s.kind === 'remote' ? ['remote'] : s.kind === 'external' ? ['not isolated'] : []), approvalLabel(s) ?? s.phase];
       if (s.stats && isRunning(s)) parts.push(`${s.stats.cpuPercent.toFixed(1)}% CPU`, formatBytes(s.stats.memoryBytes));
       if (s.restartCount > 0) parts.push(`${s.restartCount} restart${s.restartCount === 1 ? '' : 's'}`);
       // The badge: an update the daemon's last check found, newest version shown.
@@ -203,11 +207,18 @@ export function descriptionOf(node: BerthNode): string {
   }
 }
 
+/** What a workspace server waits for, in the tree's words; undefined when it may run. */
+export function approvalLabel(s: Pick<ServerStatus, 'approval'>): string | undefined {
+  if (!s.approval) return undefined;
+  return s.approval.state === 'refused' ? 'refused (asks for what no workspace may have)' : `needs approval: ${s.approval.asks?.join('; ') ?? ''}`;
+}
+
 function firstLine(s: string | undefined): string {
   return (s ?? '').split('\n')[0] ?? '';
 }
 
-export const mdEscape = (s: string): string => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+/** Markdown escaping for the hovers: one rule for all untrusted text (untrustedText.ts). */
+export const mdEscape = markdownText;
 
 /** Markdown for the hover: everything a user checks before opening logs. */
 export function tooltipOf(node: BerthNode): string {
@@ -253,8 +264,13 @@ export function serverTooltip(s: ServerStatus, now = Date.now()): string {
   if (s.protocol) rows.push(['MCP', `${s.protocol.version} (${s.protocol.era === 'modern' ? 'discover' : 'initialize'})`]);
   if (s.capabilities) rows.push(['Offers', `${s.capabilities.tools.length} tools, ${s.capabilities.prompts.length} prompts, ${s.capabilities.resources.length} resources`]);
   if (s.update) rows.push(['Update', `${mdEscape(s.update.current)} → ${mdEscape(s.update.available)} (${s.update.change})`]);
-  rows.push(['Spec', `\`${s.source}\``]);
+  // A path is the user's or a repository's to name: escaped, never a code span a backtick could end.
+  rows.push(['Spec', mdEscape(s.source)]);
   const lines = [`**${mdEscape(s.name)}**${s.description ? ` — ${mdEscape(s.description)}` : ''}`, '', ...rows.map(([k, v]) => `${k}: ${v}  `)];
+  if (s.approval) {
+    lines.push('', `$(shield) ${mdEscape(s.approval.reason)}`);
+    if (s.approval.asks?.length) lines.push('', 'It asks for:', '', ...s.approval.asks.map((a) => `- ${mdEscape(a)}`));
+  }
   if (s.message) lines.push('', `$(warning) ${mdEscape(s.message)}`);
   const checks = s.health.slice(-5);
   if (checks.length) {

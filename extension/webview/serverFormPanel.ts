@@ -7,6 +7,7 @@ import { errorMessage, type Ctx } from '../ctx.js';
 import { BerthPanel } from './panel.js';
 import { FromServerForm, type FormField, type ToServerForm } from './serverFormMessages.js';
 import { formFields, specToForm, validateForm, type FormValues } from './specForm.js';
+import { inert } from '../untrustedText.js';
 
 export class ServerForms implements vscode.Disposable {
   /** Open forms by server name; `''` is the form of a new server. */
@@ -78,7 +79,7 @@ class ServerFormPanel extends BerthPanel<FromServerForm, ToServerForm> {
     try {
       const status = await this.ctx.request(ServersPut, { name: target, spec, replace: this.editing !== undefined });
       this.panel.dispose();
-      void vscode.window.showInformationMessage(`Berth: saved "${target}" to ${status.source}.`);
+      void vscode.window.showInformationMessage(inert(`Berth: saved "${target}" to ${status.source}.`));
     } catch (e) {
       this.post({ type: 'saving', saving: false, error: errorMessage(e) });
     }

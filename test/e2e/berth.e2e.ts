@@ -25,6 +25,8 @@ const BERTH = path.join(REPO_ROOT, 'dist', 'berth.js');
 const SERVER = 'ev';
 /** A fixture server that eats memory towards its limit, with a memory alert set low enough to fire. */
 const BURN = 'burn';
+/** A server from the workspace's own `.berth/servers.yaml`, which runs only once approved. */
+const WS_SERVER = 'wsapp';
 
 /** What the .vsix may contain (.vscodeignore is a whitelist; this checks it stays one). */
 const ALLOWED = [
@@ -640,6 +642,36 @@ async function main(): Promise<void> {
       await w.waitForText('Discovered', 60_000);
       if (await w.page.getByText('Starting server ev').first().isVisible()) throw new Error('the output shows the "ev" channel, not Berth\'s');
       await w.screenshot('mcp-berth-started-tools');
+    });
+
+    await step(w, "a workspace's server needs approval in the tree, runs once approved through the modal, and asks again after a mount is edited", async () => {
+      // Written now, not before the window opened: the daemon follows the workspace's .berth folder.
+      const wsDir = server?.workspaceDir ?? '';
+      const wsFile = path.join(wsDir, '.berth', 'servers.yaml');
+      const data = path.join(root, 'ws-data');
+      fs.mkdirSync(data, { recursive: true });
+      const spec = (mount: string) => `servers:\n  ${WS_SERVER}:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/tools.js]\n    network: bridge\n    volumes: [${mount}]\n`;
+      fs.writeFileSync(wsFile, spec(`{ source: ${data}, target: /data }`));
+      try {
+        await w.openViewContainer('Berth');
+        await waitForRow(w, `"${WS_SERVER}" needs approval`, (r) => r.label === WS_SERVER && r.description.startsWith('needs approval:') && r.description.includes('network: bridge'));
+        await w.screenshot('workspace-server-needs-approval');
+        await w.runCommand('Berth: Approve Workspace Server…');
+        await pickQuickItem(w, WS_SERVER);
+        const dialog = w.page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+        const shown = await dialog.innerText();
+        for (const line of [`image ${FIXTURE_IMAGE}`, `mount ${data} at /data (read-only)`, 'network: bridge']) if (!shown.includes(line)) throw new Error(`the approval modal does not list "${line}"; it says ${JSON.stringify(shown)}`);
+        await w.screenshot('workspace-server-approval-modal');
+        await dialog.locator('.monaco-button').filter({ hasText: 'Approve and Start' }).first().click();
+        await waitForRow(w, `"${WS_SERVER}" healthy`, (r) => r.label === WS_SERVER && r.description.startsWith('healthy'), 120_000);
+        await w.screenshot('workspace-server-approved-healthy');
+        fs.writeFileSync(wsFile, spec(`{ source: ${data}, target: /data, readOnly: false }`));
+        await waitForRow(w, `"${WS_SERVER}" needs approval again`, (r) => r.label === WS_SERVER && r.description.startsWith('needs approval:') && r.description.includes('rw: it may write there'));
+        await w.screenshot('workspace-server-asks-again');
+      } finally {
+        fs.rmSync(wsFile, { force: true });
+      }
     });
 
     console.log(`screenshots: ${screenshots}`);

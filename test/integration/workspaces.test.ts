@@ -36,6 +36,8 @@ describe('workspace spec files beside the user file', () => {
       ['shared', wsFile],
       ['wsonly', wsFile],
     ]);
+    // A workspace's server runs only once the user approved it (securityWorkspace.test.ts has the rest).
+    await home.ok(['workspace', 'approve', ws, 'shared']);
     await home.ok(['start', 'shared']);
     expect(await home.ok(['call', 'shared', 'get-env', '{}'])).toContain('workspace');
   });

@@ -3,6 +3,7 @@ import { remoteSpecOf } from '../../daemon/catalog/remoteEntry.js';
 import { provenanceOf } from '../../daemon/images/provenance.js';
 import { isLoopbackUrl } from '../../daemon/servers/outside.js';
 import { parseSpecText } from '../../daemon/servers/specFiles.js';
+import { admission } from '../../daemon/trust/admission.js';
 
 const USER = '/home/me/.config/berth/servers.yaml';
 const WORKSPACE = '/home/me/project/.berth/servers.yaml';
@@ -50,7 +51,10 @@ describe('remote and external specs', () => {
     expect(error('servers:\n  h:\n    remote: { url: "https://127.0.0.1:8443/mcp", insecure: true }\n')).toBe('no error');
     expect(error('servers:\n  e:\n    external: { command: node }\n')).toContain('servers.e.external: a command on the host runs as you, with no isolation at all; say so with `isolation: none`');
     expect(error('servers:\n  e:\n    image: a:1\n    isolation: none\n')).toContain('servers.e.isolation: only an external server runs without isolation');
-    expect(error('servers:\n  e:\n    external: { command: node }\n    isolation: none\n', WORKSPACE)).toContain('servers.e.external: a command on the host may be declared only in your own spec file');
+    // A workspace's external server loads (its file's other servers run) and is refused by trust/, approved or not.
+    const ws = resolve('servers:\n  e:\n    external: { command: node }\n    isolation: none\n', WORKSPACE);
+    if ('error' in ws) throw new Error(ws.error);
+    expect(admission(ws.specs[0]!, '/home/me/project', 'any')).toMatchObject({ ok: false, approval: { state: 'refused', reason: expect.stringContaining(`${WORKSPACE}: servers.e.external: a workspace's spec file may not ask for a command on the host, approved or not`) as unknown } });
     expect(error('servers:\n  e:\n    external: { command: node }\n    isolation: none\n')).toBe('no error');
   });
 

@@ -17,6 +17,8 @@ import {
 } from '../../extension/tree/nodes.js';
 import { caps, status } from './extensionServers.js';
 
+const NEEDS_APPROVAL = { state: 'needs-approval' as const, folder: '/ws', reason: 'server a comes from the workspace /ws and runs only once you approve what it asks for', asks: ['image x:1', 'your secrets: GITHUB_TOKEN'], hash: 'h' };
+
 interface MenuItem {
   command: string;
   when: string;
@@ -156,6 +158,7 @@ describe('context values', () => {
       { kind: 'host', host: 'ssh://me@box', servers: [] },
       ...Phase.options.map((phase): BerthNode => ({ kind: 'server', server: status('a', { phase }) })),
       { kind: 'server', server: status('a', { update }) },
+      { kind: 'server', server: status('a', { approval: NEEDS_APPROVAL }) },
       ...childrenOf({ kind: 'server', server }).flatMap((g) => childrenOf(g)),
       { kind: 'catalog', entry: catalogEntry('built-in') },
       { kind: 'catalog', entry: catalogEntry('fx') },
@@ -167,6 +170,18 @@ describe('context values', () => {
       expect(regexes.length, `${item.command} (${item.when}) names no viewItem`).toBeGreaterThan(0);
       expect(values.some((v) => regexes.every((re) => re.test(v))), `${item.command} (${item.when}) shows on no node`).toBe(true);
     }
+  });
+
+  it('offer Approve, and nothing that would start it, on a workspace server that needs approval; it shows what it asks for', () => {
+    const waiting = contextValue({ kind: 'server', server: status('a', { approval: NEEDS_APPROVAL }) });
+    const refused = contextValue({ kind: 'server', server: status('a', { approval: { ...NEEDS_APPROVAL, state: 'refused', asks: undefined, hash: undefined } }) });
+    const shown = (command: string, value: string) => menuRegexes(command, 'server').some((res) => res.every((re) => re.test(value)));
+    expect(shown('berth.workspace.approveServer', waiting)).toBe(true);
+    expect(shown('berth.workspace.approveServer', refused)).toBe(false);
+    expect(shown('berth.workspace.approveServer', contextValue({ kind: 'server', server: status('a', { phase: 'stopped' }) }))).toBe(false);
+    for (const v of [waiting, refused]) expect(shown('berth.server.start', v), v).toBe(false);
+    expect(descriptionOf({ kind: 'server', server: status('a', { phase: 'stopped', approval: NEEDS_APPROVAL }) })).toBe('needs approval: image x:1; your secrets: GITHUB_TOKEN');
+    expect(serverTooltip(status('a', { approval: NEEDS_APPROVAL }))).toContain('- your secrets: GITHUB\\_TOKEN');
   });
 
   it('offer Update only on servers with an update available, with a badge and a tooltip row', () => {

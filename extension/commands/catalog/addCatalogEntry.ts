@@ -6,6 +6,7 @@ import type { Ctx } from '../../ctx.js';
 import type { CatalogEntryInfo } from '../../../daemon/protocol/status.js';
 import { isBerthNode } from '../../tree/nodes.js';
 import { freeName, nameProblem } from '../targets.js';
+import { inert, inertItem } from '../../untrustedText.js';
 
 type BuiltInEntry = z.infer<typeof CatalogEntryInfo>;
 
@@ -41,7 +42,7 @@ export async function addCatalogEntry(ctx: Ctx, node?: unknown): Promise<void> {
 
 async function pickEntry(entries: BuiltInEntry[]): Promise<BuiltInEntry | undefined> {
   const picked = await vscode.window.showQuickPick(
-    entries.map((e) => ({ label: e.id, detail: e.description, description: e.npm, entry: e })),
+    entries.map((e) => inertItem({ label: e.id, detail: e.description, description: e.npm, entry: e })),
     { placeHolder: 'Catalog entry to add', matchOnDetail: true },
   );
   return picked?.entry;
@@ -53,11 +54,11 @@ export async function addAndStart(ctx: Ctx, params: { name: string; catalog?: st
   if (host === undefined) return;
   const status = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Adding ${params.name}` }, (progress) =>
     ctx.withDaemonProgress(
-      (message) => progress.report({ message }),
+      (message) => progress.report({ message: inert(message) }),
       (progressToken) => ctx.request(M.ServersAdd, { ...params, host, start: true, progressToken }),
     ),
   );
-  void vscode.window.showInformationMessage(`Added ${status.name} (${status.phase}). VS Code's agents can use it now.`);
+  void vscode.window.showInformationMessage(inert(`Added ${status.name} (${status.phase}). VS Code's agents can use it now.`));
 }
 
 /** The host to run a new server on: asked only when there are SSH hosts; undefined when cancelled. */
@@ -65,8 +66,8 @@ export async function pickHost(ctx: Ctx): Promise<string | undefined> {
   const hosts = await ctx.request(HostsList, {});
   if (hosts.length <= 1) return LOCAL_HOST;
   const picked = await vscode.window.showQuickPick(
-    hosts.map((h) => ({ label: h.name, description: h.url, detail: h.error ?? `${h.state}${h.engineVersion ? `, Docker ${h.engineVersion}` : ''}` })),
+    hosts.map((h) => inertItem({ label: h.name, description: h.url, detail: h.error ?? `${h.state}${h.engineVersion ? `, Docker ${h.engineVersion}` : ''}`, name: h.name })),
     { placeHolder: 'Run it on which host?' },
   );
-  return picked?.label;
+  return picked?.name;
 }

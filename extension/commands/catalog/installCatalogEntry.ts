@@ -9,6 +9,7 @@ import { startServers } from '../server/startServer.js';
 import { freeName, nameProblem } from '../targets.js';
 import { pickHost } from './addCatalogEntry.js';
 import { pickCatalogEntry } from './pickCatalogEntry.js';
+import { inert } from '../../untrustedText.js';
 
 /**
  * Installs an entry of any catalog the way `berth install` does: built, tested in a throwaway
@@ -19,7 +20,7 @@ export async function installCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?:
   const entry = isBerthNode(node) && node.kind === 'catalog' ? node.entry : await pickCatalogEntry(catalog, { runnableOnly: true, placeHolder: 'Catalog entry to install (built and tested first)' });
   if (!entry) return;
   if (entry.unrunnable) {
-    void vscode.window.showWarningMessage(`Berth cannot run ${entry.id}: ${entry.unrunnable}.`);
+    void vscode.window.showWarningMessage(inert(`Berth cannot run ${entry.id}: ${entry.unrunnable}.`));
     return;
   }
   const taken = ctx.serverList.map((s) => s.name);
@@ -32,7 +33,7 @@ export async function installCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?:
   if (name === undefined) return;
   const env: Record<string, string> = {};
   for (const input of entry.inputs.filter((i) => i.kind === 'env' && i.required)) {
-    const value = await vscode.window.showInputBox({ title: `Install ${entry.id}: ${input.name}`, prompt: input.description ?? `The value of ${input.name}`, ignoreFocusOut: true });
+    const value = await vscode.window.showInputBox({ title: inert(`Install ${entry.id}: ${input.name}`), prompt: inert(input.description ?? `The value of ${input.name}`), ignoreFocusOut: true });
     if (value === undefined) return;
     env[input.name] = value;
   }
@@ -42,18 +43,18 @@ export async function installCatalogEntry(ctx: Ctx, catalog: CatalogTree, node?:
   }
   const host = await pickHost(ctx);
   if (host === undefined) return;
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Installing ${entry.id}` }, (progress) =>
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: inert(`Installing ${entry.id}`) }, (progress) =>
     ctx.withDaemonProgress(
-      (message) => progress.report({ message }),
+      (message) => progress.report({ message: inert(message) }),
       (progressToken) => ctx.request(ServersInstall, { entry: entry.id, version: entry.version, name, host, env, progressToken }),
     ),
   );
   const failed = result.steps.find((s) => !s.ok);
   if (failed) {
-    void vscode.window.showErrorMessage(`Installing ${entry.id} stopped at ${failed.step}: ${failed.text}. Nothing was added.`);
+    void vscode.window.showErrorMessage(inert(`Installing ${entry.id} stopped at ${failed.step}: ${failed.text}. Nothing was added.`));
     return;
   }
   const connection = result.steps.find((s) => s.step === 'connection');
-  const start = await vscode.window.showInformationMessage(`Installed ${name} (tested: ${connection?.text ?? 'connected'}).`, 'Start');
+  const start = await vscode.window.showInformationMessage(inert(`Installed ${name} (tested: ${connection?.text ?? 'connected'}).`), 'Start');
   if (start) await startServers(ctx, [name]);
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { ClientsList, ClientsRegister, type ClientId } from '../../../daemon/protocol/clients.js';
 import type { Ctx } from '../../ctx.js';
 import { pickServers } from '../pickServers.js';
+import { inert } from '../../untrustedText.js';
 
 /** Clients that also read a per-project file, which Berth can write for the open workspace. */
 const PROJECT_CLIENTS: readonly ClientId[] = ['cursor', 'claude-code', 'vscode'];
@@ -28,5 +29,5 @@ export async function connectClient(ctx: Ctx, node?: unknown, nodes?: unknown): 
   if (!picked) return;
   const result = await ctx.request(ClientsRegister, { client: picked.client, project: picked.project, servers });
   const backup = result.backup ? ` (the previous file is kept as ${result.backup})` : '';
-  void vscode.window.showInformationMessage(`Berth wrote ${result.written.join(', ') || 'nothing new'} into ${result.file}${backup}. Restart ${picked.label} to pick it up.`);
+  void vscode.window.showInformationMessage(inert(`Berth wrote ${result.written.join(', ') || 'nothing new'} into ${result.file}${backup}. Restart ${picked.label} to pick it up.`));
 }

@@ -3,6 +3,7 @@ import { ClientsImport, ClientsImportPlan } from '../../../daemon/protocol/clien
 import type { Ctx } from '../../ctx.js';
 import { startServers } from '../server/startServer.js';
 import { importRows, importSummary, type ImportRow } from './importRows.js';
+import { inert, inertItem } from '../../untrustedText.js';
 
 type Item = vscode.QuickPickItem & { row?: ImportRow };
 
@@ -15,7 +16,7 @@ type Item = vscode.QuickPickItem & { row?: ImportRow };
 export async function importServers(ctx: Ctx): Promise<void> {
   await ctx.whenConnected();
   const plan = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading other clients’ MCP configs' }, () => ctx.request(ClientsImportPlan, {}));
-  for (const p of plan.problems) void vscode.window.showWarningMessage(p);
+  for (const p of plan.problems) void vscode.window.showWarningMessage(inert(p));
   const { importable, skipped } = importRows(plan.candidates);
   if (!importable.length) {
     void vscode.window.showInformationMessage(
@@ -32,18 +33,18 @@ export async function importServers(ctx: Ctx): Promise<void> {
   );
   const summary = importSummary(done.results);
   if (summary.failed) {
-    void vscode.window.showErrorMessage(summary.text);
+    void vscode.window.showErrorMessage(inert(summary.text));
     return;
   }
-  const start = await vscode.window.showInformationMessage(summary.text, ...(summary.servers.length ? ['Start Them'] : []));
+  const start = await vscode.window.showInformationMessage(inert(summary.text), ...(summary.servers.length ? ['Start Them'] : []));
   if (start) await startServers(ctx, summary.servers);
 }
 
 async function pick(importable: ImportRow[], skipped: ImportRow[]): Promise<ImportRow[] | undefined> {
   const items: Item[] = [
-    ...importable.map((row) => ({ label: row.label, description: row.description, detail: row.detail, row })),
+    ...importable.map((row) => inertItem({ label: row.label, description: row.description, detail: row.detail, row })),
     ...(skipped.length ? [{ label: 'Left as they are', kind: vscode.QuickPickItemKind.Separator }] : []),
-    ...skipped.map((row) => ({ label: `$(circle-slash) ${row.label}`, description: row.description, detail: row.detail })),
+    ...skipped.map((row) => { const item = inertItem({ label: row.label, description: row.description, detail: row.detail }); return { ...item, label: `$(circle-slash) ${item.label}` }; }),
   ];
   const qp = vscode.window.createQuickPick<Item>();
   qp.title = 'Import Servers from Other Clients';

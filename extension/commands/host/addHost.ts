@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { HostsAdd, NewHostName, type HostReport } from '../../../daemon/protocol/hosts.js';
 import type { Ctx } from '../../ctx.js';
+import { inert } from '../../untrustedText.js';
 
 /**
  * "Add SSH Host…": tests the host through the daemon with progress, shows an unknown host key for
@@ -27,12 +28,12 @@ export async function addHost(ctx: Ctx): Promise<void> {
   for (;;) {
     const { report, host } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${url}` }, (progress) =>
       ctx.withDaemonProgress(
-        (message) => progress.report({ message }),
+        (message) => progress.report({ message: inert(message) }),
         (progressToken) => ctx.request(HostsAdd, { ...params, progressToken }),
       ),
     );
     if (host) {
-      void vscode.window.showInformationMessage(`Added host ${host.name} (Docker ${host.engineVersion ?? report.engineVersion ?? '?'}). Add servers to it with "Berth: Add Server…".`);
+      void vscode.window.showInformationMessage(inert(`Added host ${host.name} (Docker ${host.engineVersion ?? report.engineVersion ?? '?'}). Add servers to it with "Berth: Add Server…".`));
       return;
     }
     const next = await resolveRefusal(report);
@@ -47,14 +48,14 @@ async function resolveRefusal(report: HostReport): Promise<{ acceptHostKey?: str
   if (key?.status === 'unknown') {
     const trust = 'Trust and Connect';
     const choice = await vscode.window.showWarningMessage(
-      `The host key of ${key.name} is not known.`,
+      inert(`The host key of ${key.name} is not known.`),
       { modal: true, detail: `${key.keyType} key fingerprint:\n${key.fingerprint}\n\nCompare it with the one the host's owner gives you before trusting it.` },
       trust,
     );
     return choice === trust ? { acceptHostKey: key.fingerprint } : undefined;
   }
   if (key) {
-    await vscode.window.showErrorMessage(`The host key of ${key.name} has changed; Berth refuses to connect.`, {
+    await vscode.window.showErrorMessage(inert(`The host key of ${key.name} has changed; Berth refuses to connect.`), {
       modal: true,
       detail: `Known: ${key.knownFingerprint ?? '?'}${key.knownAt ? ` (${key.knownAt})` : ''}\nNow:   ${key.fingerprint}\n\nIf the host was really reinstalled, remove the old entry from known_hosts and try again.`,
     });
@@ -64,6 +65,6 @@ async function resolveRefusal(report: HostReport): Promise<{ acceptHostKey?: str
     const passphrase = await vscode.window.showInputBox({ title: 'SSH key passphrase', prompt: 'Your key is encrypted and no SSH agent holds it. Berth keeps the passphrase in memory only.', password: true, ignoreFocusOut: true });
     return passphrase ? { passphrase } : undefined;
   }
-  void vscode.window.showErrorMessage(`Berth could not add the host: ${report.error ?? report.checks.find((c) => !c.ok)?.detail ?? 'unknown error'}`);
+  void vscode.window.showErrorMessage(inert(`Berth could not add the host: ${report.error ?? report.checks.find((c) => !c.ok)?.detail ?? 'unknown error'}`));
   return undefined;
 }

@@ -4,6 +4,7 @@ import type { Ctx } from '../../ctx.js';
 import { promptArguments, renderPromptResult } from '../../tools/renderResults.js';
 import { isBerthNode, isRunning } from '../../tree/nodes.js';
 import { pickServers } from '../pickServers.js';
+import { inertItem } from '../../untrustedText.js';
 
 /** Asks for a prompt's arguments, gets it from the server, and shows its messages. */
 export async function getPrompt(ctx: Ctx, node?: unknown, nodes?: unknown): Promise<void> {
@@ -16,7 +17,7 @@ export async function getPrompt(ctx: Ctx, node?: unknown, nodes?: unknown): Prom
     [server] = await pickServers(ctx, node, nodes, { verb: 'get a prompt of', want: (s) => isRunning(s) && (s.capabilities?.prompts.length ?? 0) > 0 });
     if (server === undefined) return;
     const prompts = ctx.server(server)?.capabilities?.prompts ?? [];
-    prompt = (await vscode.window.showQuickPick(prompts.map((p) => ({ label: p.name, detail: p.description, prompt: p })), { placeHolder: `Prompt of ${server}` }))?.prompt;
+    prompt = (await vscode.window.showQuickPick(prompts.map((p) => inertItem({ label: p.name, detail: p.description, prompt: p })), { placeHolder: `Prompt of ${server}` }))?.prompt;
   }
   if (!prompt) return;
   const args: Record<string, string> = {};

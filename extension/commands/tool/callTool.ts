@@ -5,6 +5,7 @@ import { renderToolResult } from '../../tools/renderResults.js';
 import { argumentSkeleton, parseArguments } from '../../tools/toolInput.js';
 import { isBerthNode, isRunning, type ToolInfo } from '../../tree/nodes.js';
 import { pickServers } from '../pickServers.js';
+import { inertItem } from '../../untrustedText.js';
 
 /** Calls a tool with JSON arguments checked against its input schema, and shows the result. */
 export async function callTool(ctx: Ctx, node?: unknown, nodes?: unknown): Promise<void> {
@@ -18,7 +19,7 @@ export async function callTool(ctx: Ctx, node?: unknown, nodes?: unknown): Promi
     if (server === undefined) return;
     const tools = ctx.server(server)?.capabilities?.tools ?? (await ctx.request(M.ServersCapabilities, { name: server })).tools;
     const picked = await vscode.window.showQuickPick(
-      tools.map((t) => ({ label: t.name, detail: t.description, tool: t })),
+      tools.map((t) => inertItem({ label: t.name, detail: t.description, tool: t })),
       { placeHolder: `Tool of ${server} to call`, matchOnDetail: true },
     );
     tool = picked?.tool;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { ToolsApprove, ToolsPending } from '../../../daemon/protocol/policy.js';
 import type { Ctx } from '../../ctx.js';
 import { pickServers } from '../pickServers.js';
+import { inert } from '../../untrustedText.js';
 
 /**
  * Tool pinning, in the editor: shows how a server's tool definitions differ from the ones first
@@ -20,11 +21,11 @@ export async function reviewToolChanges(ctx: Ctx, node?: unknown, nodes?: unknow
   const tools = [...pending.changed.map((c) => c.tool), ...pending.added.map((t) => t.name)];
   const approve = 'Approve';
   const choice = await vscode.window.showWarningMessage(
-    `${name} offers ${tools.length} changed or new tool(s): ${tools.join(', ')}. They are withheld until you approve them.`,
+    inert(`${name} offers ${tools.length} changed or new tool(s): ${tools.join(', ')}. They are withheld until you approve them.`),
     { modal: true, detail: 'A changed description or schema can make an agent do something other than what you approved. Read the diff first.' },
     approve,
   );
   if (choice !== approve) return;
   const result = await ctx.request(ToolsApprove, { name, tools });
-  void vscode.window.showInformationMessage(`Approved ${result.approved.join(', ')} of ${name}.`);
+  void vscode.window.showInformationMessage(inert(`Approved ${result.approved.join(', ')} of ${name}.`));
 }
