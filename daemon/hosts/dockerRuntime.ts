@@ -29,6 +29,8 @@ const Inspect = z.object({
 });
 
 const NetworkInspect = z.object({
+  Internal: z.boolean().optional(),
+  Labels,
   IPAM: z.object({ Config: z.array(z.object({ Subnet: z.string().optional(), Gateway: z.string().optional() })).nullish() }),
 });
 
@@ -290,7 +292,12 @@ export class DockerRuntime implements ContainerRuntime {
             if (e.statusCode !== 409) throw e;
           });
       }
-      const subnet = (await this.inspectNetwork(name))?.IPAM.Config?.[0]?.Subnet;
+      const found = await this.inspectNetwork(name);
+      // A network of this name that Berth did not make (anyone may create one) is never used:
+      // it could have a route out where the allowlist promised none.
+      const foreign = Object.entries(labels).some(([k, v]) => found?.Labels[k] !== v) || found?.Internal !== true;
+      if (found && foreign) throw new Error(`network ${name} exists but Berth did not make it (its labels or its isolation differ), so it is not used; remove it (docker network rm ${name}) and start the server again`);
+      const subnet = found?.IPAM.Config?.[0]?.Subnet;
       if (!subnet) throw new Error(`network ${name} has no subnet`);
       return { subnet };
     });

@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -883,5 +884,187 @@ ${extra}`;
     expect(refused).toBe(tried);
     expect(checked).toBeGreaterThanOrEqual(14);
     expect(held).toBe(checked);
+  });
+});
+
+/**
+ * Issue 21: what an agent with writes on (`berth mcp --allow-write`), a scenario file, a catalog
+ * or an import may not get. Counted apart from the suite above, and asserted to the case.
+ */
+describe('security: an agent, a scenario, a catalog or an import gets no more than the user granted', () => {
+  /** Every case below, so none drops out of the count unseen. */
+  const EXPECTED_AGENT_CASES = 15;
+  let home: TestHome;
+  let tried = 0;
+  let refused = 0;
+  const root = path.join(os.tmpdir(), `berth-sec-agent-${process.pid}`);
+  const P = `secagent${process.pid}`;
+  const refuse = (name: string, fn: () => Promise<void>) =>
+    it(name, async () => {
+      tried++;
+      await fn();
+      refused++;
+    });
+
+  type Result = { content: { type: string; text: string }[]; isError?: boolean; structuredContent?: Record<string, unknown> };
+  /** `berth mcp` with these flags, as an agent's client spawns it. */
+  const agent = async <T>(flags: string[], fn: (call: (tool: string, args?: Record<string, unknown>) => Promise<Result>, c: Client) => Promise<T>): Promise<T> => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BERTH, 'mcp', ...flags], env: home.env as Record<string, string>, stderr: 'pipe' });
+    const client = new Client({ name: 'security-agent', version: '1' });
+    await client.connect(transport);
+    try {
+      return await fn(async (tool, args = {}) => (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 240_000 })) as Result, client);
+    } finally {
+      await client.close();
+    }
+  };
+  const WRITES = ['--allow-write', '--no-confirm'];
+  /** The one sentence of a refused call. */
+  const refusal = (r: Result): string => {
+    expect(r.isError, r.content[0]?.text).toBe(true);
+    const text = r.content[0]?.text ?? '';
+    expect(text.split('\n')).toHaveLength(1);
+    return text;
+  };
+  const dockerOut = async (...args: string[]) => (await docker('docker', args)).stdout.trim();
+  const imageId = (ref: string) => dockerOut('image', 'inspect', '--format', '{{.Id}}', ref).catch(() => '');
+
+  beforeAll(async () => {
+    home = await TestHome.create();
+    mkdirSync(root, { recursive: true });
+    await home.writeSpecs('servers: {}\n');
+    // The folder an agent may mount from, as the user lists it in Berth's MCP settings.
+    writeFileSync(path.join(path.dirname(home.paths.userSpecFile), 'mcp.yaml'), `mountRoots: [${JSON.stringify(root)}]\n`);
+    await home.ok(['status']);
+  });
+  afterAll(async () => {
+    await home.dispose();
+    const images = (await dockerOut('images', '--format', '{{.Repository}}:{{.Tag}}')).split('\n').filter((i) => i.includes(P));
+    if (images.length) await docker('docker', ['rmi', '-f', ...images]).catch(() => undefined);
+    const nets = (await dockerOut('network', 'ls', '--format', '{{.Name}}')).split('\n').filter((n) => n.includes(P));
+    if (nets.length) await docker('docker', ['network', 'rm', ...nets]).catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  // Item 3: Berth's names are Berth's.
+  refuse("an agent's network, volume or container under Berth's names (the egress network of a server it wants to open up)", async () => {
+    const squat = `berth-${home.paths.instance}-${P}-egress`;
+    await agent(WRITES, async (call) => {
+      expect(refusal(await call('create_network', { name: squat }))).toMatch(/must not start with "berth-".*Berth's own/);
+      expect(refusal(await call('create_volume', { name: `berth-${P}` }))).toMatch(/must not start with "berth-"/);
+      expect(refusal(await call('create_container', { image: FIXTURE_IMAGE, name: `berth-${P}` }))).toMatch(/must not start with "berth-"/);
+    });
+    expect(await dockerOut('network', 'ls', '-q', '--filter', `name=${squat}`)).toBe('');
+  });
+
+  refuse('a network squatting on a server\'s egress name (made by anyone): never used, the server refused with a sentence', async () => {
+    const server = `${P}eg`;
+    const squat = `berth-${home.paths.instance}-${server}-egress`;
+    await docker('docker', ['network', 'create', squat]);
+    const r = await home.berth(['add', server, '--image', FIXTURE_IMAGE, '--arg', '/app/tools.js', '--allow', 'example.com', '--start']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`network ${squat} exists but Berth did not make it`));
+    expect(await dockerOut('network', 'inspect', '--format', '{{len .Containers}}', squat)).toBe('0');
+    await home.ok(['rm', server]);
+  });
+
+  // Item 4: build_image moves only tags it made.
+  refuse("build_image over a server's image tag, an unmanaged tag (postgres-like), or a tag under berth/", async () => {
+    const victim = `${P}-victim/srv:1`;
+    const unmanaged = `${P}-postgres:16`;
+    await docker('docker', ['tag', FIXTURE_IMAGE, victim]);
+    await docker('docker', ['tag', FIXTURE_IMAGE, unmanaged]);
+    await home.ok(['add', `${P}victim`, '--image', victim, '--arg', '/app/tools.js']);
+    const ctx = path.join(root, 'retag');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL swapped=yes\n`);
+    const before = [await imageId(victim), await imageId(unmanaged)];
+    await agent([...WRITES, '--enable', 'build_image'], async (call) => {
+      expect(refusal(await call('build_image', { path: ctx, tag: victim }))).toMatch(/is the image of Berth's MCP server ".*victim", and build_image never moves a server's tag/);
+      expect(refusal(await call('build_image', { path: ctx, tag: unmanaged }))).toMatch(/already names an image .* that build_image did not make/);
+      expect(refusal(await call('build_image', { path: ctx, tag: 'berth/node-base:1' }))).toMatch(/Berth's own image namespace/);
+      // Its own tag it may build again.
+      const own = `${P}-own:1`;
+      expect((await call('build_image', { path: ctx, tag: own })).isError).toBeFalsy();
+      expect((await call('build_image', { path: ctx, tag: own })).isError).toBeFalsy();
+    });
+    expect([await imageId(victim), await imageId(unmanaged)]).toEqual(before);
+    await home.ok(['rm', `${P}victim`]);
+  });
+
+  refuse("an image that would lend its containers Berth's identity labels: built, then removed again; and never a container from one", async () => {
+    const ctx = path.join(root, 'labels');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL berth.instance=${home.paths.instance} berth.server=x\n`);
+    const tag = `${P}-lender:1`;
+    await agent([...WRITES, '--enable', 'build_image'], async (call) => {
+      expect(refusal(await call('build_image', { path: ctx, tag }))).toMatch(/carries Berth's own label\(s\) berth\.instance, berth\.server .* removed again/);
+    });
+    expect(await imageId(tag)).toBe('');
+    // The same image made outside the tools (or pulled) makes no container either.
+    await docker('docker', ['build', '-q', '-t', tag, ctx]);
+    await agent(WRITES, async (call) => {
+      expect(refusal(await call('create_container', { image: tag, name: `${P}-lent` }))).toMatch(/carries Berth's own label\(s\) berth\.instance, berth\.server/);
+    });
+    expect(await dockerOut('ps', '-aq', '--filter', `name=${P}-lent`)).toBe('');
+  });
+
+  // Item 5: build_image is opt-in, and an agent's Dockerfile ADDs no URL.
+  refuse("build_image off until enabled by name; an agent's Dockerfile that ADDs from the host's loopback is refused unfetched", async () => {
+    let hits = 0;
+    const server = await new Promise<Server>((resolve) => {
+      const s = createServer((_req, res) => {
+        hits++;
+        res.end('host secret');
+      }).listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const ctx = path.join(root, 'add');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nADD http://127.0.0.1:${port}/secret /x\n`);
+    try {
+      await agent(WRITES, async (call, c) => {
+        expect((await c.listTools()).tools.map((t) => t.name)).not.toContain('build_image');
+        expect(refusal(await call('build_image', { path: ctx, tag: `${P}-add:1` }))).toMatch(/enable.*build_image/);
+      });
+      await agent([...WRITES, '--enable', 'build_image'], async (call) => {
+        expect(refusal(await call('build_image', { path: ctx, tag: `${P}-add:1` }))).toMatch(new RegExp(`line 2 ADDs "http://127\\.0\\.0\\.1:${port}/secret", which the engine would fetch from the host's network`));
+      });
+    } finally {
+      server.close();
+    }
+    expect(hits).toBe(0);
+    expect(await imageId(`${P}-add:1`)).toBe('');
+  });
+
+  // Item 6: host paths an agent names lie inside the folders it is allowed.
+  for (const hostPath of ['/usr/bin', '/usr/local/bin', '/var/spool/cron', '/usr/lib/systemd/system', '/opt', '/home', '/run/user', '/lib/modules', '/var/tmp']) {
+    refuse(`an agent's writable mount of ${hostPath}, outside the allowed folders`, async () => {
+      await agent(WRITES, async (call) => {
+        const r = await call('create_container', { image: FIXTURE_IMAGE, name: `${P}-mnt`, volumes: [{ host_path: hostPath, container_path: '/m', read_only: false }] });
+        expect(refusal(r)).toMatch(/host path ".*" is not inside one of the folders it is allowed .*mountRoots/);
+      });
+      expect(await dockerOut('ps', '-aq', '--filter', `name=${P}-mnt`)).toBe('');
+    });
+  }
+
+  refuse('a symlink inside an allowed folder that points out of it; a build folder outside', async () => {
+    const link = path.join(root, 'bin-link');
+    symlinkSync('/usr/bin', link);
+    await agent([...WRITES, '--enable', 'build_image'], async (call) => {
+      expect(refusal(await call('create_container', { image: FIXTURE_IMAGE, name: `${P}-lnk`, volumes: [{ host_path: link, container_path: '/m' }] }))).toMatch(/is not inside one of the folders it is allowed/);
+      expect(refusal(await call('build_image', { path: '/usr/lib', tag: `${P}-out:1` }))).toMatch(/build folder "\/usr\/lib" is not inside/);
+      // Inside the root is fine, read-only by default.
+      const ok = await call('create_container', { image: FIXTURE_IMAGE, name: `${P}-in`, volumes: [{ host_path: root, container_path: '/m' }] });
+      expect(ok.isError, ok.content[0]?.text).toBeFalsy();
+    });
+    expect(await dockerOut('inspect', '--format', '{{range .Mounts}}{{.RW}}{{end}}', `${P}-in`)).toBe('false');
+    await docker('docker', ['rm', '-f', `${P}-in`]);
+  });
+
+  it('counts: every hostile input tried was refused', () => {
+    console.log(`security suite (agents, scenarios, catalogs, import): ${tried} hostile inputs tried, ${refused} refused`);
+    expect(tried).toBe(EXPECTED_AGENT_CASES);
+    expect(refused).toBe(tried);
   });
 });

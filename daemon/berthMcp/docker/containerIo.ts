@@ -237,7 +237,7 @@ export const copyFilesToContainer = defineTool({
   optIn: true,
   confirm: (args, host) => `Copy ${args.host_path} into ${args.container_path} in container ${args.container} on host ${host}, overwriting files of the same names?`,
   async run(args, run) {
-    const source = checkHostPath(args.host_path, LOCAL_HOST, 'host path');
+    const source = checkHostPath(args.host_path, run, LOCAL_HOST, 'host path');
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
     const st = await stat(source).catch(() => undefined);
@@ -269,7 +269,7 @@ export const copyFilesFromContainer = defineTool({
   optIn: true,
   confirm: (args, host) => `Copy ${args.container_path} from container ${args.container} on host ${host} into ${args.host_path}, overwriting files of the same names?`,
   async run(args, run) {
-    const dest = checkHostPath(args.host_path, LOCAL_HOST, 'host path');
+    const dest = checkHostPath(args.host_path, run, LOCAL_HOST, 'host path');
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
     const st = await stat(dest).catch(() => undefined);

@@ -4,6 +4,7 @@ import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
 import { AGENT_LABELS, checkHostPath, ContainerPath, ContainerRef, engineCall, engineOf, findContainer, type FoundContainer, Labels, ObjectName, ownerOf, refuseSupervised, scopeFilter, type ServerWay, shortId, statusCode, UserLabels } from './engine.js';
 import { ImageRef } from './imageRef.js';
+import { AgentObjectName, berthIdentityLabels, ImageLabels } from './namespace.js';
 
 const Owner = z.enum(['berth-server', 'agent', 'other']).describe('berth-server: one of Berth\'s MCP servers (manage it with the docker_*_server tools); agent: made through these tools; other: not Berth\'s');
 
@@ -132,7 +133,7 @@ export const createContainer = defineTool({
     'Creates (and, with start, starts) a container from an image already on the host. The command is an argument list, never a shell string. It has no network unless one is named, drops no privileges it was not given, and is labelled as Berth-managed, so the managed scope sees it.',
   input: z.object({
     image: ImageRef,
-    name: ObjectName.optional(),
+    name: AgentObjectName.optional(),
     command: z.array(z.string().max(4096)).max(100).optional().describe('Arguments after the image\'s entrypoint (its CMD), e.g. ["node", "server.js"]'),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string().max(32_768)).optional(),
     volumes: z.array(Volume).max(16).optional(),
@@ -149,7 +150,8 @@ export const createContainer = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async run(args, run) {
     const docker = engineOf(run);
-    const binds = (args.volumes ?? []).map((v) => `${checkHostPath(v.host_path, run.host, 'host path')}:${v.container_path}:${v.read_only ? 'ro' : 'rw'}`);
+    const binds = (args.volumes ?? []).map((v) => `${checkHostPath(v.host_path, run, run.host, 'host path')}:${v.container_path}:${v.read_only ? 'ro' : 'rw'}`);
+    await refuseBerthLabelledImage(run, args.image);
     const created = await engineCall(`creating a container from ${args.image}`, async () => {
       try {
         return await docker.createContainer({
@@ -181,6 +183,22 @@ export const createContainer = defineTool({
     };
   },
 });
+
+/** A container inherits its image's labels: one with Berth's identity labels would pass for a server's (and be adopted, and handed its secrets). */
+async function refuseBerthLabelledImage(run: ToolRun, image: string): Promise<void> {
+  const raw = await engineCall(`inspecting image ${image}`, () =>
+    engineOf(run)
+      .getImage(image)
+      .inspect()
+      .catch((e: unknown) => {
+        if (statusCode(e) === 404) return undefined;
+        throw e;
+      }),
+  );
+  if (raw === undefined) return;
+  const identity = berthIdentityLabels(ImageLabels.parse(raw).Config?.Labels ?? {});
+  if (identity.length) throw new ToolFailure(`image ${image} carries Berth's own label(s) ${identity.join(', ')}, which a container made from it would inherit; use another image; nothing was created`);
+}
 
 /** A change of one container's state: found in scope, refused for Berth's own servers, then done. */
 function lifecycle<I extends z.ZodObject<{ container: typeof ContainerRef }>>(o: {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
+import { AgentObjectName } from './namespace.js';
 import { AGENT_LABELS, engineCall, engineOf, Labels, ObjectName, ownerOf, scopeFilter, statusCode, UserLabels } from './engine.js';
 
 /*
@@ -48,7 +49,7 @@ export const createVolume = defineTool({
   name: 'create_volume',
   title: 'Create a volume',
   description: 'Creates a named local volume on a host, labelled as made by Berth\'s tools.',
-  input: z.object({ name: VolumeName, labels: UserLabels }),
+  input: z.object({ name: AgentObjectName.describe('The volume\'s name'), labels: UserLabels }),
   output: z.object({ name: z.string(), mountpoint: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async run(args, run) {
