@@ -28,6 +28,9 @@ const Inspect = z.object({
   NetworkSettings: z.object({ Networks: z.record(z.string(), z.object({ IPAddress: z.string() })).nullish() }).optional(),
 });
 
+/** The most of one server container's engine log file; two are kept. */
+export const SERVER_LOG_MAX_SIZE = '5m';
+
 const NetworkInspect = z.object({
   Internal: z.boolean().optional(),
   Labels,
@@ -165,6 +168,9 @@ export class DockerRuntime implements ContainerRuntime {
           Init: o.init,
           PortBindings: portBindings,
           RestartPolicy: { Name: 'no' },
+          // A stdio server's stdout is the MCP stream of every client: the engine keeps it in
+          // the container's log, so that log is bounded (and rotated away) rather than kept whole.
+          LogConfig: { Type: 'json-file', Config: { 'max-size': SERVER_LOG_MAX_SIZE, 'max-file': '2' } },
         },
       });
       return c.id;

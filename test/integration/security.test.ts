@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import net from 'node:net';
@@ -10,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDaemon, type DaemonClient } from '../../daemon/client/client.js';
 import { MAX_SESSIONS_PER_CLIENT } from '../../daemon/gateway/sessionCaps.js';
@@ -893,7 +894,7 @@ ${extra}`;
  */
 describe('security: an agent, a scenario, a catalog or an import gets no more than the user granted', () => {
   /** Every case below, so none drops out of the count unseen. */
-  const EXPECTED_AGENT_CASES = 15;
+  const EXPECTED_AGENT_CASES = 19;
   let home: TestHome;
   let tried = 0;
   let refused = 0;
@@ -908,9 +909,14 @@ describe('security: an agent, a scenario, a catalog or an import gets no more th
 
   type Result = { content: { type: string; text: string }[]; isError?: boolean; structuredContent?: Record<string, unknown> };
   /** `berth mcp` with these flags, as an agent's client spawns it. */
-  const agent = async <T>(flags: string[], fn: (call: (tool: string, args?: Record<string, unknown>) => Promise<Result>, c: Client) => Promise<T>): Promise<T> => {
+  const agent = async <T>(
+    flags: string[],
+    fn: (call: (tool: string, args?: Record<string, unknown>) => Promise<Result>, c: Client) => Promise<T>,
+    answer?: (message: string) => Record<string, unknown>,
+  ): Promise<T> => {
     const transport = new StdioClientTransport({ command: process.execPath, args: [BERTH, 'mcp', ...flags], env: home.env as Record<string, string>, stderr: 'pipe' });
-    const client = new Client({ name: 'security-agent', version: '1' });
+    const client = new Client({ name: 'security-agent', version: '1' }, { capabilities: answer ? { elicitation: {} } : {} });
+    if (answer) client.setRequestHandler(ElicitRequestSchema, (req) => Promise.resolve(answer(req.params.message) as never));
     await client.connect(transport);
     try {
       return await fn(async (tool, args = {}) => (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 240_000 })) as Result, client);
@@ -939,6 +945,7 @@ describe('security: an agent, a scenario, a catalog or an import gets no more th
   });
   afterAll(async () => {
     await home.dispose();
+    await other?.dispose();
     const images = (await dockerOut('images', '--format', '{{.Repository}}:{{.Tag}}')).split('\n').filter((i) => i.includes(P));
     if (images.length) await docker('docker', ['rmi', '-f', ...images]).catch(() => undefined);
     const nets = (await dockerOut('network', 'ls', '--format', '{{.Name}}')).split('\n').filter((n) => n.includes(P));
@@ -1060,6 +1067,74 @@ describe('security: an agent, a scenario, a catalog or an import gets no more th
     });
     expect(await dockerOut('inspect', '--format', '{{range .Mounts}}{{.RW}}{{end}}', `${P}-in`)).toBe('false');
     await docker('docker', ['rm', '-f', `${P}-in`]);
+  });
+
+  // Item 7: a server's stdout (every client's results) is neither kept whole nor read raw.
+  const SERVER = `${P}srv`;
+  let other: TestHome | undefined;
+  const serverContainer = async (h: TestHome, name: string) => (await h.containers()).find((c) => c.server === name)?.name ?? '';
+
+  refuse("an agent reading a server container's raw logs (this home's, and in the managed scope never another home's), with the engine's log of it bounded", async () => {
+    await home.ok(['add', SERVER, '--image', FIXTURE_IMAGE, '--arg', '/app/tools.js', '--start']);
+    const mine = await serverContainer(home, SERVER);
+    expect(JSON.parse(await dockerOut('inspect', '--format', '{{json .HostConfig.LogConfig}}', mine))).toEqual({ Type: 'json-file', Config: { 'max-size': '5m', 'max-file': '2' } });
+    other = await TestHome.create();
+    await other.writeSpecs(`servers:\n  theirs:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/tools.js]\n`);
+    await other.ok(['start', 'theirs']);
+    const theirs = await serverContainer(other, 'theirs');
+    await agent([], async (call) => {
+      expect(refusal(await call('monitor_container_logs', { container: mine }))).toMatch(new RegExp(`container ${mine} is one of Berth's MCP servers \\("${SERVER}"\\).* read its output with docker_get_logs \\(\`berth logs ${SERVER}\`\\) instead`));
+      const listed = (await call('list_containers')).structuredContent as { containers: { name: string }[] };
+      expect(listed.containers.map((c) => c.name)).toContain(mine);
+      expect(listed.containers.map((c) => c.name)).not.toContain(theirs);
+      expect(refusal(await call('monitor_container_logs', { container: theirs }))).toMatch(/there is no container .* among the containers Berth manages/);
+    });
+  });
+
+  // Item 8: exec never reaches a server's container; only a yes is a yes; nothing is asked about what is not there.
+  refuse("exec in a Berth server's container, this home's or another's (scope all)", async () => {
+    const theirs = await serverContainer(other as TestHome, 'theirs');
+    const mine = await serverContainer(home, SERVER);
+    await agent([...WRITES, '--scope', 'all', '--enable', 'execute_command_in_container'], async (call) => {
+      for (const c of [mine, theirs]) expect(refusal(await call('execute_command_in_container', { container: c, command: ['env'] }))).toMatch(/is one of Berth's MCP servers.* will not run commands in it/);
+    });
+  });
+
+  refuse('an elicitation "accept" with no content: not a yes; a destructive call on nothing: refused before asking', async () => {
+    const name = `${P}-keep`;
+    await agent(WRITES, async (call) => {
+      expect((await call('create_container', { image: FIXTURE_IMAGE, name })).isError).toBeFalsy();
+    });
+    const asked: string[] = [];
+    await agent(
+      ['--allow-write'],
+      async (call) => {
+        expect(refusal(await call('remove_container', { container: name }))).toMatch(/the user did not confirm/);
+        expect(refusal(await call('remove_volume', { name: `${P}-nothing` }))).toMatch(/there is no volume/);
+        expect(refusal(await call('remove_container', { container: `${P}-nothing` }))).toMatch(/there is no container/);
+      },
+      (message) => {
+        asked.push(message);
+        return { action: 'accept' };
+      },
+    );
+    expect(asked).toEqual([`Remove container ${name} on host local?`]);
+    expect(await dockerOut('ps', '-aq', '--filter', `name=${name}`)).not.toBe('');
+    await docker('docker', ['rm', '-f', name]);
+  });
+
+  refuse('`berth connect NAME < /dev/zero`: a line without end is cut at the frame cap, with a sentence and exit 1', async () => {
+    const zero = openSync('/dev/zero', 'r');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BERTH, 'connect', SERVER], { env: home.env, stdio: [zero, 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += String(d)));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    closeSync(zero);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/the client sent a line of over 8388608 bytes without a newline.*was closed/);
   });
 
   it('counts: every hostile input tried was refused', () => {

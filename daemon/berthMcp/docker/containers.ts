@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LABEL } from '../../servers/labels.js';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
-import { AGENT_LABELS, checkHostPath, ContainerPath, ContainerRef, engineCall, engineOf, findContainer, type FoundContainer, Labels, ObjectName, ownerOf, refuseSupervised, scopeFilter, type ServerWay, shortId, statusCode, UserLabels } from './engine.js';
+import { AGENT_LABELS, checkHostPath, inScope, ContainerPath, ContainerRef, engineCall, engineOf, findContainer, type FoundContainer, Labels, ObjectName, ownerOf, refuseSupervised, scopeFilter, type ServerWay, shortId, statusCode, UserLabels } from './engine.js';
 import { ImageRef } from './imageRef.js';
 import { AgentObjectName, berthIdentityLabels, ImageLabels } from './namespace.js';
 
@@ -34,7 +34,7 @@ export const listContainers = defineTool({
     const docker = engineOf(run);
     const filters = { ...scopeFilter(run), ...(args.name ? { name: [args.name] } : {}) };
     const raw = await engineCall('listing containers', () => docker.listContainers({ all: !args.running_only, filters }));
-    const all = z.array(ListedContainer).parse(raw).map((c) => summary(c));
+    const all = z.array(ListedContainer).parse(raw).filter((c) => inScope(c.Labels, run)).map((c) => summary(c));
     const { value, truncated } = firstItems(all, args.limit);
     const rows = value.map((c) => `${c.id}  ${c.name}  ${c.image}  ${c.status}${c.server ? `  (server ${c.server})` : ''}`);
     const head = `${all.length} container(s) on host ${run.host}${run.settings.scope === 'managed' ? ' managed by Berth' : ''}`;
@@ -221,6 +221,7 @@ function lifecycle<I extends z.ZodObject<{ container: typeof ContainerRef }>>(o:
     input: o.input,
     output: z.object({ id: z.string(), name: z.string(), state: z.string() }),
     annotations: { readOnlyHint: false, destructiveHint: o.destructive, idempotentHint: o.idempotent },
+    precheck: async (args, run) => refuseSupervised(await findContainer(engineOf(run), args.container, run), `${o.verb} it`, o.instead),
     confirm: o.destructive ? (args, host) => `${o.verb[0]?.toUpperCase()}${o.verb.slice(1)} container ${args.container} on host ${host}?` : undefined,
     async run(args, run) {
       const docker = engineOf(run);
@@ -315,6 +316,7 @@ export const removeContainer = defineTool({
   input: z.object({ container: ContainerRef, force: z.boolean().default(false).describe('Kill it first if it is running') }),
   output: z.object({ id: z.string(), name: z.string(), removed: z.boolean() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  precheck: async (args, run) => refuseSupervised(await findContainer(engineOf(run), args.container, run), 'remove it', { tool: 'docker_remove_server', verb: 'rm' }),
   confirm: (args, host) => `Remove container ${args.container} on host ${host}${args.force ? ', killing it if it runs' : ''}?`,
   async run(args, run) {
     const docker = engineOf(run);

@@ -53,12 +53,18 @@ export function ownerOf(labels: Record<string, string>): Owner {
   return labels[LABEL.managed] === 'true' ? 'agent' : 'other';
 }
 
-/** Whether the settings' scope lets the tools see (and act on) something with these labels. */
+/**
+ * Whether the settings' scope lets the tools see (and act on) something with these labels. The
+ * managed scope is this Berth home's: its servers and what the tools made, never another home's
+ * servers (another user's, a test run's), whose logs and files are theirs.
+ */
 export function inScope(labels: Record<string, string>, run: ToolRun): boolean {
-  return run.settings.scope === 'all' || labels[LABEL.managed] === 'true';
+  if (run.settings.scope === 'all') return true;
+  const home = labels[LABEL.instance];
+  return labels[LABEL.managed] === 'true' && (home === undefined || home === run.deps.registry.instance);
 }
 
-/** Engine list filters for the scope: in `managed`, only Berth-labelled containers. */
+/** Engine list filters for the scope: in `managed`, only Berth-labelled containers (inScope then leaves out other homes'). */
 export function scopeFilter(run: ToolRun): Record<string, string[]> {
   return run.settings.scope === 'all' ? {} : { label: [`${LABEL.managed}=true`] };
 }
@@ -102,6 +108,18 @@ export function refuseSupervised(c: FoundContainer, action: string, instead?: Se
   const which = server ? `Berth's MCP server "${server}"` : "one of Berth's own";
   const how = server && instead ? `${instead.tool} (or \`berth ${instead.verb} ${server}\`)` : "the docker_*_server tools (or the berth CLI), which change a server's spec";
   throw new ToolFailure(`container ${c.name} is ${which}, which Berth supervises, so it will not ${action} here; use ${how} instead`);
+}
+
+/**
+ * Refuses reaching inside the container of one of Berth's servers, this home's or another's: its
+ * stdout is the MCP stream of every client (tool results, tokens the scanner withheld), its
+ * environment holds the server's secrets. Its output is read through Berth, which redacts.
+ */
+export function refuseServerInside(c: FoundContainer, action: string): void {
+  if (ownerOf(c.Config.Labels) !== 'berth-server') return;
+  const server = c.Config.Labels[LABEL.server] ?? c.Config.Labels[LABEL.egressFor];
+  const mine = c.Config.Labels[LABEL.instance] === undefined || server === undefined ? '' : ` (\`berth logs ${server}\`)`;
+  throw new ToolFailure(`container ${c.name} is one of Berth's MCP servers${server ? ` ("${server}")` : ''}, whose streams carry every client's results and whose environment holds its secrets, so it will not ${action}; read its output with docker_get_logs${mine} instead`);
 }
 
 /**

@@ -247,6 +247,7 @@ export const pushImage = defineTool({
   input: z.object({ image: ImageRef }),
   output: z.object({ image: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  precheck: async (args, run) => void (await findImage(run, args.image)),
   confirm: (args, host) => `Push ${args.image} from host ${host} to its registry, replacing what that tag points to there?`,
   async run(args, run) {
     await findImage(run, args.image);
@@ -280,6 +281,7 @@ export const removeImage = defineTool({
   input: z.object({ image: LocalImage, force: z.boolean().default(false) }),
   output: z.object({ image: z.string(), untagged: z.array(z.string()), deleted: z.array(z.string()) }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  precheck: async (args, run) => void (await findImage(run, args.image)),
   confirm: (args, host) => `Remove image ${args.image} from host ${host}?`,
   async run(args, run) {
     const i = await findImage(run, args.image);

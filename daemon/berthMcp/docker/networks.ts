@@ -75,6 +75,7 @@ export const removeNetwork = defineTool({
   input: z.object({ network: NetworkRef }),
   output: z.object({ id: z.string(), name: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  precheck: async (args, run) => void (await findNetwork(run, args.network)),
   confirm: (args, host) => `Remove network ${args.network} on host ${host}?`,
   async run(args, run) {
     const n = await findNetwork(run, args.network);
@@ -110,6 +111,10 @@ export const disconnectContainer = defineTool({
   input: z.object({ container: ContainerRef, network: NetworkRef, force: z.boolean().default(false) }),
   output: z.object({ container: z.string(), network: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  precheck: async (args, run) => {
+    refuseSupervised(await findContainer(engineOf(run), args.container, run), 'disconnect it from a network');
+    await findNetwork(run, args.network);
+  },
   confirm: (args, host) => `Disconnect container ${args.container} from network ${args.network} on host ${host}?`,
   async run(args, run) {
     const docker = engineOf(run);
