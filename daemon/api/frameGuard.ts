@@ -1,5 +1,5 @@
-/** A daemon API message above this is refused: the largest real one (a spec, a secret) is far smaller. */
-export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+import { MAX_MESSAGE_BYTES } from '../protocol/frameWriter.js';
+
 const MAX_HEADER_BYTES = 8 * 1024;
 
 /**

@@ -129,6 +129,7 @@ async function confirm(ctx: CallContext, question: string, hints: EnableHints): 
     },
     ctx.signal,
   );
+  // Only an explicit yes is one: an accept with no content (or anything but `confirm: true`) is not.
   const content = answer.content as { confirm?: unknown } | undefined;
-  if (answer.action !== 'accept' || content?.confirm === false) throw new ToolFailure(`the user did not confirm ("${question}"), so nothing was changed`);
+  if (answer.action !== 'accept' || content?.confirm !== true) throw new ToolFailure(`the user did not confirm ("${question}"), so nothing was changed`);
 }

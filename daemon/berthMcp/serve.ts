@@ -8,7 +8,7 @@ import type { BerthMcpDeps, BerthTool } from './tool.js';
 export interface BerthServing {
   /** `/berth`: settings from the user's `mcp.yaml`, read at each call. */
   endpoint: McpBackend;
-  /** `berth mcp`: settings from its flags; the tool policy (allow/deny/read-only) still from `mcp.yaml`. */
+  /** `berth mcp`: settings from its flags; the tool policy (allow/deny/read-only) and the mount roots also from `mcp.yaml`. */
   forFlags(flags: Omit<BerthMcpSettings, 'tools'>): McpBackend;
 }
 
@@ -16,6 +16,15 @@ export function berthServing(deps: BerthMcpDeps, tools: BerthTool[], settingsFil
   const file = endpointSettings(settingsFile);
   return {
     endpoint: berthBackend(deps, tools, file.settings, file.hints),
-    forFlags: (flags) => berthBackend(deps, tools, () => ({ ...flags, tools: file.settings().tools }), FLAG_HINTS),
+    forFlags: (flags) =>
+      berthBackend(
+        deps,
+        tools,
+        () => {
+          const fromFile = file.settings();
+          return { ...flags, tools: fromFile.tools, mountRoots: [...flags.mountRoots, ...fromFile.mountRoots] };
+        },
+        FLAG_HINTS,
+      ),
   };
 }

@@ -1,3 +1,4 @@
+import { MAX_MESSAGE_BYTES } from '../protocol/frameWriter.js';
 import { connectDaemon } from '../client/client.js';
 import { berthPaths } from '../protocol/paths.js';
 import { McpClose, McpMessage, McpOpen, type McpOpenParams } from '../protocol/tunnel.js';
@@ -20,7 +21,9 @@ export async function runConnect(open: McpOpenParams): Promise<void> {
   });
 
   let ended = false;
+  let fail: (e: Error) => void = () => undefined;
   const done = new Promise<void>((resolve, reject) => {
+    fail = reject;
     process.stdin.once('end', () => {
       ended = true;
       void connection.sendNotification(McpClose.method, { channel }).finally(resolve);
@@ -33,6 +36,7 @@ export async function runConnect(open: McpOpenParams): Promise<void> {
 
   // A line's pieces are kept apart until its end arrives, so a large message costs its size, not its size squared.
   let pieces: string[] = [];
+  let pending = 0;
   const forward = (line: string) => {
     if (!line.trim()) return;
     let message: unknown;
@@ -47,14 +51,27 @@ export async function runConnect(open: McpOpenParams): Promise<void> {
   };
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (chunk: string) => {
+    if (ended) return;
     let start = 0;
     for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', start)) {
       pieces.push(chunk.slice(start, end));
       forward(pieces.join(''));
       pieces = [];
+      pending = 0;
       start = end + 1;
     }
-    if (start < chunk.length) pieces.push(chunk.slice(start));
+    if (start < chunk.length) {
+      pieces.push(chunk.slice(start));
+      pending += chunk.length - start;
+    }
+    // A line with no end in sight is cut as the daemon's socket cuts a frame: never buffered without bound.
+    if (pending > MAX_MESSAGE_BYTES) {
+      ended = true;
+      pieces = [];
+      void connection.sendNotification(McpClose.method, { channel }).finally(() =>
+        fail(new Error(`the client sent a line of over ${MAX_MESSAGE_BYTES} bytes without a newline, more than one MCP message may be, so the connection to ${what} was closed; check that the client speaks MCP over stdio (one JSON message per line)`)),
+      );
+    }
   });
   try {
     await done;

@@ -314,11 +314,13 @@ function buildProgram(loadDaemon: LoadDaemon): Command {
     .command('mcp')
     .description("serve Berth's own tools (manage servers and Docker) as MCP over stdio; read-only unless --allow-write")
     .option('--allow-write', 'offer the tools that change things (create, start, stop, remove, pull, build…)')
-    .option('--enable <tool>', 'turn on a tool that is off unless named (execute_command_in_container, copy_files_to_container, copy_files_from_container); repeatable', collect, [])
+    .option('--enable <tool>', 'turn on a tool that is off unless named (execute_command_in_container, copy_files_to_container, copy_files_from_container, build_image); repeatable', collect, [])
     .addOption(new Option('--scope <scope>', 'which containers the Docker tools see').choices(['managed', 'all']).default('managed'))
     .option('--no-confirm', 'run destructive calls without asking the user first (MCP elicitation)')
-    .action(async (o: { allowWrite?: boolean; enable: string[]; scope: 'managed' | 'all'; confirm: boolean }) => {
-      await runConnect({ berth: { allowWrite: o.allowWrite ?? false, enable: o.enable, scope: o.scope, confirmDestructive: o.confirm } });
+    .option('--mount-root <dir>', 'a host folder (with what is inside it) the Docker tools may mount or build from, besides the workspace folders; repeatable', collect, [])
+    .action(async (o: { allowWrite?: boolean; enable: string[]; scope: 'managed' | 'all'; confirm: boolean; mountRoot: string[] }) => {
+      const roots = o.mountRoot.map((d) => path.resolve(d));
+      await runConnect({ berth: { allowWrite: o.allowWrite ?? false, enable: o.enable, scope: o.scope, confirmDestructive: o.confirm, mountRoots: roots } });
     });
 
   registerClientsCommand(program, { withDaemon, print, usage: (m) => new UsageError(m) });

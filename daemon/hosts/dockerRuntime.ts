@@ -28,7 +28,12 @@ const Inspect = z.object({
   NetworkSettings: z.object({ Networks: z.record(z.string(), z.object({ IPAddress: z.string() })).nullish() }).optional(),
 });
 
+/** The most of one server container's engine log file; two are kept. */
+export const SERVER_LOG_MAX_SIZE = '5m';
+
 const NetworkInspect = z.object({
+  Internal: z.boolean().optional(),
+  Labels,
   IPAM: z.object({ Config: z.array(z.object({ Subnet: z.string().optional(), Gateway: z.string().optional() })).nullish() }),
 });
 
@@ -163,6 +168,9 @@ export class DockerRuntime implements ContainerRuntime {
           Init: o.init,
           PortBindings: portBindings,
           RestartPolicy: { Name: 'no' },
+          // A stdio server's stdout is the MCP stream of every client: the engine keeps it in
+          // the container's log, so that log is bounded (and rotated away) rather than kept whole.
+          LogConfig: { Type: 'json-file', Config: { 'max-size': SERVER_LOG_MAX_SIZE, 'max-file': '2' } },
         },
       });
       return c.id;
@@ -290,7 +298,12 @@ export class DockerRuntime implements ContainerRuntime {
             if (e.statusCode !== 409) throw e;
           });
       }
-      const subnet = (await this.inspectNetwork(name))?.IPAM.Config?.[0]?.Subnet;
+      const found = await this.inspectNetwork(name);
+      // A network of this name that Berth did not make (anyone may create one) is never used:
+      // it could have a route out where the allowlist promised none.
+      const foreign = Object.entries(labels).some(([k, v]) => found?.Labels[k] !== v) || found?.Internal !== true;
+      if (found && foreign) throw new Error(`network ${name} exists but Berth did not make it (its labels or its isolation differ), so it is not used; remove it (docker network rm ${name}) and start the server again`);
+      const subnet = found?.IPAM.Config?.[0]?.Subnet;
       if (!subnet) throw new Error(`network ${name} has no subnet`);
       return { subnet };
     });

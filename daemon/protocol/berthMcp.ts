@@ -12,10 +12,12 @@ export const BerthMcpSettings = z
     allowWrite: z.boolean().default(false),
     /** `managed`: the Docker tools see only Berth's containers; `all`: every container on the engine. */
     scope: z.enum(['managed', 'all']).default('managed'),
-    /** Tools off unless named here even with writes on: `execute_command_in_container`, `copy_files_to_container`, `copy_files_from_container`. */
+    /** Tools off unless named here even with writes on: `execute_command_in_container`, `copy_files_to_container`, `copy_files_from_container`, `build_image`. */
     enable: z.array(z.string().min(1).max(200)).max(64).default([]),
     /** Ask the human (MCP elicitation) before a destructive call; a client that cannot ask is refused while this is on. */
     confirmDestructive: z.boolean().default(true),
+    /** Host folders the Docker tools may mount or read (besides the workspace folders Berth was given): absolute paths. */
+    mountRoots: z.array(z.string().min(1).max(4096).refine((p) => p.startsWith('/'), 'must be an absolute path')).max(64).default([]),
     /** The same allow/deny/read-only policy a server's spec may set, over Berth's own tools. */
     tools: ToolPolicySpec.optional(),
   })

@@ -1,6 +1,9 @@
 import type net from 'node:net';
 import { AbstractMessageWriter, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
 
+/** A daemon API message above this is refused (and a `berth connect` line too): the largest real one (a spec, a secret) is far smaller. */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 /**
  * The daemon socket's writer, on both ends. vscode-jsonrpc's own socket writer sends a message's
  * header and its body as two writes, the body only once the header's write has called back: two

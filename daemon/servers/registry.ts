@@ -88,6 +88,11 @@ export class Registry {
     return [this.o.userSpecFile, ...this.workspaces.map(workspaceSpecFile)];
   }
 
+  /** This Berth home's id, on the labels of everything it runs. */
+  get instance(): string {
+    return this.o.instance;
+  }
+
   listWorkspaces(): string[] {
     return [...this.workspaces];
   }

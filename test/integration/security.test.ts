@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { connectDaemon, type DaemonClient } from '../../daemon/client/client.js';
 import { MAX_SESSIONS_PER_CLIENT } from '../../daemon/gateway/sessionCaps.js';
@@ -871,5 +873,253 @@ ${extra}`;
     console.log(`security suite: ${hostile.ran} of ${hostile.total} hostile inputs tried, ${hostile.passed} refused; ${protections.ran} of ${protections.total} protections checked, ${protections.passed} held`);
     hostile.verify();
     protections.verify();
+  });
+});
+
+/**
+ * Issue 21: what an agent with writes on (`berth mcp --allow-write`), a scenario file, a catalog
+ * or an import may not get. Counted apart from the suite above, and asserted to the case.
+ */
+describe('security: an agent, a scenario, a catalog or an import gets no more than the user granted', () => {
+  /** Every case below is declared here, so none drops out of the count unseen (whatever order they run in). */
+  const agentCases = new Tally('hostile inputs from agents, scenarios, catalogs and imports', 19);
+  let home: TestHome;
+  const root = path.join(os.tmpdir(), `berth-sec-agent-${process.pid}`);
+  const P = `secagent${process.pid}`;
+  const refuse = (name: string, fn: () => Promise<void>) => agentCases.it(name, fn);
+
+  type Result = { content: { type: string; text: string }[]; isError?: boolean; structuredContent?: Record<string, unknown> };
+  /** `berth mcp` with these flags, as an agent's client spawns it. */
+  const agent = async <T>(
+    flags: string[],
+    fn: (call: (tool: string, args?: Record<string, unknown>) => Promise<Result>, c: Client) => Promise<T>,
+    answer?: (message: string) => Record<string, unknown>,
+  ): Promise<T> => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BERTH, 'mcp', ...flags], env: home.env as Record<string, string>, stderr: 'pipe' });
+    const client = new Client({ name: 'security-agent', version: '1' }, { capabilities: answer ? { elicitation: {} } : {} });
+    if (answer) client.setRequestHandler(ElicitRequestSchema, (req) => Promise.resolve(answer(req.params.message) as never));
+    await client.connect(transport);
+    try {
+      return await fn(async (tool, args = {}) => (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: 240_000 })) as Result, client);
+    } finally {
+      await client.close();
+    }
+  };
+  const WRITES = ['--allow-write', '--no-confirm'];
+  /** The one sentence of a refused call. */
+  const refusal = (r: Result): string => {
+    expect(r.isError, r.content[0]?.text).toBe(true);
+    const text = r.content[0]?.text ?? '';
+    expect(text.split('\n')).toHaveLength(1);
+    return text;
+  };
+  const dockerOut = async (...args: string[]) => (await docker('docker', args)).stdout.trim();
+  const imageId = (ref: string) => dockerOut('image', 'inspect', '--format', '{{.Id}}', ref).catch(() => '');
+
+  beforeAll(async () => {
+    home = await TestHome.create();
+    mkdirSync(root, { recursive: true });
+    await home.writeSpecs('servers: {}\n');
+    // The folder an agent may mount from, as the user lists it in Berth's MCP settings.
+    writeFileSync(path.join(path.dirname(home.paths.userSpecFile), 'mcp.yaml'), `mountRoots: [${JSON.stringify(root)}]\n`);
+    await home.ok(['status']);
+  });
+  afterAll(async () => {
+    await home.dispose();
+    await other?.dispose();
+    const images = (await dockerOut('images', '--format', '{{.Repository}}:{{.Tag}}')).split('\n').filter((i) => i.includes(P));
+    if (images.length) await docker('docker', ['rmi', '-f', ...images]).catch(() => undefined);
+    const nets = (await dockerOut('network', 'ls', '--format', '{{.Name}}')).split('\n').filter((n) => n.includes(P));
+    if (nets.length) await docker('docker', ['network', 'rm', ...nets]).catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  // Item 3: Berth's names are Berth's.
+  refuse("an agent's network, volume or container under Berth's names (the egress network of a server it wants to open up)", async () => {
+    const squat = `berth-${home.paths.instance}-${P}-egress`;
+    await agent(WRITES, async (call) => {
+      expect(refusal(await call('create_network', { name: squat }))).toMatch(/must not start with "berth-".*Berth's own/);
+      expect(refusal(await call('create_volume', { name: `berth-${P}` }))).toMatch(/must not start with "berth-"/);
+      expect(refusal(await call('create_container', { image: FIXTURE_IMAGE, name: `berth-${P}` }))).toMatch(/must not start with "berth-"/);
+    });
+    expect(await dockerOut('network', 'ls', '-q', '--filter', `name=${squat}`)).toBe('');
+  });
+
+  refuse('a network squatting on a server\'s egress name (made by anyone): never used, the server refused with a sentence', async () => {
+    const server = `${P}eg`;
+    const squat = `berth-${home.paths.instance}-${server}-egress`;
+    await docker('docker', ['network', 'create', squat]);
+    const r = await home.berth(['add', server, '--image', FIXTURE_IMAGE, '--arg', '/app/tools.js', '--allow', 'example.com', '--start']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`network ${squat} exists but Berth did not make it`));
+    expect(await dockerOut('network', 'inspect', '--format', '{{len .Containers}}', squat)).toBe('0');
+    await home.ok(['rm', server]);
+  });
+
+  // Item 4: build_image moves only tags it made.
+  refuse("build_image over a server's image tag, an unmanaged tag (postgres-like), or a tag under berth/", async () => {
+    const victim = `${P}-victim/srv:1`;
+    const unmanaged = `${P}-postgres:16`;
+    await docker('docker', ['tag', FIXTURE_IMAGE, victim]);
+    await docker('docker', ['tag', FIXTURE_IMAGE, unmanaged]);
+    await home.ok(['add', `${P}victim`, '--image', victim, '--arg', '/app/tools.js']);
+    const ctx = path.join(root, 'retag');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL swapped=yes\n`);
+    const before = [await imageId(victim), await imageId(unmanaged)];
+    await agent([...WRITES, '--enable', 'build_image'], async (call) => {
+      expect(refusal(await call('build_image', { path: ctx, tag: victim }))).toMatch(/is the image of Berth's MCP server ".*victim", and build_image never moves a server's tag/);
+      expect(refusal(await call('build_image', { path: ctx, tag: unmanaged }))).toMatch(/already names an image .* that build_image did not make/);
+      expect(refusal(await call('build_image', { path: ctx, tag: 'berth/node-base:1' }))).toMatch(/Berth's own image namespace/);
+      // Its own tag it may build again.
+      const own = `${P}-own:1`;
+      expect((await call('build_image', { path: ctx, tag: own })).isError).toBeFalsy();
+      expect((await call('build_image', { path: ctx, tag: own })).isError).toBeFalsy();
+    });
+    expect([await imageId(victim), await imageId(unmanaged)]).toEqual(before);
+    await home.ok(['rm', `${P}victim`]);
+  });
+
+  refuse("an image that would lend its containers Berth's identity labels: built, then removed again; and never a container from one", async () => {
+    const ctx = path.join(root, 'labels');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL berth.instance=${home.paths.instance} berth.server=x\n`);
+    const tag = `${P}-lender:1`;
+    await agent([...WRITES, '--enable', 'build_image'], async (call) => {
+      expect(refusal(await call('build_image', { path: ctx, tag }))).toMatch(/carries Berth's own label\(s\) berth\.instance, berth\.server .* removed again/);
+    });
+    expect(await imageId(tag)).toBe('');
+    // The same image made outside the tools (or pulled) makes no container either.
+    await docker('docker', ['build', '-q', '-t', tag, ctx]);
+    await agent(WRITES, async (call) => {
+      expect(refusal(await call('create_container', { image: tag, name: `${P}-lent` }))).toMatch(/carries Berth's own label\(s\) berth\.instance, berth\.server/);
+    });
+    expect(await dockerOut('ps', '-aq', '--filter', `name=${P}-lent`)).toBe('');
+  });
+
+  // Item 5: build_image is opt-in, and an agent's Dockerfile ADDs no URL.
+  refuse("build_image off until enabled by name; an agent's Dockerfile that ADDs from the host's loopback is refused unfetched", async () => {
+    let hits = 0;
+    const server = await new Promise<Server>((resolve) => {
+      const s = createServer((_req, res) => {
+        hits++;
+        res.end('host secret');
+      }).listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const ctx = path.join(root, 'add');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nADD http://127.0.0.1:${port}/secret /x\n`);
+    try {
+      await agent(WRITES, async (call, c) => {
+        expect((await c.listTools()).tools.map((t) => t.name)).not.toContain('build_image');
+        expect(refusal(await call('build_image', { path: ctx, tag: `${P}-add:1` }))).toMatch(/enable.*build_image/);
+      });
+      await agent([...WRITES, '--enable', 'build_image'], async (call) => {
+        expect(refusal(await call('build_image', { path: ctx, tag: `${P}-add:1` }))).toMatch(new RegExp(`line 2 ADDs "http://127\\.0\\.0\\.1:${port}/secret", which the engine would fetch from the host's network`));
+      });
+    } finally {
+      server.close();
+    }
+    expect(hits).toBe(0);
+    expect(await imageId(`${P}-add:1`)).toBe('');
+  });
+
+  // Item 6: host paths an agent names lie inside the folders it is allowed.
+  for (const hostPath of ['/usr/bin', '/usr/local/bin', '/var/spool/cron', '/usr/lib/systemd/system', '/opt', '/home', '/run/user', '/lib/modules', '/var/tmp']) {
+    refuse(`an agent's writable mount of ${hostPath}, outside the allowed folders`, async () => {
+      await agent(WRITES, async (call) => {
+        const r = await call('create_container', { image: FIXTURE_IMAGE, name: `${P}-mnt`, volumes: [{ host_path: hostPath, container_path: '/m', read_only: false }] });
+        expect(refusal(r)).toMatch(/host path ".*" is not inside one of the folders it is allowed .*mountRoots/);
+      });
+      expect(await dockerOut('ps', '-aq', '--filter', `name=${P}-mnt`)).toBe('');
+    });
+  }
+
+  refuse('a symlink inside an allowed folder that points out of it; a build folder outside', async () => {
+    const link = path.join(root, 'bin-link');
+    symlinkSync('/usr/bin', link);
+    await agent([...WRITES, '--enable', 'build_image'], async (call) => {
+      expect(refusal(await call('create_container', { image: FIXTURE_IMAGE, name: `${P}-lnk`, volumes: [{ host_path: link, container_path: '/m' }] }))).toMatch(/is not inside one of the folders it is allowed/);
+      expect(refusal(await call('build_image', { path: '/usr/lib', tag: `${P}-out:1` }))).toMatch(/build folder "\/usr\/lib" is not inside/);
+      // Inside the root is fine, read-only by default.
+      const ok = await call('create_container', { image: FIXTURE_IMAGE, name: `${P}-in`, volumes: [{ host_path: root, container_path: '/m' }] });
+      expect(ok.isError, ok.content[0]?.text).toBeFalsy();
+    });
+    expect(await dockerOut('inspect', '--format', '{{range .Mounts}}{{.RW}}{{end}}', `${P}-in`)).toBe('false');
+    await docker('docker', ['rm', '-f', `${P}-in`]);
+  });
+
+  // Item 7: a server's stdout (every client's results) is neither kept whole nor read raw.
+  const SERVER = `${P}srv`;
+  let other: TestHome | undefined;
+  const serverContainer = async (h: TestHome, name: string) => (await h.containers()).find((c) => c.server === name)?.name ?? '';
+
+  refuse("an agent reading a server container's raw logs (this home's, and in the managed scope never another home's), with the engine's log of it bounded", async () => {
+    await home.ok(['add', SERVER, '--image', FIXTURE_IMAGE, '--arg', '/app/tools.js', '--start']);
+    const mine = await serverContainer(home, SERVER);
+    expect(JSON.parse(await dockerOut('inspect', '--format', '{{json .HostConfig.LogConfig}}', mine))).toEqual({ Type: 'json-file', Config: { 'max-size': '5m', 'max-file': '2' } });
+    other = await TestHome.create();
+    await other.writeSpecs(`servers:\n  theirs:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/tools.js]\n`);
+    await other.ok(['start', 'theirs']);
+    const theirs = await serverContainer(other, 'theirs');
+    await agent([], async (call) => {
+      expect(refusal(await call('monitor_container_logs', { container: mine }))).toMatch(new RegExp(`container ${mine} is one of Berth's MCP servers \\("${SERVER}"\\).* read its output with docker_get_logs \\(\`berth logs ${SERVER}\`\\) instead`));
+      const listed = (await call('list_containers')).structuredContent as { containers: { name: string }[] };
+      expect(listed.containers.map((c) => c.name)).toContain(mine);
+      expect(listed.containers.map((c) => c.name)).not.toContain(theirs);
+      expect(refusal(await call('monitor_container_logs', { container: theirs }))).toMatch(/there is no container .* among the containers Berth manages/);
+    });
+  });
+
+  // Item 8: exec never reaches a server's container; only a yes is a yes; nothing is asked about what is not there.
+  refuse("exec in a Berth server's container, this home's or another's (scope all)", async () => {
+    const theirs = await serverContainer(other as TestHome, 'theirs');
+    const mine = await serverContainer(home, SERVER);
+    await agent([...WRITES, '--scope', 'all', '--enable', 'execute_command_in_container'], async (call) => {
+      for (const c of [mine, theirs]) expect(refusal(await call('execute_command_in_container', { container: c, command: ['env'] }))).toMatch(/is one of Berth's MCP servers.* will not run commands in it/);
+    });
+  });
+
+  refuse('an elicitation "accept" with no content: not a yes; a destructive call on nothing: refused before asking', async () => {
+    const name = `${P}-keep`;
+    await agent(WRITES, async (call) => {
+      expect((await call('create_container', { image: FIXTURE_IMAGE, name })).isError).toBeFalsy();
+    });
+    const asked: string[] = [];
+    await agent(
+      ['--allow-write'],
+      async (call) => {
+        expect(refusal(await call('remove_container', { container: name }))).toMatch(/the user did not confirm/);
+        expect(refusal(await call('remove_volume', { name: `${P}-nothing` }))).toMatch(/there is no volume/);
+        expect(refusal(await call('remove_container', { container: `${P}-nothing` }))).toMatch(/there is no container/);
+      },
+      (message) => {
+        asked.push(message);
+        return { action: 'accept' };
+      },
+    );
+    expect(asked).toEqual([`Remove container ${name} on host local?`]);
+    expect(await dockerOut('ps', '-aq', '--filter', `name=${name}`)).not.toBe('');
+    await docker('docker', ['rm', '-f', name]);
+  });
+
+  refuse('`berth connect NAME < /dev/zero`: a line without end is cut at the frame cap, with a sentence and exit 1', async () => {
+    const zero = openSync('/dev/zero', 'r');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BERTH, 'connect', SERVER], { env: home.env, stdio: [zero, 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += String(d)));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    closeSync(zero);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/the client sent a line of over 8388608 bytes without a newline.*was closed/);
+  });
+
+  afterAll(() => {
+    console.log(`security suite (agents, scenarios, catalogs, import): ${agentCases.ran} of ${agentCases.total} hostile inputs tried, ${agentCases.passed} refused`);
+    agentCases.verify();
   });
 });

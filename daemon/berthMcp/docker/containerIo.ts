@@ -8,7 +8,7 @@ import { demuxBuffer } from '../../hosts/dockerRuntime.js';
 import { LOCAL_HOST } from '../../protocol/hosts.js';
 import { boundText, cutNote, lastLines, MAX_LINES, MAX_TEXT_BYTES } from '../bounded.js';
 import { defineTool, ToolFailure } from '../tool.js';
-import { checkHostPath, ContainerPath, ContainerRef, engineCall, engineOf, findContainer, statusCode } from './engine.js';
+import { checkHostPath, ContainerPath, ContainerRef, engineCall, engineOf, findContainer, refuseServerInside, statusCode } from './engine.js';
 
 /** The most a copy carries either way: an agent moves files it reads, not disks. */
 export const MAX_COPY_BYTES = 100 * 1024 * 1024;
@@ -90,6 +90,7 @@ export const monitorContainerLogs = defineTool({
   async run(args, run) {
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
+    refuseServerInside(c, 'show its raw logs here');
     const since = args.since_seconds === undefined ? 0 : Math.floor(Date.now() / 1000) - args.since_seconds;
     if (args.window_seconds > 0) await waitOrAbort(args.window_seconds * 1000, run.call.signal);
     const raw = await engineCall(`reading the logs of ${c.name}`, () =>
@@ -165,10 +166,12 @@ export const executeCommandInContainer = defineTool({
   output: z.object({ exitCode: z.number().nullable(), stdout: z.string(), stderr: z.string(), truncated: z.boolean(), timedOut: z.boolean() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
   optIn: true,
+  precheck: async (args, run) => refuseServerInside(await findContainer(engineOf(run), args.container, run), 'run commands in it'),
   confirm: (args, host) => `Run ${JSON.stringify(args.command)} in container ${args.container} on host ${host}?`,
   async run(args, run) {
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
+    refuseServerInside(c, 'run commands in it');
     if (!c.State.Running) throw new ToolFailure(`container ${c.name} is ${c.State.Status}; commands run only in a running container, so start_container it first`);
     const exec = await engineCall(`starting ${JSON.stringify(args.command)} in ${c.name}`, () =>
       docker.getContainer(c.Id).exec({
@@ -235,11 +238,13 @@ export const copyFilesToContainer = defineTool({
   output: z.object({ name: z.string(), entries: z.number(), bytes: z.number() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   optIn: true,
+  precheck: async (args, run) => refuseServerInside(await findContainer(engineOf(run), args.container, run), 'copy files into it'),
   confirm: (args, host) => `Copy ${args.host_path} into ${args.container_path} in container ${args.container} on host ${host}, overwriting files of the same names?`,
   async run(args, run) {
-    const source = checkHostPath(args.host_path, LOCAL_HOST, 'host path');
+    const source = checkHostPath(args.host_path, run, LOCAL_HOST, 'host path');
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
+    refuseServerInside(c, 'copy files into it');
     const st = await stat(source).catch(() => undefined);
     if (!st) throw new ToolFailure(`there is no file or folder at ${args.host_path}; nothing was copied`);
     let entries = 0;
@@ -267,11 +272,13 @@ export const copyFilesFromContainer = defineTool({
   output: z.object({ name: z.string(), entries: z.number(), skipped: z.number(), bytes: z.number() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
   optIn: true,
+  precheck: async (args, run) => refuseServerInside(await findContainer(engineOf(run), args.container, run), 'copy files out of it'),
   confirm: (args, host) => `Copy ${args.container_path} from container ${args.container} on host ${host} into ${args.host_path}, overwriting files of the same names?`,
   async run(args, run) {
-    const dest = checkHostPath(args.host_path, LOCAL_HOST, 'host path');
+    const dest = checkHostPath(args.host_path, run, LOCAL_HOST, 'host path');
     const docker = engineOf(run);
     const c = await findContainer(docker, args.container, run);
+    refuseServerInside(c, 'copy files out of it');
     const st = await stat(dest).catch(() => undefined);
     if (st && !st.isDirectory()) throw new ToolFailure(`${args.host_path} is a file, not a folder; name the folder to copy into`);
     const archive = await engineCall(`reading ${c.name}:${args.container_path}`, async () => {

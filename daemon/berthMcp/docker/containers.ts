@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { LABEL } from '../../servers/labels.js';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
-import { AGENT_LABELS, checkHostPath, ContainerPath, ContainerRef, engineCall, engineOf, findContainer, type FoundContainer, Labels, ObjectName, ownerOf, refuseSupervised, scopeFilter, type ServerWay, shortId, statusCode, UserLabels } from './engine.js';
+import { AGENT_LABELS, checkHostPath, inScope, ContainerPath, ContainerRef, engineCall, engineOf, findContainer, type FoundContainer, Labels, ObjectName, ownerOf, refuseSupervised, scopeFilter, type ServerWay, shortId, statusCode, UserLabels } from './engine.js';
 import { ImageRef } from './imageRef.js';
+import { AgentObjectName, berthIdentityLabels, ImageLabels } from './namespace.js';
 
 const Owner = z.enum(['berth-server', 'agent', 'other']).describe('berth-server: one of Berth\'s MCP servers (manage it with the docker_*_server tools); agent: made through these tools; other: not Berth\'s');
 
@@ -33,7 +34,7 @@ export const listContainers = defineTool({
     const docker = engineOf(run);
     const filters = { ...scopeFilter(run), ...(args.name ? { name: [args.name] } : {}) };
     const raw = await engineCall('listing containers', () => docker.listContainers({ all: !args.running_only, filters }));
-    const all = z.array(ListedContainer).parse(raw).map((c) => summary(c));
+    const all = z.array(ListedContainer).parse(raw).filter((c) => inScope(c.Labels, run)).map((c) => summary(c));
     const { value, truncated } = firstItems(all, args.limit);
     const rows = value.map((c) => `${c.id}  ${c.name}  ${c.image}  ${c.status}${c.server ? `  (server ${c.server})` : ''}`);
     const head = `${all.length} container(s) on host ${run.host}${run.settings.scope === 'managed' ? ' managed by Berth' : ''}`;
@@ -132,7 +133,7 @@ export const createContainer = defineTool({
     'Creates (and, with start, starts) a container from an image already on the host. The command is an argument list, never a shell string. It has no network unless one is named, drops no privileges it was not given, and is labelled as Berth-managed, so the managed scope sees it.',
   input: z.object({
     image: ImageRef,
-    name: ObjectName.optional(),
+    name: AgentObjectName.optional(),
     command: z.array(z.string().max(4096)).max(100).optional().describe('Arguments after the image\'s entrypoint (its CMD), e.g. ["node", "server.js"]'),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string().max(32_768)).optional(),
     volumes: z.array(Volume).max(16).optional(),
@@ -149,7 +150,8 @@ export const createContainer = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async run(args, run) {
     const docker = engineOf(run);
-    const binds = (args.volumes ?? []).map((v) => `${checkHostPath(v.host_path, run.host, 'host path')}:${v.container_path}:${v.read_only ? 'ro' : 'rw'}`);
+    const binds = (args.volumes ?? []).map((v) => `${checkHostPath(v.host_path, run, run.host, 'host path')}:${v.container_path}:${v.read_only ? 'ro' : 'rw'}`);
+    await refuseBerthLabelledImage(run, args.image);
     const created = await engineCall(`creating a container from ${args.image}`, async () => {
       try {
         return await docker.createContainer({
@@ -182,6 +184,22 @@ export const createContainer = defineTool({
   },
 });
 
+/** A container inherits its image's labels: one with Berth's identity labels would pass for a server's (and be adopted, and handed its secrets). */
+async function refuseBerthLabelledImage(run: ToolRun, image: string): Promise<void> {
+  const raw = await engineCall(`inspecting image ${image}`, () =>
+    engineOf(run)
+      .getImage(image)
+      .inspect()
+      .catch((e: unknown) => {
+        if (statusCode(e) === 404) return undefined;
+        throw e;
+      }),
+  );
+  if (raw === undefined) return;
+  const identity = berthIdentityLabels(ImageLabels.parse(raw).Config?.Labels ?? {});
+  if (identity.length) throw new ToolFailure(`image ${image} carries Berth's own label(s) ${identity.join(', ')}, which a container made from it would inherit; use another image; nothing was created`);
+}
+
 /** A change of one container's state: found in scope, refused for Berth's own servers, then done. */
 function lifecycle<I extends z.ZodObject<{ container: typeof ContainerRef }>>(o: {
   name: string;
@@ -203,6 +221,7 @@ function lifecycle<I extends z.ZodObject<{ container: typeof ContainerRef }>>(o:
     input: o.input,
     output: z.object({ id: z.string(), name: z.string(), state: z.string() }),
     annotations: { readOnlyHint: false, destructiveHint: o.destructive, idempotentHint: o.idempotent },
+    precheck: async (args, run) => refuseSupervised(await findContainer(engineOf(run), args.container, run), `${o.verb} it`, o.instead),
     confirm: o.destructive ? (args, host) => `${o.verb[0]?.toUpperCase()}${o.verb.slice(1)} container ${args.container} on host ${host}?` : undefined,
     async run(args, run) {
       const docker = engineOf(run);
@@ -297,6 +316,7 @@ export const removeContainer = defineTool({
   input: z.object({ container: ContainerRef, force: z.boolean().default(false).describe('Kill it first if it is running') }),
   output: z.object({ id: z.string(), name: z.string(), removed: z.boolean() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  precheck: async (args, run) => refuseSupervised(await findContainer(engineOf(run), args.container, run), 'remove it', { tool: 'docker_remove_server', verb: 'rm' }),
   confirm: (args, host) => `Remove container ${args.container} on host ${host}${args.force ? ', killing it if it runs' : ''}?`,
   async run(args, run) {
     const docker = engineOf(run);

@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import { z } from 'zod';
 import { explainEngineError } from '../../hosts/dockerRuntime.js';
-import { checkMount, mountPolicy, type MountPolicy } from '../../policy/mounts.js';
+import path from 'node:path';
+import { checkMount, isWithin, mountPolicy, resolveExisting, type MountPolicy } from '../../policy/mounts.js';
 import { LOCAL_HOST } from '../../protocol/hosts.js';
 import { LABEL } from '../../servers/labels.js';
 import { ToolFailure, type ToolRun } from '../tool.js';
@@ -52,12 +53,18 @@ export function ownerOf(labels: Record<string, string>): Owner {
   return labels[LABEL.managed] === 'true' ? 'agent' : 'other';
 }
 
-/** Whether the settings' scope lets the tools see (and act on) something with these labels. */
+/**
+ * Whether the settings' scope lets the tools see (and act on) something with these labels. The
+ * managed scope is this Berth home's: its servers and what the tools made, never another home's
+ * servers (another user's, a test run's), whose logs and files are theirs.
+ */
 export function inScope(labels: Record<string, string>, run: ToolRun): boolean {
-  return run.settings.scope === 'all' || labels[LABEL.managed] === 'true';
+  if (run.settings.scope === 'all') return true;
+  const home = labels[LABEL.instance];
+  return labels[LABEL.managed] === 'true' && (home === undefined || home === run.deps.registry.instance);
 }
 
-/** Engine list filters for the scope: in `managed`, only Berth-labelled containers. */
+/** Engine list filters for the scope: in `managed`, only Berth-labelled containers (inScope then leaves out other homes'). */
 export function scopeFilter(run: ToolRun): Record<string, string[]> {
   return run.settings.scope === 'all' ? {} : { label: [`${LABEL.managed}=true`] };
 }
@@ -104,16 +111,42 @@ export function refuseSupervised(c: FoundContainer, action: string, instead?: Se
 }
 
 /**
- * A path on a host's filesystem, checked like a spec's volume source: absolute, no `..`, nothing
- * that holds credentials, system files, the engine's socket or Berth's own folders. On the local
- * host symlinks are resolved first; a remote host's paths are checked as written.
+ * Refuses reaching inside the container of one of Berth's servers, this home's or another's: its
+ * stdout is the MCP stream of every client (tool results, tokens the scanner withheld), its
+ * environment holds the server's secrets. Its output is read through Berth, which redacts.
  */
-export function checkHostPath(p: string, host: string, what: string): string {
-  const policy: MountPolicy = host === LOCAL_HOST ? mountPolicy(process.env) : { allowSensitive: false, home: '', resolveSymlinks: false };
+export function refuseServerInside(c: FoundContainer, action: string): void {
+  if (ownerOf(c.Config.Labels) !== 'berth-server') return;
+  const server = c.Config.Labels[LABEL.server] ?? c.Config.Labels[LABEL.egressFor];
+  const mine = c.Config.Labels[LABEL.instance] === undefined || server === undefined ? '' : ` (\`berth logs ${server}\`)`;
+  throw new ToolFailure(`container ${c.name} is one of Berth's MCP servers${server ? ` ("${server}")` : ''}, whose streams carry every client's results and whose environment holds its secrets, so it will not ${action}; read its output with docker_get_logs${mine} instead`);
+}
+
+/**
+ * A path on a host's filesystem an agent names: inside one of the roots it is allowed (the
+ * workspace folders Berth was given, and `mountRoots` in Berth's MCP settings), and then checked
+ * like a spec's volume source: absolute, no `..`, nothing that holds credentials, system files,
+ * the engine's socket or Berth's own folders. On the local host symlinks are resolved first (the
+ * path and the roots); a remote host's paths are checked as written, against `mountRoots` only.
+ */
+export function checkHostPath(p: string, run: ToolRun, host: string, what: string): string {
+  const local = host === LOCAL_HOST;
+  const policy: MountPolicy = local ? mountPolicy(process.env) : { allowSensitive: false, home: '', resolveSymlinks: false };
   const r = checkMount(p, policy);
-  if (r.ok) return r.resolved;
   // The mount check's own override (a spec field, a CLI flag) does not exist for an agent.
-  throw new ToolFailure(`${r.reason.replace(/^mount source/, what).replace(/; set volumes\[\].*$/, '')}; nothing was changed`);
+  if (!r.ok) throw new ToolFailure(`${r.reason.replace(/^mount source/, what).replace(/; set volumes\[\].*$/, '')}; nothing was changed`);
+  const roots = agentRoots(run, local);
+  if (!roots.some((root) => isWithin(r.resolved, root))) {
+    const where = roots.length ? `one of the folders it is allowed (${roots.slice(0, 5).join(', ')}${roots.length > 5 ? ', …' : ''})` : 'a folder it is allowed, and none is';
+    throw new ToolFailure(`${what} ${JSON.stringify(p)} is not inside ${where}; add its folder to mountRoots in Berth's MCP settings (or --mount-root to berth mcp); nothing was changed`);
+  }
+  return r.resolved;
+}
+
+/** The roots an agent's host paths must lie in: workspace folders (local host only) and the settings' mountRoots. */
+function agentRoots(run: ToolRun, local: boolean): string[] {
+  const roots = [...(local ? run.deps.registry.listWorkspaces() : []), ...run.settings.mountRoots];
+  return [...new Set(roots.map((root) => (local ? resolveExisting(path.resolve(root)) : path.resolve(root))))];
 }
 
 /** A path inside a container: absolute, and no `..` (the engine would resolve it, but a caller should say what it means). */

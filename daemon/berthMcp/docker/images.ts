@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-fs';
@@ -9,7 +9,9 @@ import { LABEL } from '../../servers/labels.js';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
 import { AGENT_LABELS, checkHostPath, engineCall, engineOf, Labels, ownerOf, shortId, statusCode } from './engine.js';
+import { refuseDockerfile } from './dockerfileCheck.js';
 import { ImageRef, LocalImage } from './imageRef.js';
+import { berthIdentityLabels, berthImageName } from './namespace.js';
 
 /*
  * Images are shared by everything on an engine, so every scope lists them all. In the managed
@@ -161,18 +163,27 @@ export const buildImage = defineTool({
   name: 'build_image',
   title: 'Build an image',
   description:
-    'Builds an image from a folder on the machine Berth runs on that holds a Dockerfile at its top (the whole folder is the build context; .dockerignore is not read), with progress. The image is labelled as made by Berth\'s tools, so it may be removed again in the managed scope.',
+    'Builds an image from a folder on the machine Berth runs on that holds a Dockerfile at its top (the whole folder is the build context; .dockerignore is not read), with progress. The Dockerfile may ADD only files of the folder (no URLs). A tag may name a new image or one these tools built, never an image a server of Berth\'s names or one made another way. The image is labelled as made by Berth\'s tools, so it may be removed again in the managed scope. Off unless enabled by name.',
   input: z.object({
-    path: z.string().min(1).max(4096).describe('An absolute path to the folder; folders that hold credentials, system files or Berth\'s own are refused'),
+    path: z.string().min(1).max(4096).describe('An absolute path to the folder, inside a workspace folder or a mount root; folders that hold credentials, system files or Berth\'s own are refused'),
     tag: ImageRef.describe('The reference to tag the image with, e.g. my-tool:1'),
   }),
   output: z.object({ image: z.string(), id: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+  optIn: true,
   async run(args, run) {
-    const folder = checkHostPath(args.path, LOCAL_HOST, 'build folder');
+    const ours = berthImageName(args.tag);
+    if (ours) throw new ToolFailure(`${ours}; nothing was built`);
+    const folder = checkHostPath(args.path, run, LOCAL_HOST, 'build folder');
     const st = await stat(folder).catch(() => undefined);
     if (!st?.isDirectory()) throw new ToolFailure(`there is no folder at ${args.path}; give the folder that holds the Dockerfile`);
-    if (!(await stat(path.join(folder, 'Dockerfile')).catch(() => undefined))?.isFile()) throw new ToolFailure(`${args.path} holds no Dockerfile; give the folder that holds one`);
+    const dockerfile = path.join(folder, 'Dockerfile');
+    const df = await stat(dockerfile).catch(() => undefined);
+    if (!df?.isFile()) throw new ToolFailure(`${args.path} holds no Dockerfile; give the folder that holds one`);
+    if (df.size > MAX_DOCKERFILE_BYTES) throw new ToolFailure(`the Dockerfile in ${args.path} is over ${MAX_DOCKERFILE_BYTES / 1024} KiB; nothing was built`);
+    const why = refuseDockerfile(await readFile(dockerfile, 'utf8'));
+    if (why) throw new ToolFailure(`the Dockerfile in ${args.path} is refused: ${why}; nothing was built`);
+    await refuseForeignTag(run, args.tag);
     const docker = engineOf(run);
     run.progress(`building ${args.tag} on host ${run.host}`);
     const context = Readable.from(pack(folder) as AsyncIterable<Buffer>);
@@ -183,9 +194,51 @@ export const buildImage = defineTool({
       }),
     );
     const i = await findImage(run, args.tag);
+    const identity = berthIdentityLabels(i.Config?.Labels ?? {});
+    if (identity.length) {
+      // Its containers would inherit the labels Berth knows its servers by.
+      await engineCall(`removing ${args.tag} again`, () => docker.getImage(i.Id).remove({ force: true }));
+      throw new ToolFailure(`the image built as ${args.tag} carries Berth's own label(s) ${identity.join(', ')} (set in its Dockerfile or inherited from its FROM image), so it was removed again; build from another base, without those labels`);
+    }
     return { structured: { image: args.tag, id: i.Id }, text: `Built ${args.tag} (${shortId(i.Id)}) on host ${run.host}.` };
   },
 });
+
+/** Whether two references name the same tag (`postgres` is `docker.io/library/postgres:latest`). */
+function sameRef(a: string, b: string): boolean {
+  const norm = (r: string) => {
+    const noDigest = r.split('@')[0] ?? r;
+    const tagged = /:[^/]+$/.test(noDigest) ? noDigest : `${noDigest}:latest`;
+    return tagged.replace(/^(?:docker\.io\/|index\.docker\.io\/)?(?:library\/)?/, '').toLowerCase();
+  };
+  return norm(a) === norm(b);
+}
+
+/** An agent's Dockerfile is a few KiB; more is not one to read whole. */
+const MAX_DOCKERFILE_BYTES = 256 * 1024;
+
+/**
+ * A tag may be reused only for an image these tools built and no server of Berth's names: moving
+ * any other tag would swap what a server (or the user's own `docker run postgres:16`) runs.
+ */
+async function refuseForeignTag(run: ToolRun, tag: string): Promise<void> {
+  const named = run.deps.registry.all().filter((s) => s.spec.image !== undefined && sameRef(s.spec.image, tag));
+  if (named.length) throw new ToolFailure(`${tag} is the image of Berth's MCP server "${named[0]?.name ?? ''}", and build_image never moves a server's tag; tag your image under another name; nothing was built`);
+  const raw = await engineCall(`looking for image ${tag}`, () =>
+    engineOf(run)
+      .getImage(tag)
+      .inspect()
+      .catch((e: unknown) => {
+        if (statusCode(e) === 404) return undefined;
+        throw e;
+      }),
+  );
+  if (raw === undefined) return;
+  const labels = Inspected.parse(raw).Config?.Labels ?? {};
+  if (labels[LABEL.createdBy] !== AGENT_LABELS[LABEL.createdBy]) {
+    throw new ToolFailure(`${tag} already names an image on host ${run.host} that build_image did not make, and build_image never moves such a tag; tag your image under another name; nothing was built`);
+  }
+}
 
 export const pushImage = defineTool({
   name: 'push_image',
@@ -194,6 +247,7 @@ export const pushImage = defineTool({
   input: z.object({ image: ImageRef }),
   output: z.object({ image: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  precheck: async (args, run) => void (await findImage(run, args.image)),
   confirm: (args, host) => `Push ${args.image} from host ${host} to its registry, replacing what that tag points to there?`,
   async run(args, run) {
     await findImage(run, args.image);
@@ -227,6 +281,7 @@ export const removeImage = defineTool({
   input: z.object({ image: LocalImage, force: z.boolean().default(false) }),
   output: z.object({ image: z.string(), untagged: z.array(z.string()), deleted: z.array(z.string()) }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  precheck: async (args, run) => void (await findImage(run, args.image)),
   confirm: (args, host) => `Remove image ${args.image} from host ${host}?`,
   async run(args, run) {
     const i = await findImage(run, args.image);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LABEL } from '../../servers/labels.js';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
+import { AgentObjectName } from './namespace.js';
 import { AGENT_LABELS, ContainerRef, engineCall, engineOf, findContainer, Labels, ObjectName, ownerOf, refuseSupervised, shortId, statusCode, UserLabels } from './engine.js';
 
 /*
@@ -40,7 +41,7 @@ export const createNetwork = defineTool({
   name: 'create_network',
   title: 'Create a network',
   description: 'Creates a bridge network on a host; internal: true gives it no route out. It is labelled as made by Berth\'s tools.',
-  input: z.object({ name: ObjectName, internal: z.boolean().default(false), labels: UserLabels }),
+  input: z.object({ name: AgentObjectName, internal: z.boolean().default(false), labels: UserLabels }),
   output: z.object({ id: z.string(), name: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async run(args, run) {
@@ -74,6 +75,7 @@ export const removeNetwork = defineTool({
   input: z.object({ network: NetworkRef }),
   output: z.object({ id: z.string(), name: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  precheck: async (args, run) => void (await findNetwork(run, args.network)),
   confirm: (args, host) => `Remove network ${args.network} on host ${host}?`,
   async run(args, run) {
     const n = await findNetwork(run, args.network);
@@ -109,6 +111,10 @@ export const disconnectContainer = defineTool({
   input: z.object({ container: ContainerRef, network: NetworkRef, force: z.boolean().default(false) }),
   output: z.object({ container: z.string(), network: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  precheck: async (args, run) => {
+    refuseSupervised(await findContainer(engineOf(run), args.container, run), 'disconnect it from a network');
+    await findNetwork(run, args.network);
+  },
   confirm: (args, host) => `Disconnect container ${args.container} from network ${args.network} on host ${host}?`,
   async run(args, run) {
     const docker = engineOf(run);

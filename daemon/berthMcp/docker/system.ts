@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool, type ToolRun } from '../tool.js';
-import { engineCall, engineOf, inScope, scopeFilter } from './engine.js';
+import { engineCall, engineOf, inScope, Labels, scopeFilter } from './engine.js';
 
 const Info = z.object({
   Name: z.string(),
@@ -19,7 +19,8 @@ const Counts = z.object({ total: z.number(), running: z.number(), paused: z.numb
 
 /** Container counts within the scope: the managed scope does not tell how many others there are. */
 async function containerCounts(run: ToolRun): Promise<z.infer<typeof Counts>> {
-  const list = z.array(z.object({ State: z.string() })).parse(await engineCall('counting containers', () => engineOf(run).listContainers({ all: true, filters: scopeFilter(run) })));
+  const listed = z.array(z.object({ State: z.string(), Labels })).parse(await engineCall('counting containers', () => engineOf(run).listContainers({ all: true, filters: scopeFilter(run) })));
+  const list = listed.filter((c) => inScope(c.Labels, run));
   const n = (s: string) => list.filter((c) => c.State === s).length;
   return { total: list.length, running: n('running'), paused: n('paused'), stopped: list.length - n('running') - n('paused') };
 }

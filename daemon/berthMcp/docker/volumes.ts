@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { cutNote, firstItems } from '../bounded.js';
 import { defineTool, ToolFailure, type ToolRun } from '../tool.js';
-import { AGENT_LABELS, engineCall, engineOf, Labels, ObjectName, ownerOf, scopeFilter, statusCode, UserLabels } from './engine.js';
+import { AgentObjectName } from './namespace.js';
+import { AGENT_LABELS, engineCall, inScope, engineOf, Labels, ObjectName, ownerOf, scopeFilter, statusCode, UserLabels } from './engine.js';
 
 /*
  * Volumes are listed and inspected in every scope. Removing one is limited in the managed scope
@@ -48,7 +49,7 @@ export const createVolume = defineTool({
   name: 'create_volume',
   title: 'Create a volume',
   description: 'Creates a named local volume on a host, labelled as made by Berth\'s tools.',
-  input: z.object({ name: VolumeName, labels: UserLabels }),
+  input: z.object({ name: AgentObjectName.describe('The volume\'s name'), labels: UserLabels }),
   output: z.object({ name: z.string(), mountpoint: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   async run(args, run) {
@@ -83,7 +84,7 @@ export const inspectVolume = defineTool({
     const users = await engineCall(`finding the containers that use ${v.Name}`, () =>
       engineOf(run).listContainers({ all: true, filters: { volume: [v.Name], ...scopeFilter(run) } }),
     );
-    const usedBy = z.array(z.object({ Names: z.array(z.string()) })).parse(users).map((c) => (c.Names[0] ?? '').replace(/^\//, ''));
+    const usedBy = z.array(z.object({ Names: z.array(z.string()), Labels })).parse(users).filter((c) => inScope(c.Labels, run)).map((c) => (c.Names[0] ?? '').replace(/^\//, ''));
     return {
       structured: { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, created: v.CreatedAt ?? '', owner: ownerOf(v.Labels), labels: v.Labels, usedBy },
       text: `Volume ${v.Name} on host ${run.host}: ${v.Driver} at ${v.Mountpoint}; used by ${usedBy.join(', ') || 'no container'}${run.settings.scope === 'managed' ? ' Berth manages' : ''}.`,
@@ -98,6 +99,7 @@ export const removeVolume = defineTool({
   input: z.object({ name: VolumeName }),
   output: z.object({ name: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },
+  precheck: async (args, run) => void (await findVolume(run, args.name)),
   confirm: (args, host) => `Remove volume ${args.name} on host ${host}, with all data in it?`,
   async run(args, run) {
     const v = await findVolume(run, args.name);
