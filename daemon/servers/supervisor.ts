@@ -18,6 +18,7 @@ import type { ServerStats } from '../stats/sample.js';
 import { backfillLogs, findOwnContainer, prepareNetwork, reusableContainer } from './containerSetup.js';
 import { containerOptions } from './containerOptions.js';
 import { HealthMonitor } from './healthMonitor.js';
+import { movedTagSentence, type ImagePins } from './imagePins.js';
 import { LABEL, containerName } from './labels.js';
 import { McpSession } from './mcpSession.js';
 import { CrashBackoff, engineAnswers, restartsAfterExit } from './restartPolicy.js';
@@ -37,6 +38,8 @@ export interface SupervisorDeps {
   setDesired(name: string, running: boolean): void;
   /** Secrets, mount re-checks, tool policy, pinning and secret scanning; absent in bare setups. */
   security?: SecurityContext;
+  /** The image id each server was built or installed with; absent for throwaway servers, which never outlive their image. */
+  pins?: ImagePins;
   /** More labels for its containers: a test run's throwaway servers carry the run's id. */
   labels?: Record<string, string>;
 }
@@ -200,12 +203,23 @@ export class ServerSupervisor {
   restart(progress: Progress = () => undefined): Promise<void> {
     this.deps.setDesired(this.name, true);
     this.wanted = true;
-    this.cancel();
+    // A healthy server keeps its session until it is known whether it is swapped or stopped.
+    const serving = this.phase === 'healthy';
+    if (!serving) this.cancel();
     return this.serial(async () => {
-      await this.stopContainer();
       this.backoff.reset();
+      // A rebuilt image (`berth build NAME --force`) is put in beside the running container, as a changed spec is.
+      if (serving && (await this.runsStaleImage())) return this.replaceBeside(progress, 'the rebuilt image', 'the image is fixed');
+      await this.stopContainer();
       await this.run(undefined, progress);
     });
+  }
+
+  /** Whether the running container was made from another image than the one its tag names now. */
+  private async runsStaleImage(): Promise<boolean> {
+    if (!this.running || !this.containerId || kindOf(this.spec) !== 'container') return false;
+    const [info, id] = await Promise.all([this.deps.rt.inspect(this.containerId), this.deps.rt.imageId(imageOf(this.spec))]);
+    return info !== undefined && id !== undefined && info.image !== id;
   }
 
   /**
@@ -214,39 +228,55 @@ export class ServerSupervisor {
    * created); if that fails, the old one goes on serving under the old spec and the message says
    * why, so an edit can never take down what works.
    */
-  apply(spec: ServerSpec, progress: Progress = () => undefined): Promise<void> {
+  apply(spec: ServerSpec, progress: Progress = () => undefined, repin = false): Promise<void> {
     const previous = this.spec;
     this.spec = spec;
+    // An update or rollback chose this image through Berth: the next one the tag names is pinned anew.
+    if (repin) this.deps.pins?.forget(this.name);
     if (!this.running) return Promise.resolve();
     return this.serial(async () => {
-      const old = this.containerId;
-      if (!old || !this.running) return this.run(undefined, progress);
-      const { rt } = this.deps;
-      const staging = `${containerName(this.deps.instance, this.name)}-next`;
-      let next: string | undefined;
+      if (!this.containerId || !this.running) return this.run(undefined, progress);
       try {
-        await this.ensureImage(progress);
-        if (typeof spec.network === 'object') await ensureEgress(rt, { instance: this.deps.instance, server: this.name, host: spec.host, allow: spec.network.allow }, progress);
-        await rt.remove(staging);
-        progress(`creating the new container for ${this.name} beside the running one`);
-        next = await this.createContainer(this.containerHash(), staging);
+        await this.replaceBeside(progress, 'the changed spec', 'the spec is fixed');
       } catch (e) {
         this.spec = previous;
-        const reason = `the changed spec cannot be applied (${(e as Error).message}); the previous container goes on serving until the spec is fixed`;
-        this.log(reason);
-        this.message = reason;
-        this.deps.onChange();
-        throw new Error(`server ${this.name}: ${reason}`, { cause: e });
+        throw e;
       }
-      this.log(`created container ${next.slice(0, 12)} for the changed spec; replacing ${old.slice(0, 12)}`);
-      await this.stopContainer();
-      await rt.remove(old);
-      if (typeof spec.network === 'string') await removeEgress(rt, this.deps.instance, this.name);
-      await rt.rename(next, containerName(this.deps.instance, this.name));
-      this.containerId = next;
-      this.backoff.reset();
-      await this.run(undefined, progress);
     });
+  }
+
+  /**
+   * A container for the spec and image as they are now, made beside the running one, which keeps
+   * serving if that fails (the message says why); then the swap and a run of the new one.
+   */
+  private async replaceBeside(progress: Progress, what: string, until: string): Promise<void> {
+    const { rt } = this.deps;
+    const spec = this.spec;
+    const old = this.containerId;
+    if (!old) return this.run(undefined, progress);
+    const staging = `${containerName(this.deps.instance, this.name)}-next`;
+    let next: string;
+    try {
+      await this.pinnedImage(progress);
+      if (typeof spec.network === 'object') await ensureEgress(rt, { instance: this.deps.instance, server: this.name, host: spec.host, allow: spec.network.allow }, progress);
+      await rt.remove(staging);
+      progress(`creating the new container for ${this.name} beside the running one`);
+      next = await this.createContainer(this.containerHash(), staging);
+    } catch (e) {
+      const reason = `${what} cannot be applied (${(e as Error).message}); the previous container goes on serving until ${until}`;
+      this.log(reason);
+      this.message = reason;
+      this.deps.onChange();
+      throw new Error(`server ${this.name}: ${reason}`, { cause: e });
+    }
+    this.log(`created container ${next.slice(0, 12)} for ${what}; replacing ${old.slice(0, 12)}`);
+    await this.stopContainer();
+    await rt.remove(old);
+    if (typeof spec.network === 'string') await removeEgress(rt, this.deps.instance, this.name);
+    await rt.rename(next, containerName(this.deps.instance, this.name));
+    this.containerId = next;
+    this.backoff.reset();
+    await this.run(undefined, progress);
   }
 
   /** Stops and removes the container; the caller forgets the server. */
@@ -290,8 +320,14 @@ export class ServerSupervisor {
     return this.mcp.onNotification(listener);
   }
 
-  build(progress: Progress, force: boolean): Promise<void> {
-    return ensureImage(this.deps.rt, { image: imageOf(this.spec), build: this.spec.build }, progress, force);
+  /** Builds (or pulls) the image; one Berth made or fetched itself here is what the server is pinned to from now on. */
+  async build(progress: Progress, force: boolean): Promise<void> {
+    const { rt } = this.deps;
+    const image = imageOf(this.spec);
+    const fresh = force || !(await rt.imageExists(image));
+    await ensureImage(rt, { image, build: this.spec.build }, progress, force);
+    const id = fresh ? await rt.imageId(image) : undefined;
+    if (id) this.deps.pins?.set(this.name, { host: this.spec.host, image, id });
   }
 
   /** Ends the current run: timers, stats, MCP client, attach. */
@@ -343,14 +379,14 @@ export class ServerSupervisor {
         await this.runOutside(gen, current, progress);
         return;
       }
-      await this.ensureImage(progress);
+      const imageId = await this.pinnedImage(progress);
       check();
       const image = imageOf(this.spec);
       this.imageDigest = await rt.imageDigest(image);
       this.provenance = provenanceOf(image, this.spec.build !== undefined, await rt.imageLabels(image), this.imageDigest);
       const hash = this.containerHash();
       const known = existing?.id ?? this.containerId ?? (await findOwnContainer(rt, this.deps.instance, this.name));
-      let id = await reusableContainer(rt, known, hash, (text) => this.log(text));
+      let id = await reusableContainer(rt, known, hash, imageId, (text) => this.log(text));
       const egressLog = await prepareNetwork(rt, this.deps.instance, this.spec, !id, progress);
       if (egressLog) {
         this.egressLog = this.keep(gen, egressLog);
@@ -452,6 +488,23 @@ export class ServerSupervisor {
       progress(line);
       this.log(line);
     });
+  }
+
+  /**
+   * The spec's image, present, and the one the server is pinned to: its id. The first image a
+   * server runs with (or the first after its spec names another) is pinned; a tag that points
+   * elsewhere since is refused with one sentence, never run.
+   */
+  private async pinnedImage(progress: Progress): Promise<string> {
+    await this.ensureImage(progress);
+    const image = imageOf(this.spec);
+    const id = await this.deps.rt.imageId(image);
+    if (!id) throw new Error(`image ${image} went away from the engine while it started; start it again`);
+    const pins = this.deps.pins;
+    const pinned = pins?.get(this.name, this.spec.host, image);
+    if (pinned && pinned !== id) throw new Error(movedTagSentence(this.name, image, pinned, id));
+    if (!pinned) pins?.set(this.name, { host: this.spec.host, image, id });
+    return id;
   }
 
   /** A container for the spec as it is now; under another name than the server's, when one is given. */
