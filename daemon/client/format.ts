@@ -42,7 +42,7 @@ export function serverRows(servers: ServerStatus[]): string[][] {
     ...servers.map((s) => [
       s.name,
       s.host,
-      s.phase,
+      phaseText(s),
       s.containerId?.slice(0, 12) ?? '-',
       s.stats ? `${s.stats.cpuPercent.toFixed(1)}%` : '-',
       s.stats ? formatBytes(s.stats.memoryBytes) : '-',
@@ -51,6 +51,11 @@ export function serverRows(servers: ServerStatus[]): string[][] {
       s.kind === 'remote' ? `remote ${s.image}` : s.kind === 'external' ? `not isolated: ${s.image}` : s.image,
     ]),
   ];
+}
+
+/** The phase as a person reads it: a crash loop is said beside it. */
+export function phaseText(s: ServerStatus): string {
+  return s.crashLoop ? `${s.phase} (crash loop)` : s.phase;
 }
 
 /** `berth top`: one row per server, like `docker stats`. */
@@ -63,7 +68,7 @@ export function topRows(servers: ServerStatus[], alerts: Alert[]): string[][] {
       return [
         s.name,
         s.host,
-        s.phase,
+        phaseText(s),
         st ? `${st.cpuPercent.toFixed(2)}%` : '-',
         st ? `${formatBytes(st.memoryBytes)} / ${formatBytes(st.memoryLimitBytes)}` : '-',
         st && st.memoryLimitBytes > 0 ? `${((st.memoryBytes / st.memoryLimitBytes) * 100).toFixed(2)}%` : '-',

@@ -136,6 +136,7 @@ export class ServerSupervisor {
       message: this.message === undefined ? undefined : (this.deps.security?.redact(this.message) ?? this.message),
       containerId: this.containerId,
       restartCount: this.restartCount,
+      crashLoop: this.backoff.crashLoop,
       health: this.health.history,
       stats: this.stats,
       capabilities: this.capabilities,
@@ -194,6 +195,8 @@ export class ServerSupervisor {
     this.deps.setDesired(this.name, false);
     this.wanted = false;
     this.cancel();
+    // A stopped server is in no crash loop: its status and its restart alert say so at once.
+    this.backoff.reset();
     return this.serial(async () => {
       await this.stopContainer();
       this.setPhase('stopped', undefined);
@@ -426,10 +429,12 @@ export class ServerSupervisor {
     } catch (e) {
       if (e instanceof Superseded || !current()) return;
       const garbage = this.mcp.garbage;
+      // Ended first, so the exit watcher of this run does not also act on the exit asked about below.
+      this.cancel();
+      const exited = launched && !garbage ? await this.exitBeforeAnswering() : undefined;
       const reason = garbage
         ? `it wrote non-MCP output to stdout ("${garbage.slice(0, 120)}"); MCP stdio servers must write only protocol messages there`
-        : (e as Error).message;
-      this.cancel();
+        : (exited ?? (e as Error).message);
       this.setPhase('error', reason);
       this.log(`failed to start: ${reason}`);
       // A server that cannot speak MCP is stopped, not left running unattended.
@@ -552,16 +557,33 @@ export class ServerSupervisor {
     } else if (info.oomKilled) {
       this.setPhase('oom-killed', `the kernel killed it for using more than its ${this.spec.limits.memory} memory limit`);
     } else {
-      this.setPhase('exited', `it exited with code ${code}`);
+      this.setPhase('exited', `it exited with code ${code}${await this.lastOutput()}`);
     }
     this.log(`container stopped: ${this.message}`);
     if (restartsAfterExit(this.spec.restart, code, info?.oomKilled ?? false)) this.recoverWithBackoff();
   }
 
+  /** Why a start failed, when its container exited before answering: the exit code and its last line on stderr. */
+  private async exitBeforeAnswering(): Promise<string | undefined> {
+    if (!this.containerId || kindOf(this.spec) !== 'container') return undefined;
+    const info = await this.deps.rt.inspect(this.containerId).catch(() => undefined);
+    if (!info || info.running) return undefined;
+    return `it exited with code ${info.exitCode} before answering MCP initialize${await this.lastOutput()}`;
+  }
+
+  /** The server's last line on stderr, as a clause to end a sentence with; empty when it wrote none. */
+  private async lastOutput(): Promise<string> {
+    const lines = await this.deps.logs.query(this.name, { lines: 50 }).catch(() => []);
+    const last = lines.filter((l) => l.stream === 'stderr' && l.text.trim()).at(-1)?.text.trim();
+    return last ? `; its last output: ${last.slice(0, 200)}` : '';
+  }
+
   /** Crashed, unhealthy, or a start that failed for a reason worth another try: run again after a backoff. */
   private recoverWithBackoff(reattach = false): void {
     const { delayMs, attempt } = this.backoff.next();
-    this.log(`restarting in ${delayMs / 1000} s (attempt ${attempt})`);
+    const loop = this.backoff.crashLoop;
+    this.log(`restarting in ${delayMs / 1000} s (attempt ${attempt}${loop ? `; crash loop: ${loop} crashes in a row` : ''})`);
+    this.deps.onChange();
     const restartGen = this.generation;
     const t = setTimeout(() => {
       this.timers.delete(t);
