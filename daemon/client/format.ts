@@ -42,7 +42,7 @@ export function serverRows(servers: ServerStatus[]): string[][] {
     ...servers.map((s) => [
       s.name,
       s.host,
-      s.approval ? (s.approval.state === 'refused' ? 'refused' : 'needs approval') : s.phase,
+      phaseText(s),
       s.containerId?.slice(0, 12) ?? '-',
       s.stats ? `${s.stats.cpuPercent.toFixed(1)}%` : '-',
       s.stats ? formatBytes(s.stats.memoryBytes) : '-',
@@ -51,6 +51,13 @@ export function serverRows(servers: ServerStatus[]): string[][] {
       s.kind === 'remote' ? `remote ${s.image}` : s.kind === 'external' ? `not isolated: ${s.image}` : s.image,
     ]),
   ];
+}
+
+/** The phase as a person reads it: a crash loop is said beside it. */
+/** A server's phase as a person reads it: a workspace server's approval first, then a crash loop. */
+export function phaseText(s: ServerStatus): string {
+  if (s.approval) return s.approval.state === 'refused' ? 'refused' : 'needs approval';
+  return s.crashLoop ? `${s.phase} (crash loop)` : s.phase;
 }
 
 /** `berth top`: one row per server, like `docker stats`. */
@@ -63,7 +70,7 @@ export function topRows(servers: ServerStatus[], alerts: Alert[]): string[][] {
       return [
         s.name,
         s.host,
-        s.phase,
+        phaseText(s),
         st ? `${st.cpuPercent.toFixed(2)}%` : '-',
         st ? `${formatBytes(st.memoryBytes)} / ${formatBytes(st.memoryLimitBytes)}` : '-',
         st && st.memoryLimitBytes > 0 ? `${((st.memoryBytes / st.memoryLimitBytes) * 100).toFixed(2)}%` : '-',

@@ -38,6 +38,11 @@ export async function imageDigest(docker: Docker, ref: string): Promise<string |
   return info.RepoDigests?.[0] ?? info.Id;
 }
 
+/** The engine's own id of the image a name points to now: what a container made from it runs. */
+export async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
+  return (await inspectImage(docker, ref))?.Id;
+}
+
 export async function imageLabels(docker: Docker, ref: string): Promise<Record<string, string> | undefined> {
   const info = await inspectImage(docker, ref);
   if (!info) return undefined;

@@ -344,6 +344,9 @@ export class DockerRuntime implements ContainerRuntime {
   imageDigest(ref: string) {
     return engine(() => images.imageDigest(this.docker, ref));
   }
+  imageId(ref: string) {
+    return engine(() => images.imageId(this.docker, ref));
+  }
   imageLabels(ref: string) {
     return engine(() => images.imageLabels(this.docker, ref));
   }

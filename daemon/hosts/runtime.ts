@@ -41,6 +41,8 @@ export interface ContainerRuntime {
 
   imageExists(ref: string): Promise<boolean>;
   imageDigest(ref: string): Promise<string | undefined>;
+  /** The local image id a name points to now (what a container made from it runs); undefined when there is no such image. */
+  imageId(ref: string): Promise<string | undefined>;
   /** The image's labels (what a build recorded it was made from); undefined when there is no such image. */
   imageLabels(ref: string): Promise<Record<string, string> | undefined>;
   pull(ref: string, onProgress: (line: string) => void): Promise<void>;

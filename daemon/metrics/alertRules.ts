@@ -47,7 +47,8 @@ export function evaluateRules(rules: AlertRules, samples: readonly Sample[], ctx
     const held = sustained(samples, unhealthy.forSeconds, (s) => s.phase !== undefined && NOT_HEALTHY.has(s.phase));
     if (held) out.push({ rule: 'unhealthy', message: `not healthy (${held.phase}) for ${unhealthy.forSeconds} s or more` });
   }
-  if (restarts) {
+  // A stopped server restarts no more: its restart alert clears with the stop.
+  if (restarts && samples.at(-1)?.phase !== 'stopped') {
     const recent = within(samples, restarts.withinSeconds, now);
     const latest = samples.at(-1);
     // The count before the window: the last sample older than it, or the window's own first one.

@@ -70,6 +70,8 @@ export const ServerStatus = z.object({
   message: z.string().optional(),
   containerId: z.string().optional(),
   restartCount: z.number(),
+  /** Crashes in a row with no healthy minute between, from the third: the server is in a crash loop (restarts back off up to 30 s). */
+  crashLoop: z.number().optional(),
   health: z.array(HealthCheck),
   stats: Stats.optional(),
   capabilities: Capabilities.optional(),

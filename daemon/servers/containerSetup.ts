@@ -11,16 +11,23 @@ export async function findOwnContainer(rt: ContainerRuntime, instance: string, s
   return found?.id;
 }
 
-/** Container `id` if it is still there and made for this spec (`hash`); one made for another spec is removed. */
-export async function reusableContainer(rt: ContainerRuntime, id: string | undefined, hash: string, log: (text: string) => void): Promise<string | undefined> {
+/**
+ * Container `id` if it is still there, made for this spec (`hash`) and from this image (`imageId`):
+ * one made for another spec, or from an image since rebuilt under the same tag, is removed.
+ */
+export async function reusableContainer(rt: ContainerRuntime, id: string | undefined, hash: string, imageId: string, log: (text: string) => void): Promise<string | undefined> {
   if (!id) return undefined;
   const info = await rt.inspect(id);
-  if (info && info.labels[LABEL.specHash] === hash) return id;
+  if (info && info.labels[LABEL.specHash] === hash && info.image === imageId) return id;
   if (info) {
-    log('spec changed; recreating the container');
+    log(info.labels[LABEL.specHash] === hash ? `its image was rebuilt (${shortId(info.image)} → ${shortId(imageId)}); recreating the container` : 'spec changed; recreating the container');
     await rt.remove(id);
   }
   return undefined;
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
 /**

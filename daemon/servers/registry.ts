@@ -19,6 +19,7 @@ import { readStateFile } from '../stateFile.js';
 import { daemonLog } from '../daemonLog.js';
 import { watchEngine } from '../hosts/engineWatch.js';
 import { ServerSupervisor } from './supervisor.js';
+import { ImagePins } from './imagePins.js';
 import { beginRun } from './throwaways.js';
 import { writePrivateFile } from '../atomicFile.js';
 import { describeIssue } from '../protocol/issue.js';
@@ -70,9 +71,12 @@ export class Registry {
   /** Set once the first adoption is queued; later loads adopt for servers they add. */
   private opened = false;
   private readonly approvals: WorkspaceApprovals;
+  /** The image id each server was built or installed with. */
+  private readonly pins: ImagePins;
 
   constructor(private readonly o: RegistryOptions) {
     this.approvals = new WorkspaceApprovals(o.stateDir);
+    this.pins = new ImagePins(o.stateDir);
   }
 
   private get desiredFile(): string {
@@ -174,6 +178,7 @@ export class Registry {
     this.desired = await readStateFile(this.desiredFile, Desired, {}, report);
     this.workspaces = await readStateFile(this.workspacesFile, Workspaces, [], report);
     await this.approvals.load(report);
+    await this.pins.load(report);
     await this.loadSpecsIntoSupervisors();
     // SSH hosts are adopted in the background, and again each time a host's connection comes
     // back, so a host that is down slows neither the daemon's start nor the other hosts. The
@@ -378,6 +383,7 @@ export class Registry {
     if (sup.spec.source !== this.o.userSpecFile) throw new ConflictError(`server "${name}" is defined in ${sup.spec.source}; remove it there`);
     await sup.remove();
     this.byName.delete(name);
+    this.pins.forget(name);
     delete this.desired[name];
     this.saveDesired();
     await this.editSpecFile(() => writeServerEntry(this.o.userSpecFile, name, undefined));
@@ -435,6 +441,7 @@ export class Registry {
       if (!names.has(name)) {
         await sup.remove().catch(() => undefined);
         this.byName.delete(name);
+        this.pins.forget(name);
       }
     }
     for (const spec of specs) {
@@ -462,6 +469,7 @@ export class Registry {
       audit: this.o.audit,
       security: this.o.security,
       instance: this.o.instance,
+      ...(!labels && { pins: this.pins }),
       labels,
       admit: (s) => this.admit(s),
       onChange: () => this.changed(),

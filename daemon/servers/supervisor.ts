@@ -18,6 +18,7 @@ import type { ServerStats } from '../stats/sample.js';
 import { backfillLogs, findOwnContainer, prepareNetwork, reusableContainer } from './containerSetup.js';
 import { containerOptions } from './containerOptions.js';
 import { HealthMonitor } from './healthMonitor.js';
+import { movedTagSentence, type ImagePins } from './imagePins.js';
 import { LABEL, containerName } from './labels.js';
 import { McpSession } from './mcpSession.js';
 import { CrashBackoff, engineAnswers, restartsAfterExit } from './restartPolicy.js';
@@ -38,6 +39,8 @@ export interface SupervisorDeps {
   setDesired(name: string, running: boolean): void;
   /** Secrets, mount re-checks, tool policy, pinning and secret scanning; absent in bare setups. */
   security?: SecurityContext;
+  /** The image id each server was built or installed with; absent for throwaway servers, which never outlive their image. */
+  pins?: ImagePins;
   /** More labels for its containers: a test run's throwaway servers carry the run's id. */
   labels?: Record<string, string>;
   /** Whether its spec may run now (a workspace server needs the user's approval); absent: it may. */
@@ -136,6 +139,7 @@ export class ServerSupervisor {
       message: this.message === undefined ? undefined : (this.deps.security?.redact(this.message) ?? this.message),
       containerId: this.containerId,
       restartCount: this.restartCount,
+      crashLoop: this.backoff.crashLoop,
       health: this.health.history,
       stats: this.stats,
       capabilities: this.capabilities,
@@ -201,6 +205,8 @@ export class ServerSupervisor {
     this.deps.setDesired(this.name, false);
     this.wanted = false;
     this.cancel();
+    // A stopped server is in no crash loop: its status and its restart alert say so at once.
+    this.backoff.reset();
     return this.serial(async () => {
       await this.stopContainer();
       this.setPhase('stopped', undefined);
@@ -210,12 +216,23 @@ export class ServerSupervisor {
   restart(progress: Progress = () => undefined): Promise<void> {
     this.deps.setDesired(this.name, true);
     this.wanted = true;
-    this.cancel();
+    // A healthy server keeps its session until it is known whether it is swapped or stopped.
+    const serving = this.phase === 'healthy';
+    if (!serving) this.cancel();
     return this.serial(async () => {
-      await this.stopContainer();
       this.backoff.reset();
+      // A rebuilt image (`berth build NAME --force`) is put in beside the running container, as a changed spec is.
+      if (serving && (await this.runsStaleImage())) return this.replaceBeside(progress, 'the rebuilt image', 'the image is fixed');
+      await this.stopContainer();
       await this.run(undefined, progress);
     });
+  }
+
+  /** Whether the running container was made from another image than the one its tag names now. */
+  private async runsStaleImage(): Promise<boolean> {
+    if (!this.running || !this.containerId || kindOf(this.spec) !== 'container') return false;
+    const [info, id] = await Promise.all([this.deps.rt.inspect(this.containerId), this.deps.rt.imageId(imageOf(this.spec))]);
+    return info !== undefined && id !== undefined && info.image !== id;
   }
 
   /**
@@ -224,40 +241,56 @@ export class ServerSupervisor {
    * created); if that fails, the old one goes on serving under the old spec and the message says
    * why, so an edit can never take down what works.
    */
-  apply(spec: ServerSpec, progress: Progress = () => undefined): Promise<void> {
+  apply(spec: ServerSpec, progress: Progress = () => undefined, repin = false): Promise<void> {
     const previous = this.spec;
     this.spec = spec;
+    // An update or rollback chose this image through Berth: the next one the tag names is pinned anew.
+    if (repin) this.deps.pins?.forget(this.name);
     if (!this.running) return Promise.resolve();
     return this.serial(async () => {
-      const old = this.containerId;
       // An edit that needs approval again stops the server (run says why) rather than serve on unapproved.
-      if (!old || !this.running || this.barred()) return this.run(undefined, progress);
-      const { rt } = this.deps;
-      const staging = `${containerName(this.deps.instance, this.name)}-next`;
-      let next: string | undefined;
+      if (!this.containerId || !this.running || this.barred()) return this.run(undefined, progress);
       try {
-        await this.ensureImage(progress);
-        if (typeof spec.network === 'object') await ensureEgress(rt, { instance: this.deps.instance, server: this.name, host: spec.host, allow: spec.network.allow }, progress);
-        await rt.remove(staging);
-        progress(`creating the new container for ${this.name} beside the running one`);
-        next = await this.createContainer(this.containerHash(), staging);
+        await this.replaceBeside(progress, 'the changed spec', 'the spec is fixed');
       } catch (e) {
         this.spec = previous;
-        const reason = `the changed spec cannot be applied (${(e as Error).message}); the previous container goes on serving until the spec is fixed`;
-        this.log(reason);
-        this.message = reason;
-        this.deps.onChange();
-        throw new Error(`server ${this.name}: ${reason}`, { cause: e });
+        throw e;
       }
-      this.log(`created container ${next.slice(0, 12)} for the changed spec; replacing ${old.slice(0, 12)}`);
-      await this.stopContainer();
-      await rt.remove(old);
-      if (typeof spec.network === 'string') await removeEgress(rt, this.deps.instance, this.name);
-      await rt.rename(next, containerName(this.deps.instance, this.name));
-      this.containerId = next;
-      this.backoff.reset();
-      await this.run(undefined, progress);
     });
+  }
+
+  /**
+   * A container for the spec and image as they are now, made beside the running one, which keeps
+   * serving if that fails (the message says why); then the swap and a run of the new one.
+   */
+  private async replaceBeside(progress: Progress, what: string, until: string): Promise<void> {
+    const { rt } = this.deps;
+    const spec = this.spec;
+    const old = this.containerId;
+    if (!old) return this.run(undefined, progress);
+    const staging = `${containerName(this.deps.instance, this.name)}-next`;
+    let next: string;
+    try {
+      await this.pinnedImage(progress);
+      if (typeof spec.network === 'object') await ensureEgress(rt, { instance: this.deps.instance, server: this.name, host: spec.host, allow: spec.network.allow }, progress);
+      await rt.remove(staging);
+      progress(`creating the new container for ${this.name} beside the running one`);
+      next = await this.createContainer(this.containerHash(), staging);
+    } catch (e) {
+      const reason = `${what} cannot be applied (${(e as Error).message}); the previous container goes on serving until ${until}`;
+      this.log(reason);
+      this.message = reason;
+      this.deps.onChange();
+      throw new Error(`server ${this.name}: ${reason}`, { cause: e });
+    }
+    this.log(`created container ${next.slice(0, 12)} for ${what}; replacing ${old.slice(0, 12)}`);
+    await this.stopContainer();
+    await rt.remove(old);
+    if (typeof spec.network === 'string') await removeEgress(rt, this.deps.instance, this.name);
+    await rt.rename(next, containerName(this.deps.instance, this.name));
+    this.containerId = next;
+    this.backoff.reset();
+    await this.run(undefined, progress);
   }
 
   /** Stops and removes the container; the caller forgets the server. */
@@ -301,11 +334,17 @@ export class ServerSupervisor {
     return this.mcp.onNotification(listener);
   }
 
-  build(progress: Progress, force: boolean): Promise<void> {
+  /** Builds (or pulls) the image; one Berth made or fetched itself here is what the server is pinned to from now on. */
+  async build(progress: Progress, force: boolean): Promise<void> {
     // A build runs the source's own steps (a Dockerfile's RUN) in the engine: as much a run as any.
     const barred = this.barred();
-    if (barred) return Promise.reject(new Error(barred.approval.reason));
-    return ensureImage(this.deps.rt, { image: imageOf(this.spec), build: this.spec.build }, progress, force);
+    if (barred) throw new Error(barred.approval.reason);
+    const { rt } = this.deps;
+    const image = imageOf(this.spec);
+    const fresh = force || !(await rt.imageExists(image));
+    await ensureImage(rt, { image, build: this.spec.build }, progress, force);
+    const id = fresh ? await rt.imageId(image) : undefined;
+    if (id) this.deps.pins?.set(this.name, { host: this.spec.host, image, id });
   }
 
   /** Ends the current run: timers, stats, MCP client, attach. */
@@ -364,14 +403,14 @@ export class ServerSupervisor {
         await this.runOutside(gen, current, progress);
         return;
       }
-      await this.ensureImage(progress);
+      const imageId = await this.pinnedImage(progress);
       check();
       const image = imageOf(this.spec);
       this.imageDigest = await rt.imageDigest(image);
       this.provenance = provenanceOf(image, this.spec.build !== undefined, await rt.imageLabels(image), this.imageDigest);
       const hash = this.containerHash();
       const known = existing?.id ?? this.containerId ?? (await findOwnContainer(rt, this.deps.instance, this.name));
-      let id = await reusableContainer(rt, known, hash, (text) => this.log(text));
+      let id = await reusableContainer(rt, known, hash, imageId, (text) => this.log(text));
       const egressLog = await prepareNetwork(rt, this.deps.instance, this.spec, !id, progress);
       if (egressLog) {
         this.egressLog = this.keep(gen, egressLog);
@@ -411,10 +450,12 @@ export class ServerSupervisor {
     } catch (e) {
       if (e instanceof Superseded || !current()) return;
       const garbage = this.mcp.garbage;
+      // Ended first, so the exit watcher of this run does not also act on the exit asked about below.
+      this.cancel();
+      const exited = launched && !garbage ? await this.exitBeforeAnswering() : undefined;
       const reason = garbage
         ? `it wrote non-MCP output to stdout ("${garbage.slice(0, 120)}"); MCP stdio servers must write only protocol messages there`
-        : (e as Error).message;
-      this.cancel();
+        : (exited ?? (e as Error).message);
       this.setPhase('error', reason);
       this.log(`failed to start: ${reason}`);
       // A server that cannot speak MCP is stopped, not left running unattended.
@@ -475,6 +516,23 @@ export class ServerSupervisor {
     });
   }
 
+  /**
+   * The spec's image, present, and the one the server is pinned to: its id. The first image a
+   * server runs with (or the first after its spec names another) is pinned; a tag that points
+   * elsewhere since is refused with one sentence, never run.
+   */
+  private async pinnedImage(progress: Progress): Promise<string> {
+    await this.ensureImage(progress);
+    const image = imageOf(this.spec);
+    const id = await this.deps.rt.imageId(image);
+    if (!id) throw new Error(`image ${image} went away from the engine while it started; start it again`);
+    const pins = this.deps.pins;
+    const pinned = pins?.get(this.name, this.spec.host, image);
+    if (pinned && pinned !== id) throw new Error(movedTagSentence(this.name, image, pinned, id));
+    if (!pinned) pins?.set(this.name, { host: this.spec.host, image, id });
+    return id;
+  }
+
   /** A container for the spec as it is now; under another name than the server's, when one is given. */
   private async createContainer(hash: string, name?: string): Promise<string> {
     // Bind what is checked: a symlink's target as it is now, not the link, which Docker would
@@ -520,16 +578,33 @@ export class ServerSupervisor {
     } else if (info.oomKilled) {
       this.setPhase('oom-killed', `the kernel killed it for using more than its ${this.spec.limits.memory} memory limit`);
     } else {
-      this.setPhase('exited', `it exited with code ${code}`);
+      this.setPhase('exited', `it exited with code ${code}${await this.lastOutput()}`);
     }
     this.log(`container stopped: ${this.message}`);
     if (restartsAfterExit(this.spec.restart, code, info?.oomKilled ?? false)) this.recoverWithBackoff();
   }
 
+  /** Why a start failed, when its container exited before answering: the exit code and its last line on stderr. */
+  private async exitBeforeAnswering(): Promise<string | undefined> {
+    if (!this.containerId || kindOf(this.spec) !== 'container') return undefined;
+    const info = await this.deps.rt.inspect(this.containerId).catch(() => undefined);
+    if (!info || info.running) return undefined;
+    return `it exited with code ${info.exitCode} before answering MCP initialize${await this.lastOutput()}`;
+  }
+
+  /** The server's last line on stderr, as a clause to end a sentence with; empty when it wrote none. */
+  private async lastOutput(): Promise<string> {
+    const lines = await this.deps.logs.query(this.name, { lines: 50 }).catch(() => []);
+    const last = lines.filter((l) => l.stream === 'stderr' && l.text.trim()).at(-1)?.text.trim();
+    return last ? `; its last output: ${last.slice(0, 200)}` : '';
+  }
+
   /** Crashed, unhealthy, or a start that failed for a reason worth another try: run again after a backoff. */
   private recoverWithBackoff(reattach = false): void {
     const { delayMs, attempt } = this.backoff.next();
-    this.log(`restarting in ${delayMs / 1000} s (attempt ${attempt})`);
+    const loop = this.backoff.crashLoop;
+    this.log(`restarting in ${delayMs / 1000} s (attempt ${attempt}${loop ? `; crash loop: ${loop} crashes in a row` : ''})`);
+    this.deps.onChange();
     const restartGen = this.generation;
     const t = setTimeout(() => {
       this.timers.delete(t);

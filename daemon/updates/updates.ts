@@ -238,7 +238,7 @@ export class Updates {
     const image = imageOf({ ...sup.spec, ...fields });
     if (keptAs && !(await rt.imageExists(image)) && (await rt.imageExists(keptAs))) await rt.tagImage(keptAs, image);
     const wasRunning = sup.running;
-    await sup.apply(resolved.spec, progress);
+    await sup.apply(resolved.spec, progress, true);
     if (!wasRunning && wanted) await sup.restart(progress);
     await setServerFields(sup.spec.source, sup.name, { image: fields.image, build: fields.build });
     await this.d.registry.sync();

@@ -189,6 +189,7 @@ export function descriptionOf(node: BerthNode): string {
       // Flagged before anything else: what is not a container of Berth's must never pass for one.
       const parts: string[] = [...(s.kind === 'remote' ? ['remote'] : s.kind === 'external' ? ['not isolated'] : []), approvalLabel(s) ?? s.phase];
       if (s.stats && isRunning(s)) parts.push(`${s.stats.cpuPercent.toFixed(1)}% CPU`, formatBytes(s.stats.memoryBytes));
+      if (s.crashLoop) parts.push('crash loop');
       if (s.restartCount > 0) parts.push(`${s.restartCount} restart${s.restartCount === 1 ? '' : 's'}`);
       // The badge: an update the daemon's last check found, newest version shown.
       if (s.update) parts.push(`↑ ${s.update.available}`);

@@ -73,6 +73,13 @@ describe('alert rules', () => {
     expect(evaluateRules(rules, later, ctx, 155_000)).toEqual([]);
   });
 
+  it('restarts: a crash-looping server the user stopped clears at once', () => {
+    const rules = { ...OFF, restarts: { count: 1, withinSeconds: 30 } };
+    const s = series(60_000, (t) => ({ restarts: t < 30_000 ? 0 : t < 40_000 ? 1 : t < 50_000 ? 2 : 3 }));
+    const stopped = [...s.slice(0, -1), { ...s.at(-1)!, phase: 'stopped' as const }];
+    expect(evaluateRules(rules, stopped, ctx, 60_000)).toEqual([]);
+  });
+
   it('not healthy for forSeconds, through the phases of a server in trouble; stopped or being built does not count', () => {
     const rules = { ...OFF, unhealthy: { forSeconds: 10 } };
     const cycling = (t: number): Partial<Sample> => ({ phase: t === 0 ? 'unhealthy' : t === 5000 ? 'starting' : 'exited' });
