@@ -340,8 +340,8 @@ export class Ctx implements vscode.Disposable {
   }
 
   private async warnNoEngine(error: string): Promise<void> {
+    // The daemon's message already says what to do ("start Docker or set DOCKER_HOST").
     const choice = await vscode.window.showErrorMessage(
-      // The daemon's message already says what to do ("start Docker or set DOCKER_HOST").
       inert(`Berth cannot reach Docker: ${error}`),
       'Retry',
       'Show Daemon Log',

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { ServerStatus } from '../../daemon/protocol/status.js';
 import type { Ctx } from '../ctx.js';
 import { eligible, serverNamesFromArgs } from './targets.js';
-import { inertItem } from '../untrustedText.js';
+import { inert, inertItem } from '../untrustedText.js';
 
 export interface PickOptions {
   /** e.g. "start": used in the prompt and in "nothing to start". */
@@ -21,7 +21,7 @@ export async function pickServers(ctx: Ctx, node: unknown, nodes: unknown, o: Pi
   await ctx.whenConnected();
   const candidates = eligible(ctx.serverList, o.want ?? (() => true));
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(ctx.serverList.length === 0 ? 'Berth has no servers yet. Add one from the Catalog view.' : `No Berth server to ${o.verb}.`);
+    void vscode.window.showInformationMessage(inert(ctx.serverList.length === 0 ? 'Berth has no servers yet. Add one from the Catalog view.' : `No Berth server to ${o.verb}.`));
     return [];
   }
   const items = candidates.map((s) => inertItem({ label: s.name, description: s.phase, detail: s.description ?? s.image, name: s.name }));

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inert, inertItem, markdownText } from '../../extension/untrustedText.js';
 
@@ -26,5 +28,25 @@ describe('text from servers, catalogs, specs and clients in VS Code', () => {
     expect(md).not.toMatch(/(?<!\\)\]\(/);
     expect(md).not.toMatch(/(?<!\\)</);
     expect(md).not.toMatch(/(?<!\\)\$\(/);
+  });
+});
+
+describe('every notification of the extension goes through inert()', () => {
+  it('passes each show*Message text through inert() unless it is a literal with nothing interpolated', () => {
+    const ROOT = path.join(__dirname, '..', '..');
+    const files = readdirSync(path.join(ROOT, 'extension'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const raw: string[] = [];
+    let seen = 0;
+    for (const f of files) {
+      const text = readFileSync(path.join(ROOT, 'extension', f), 'utf8');
+      for (const m of text.matchAll(/show(?:Error|Warning|Information)Message\(\s*/g)) {
+        seen++;
+        const rest = text.slice((m.index ?? 0) + m[0].length);
+        const literal = /^(['"])(?:(?!\1)[^\\]|\\.)*\1\s*[,)]/.test(rest) || /^`[^`$]*`\s*[,)]/.test(rest);
+        if (!rest.startsWith('inert(') && !literal) raw.push(`extension/${f}: ${rest.split('\n')[0]?.slice(0, 100) ?? ''}`);
+      }
+    }
+    expect(seen).toBeGreaterThan(30);
+    expect(raw).toEqual([]);
   });
 });

@@ -20,9 +20,9 @@ export async function importServers(ctx: Ctx): Promise<void> {
   const { importable, skipped } = importRows(plan.candidates);
   if (!importable.length) {
     void vscode.window.showInformationMessage(
-      skipped.length
+      inert(skipped.length
         ? `None of the ${skipped.length} MCP server entries in your other clients can be imported; run Berth: Import Servers from Other Clients… again after changing them, or add them by hand.`
-        : 'No MCP server entries were found in Claude Desktop, Cursor, Windsurf, Cline, Continue, Claude Code or VS Code.',
+        : 'No MCP server entries were found in Claude Desktop, Cursor, Windsurf, Cline, Continue, Claude Code or VS Code.'),
     );
     return;
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { SecretsForget, SecretsList } from '../../../daemon/protocol/policy.js';
 import type { Ctx } from '../../ctx.js';
+import { inert } from '../../untrustedText.js';
 
 /**
  * "Delete Secret…": removes a secret VS Code keeps for Berth (from SecretStorage and the name
@@ -21,12 +22,12 @@ export async function deleteSecret(ctx: Ctx, node?: unknown): Promise<void> {
   const fallback = entry?.sources.includes('stored') ? 'the value stored with `berth secret set` from then on' : 'no value, and will not start until it is set again';
   const remove = 'Delete';
   const choice = await vscode.window.showWarningMessage(
-    `Delete secret ${name}?`,
-    { modal: true, detail: users.length ? `${users.join(', ')} name${users.length > 1 ? '' : 's'} it and will get ${fallback}. Running containers keep the value they were made with until restarted.` : undefined },
+    inert(`Delete secret ${name}?`),
+    { modal: true, detail: users.length ? inert(`${users.join(', ')} name${users.length > 1 ? '' : 's'} it and will get ${fallback}. Running containers keep the value they were made with until restarted.`) : undefined },
     remove,
   );
   if (choice !== remove) return;
   await ctx.secrets.delete(name);
   await ctx.request(SecretsForget, { names: [name] });
-  void vscode.window.showInformationMessage(`Deleted secret ${name}.`);
+  void vscode.window.showInformationMessage(inert(`Deleted secret ${name}.`));
 }

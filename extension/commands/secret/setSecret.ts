@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { SecretsList, SecretsProvide } from '../../../daemon/protocol/policy.js';
 import type { Ctx } from '../../ctx.js';
 import { secretNameProblem, secretValueProblem } from '../../secrets/editorSecretStore.js';
+import { inert } from '../../untrustedText.js';
 
 /**
  * "Set Secret…": the value of a secret that server specs name (`secrets: [NAME]`), typed into a
@@ -12,7 +13,7 @@ export async function setSecret(ctx: Ctx, node?: unknown): Promise<void> {
   const set = await setSecretValue(ctx, typeof node === 'string' ? node : undefined);
   if (!set) return;
   const users = set.servers.length ? ` It is used by ${set.servers.join(', ')}; restart ${set.servers.length > 1 ? 'them' : 'it'} to apply it.` : '';
-  void vscode.window.showInformationMessage(`Set secret ${set.name}.${users}`);
+  void vscode.window.showInformationMessage(inert(`Set secret ${set.name}.${users}`));
 }
 
 /**

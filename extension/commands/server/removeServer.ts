@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import * as M from '../../../daemon/protocol/methods.js';
 import type { Ctx } from '../../ctx.js';
 import { pickServers } from '../pickServers.js';
+import { inert } from '../../untrustedText.js';
 
 export async function removeServer(ctx: Ctx, node?: unknown, nodes?: unknown): Promise<void> {
   const names = await pickServers(ctx, node, nodes, { verb: 'remove', many: true });
@@ -9,8 +10,8 @@ export async function removeServer(ctx: Ctx, node?: unknown, nodes?: unknown): P
   const what = names.length === 1 ? `the server "${names[0]}"` : `${names.length} servers (${names.join(', ')})`;
   const files = [...new Set(names.map((n) => ctx.server(n)?.source).filter((f): f is string => f !== undefined))];
   const choice = await vscode.window.showWarningMessage(
-    `Remove ${what}?`,
-    { modal: true, detail: `The container is stopped and removed, and the entry is deleted from ${files.join(', ') || 'its spec file'}.` },
+    inert(`Remove ${what}?`),
+    { modal: true, detail: inert(`The container is stopped and removed, and the entry is deleted from ${files.join(', ') || 'its spec file'}.`) },
     'Remove',
   );
   if (choice !== 'Remove') return;

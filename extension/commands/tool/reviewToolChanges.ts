@@ -13,7 +13,7 @@ export async function reviewToolChanges(ctx: Ctx, node?: unknown, nodes?: unknow
   if (name === undefined) return;
   const pending = await ctx.request(ToolsPending, { name });
   if (pending.changed.length + pending.added.length === 0) {
-    void vscode.window.showInformationMessage(`No tool of ${name} is waiting for approval.`);
+    void vscode.window.showInformationMessage(inert(`No tool of ${name} is waiting for approval.`));
     return;
   }
   const doc = await vscode.workspace.openTextDocument({ language: 'diff', content: pending.diff });
