@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { ApprovalState } from '../../daemon/protocol/trust.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type CliResult } from '../support.js';
+import { Tally } from '../tally.js';
 
 type WithApproval = { name: string; phase: string; approval?: ApprovalState };
 
@@ -21,6 +22,8 @@ function oneLine(r: CliResult, ...parts: (string | RegExp)[]): void {
  * gets, and asks again when that changes. (Kept apart from security.test.ts; the lead folds it in.)
  */
 describe('security: a workspace spec file gets only what the user approved', () => {
+  /** Every case below, declared so none drops out of the suite's count unseen. */
+  const cases = new Tally('hostile workspace spec files', 4);
   let home: TestHome;
   let ws: string;
   let wsFile: string;
@@ -88,9 +91,11 @@ ${tokenServer(`{ source: ${data}, target: /data }`)}`,
   afterAll(async () => {
     await home.dispose();
     await rm(ws, { recursive: true, force: true });
+    console.log(`security suite (workspace spec files): ${cases.ran} of ${cases.total} hostile files tried, ${cases.passed} held to what was approved`);
+    cases.verify();
   });
 
-  it("refuses the issue's attack (docker.sock and / rw with allowSensitive, root, noNewPrivileges false, capAdd), approved or not, naming file, server and field", async () => {
+  cases.it("refuses the issue's attack (docker.sock and / rw with allowSensitive, root, noNewPrivileges false, capAdd), approved or not, naming file, server and field", async () => {
     const r = await home.berth(['start', 'wsx']);
     expect(r.code).toBe(1);
     oneLine(r, `${wsFile}: servers.wsx.volumes.0.allowSensitive: a workspace's spec file may not ask for a sensitive host path`);
@@ -102,7 +107,7 @@ ${tokenServer(`{ source: ${data}, target: /data }`)}`,
     expect((await server('wsx')).approval).toMatchObject({ state: 'refused', folder: ws });
   });
 
-  it('refuses added capabilities and noNewPrivileges: false on their own, each with its field', async () => {
+  cases.it('refuses added capabilities and noNewPrivileges: false on their own, each with its field', async () => {
     for (const [name, field] of [
       ['caps', 'security.capAdd'],
       ['nnp', 'security.noNewPrivileges'],
@@ -115,7 +120,7 @@ ${tokenServer(`{ source: ${data}, target: /data }`)}`,
     }
   });
 
-  it("runs the file's other servers once approved: a refused one does not take them down", async () => {
+  cases.it("runs the file's other servers once approved: a refused one does not take them down", async () => {
     const r = await home.berth(['start', 'plain']);
     expect(r.code).toBe(1);
     oneLine(r, `server plain comes from the workspace ${ws} and runs only once you approve what it asks for; run \`berth workspace approve ${ws} plain\``);
@@ -126,7 +131,7 @@ ${tokenServer(`{ source: ${data}, target: /data }`)}`,
     await waitFor('plain healthy', async () => (await server('plain')).phase === 'healthy');
   });
 
-  it('keeps a server that names a stored secret and asks for bridge from starting before approval, starts it after, and asks again after a mount is edited', async () => {
+  cases.it('keeps a server that names a stored secret and asks for bridge from starting before approval, starts it after, and asks again after a mount is edited', async () => {
     const r = await home.berth(['start', 'tok']);
     expect(r.code).toBe(1);
     oneLine(r, `berth workspace approve ${ws} tok`);
