@@ -20,19 +20,23 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
     return JSON.parse(r.stdout) as T;
   };
   const original = '{\n  "numStartups": 3,\n  "mcpServers": {\n    "mine": { "type": "stdio", "command": "my-server", "args": [] }\n  }\n}\n';
+  /** Each test makes the state it needs (they run in a shuffled order): the user's own file, with Berth's entry when asked. */
+  const fresh = async (registered: boolean): Promise<WriteResult | undefined> => {
+    await writeFile(claudeJson, original);
+    return registered ? json<WriteResult>(['clients', 'register', 'claude-code', '--servers', 'ev']) : undefined;
+  };
 
   beforeAll(async () => {
     home = await TestHome.create();
     userHome = path.join(home.dir, 'home');
     claudeJson = path.join(userHome, '.claude.json');
     await mkdir(userHome, { recursive: true });
-    await writeFile(claudeJson, original);
     expect((await json<{ phase: string }>(['add', 'ev', '--catalog', 'everything', '--start'])).phase).toBe('healthy');
   });
   afterAll(() => home.dispose());
 
   it('register claude-code writes a berth connect entry into ~/.claude.json, keeping the rest', async () => {
-    const r = await json<WriteResult>(['clients', 'register', 'claude-code', '--servers', 'ev']);
+    const r = await fresh(true);
     expect(r).toMatchObject({ client: 'claude-code', file: claudeJson, written: ['berth-ev'], backup: `${claudeJson}.berth-backup` });
     const doc = JSON.parse(await readFile(claudeJson, 'utf8')) as { numStartups: number; mcpServers: Record<string, Entry> };
     expect(doc.numStartups).toBe(3);
@@ -46,6 +50,7 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
   });
 
   it('what the entry says runs: an MCP client spawns it and calls a tool on the one container', async () => {
+    await fresh(true);
     const doc = JSON.parse(await readFile(claudeJson, 'utf8')) as { mcpServers: Record<string, Entry> };
     const entry = doc.mcpServers['berth-ev']!;
     const client = new Client({ name: 'clients-test', version: '1.0.0' });
@@ -62,6 +67,7 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
   });
 
   it('lists Claude Code as installed and in sync; status reports a hand edit, sync repairs it', async () => {
+    await fresh(true);
     const list = await json<ClientInfo[]>(['clients']);
     expect(list.find((c) => c.client === 'claude-code')).toMatchObject({ installed: true, servers: ['ev'], inSync: true });
 
@@ -91,6 +97,7 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
   });
 
   it('unregister gives back the original file; bad usage exits 2', async () => {
+    await fresh(true);
     const r = await json<WriteResult>(['clients', 'unregister', 'claude-code']);
     expect(r.removed).toEqual(['berth-ev']);
     expect(await readFile(claudeJson, 'utf8')).toBe(original);
