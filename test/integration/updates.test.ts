@@ -117,6 +117,8 @@ describe('updates', () => {
   it('scan lists the SBOM packages and licenses, the hardening, and says advisories are unavailable', async () => {
     // Built here and now, so the image is this Berth's build whatever the engine already had under its tag.
     expect((await berth(['build', 'mem', '--force'])).code).toBe(0);
+    // The hardening is read from its running container: started here, whatever ran before.
+    expect((await berth(['start', 'mem'])).code).toBe(0);
     const r = await json<ScanResult>(['scan', 'mem']);
     expect(r.sbom).toBe('/app/berth-sbom.cdx.json');
     expect(r.packages).toContainEqual(expect.objectContaining({ name: '@modelcontextprotocol/sdk' }));
