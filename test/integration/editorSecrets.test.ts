@@ -41,6 +41,11 @@ describe('secrets handed in by an editor', () => {
     const { stdout } = await docker('docker', ['inspect', '--format', '{{json .Config.Env}}', c!.id]);
     return (JSON.parse(stdout) as string[]).find((e) => e.startsWith('EDITOR_TOKEN='))?.slice('EDITOR_TOKEN='.length);
   };
+  /** No value anywhere: each test sets the values it needs itself, in whatever order the tests run. */
+  const reset = async () => {
+    await forget();
+    await home.berth(['secret', 'rm', 'EDITOR_TOKEN']);
+  };
   const sources = async () => (await home.json<{ name: string; sources: string[] }[]>(['secret', 'ls'])).find((s) => s.name === 'EDITOR_TOKEN')?.sources;
 
   beforeAll(async () => {
@@ -58,8 +63,9 @@ describe('secrets handed in by an editor', () => {
   });
 
   it('a daemon killed with -9 adopts the container made with a handed-in value instead of recreating it', async () => {
+    await reset();
     await provide('editor-value-one');
-    await home.ok(['start', 'ed']);
+    await home.ok(['restart', 'ed']);
     const before = await container();
     expect(await tokenInContainer()).toBe('editor-value-one');
     expect(await sources()).toEqual(['editor']);
@@ -77,6 +83,9 @@ describe('secrets handed in by an editor', () => {
   });
 
   it('a changed value recreates the container on the next start', async () => {
+    await reset();
+    await provide('editor-value-one');
+    await home.ok(['restart', 'ed']);
     const before = await container();
     await provide('editor-value-two');
     await home.ok(['restart', 'ed']);
@@ -85,6 +94,8 @@ describe('secrets handed in by an editor', () => {
   });
 
   it("an editor's value wins over a stored one until it is forgotten", async () => {
+    await reset();
+    await provide('editor-value-two');
     const set = await new Promise<{ code: number; stdout: string }>((resolve) => {
       const child = spawn(process.execPath, [BERTH, 'secret', 'set', 'EDITOR_TOKEN'], { env: home.env });
       let stdout = '';
@@ -105,7 +116,7 @@ describe('secrets handed in by an editor', () => {
   });
 
   it('a server whose secret is set nowhere does not start, and says how to set it', async () => {
-    await home.ok(['secret', 'rm', 'EDITOR_TOKEN']);
+    await reset();
     const r = await home.berth(['restart', 'ed']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('berth: server ed failed to start: server ed needs secret EDITOR_TOKEN, which is not set; set it with `berth secret set EDITOR_TOKEN` or, in VS Code, "Berth: Set Secret…"');
