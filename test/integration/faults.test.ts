@@ -155,10 +155,12 @@ describe('faults on the local engine', () => {
   });
 
   faults.it('a container removed during initialize: the start fails, then on-failure brings it back', async () => {
-    await home.ok(['stop', 'late']);
-    const start = home.berth(['start', 'late']);
+    // A slow-to-initialize server of its own (the kill -9 case makes another), not started yet.
+    const spec = await home.readSpecs();
+    await writeFile(home.paths.userSpecFile, `${spec.trimEnd()}\n  late2:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/late.js, "4000"]\n`);
+    const start = home.berth(['start', 'late2']);
     const [c] = await waitFor('late container running', async () => {
-      const cs = (await home.containers(false)).filter((x) => x.server === 'late');
+      const cs = (await home.containers(false)).filter((x) => x.server === 'late2');
       return cs.length ? cs : undefined;
     });
     await run('docker', ['rm', '-f', c!.id]);
