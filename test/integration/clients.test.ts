@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -30,8 +30,15 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
     expect((await json<{ phase: string }>(['add', 'ev', '--catalog', 'everything', '--start'])).phase).toBe('healthy');
   });
   afterAll(() => home.dispose());
+  /** ~/.claude.json as the user had it (no backup yet), with ev registered when asked: where each test starts, in any order. */
+  const fresh = async (register: boolean) => {
+    await rm(`${claudeJson}.berth-backup`, { force: true });
+    await writeFile(claudeJson, original);
+    if (register) await json<WriteResult>(['clients', 'register', 'claude-code', '--servers', 'ev']);
+  };
 
   it('register claude-code writes a berth connect entry into ~/.claude.json, keeping the rest', async () => {
+    await fresh(false);
     const r = await json<WriteResult>(['clients', 'register', 'claude-code', '--servers', 'ev']);
     expect(r).toMatchObject({ client: 'claude-code', file: claudeJson, written: ['berth-ev'], backup: `${claudeJson}.berth-backup` });
     const doc = JSON.parse(await readFile(claudeJson, 'utf8')) as { numStartups: number; mcpServers: Record<string, Entry> };
@@ -46,6 +53,7 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
   });
 
   it('what the entry says runs: an MCP client spawns it and calls a tool on the one container', async () => {
+    await fresh(true);
     const doc = JSON.parse(await readFile(claudeJson, 'utf8')) as { mcpServers: Record<string, Entry> };
     const entry = doc.mcpServers['berth-ev']!;
     const client = new Client({ name: 'clients-test', version: '1.0.0' });
@@ -62,6 +70,7 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
   });
 
   it('lists Claude Code as installed and in sync; status reports a hand edit, sync repairs it', async () => {
+    await fresh(true);
     const list = await json<ClientInfo[]>(['clients']);
     expect(list.find((c) => c.client === 'claude-code')).toMatchObject({ installed: true, servers: ['ev'], inSync: true });
 
@@ -91,6 +100,7 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
   });
 
   it('unregister gives back the original file; bad usage exits 2', async () => {
+    await fresh(true);
     const r = await json<WriteResult>(['clients', 'unregister', 'claude-code']);
     expect(r.removed).toEqual(['berth-ev']);
     expect(await readFile(claudeJson, 'utf8')).toBe(original);
