@@ -169,7 +169,7 @@ describe('faults on the local engine', () => {
     await run('docker', ['rm', '-f', c!.id]);
     const r = await start;
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/late failed to start/);
+    expect(r.stderr).toMatch(/late2 failed to start/);
     const s = await healthy(home, 'late');
     expect(s.containerId).not.toBe(c!.id);
     expect(s.restartCount).toBeGreaterThan(0);

@@ -240,6 +240,8 @@ describe('registry images', () => {
   let repo: string;
   let oldDigest = '';
   let newDigest = '';
+  /** What `update --check` said before the tag moved. */
+  let same: UpdateCheck | undefined;
 
   beforeAll(async () => {
     home = await TestHome.create();
@@ -250,7 +252,29 @@ describe('registry images', () => {
     registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
     repo = `127.0.0.1:${port}/berth-test/moving`;
     await waitFor('the registry to answer', async () => (await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.ok);
-  }, 120_000);
+    // Both tests need a tag that moved on the registry after the engine pulled it: made here, once.
+    // Two different images pushed under one tag, one after the other: the second push moves it.
+    await docker('docker', ['tag', FIXTURE_IMAGE, `${repo}:v1`]);
+    await docker('docker', ['push', `${repo}:v1`]);
+    await docker('docker', ['rmi', `${repo}:v1`]);
+    await docker('docker', ['pull', `${repo}:v1`]);
+    await home.writeSpecs(`servers:\n  moving:\n    image: ${repo}:v1\n    args: [/app/tools.js]\n    update: { watchSeconds: 3 }\n`);
+    [same] = await home.json<UpdateCheck[]>(['update', '--check', 'moving']);
+
+    // Another image under v2, then the registry's v1 tag pointed at it (a manifest PUT), the local v1 left as it was.
+    const moved = await mkdtemp(path.join(os.tmpdir(), 'berth-moved-'));
+    await writeFile(path.join(moved, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL berth-test.moved=yes\n`);
+    await docker('docker', ['build', '-q', '-t', `${repo}:v2`, moved]);
+    await rm(moved, { recursive: true, force: true });
+    await docker('docker', ['push', `${repo}:v2`]);
+    const manifests = `http://${repo.replace('/', '/v2/')}/manifests/`;
+    const v2 = await fetch(`${manifests}v2`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    const movedTo = v2.headers.get('docker-content-digest');
+    const put = await fetch(`${manifests}v1`, { method: 'PUT', headers: { 'content-type': v2.headers.get('content-type') ?? '' }, body: Buffer.from(await v2.arrayBuffer()) });
+    if (put.status !== 201) throw new Error(`moving the tag v1 on the registry answered ${put.status}`);
+    oldDigest = same!.current!;
+    newDigest = movedTo!;
+  }, 300_000);
 
   afterAll(async () => {
     registry?.kill();
@@ -264,53 +288,34 @@ describe('registry images', () => {
   });
 
   it('a tag that moves on the registry is reported by digest, without a pull', async () => {
-    // Two different images pushed under one tag, one after the other: the second push moves it.
-    await docker('docker', ['tag', FIXTURE_IMAGE, `${repo}:v1`]);
-    await docker('docker', ['push', `${repo}:v1`]);
-    await docker('docker', ['rmi', `${repo}:v1`]);
-    await docker('docker', ['pull', `${repo}:v1`]);
-    await home.writeSpecs(`servers:\n  moving:\n    image: ${repo}:v1\n    args: [/app/tools.js]\n    update: { watchSeconds: 3 }\n`);
-    const [same] = await home.json<UpdateCheck[]>(['update', '--check', 'moving']);
     expect(same).toMatchObject({ source: 'image' });
     expect(same!.available).toBeUndefined();
     expect(same!.current).toMatch(/^sha256:/);
-
-    // Another image under v2, then the registry's v1 tag pointed at it (a manifest PUT), the local v1 left as it was.
-    const moved = await mkdtemp(path.join(os.tmpdir(), 'berth-moved-'));
-    await writeFile(path.join(moved, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL berth-test.moved=yes\n`);
-    await docker('docker', ['build', '-q', '-t', `${repo}:v2`, moved]);
-    await rm(moved, { recursive: true, force: true });
-    await docker('docker', ['push', `${repo}:v2`]);
-    const manifests = `http://${repo.replace('/', '/v2/')}/manifests/`;
-    const v2 = await fetch(`${manifests}v2`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
-    const movedTo = v2.headers.get('docker-content-digest');
-    const put = await fetch(`${manifests}v1`, { method: 'PUT', headers: { 'content-type': v2.headers.get('content-type') ?? '' }, body: Buffer.from(await v2.arrayBuffer()) });
-    expect(put.status).toBe(201);
-
     const [check] = await home.json<UpdateCheck[]>(['update', '--check', 'moving']);
-    expect(check).toMatchObject({ source: 'image', current: same!.current, available: movedTo, change: 'digest' });
+    expect(check).toMatchObject({ source: 'image', current: same!.current, available: newDigest, change: 'digest' });
     expect(check!.note).toMatch(/^the tag v1 moved: [a-f0-9]{12} → [a-f0-9]{12}$/);
     // Nothing was pulled: the engine's v1 is still the image it had.
     expect((await docker('docker', ['image', 'inspect', '-f', '{{index .RepoDigests 0}}', `${repo}:v1`])).stdout.trim()).toBe(`${repo}@${same!.current}`);
-    oldDigest = same!.current!;
-    newDigest = movedTo!;
   }, 300_000);
 
   it('an update pulls the new digest beside the running one and pins it; rollback brings back the old digest', async () => {
-    await home.ok(['start', 'moving']);
-    expect((await home.server('moving')).imageDigest).toBe(`${repo}@${oldDigest}`);
-    const [r] = await home.json<UpdateResult[]>(['update', 'moving', '--yes']);
+    // A server of its own on the engine's v1 (the old image), so the check above sees 'moving2' untouched.
+    await home.writeSpecs(`${await home.readSpecs()}  moving2:\n    image: ${repo}:v1\n    args: [/app/tools.js]\n    update: { watchSeconds: 3 }\n`);
+    await waitFor('moving2 in the spec', async () => (await home.status()).servers.some((x) => x.name === 'moving2'));
+    await home.ok(['start', 'moving2']);
+    expect((await home.server('moving2')).imageDigest).toBe(`${repo}@${oldDigest}`);
+    const [r] = await home.json<UpdateResult[]>(['update', 'moving2', '--yes']);
     expect(r).toMatchObject({ outcome: 'updated', from: oldDigest.slice(7, 19), to: newDigest.slice(7, 19) });
-    const [c] = (await home.containers()).filter((x) => x.server === 'moving');
-    expect((await home.containers()).filter((x) => x.server === 'moving')).toHaveLength(1);
+    const [c] = (await home.containers()).filter((x) => x.server === 'moving2');
+    expect((await home.containers()).filter((x) => x.server === 'moving2')).toHaveLength(1);
     expect(await imageOf(c!.id)).toBe(`${repo}:v1@${newDigest}`);
     expect(await home.readSpecs()).toContain(`image: ${repo}:v1@${newDigest}`);
-    expect((await home.server('moving')).phase).toBe('healthy');
+    expect((await home.server('moving2')).phase).toBe('healthy');
 
-    const back = await home.json<UpdateResult>(['rollback', 'moving']);
+    const back = await home.json<UpdateResult>(['rollback', 'moving2']);
     expect(back).toMatchObject({ outcome: 'updated', to: oldDigest.slice(7, 19) });
-    const [again] = (await home.containers()).filter((x) => x.server === 'moving');
+    const [again] = (await home.containers()).filter((x) => x.server === 'moving2');
     expect(await imageOf(again!.id)).toBe(`${repo}:v1@${oldDigest}`);
-    expect((await home.server('moving')).phase).toBe('healthy');
+    expect((await home.server('moving2')).phase).toBe('healthy');
   }, 300_000);
 });
