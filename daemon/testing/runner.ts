@@ -127,7 +127,11 @@ async function runFile(deps: RunnerDeps, o: RunOptions, file: string, runId: str
         emit({ kind: 'started', file, case: SNAPSHOT_CASE, host });
         const started = Date.now();
         // Several hosts share one snapshot: the same server must offer the same definitions everywhere.
-        const step = await checkSnapshot(snapshotPath(file, spec.snapshot), spec.snapshot, definitionsOf(shared.offered()), o.updateSnapshots ?? false).catch(
+        // In an update's gate a missing snapshot file must not make the candidate its own baseline:
+        // the running version's definitions stand in for it (none when it does not run: "no baseline").
+        const running = candidate && deps.registry.has(spec.server) ? deps.registry.get(spec.server).offeredCapabilities : undefined;
+        const missing = candidate ? { baseline: running && definitionsOf(running), server: spec.server } : 'write';
+        const step = await checkSnapshot(snapshotPath(file, spec.snapshot), spec.snapshot, definitionsOf(shared.offered()), o.updateSnapshots ?? false, missing).catch(
           (e: Error): Omit<StepResult, 'durationMs'> => ({ label: 'snapshot', status: 'failed', failures: [{ message: e.message }], warnings: [] }),
         );
         const s: StepResult = { ...step, durationMs: Date.now() - started };
@@ -233,8 +237,13 @@ async function runStep(
     const what = step.listTools !== undefined ? 'tools' : step.listPrompts !== undefined ? 'prompts' : 'resources';
     trace?.(`→ ${what}/list`);
     const t = performance.now();
-    const caps = target.capabilities();
-    outcome = { kind: 'list', what, items: caps[what], latencyMs: performance.now() - t };
+    // The real request, so that its answer and its latencyMs budget are the server's, not a cache's.
+    try {
+      outcome = { kind: 'list', what, items: await target.list(what, signal), latencyMs: performance.now() - t };
+    } catch (e) {
+      if (signal.aborted) throw new Error('the run was cancelled');
+      throw e;
+    }
   }
   trace?.(`← ${JSON.stringify(outcomeValue(outcome))}`);
   const failures = checkExpectations(expect, outcome);

@@ -17,23 +17,34 @@ export async function writeSnapshot(file: string, defs: Definitions): Promise<vo
 }
 
 /**
- * Compares the server's definitions with the snapshot: none yet is written and passes; each
- * difference is breaking or additive, and the file's policy for that kind fails, warns or lets
- * it be. `update` rewrites a snapshot that differs, and passes.
+ * Compares the server's definitions with the snapshot: none yet is written and passes (`missing:
+ * 'write'`); in an update's gate none yet means the running version's definitions are the
+ * baseline, and with no running version the step fails ("no baseline"), so the candidate never
+ * passes against itself. Each difference is breaking or additive, and the file's policy for that
+ * kind fails, warns or lets it be. `update` rewrites a snapshot that differs, and passes.
  */
-export async function checkSnapshot(file: string, spec: SnapshotSpec, defs: Definitions, update: boolean): Promise<Omit<StepResult, 'durationMs'>> {
+export async function checkSnapshot(
+  file: string,
+  spec: SnapshotSpec,
+  defs: Definitions,
+  update: boolean,
+  missing: 'write' | { baseline: Definitions | undefined; server: string } = 'write',
+): Promise<Omit<StepResult, 'durationMs'>> {
   const label = `snapshot ${path.basename(file)}`;
   const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return undefined;
     throw e;
   });
-  if (text === undefined) {
+  if (text === undefined && missing === 'write') {
     await writeSnapshot(file, defs);
     return { label, status: 'passed', failures: [], warnings: [`wrote a new snapshot to ${file}`] };
   }
+  if (text === undefined && typeof missing === 'object' && !missing.baseline) {
+    return { label, status: 'failed', failures: [{ message: `no baseline: the snapshot ${file} does not exist and ${missing.server} is not running to take its definitions from; run \`berth test\` on the current version first` }], warnings: [] };
+  }
   let before: Definitions;
   try {
-    before = JSON.parse(text) as Definitions;
+    before = text === undefined && typeof missing === 'object' && missing.baseline ? missing.baseline : (JSON.parse(text ?? '') as Definitions);
   } catch {
     return { label, status: 'failed', failures: [{ message: `the snapshot ${file} is not JSON; delete it or run with --update-snapshots` }], warnings: [] };
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import type { ContainerRuntime } from '../hosts/runtime.js';
 import type { AuditLog } from '../logs/audit.js';
@@ -27,12 +28,41 @@ export interface TestTarget {
   host: string;
   callTool(tool: string, args: Record<string, unknown> | undefined, signal: AbortSignal): Promise<CallToolResult>;
   capabilities(): Capabilities;
+  /**
+   * Sends `tools/list` (`prompts/list`, `resources/list`) to the server now, every page, and leaves
+   * out what the tool policy hides from clients: a list step measures and checks a real answer.
+   */
+  list(what: ListWhat, signal: AbortSignal): Promise<ListItem[]>;
   /** What the server offers before Berth's tool policy and pinning: what its snapshot records. */
   offered(): Capabilities;
   dispose(): Promise<void>;
 }
 
 const CLIENT = 'berth-test';
+
+export type ListWhat = 'tools' | 'prompts' | 'resources';
+const ListItem = z.object({ name: z.string().optional(), uri: z.string().optional() }).passthrough();
+export type ListItem = z.infer<typeof ListItem>;
+const ListPage = z.object({ nextCursor: z.string().optional() }).passthrough();
+/** A server that pages on and on is cut off here rather than looped on forever. */
+const MAX_PAGES = 100;
+
+async function listNow(sup: ServerSupervisor, what: ListWhat, signal: AbortSignal): Promise<ListItem[]> {
+  const items: ListItem[] = [];
+  let cursor: string | undefined;
+  for (let n = 0; n < MAX_PAGES; n++) {
+    const page = ListPage.parse(await sup.request(`${what}/list`, cursor === undefined ? undefined : { cursor }, { client: CLIENT, signal }));
+    items.push(...z.array(ListItem).parse(page[what] ?? []));
+    cursor = page.nextCursor;
+    if (cursor === undefined) break;
+  }
+  if (cursor !== undefined) throw new Error(`server ${sup.name} answered ${what}/list with more than ${MAX_PAGES} pages`);
+  // What the tool policy and pinning withhold from clients stays hidden here too.
+  const key = (i: ListItem) => i.uri ?? i.name ?? '';
+  const shown = new Set(known(sup, sup.capabilities)[what].map(key));
+  const hidden = new Set(known(sup, sup.offeredCapabilities)[what].map(key).filter((k) => !shown.has(k)));
+  return items.filter((i) => !hidden.has(key(i)));
+}
 
 export function runtimeFor(deps: TargetDeps, host: string): ContainerRuntime {
   if (host !== LOCAL_HOST && !deps.registry.hosts.names().includes(host)) throw new NotFoundError(`there is no host named "${host}"; \`berth host ls\` lists them`);
@@ -50,6 +80,7 @@ function fromSupervisor(sup: ServerSupervisor, dispose: () => Promise<void>): Te
     host: sup.spec.host,
     callTool: (tool, args, signal) => sup.callTool(tool, args, { client: CLIENT, signal }),
     capabilities: () => known(sup, sup.capabilities),
+    list: (what, signal) => listNow(sup, what, signal),
     offered: () => known(sup, sup.offeredCapabilities),
     dispose,
   };

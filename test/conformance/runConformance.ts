@@ -30,11 +30,11 @@ export interface ConformanceRun {
   /** The CLI's baseline verdict: scenarios that failed though not listed, listed ones that passed, listed ones that failed. */
   baseline: { unexpected: string[]; stale: string[]; expected: string[] };
   /**
-   * Each scenario's verdict from its checks.json, by the CLI's own rule (a WARNING fails it):
-   * also for the scenarios that --requirements runs without scoring, which its baseline leaves out.
-   * `empty`: not one check passed, failed or warned (the suite skipped it).
+   * Each scenario's checks from its checks.json (id and status): judged by the CLI's own rule (a
+   * WARNING fails), also for the scenarios --requirements runs without scoring, which its
+   * baseline leaves out.
    */
-  verdicts: Map<string, 'passed' | 'failed' | 'empty'>;
+  checksOf: Map<string, { id: string; status: string }[]>;
   /** Where the CLI left each scenario's checks (checks.json, with the failures' messages). */
   resultsDir: string;
 }
@@ -81,20 +81,17 @@ export async function runConformance(url: string, era: Era, name: string, expect
     stale: listAfter(summary, /^Stale baseline entries/, /^ {2}✓ (\S+)$/u),
     expected: listAfter(summary, /^Expected failures \(in baseline\):/, /^ {2}~ (\S+)$/u),
   };
-  return { scenarios, checks: { passed: Number(total[1]), failed: Number(total[2]) }, exitCode, baseline, verdicts: await verdicts(resultsDir), resultsDir };
+  return { scenarios, checks: { passed: Number(total[1]), failed: Number(total[2]) }, exitCode, baseline, checksOf: await checksOf(resultsDir), resultsDir };
 }
 
-const Check = z.object({ status: z.string() });
+const Check = z.object({ id: z.string(), status: z.string() });
 
-/** Reads each scenario's checks.json (in `server-NAME-TIMESTAMP/`) into its verdict. */
-async function verdicts(resultsDir: string): Promise<Map<string, 'passed' | 'failed' | 'empty'>> {
-  const out = new Map<string, 'passed' | 'failed' | 'empty'>();
+/** Reads each scenario's checks.json (in `server-NAME-TIMESTAMP/`). */
+async function checksOf(resultsDir: string): Promise<Map<string, { id: string; status: string }[]>> {
+  const out = new Map<string, { id: string; status: string }[]>();
   for (const dir of await readdir(resultsDir)) {
     const name = /^server-(.+)-\d{4}-\d{2}-\d{2}T/.exec(dir)?.[1];
-    if (!name) continue;
-    const checks = z.array(Check).parse(JSON.parse(await readFile(path.join(resultsDir, dir, 'checks.json'), 'utf8')));
-    const statuses = checks.map((c) => c.status);
-    out.set(name, statuses.some((st) => st === 'FAILURE' || st === 'WARNING') ? 'failed' : statuses.includes('SUCCESS') ? 'passed' : 'empty');
+    if (name) out.set(name, z.array(Check).parse(JSON.parse(await readFile(path.join(resultsDir, dir, 'checks.json'), 'utf8'))));
   }
   return out;
 }
@@ -132,15 +129,29 @@ export function judge(
   if (run.exitCode !== 0) {
     problems.push(`the conformance CLI exited ${run.exitCode}` + (run.baseline.unexpected.length ? `; failed though not expected: ${run.baseline.unexpected.join(', ')}` : '') + (run.baseline.stale.length ? `; expected to fail but passed (remove from the list): ${run.baseline.stale.join(', ')}` : ''));
   }
-  const names = (verdict: string) => [...run.verdicts].filter(([, v]) => v === verdict).map(([n]) => n);
+  // An entry is a whole scenario, or one check of it as `scenario:check-id` (the CLI's own two forms).
+  const bad = (status: string) => status === 'FAILURE' || status === 'WARNING';
+  const excused = (scenario: string, check: string) => `${scenario}:${check}` in expected.failures;
+  const verdicts = new Map(
+    [...run.checksOf].map(([n, checks]) => {
+      const statuses = checks.filter((c) => !(bad(c.status) && excused(n, c.id))).map((c) => c.status);
+      return [n, statuses.some(bad) ? 'failed' : checks.some((c) => c.status === 'SUCCESS' || bad(c.status)) ? 'passed' : 'empty'] as const;
+    }),
+  );
+  const names = (verdict: string) => [...verdicts].filter(([, v]) => v === verdict).map(([n]) => n);
   const failed = names('failed');
   const empty = names('empty');
   const unexpected = failed.filter((n) => !(n in expected.failures));
-  const stale = Object.keys(expected.failures).filter((n) => run.verdicts.get(n) !== 'failed');
+  const wholeStale = Object.keys(expected.failures).filter((k) => !k.includes(':') && verdicts.get(k) !== 'failed');
+  const checkStale = Object.keys(expected.failures).filter((k) => {
+    const [scenario = '', check] = k.split(':');
+    return check !== undefined && !run.checksOf.get(scenario)?.some((c) => c.id === check && bad(c.status));
+  });
+  const stale = [...wholeStale, ...checkStale];
   if (unexpected.length) problems.push(`failed (a FAILURE or WARNING check) though not expected: ${unexpected.join(', ')}`);
   if (stale.length) problems.push(`expected to fail but did not (remove from the list): ${stale.join(', ')}`);
   const unlistedEmpty = empty.filter((n) => !(n in expected.skipped));
-  const staleSkipped = Object.keys(expected.skipped).filter((n) => run.verdicts.get(n) !== 'empty');
+  const staleSkipped = Object.keys(expected.skipped).filter((n) => verdicts.get(n) !== 'empty');
   if (unlistedEmpty.length) problems.push(`no check passed or failed (0 of 0) in: ${unlistedEmpty.join(', ')}`);
   if (staleSkipped.length) problems.push(`listed as skipped but did run checks (or did not run): ${staleSkipped.join(', ')}`);
   const ran = new Set(run.scenarios.map((s) => s.name));
@@ -148,7 +159,7 @@ export function judge(
   const extra = [...ran].filter((n) => !expected.scenarios.includes(n));
   if (missing.length) problems.push(`expected scenarios that did not run: ${missing.join(', ')}`);
   if (extra.length) problems.push(`scenarios that ran but are not in test/conformance/scenarios.yaml: ${extra.join(', ')}`);
-  const noVerdict = [...ran].filter((n) => !run.verdicts.has(n));
+  const noVerdict = [...ran].filter((n) => !run.checksOf.has(n));
   if (noVerdict.length) problems.push(`scenarios without a checks.json: ${noVerdict.join(', ')}`);
   const line =
     `conformance (${label}): ${run.scenarios.length} of ${expected.scenarios.length} expected scenarios ran: ${names('passed').length} passed, ${failed.length} failed, ${empty.length} skipped by the suite ` +

@@ -71,6 +71,9 @@ describe("Berth as an MCP server: its own tools over /berth and `berth mcp`", ()
   for (const way of ['gateway', 'stdio'] as const) {
     for (const modern of [false, true]) {
       it(`${way}, ${modern ? '2026-07-28' : '2025'} era: read-only by default, no write is listed, and one called by name is refused with how to allow it`, async () => {
+        // Read-only is the default: no test before this one has turned writes on for it.
+        if (way === 'gateway') await allowWrites('allowWrite: false\n');
+        const containersBefore = await home.containers();
         const { client } = await connect(way, { modern, human: 'accept' });
         expect(client.getProtocolEra()).toBe(modern ? 'modern' : 'legacy');
         const tools = (await client.listTools()).tools;
@@ -85,7 +88,7 @@ describe("Berth as an MCP server: its own tools over /berth and `berth mcp`", ()
           expect(text(r)).toContain(way === 'gateway' ? `set \`allowWrite: true\` in ${settingsFile}` : '--allow-write');
         }
         expect(await home.readSpecs()).toBe(specBefore);
-        expect(await home.containers()).toEqual([]);
+        expect(await home.containers()).toEqual(containersBefore);
       });
     }
   }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -20,23 +20,26 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
     return JSON.parse(r.stdout) as T;
   };
   const original = '{\n  "numStartups": 3,\n  "mcpServers": {\n    "mine": { "type": "stdio", "command": "my-server", "args": [] }\n  }\n}\n';
-  /** Each test makes the state it needs (they run in a shuffled order): the user's own file, with Berth's entry when asked. */
-  const fresh = async (registered: boolean): Promise<WriteResult | undefined> => {
-    await writeFile(claudeJson, original);
-    return registered ? json<WriteResult>(['clients', 'register', 'claude-code', '--servers', 'ev']) : undefined;
-  };
 
   beforeAll(async () => {
     home = await TestHome.create();
     userHome = path.join(home.dir, 'home');
     claudeJson = path.join(userHome, '.claude.json');
     await mkdir(userHome, { recursive: true });
+    await writeFile(claudeJson, original);
     expect((await json<{ phase: string }>(['add', 'ev', '--catalog', 'everything', '--start'])).phase).toBe('healthy');
   });
   afterAll(() => home.dispose());
+  /** ~/.claude.json as the user had it (no backup yet), with ev registered when asked: where each test starts, in any order. */
+  const fresh = async (register: boolean) => {
+    await rm(`${claudeJson}.berth-backup`, { force: true });
+    await writeFile(claudeJson, original);
+    if (register) await json<WriteResult>(['clients', 'register', 'claude-code', '--servers', 'ev']);
+  };
 
   it('register claude-code writes a berth connect entry into ~/.claude.json, keeping the rest', async () => {
-    const r = await fresh(true);
+    await fresh(false);
+    const r = await json<WriteResult>(['clients', 'register', 'claude-code', '--servers', 'ev']);
     expect(r).toMatchObject({ client: 'claude-code', file: claudeJson, written: ['berth-ev'], backup: `${claudeJson}.berth-backup` });
     const doc = JSON.parse(await readFile(claudeJson, 'utf8')) as { numStartups: number; mcpServers: Record<string, Entry> };
     expect(doc.numStartups).toBe(3);

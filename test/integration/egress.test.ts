@@ -164,12 +164,14 @@ ${extra}`;
       return stdout.split('\n').filter(Boolean);
     };
     const before = await networksOf();
-    const goneOnes = async () => (await home.containers()).filter((c) => c.server === 'gone');
+    // The server's container and its proxy (labelled berth.egress-for, named after the server).
+    const ofServer = async (name: string) => (await home.containers()).filter((c) => c.server === name || c.name.endsWith(`-${name}-egress-proxy`));
+    const goneOnes = () => ofServer('gone');
     await home.ok(['stop', 'gone']);
     expect((await goneOnes()).map((c) => c.state)).toEqual(['exited', 'exited']);
     await home.ok(['rm', 'gone']);
     expect(await goneOnes()).toEqual([]);
-    expect((await home.containers()).filter((c) => c.server === 'out')).toHaveLength(2);
+    expect(await ofServer('out')).toHaveLength(2);
     expect(await networksOf()).toHaveLength(before.length - 1);
     await home.writeSpecs(spec());
   });

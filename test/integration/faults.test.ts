@@ -73,6 +73,9 @@ describe('faults on the local engine', () => {
   }
 
   faults.it('a spec typo at daemon start freezes what runs; fixing it adopts the same container', async () => {
+    // Whatever runs now (mem, and what cases before this one left running) is what must stay as it is.
+    const running = (await home.containers()).map((c) => [c.id, c.state]);
+    expect(running).toContainEqual([memId, 'running']);
     await home.ok(['daemon', 'stop']);
     const good = await home.readSpecs();
     await appendFile(home.paths.userSpecFile, '  broken: [\n');
@@ -82,7 +85,7 @@ describe('faults on the local engine', () => {
     expect(text).toMatch(/left as it is until the file is fixed/);
     expect(text).toMatch(/left the container of server "mem" on local as it is/);
     const frozen = await home.containers();
-    expect(frozen.map((c) => [c.id, c.state])).toEqual([[memId, 'running']]);
+    expect(frozen.map((c) => [c.id, c.state])).toEqual(running);
     await writeFile(home.paths.userSpecFile, good);
     await stateKept();
     const fixed = await home.status();
@@ -155,16 +158,18 @@ describe('faults on the local engine', () => {
   });
 
   faults.it('a container removed during initialize: the start fails, then on-failure brings it back', async () => {
-    await home.ok(['stop', 'late']);
-    const start = home.berth(['start', 'late']);
+    // A slow-to-initialize server of its own (the kill -9 case makes another), not started yet.
+    const spec = await home.readSpecs();
+    await writeFile(home.paths.userSpecFile, `${spec.trimEnd()}\n  late2:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/late.js, "4000"]\n`);
+    const start = home.berth(['start', 'late2']);
     const [c] = await waitFor('late container running', async () => {
-      const cs = (await home.containers(false)).filter((x) => x.server === 'late');
+      const cs = (await home.containers(false)).filter((x) => x.server === 'late2');
       return cs.length ? cs : undefined;
     });
     await run('docker', ['rm', '-f', c!.id]);
     const r = await start;
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/late failed to start/);
+    expect(r.stderr).toMatch(/late2 failed to start/);
     const s = await healthy(home, 'late');
     expect(s.containerId).not.toBe(c!.id);
     expect(s.restartCount).toBeGreaterThan(0);

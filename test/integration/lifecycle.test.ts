@@ -9,7 +9,9 @@ import { BERTH, TestHome, waitFor } from '../support.js';
 
 const docker = promisify(execFile);
 
-describe('a catalog server through its whole life on the real engine', () => {
+// One server's life, told in order (add, inspect, restart, kill -9, daemon stop, stop, remove):
+// each case is the next chapter of the one before, so this describe runs in file order, not shuffled.
+describe('a catalog server through its whole life on the real engine', { shuffle: false }, () => {
   let home: TestHome;
   beforeAll(async () => {
     home = await TestHome.create();

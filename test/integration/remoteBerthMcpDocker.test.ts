@@ -117,9 +117,15 @@ describe("Berth's MCP tools on an SSH host", () => {
 
   it('answers a call to the host once it is down with one sentence naming it', async () => {
     await remote.killSshd();
-    const r = await call('list_containers', {});
-    expect(r.isError).toBe(true);
-    expect(r.content[0]?.text.split('\n')).toHaveLength(1);
-    expect(r.content[0]?.text).toMatch(/^listing containers failed: .*box/);
+    try {
+      const r = await call('list_containers', {});
+      expect(r.isError).toBe(true);
+      expect(r.content[0]?.text.split('\n')).toHaveLength(1);
+      expect(r.content[0]?.text).toMatch(/^listing containers failed: .*box/);
+    } finally {
+      // The host comes back for the tests that run after this one.
+      await remote.startSshd('a');
+      await waitFor('box to answer again', async () => !(await call('list_containers', {})).isError);
+    }
   });
 });

@@ -56,7 +56,10 @@ function oneLine(r: CliResult, ...parts: (string | RegExp)[]): void {
   for (const p of parts) expect(lines[0]).toMatch(p);
 }
 
-describe('security: every bad input is refused, every protection holds', () => {
+// In file order, not shuffled: its cases build on each other's secrets and servers (sec started
+// with API_TOKEN set, ed with an editor's value); the shuffled run of issue 23 found 8 that fail
+// out of order. Until each makes its own state, the order is stated here rather than relied on.
+describe('security: every bad input is refused, every protection holds', { shuffle: false }, () => {
   let home: TestHome;
   const hostile = new Tally('hostile inputs', 45);
   const protections = new Tally('protections', 14);

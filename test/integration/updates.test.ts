@@ -54,10 +54,6 @@ describe('updates', () => {
     image: berth/mcp-memory:${OLD}
     build: { npm: "${MEMORY}", version: "${OLD}" }
     update: { watchSeconds: 5 }
-  flaky:
-    image: berth-test/flaky:1.0.0
-    build: { npm: "${FLAKY}", version: 1.0.0 }
-    update: { watchSeconds: 30 }
 `);
     // The daemon starts now, with the fixture registry's env: every later call (home.server too) reaches the same daemon.
     expect((await berth(['status'])).code).toBe(0);
@@ -73,6 +69,14 @@ describe('updates', () => {
     if (mine.length) await docker('docker', ['rmi', ...mine]).catch(() => undefined);
   });
 
+  /** A server of the test's own on the fixture package's 1.0.0, started: the tests run in any order. */
+  const ownFlaky = async (name: string) => {
+    await home.writeSpecs(`${await home.readSpecs()}  ${name}:\n    image: berth-test/flaky:1.0.0\n    build: { npm: "${FLAKY}", version: 1.0.0 }\n    update: { watchSeconds: 30 }\n`);
+    await waitFor(`${name} in the spec`, async () => (await home.status()).servers.some((s) => s.name === name));
+    const r = await berth(['start', name]);
+    if (r.code !== 0) throw new Error(`berth start ${name} exited ${r.code}: ${r.stderr}`);
+  };
+
   it('--check reports the newer published version from the real npm registry', async () => {
     const start = await berth(['start', 'mem']);
     expect(start.stderr).toBe('');
@@ -85,6 +89,7 @@ describe('updates', () => {
   }, 600_000);
 
   it('update swaps it with exactly one container at the end, and rollback returns to the previous image', async () => {
+    expect((await berth(['start', 'mem'])).code).toBe(0);
     const before = await containersOf(home, 'mem');
     expect(before).toHaveLength(1);
     const [r] = await json<UpdateResult[]>(['update', 'mem', '--yes']);
@@ -133,60 +138,63 @@ describe('updates', () => {
   }, 300_000);
 
   it('a new version that cannot start never replaces the running one', async () => {
-    await berth(['start', 'flaky']);
-    const before = await containersOf(home, 'flaky');
+    await ownFlaky('f-nostart');
+    const before = await containersOf(home, 'f-nostart');
     npm.latest = '1.1.0';
-    const [r] = await json<UpdateResult[]>(['update', 'flaky', '--yes']);
+    const [r] = await json<UpdateResult[]>(['update', 'f-nostart', '--yes']);
     expect(r).toMatchObject({ outcome: 'test-failed', from: '1.0.0', to: '1.1.0' });
     expect(r!.message).toContain('flaky 1.1.0 cannot start');
-    expect(await containersOf(home, 'flaky')).toEqual(before);
-    expect((await home.server('flaky')).phase).toBe('healthy');
+    expect(await containersOf(home, 'f-nostart')).toEqual(before);
+    expect((await home.server('f-nostart')).phase).toBe('healthy');
   }, 600_000);
 
   it('a new version that fails within the watch is rolled back by itself, the old container serving again', async () => {
+    await ownFlaky('f-watch');
     npm.latest = '1.2.0';
-    const [r] = await json<UpdateResult[]>(['update', 'flaky', '--yes']);
+    const [r] = await json<UpdateResult[]>(['update', 'f-watch', '--yes']);
     expect(r).toMatchObject({ outcome: 'rolled-back', from: '1.0.0', to: '1.2.0' });
     expect(r!.message).toMatch(/within 30 s of watching, it went exited/);
-    const left = await containersOf(home, 'flaky');
+    const left = await containersOf(home, 'f-watch');
     expect(left).toHaveLength(1);
     expect(await imageOf(left[0]!.id)).toBe('berth-test/flaky:1.0.0');
-    await waitFor('flaky to be healthy on 1.0.0', async () => (await home.server('flaky')).phase === 'healthy');
+    await waitFor('flaky to be healthy on 1.0.0', async () => (await home.server('f-watch')).phase === 'healthy');
     expect((await home.readSpecs())).toContain('version: 1.0.0');
-    const call = await berth(['call', 'flaky', 'echo']);
+    const call = await berth(['call', 'f-watch', 'echo']);
     expect(call.code).toBe(0);
   }, 600_000);
 
   it("runs the server's scenario files against the new version and keeps the old one when they fail", async () => {
+    await ownFlaky('f-tests');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'berth-update-tests-'));
     await mkdir(path.join(dir, '.berth', 'tests'), { recursive: true });
-    await writeFile(path.join(dir, '.berth', 'tests', 'flaky.mcptest.yaml'), 'server: flaky\ncases:\n  - id: echo-says-hello\n    call: echo\n    expect: { contains: hello }\n');
+    await writeFile(path.join(dir, '.berth', 'tests', 'f-tests.mcptest.yaml'), 'server: f-tests\ncases:\n  - id: echo-says-hello\n    call: echo\n    expect: { contains: hello }\n');
     npm.latest = '1.3.0';
-    const before = await containersOf(home, 'flaky');
+    const before = await containersOf(home, 'f-tests');
     const r = await new Promise<{ code: number; stdout: string }>((resolve) =>
-      execFile(process.execPath, [BERTH, 'update', 'flaky', '--yes', '--json'], { cwd: dir, env: { ...home.env, ...npm.env }, timeout: 600_000 }, (err, stdout) =>
+      execFile(process.execPath, [BERTH, 'update', 'f-tests', '--yes', '--json'], { cwd: dir, env: { ...home.env, ...npm.env }, timeout: 600_000 }, (err, stdout) =>
         resolve({ code: err ? 1 : 0, stdout }),
       ),
     );
     const [result] = JSON.parse(r.stdout) as UpdateResult[];
     expect(result).toMatchObject({ outcome: 'test-failed', from: '1.0.0', to: '1.3.0' });
-    expect(result!.message).toContain('failed its scenario files: flaky.mcptest.yaml echo-says-hello');
+    expect(result!.message).toContain('failed its scenario files: f-tests.mcptest.yaml echo-says-hello');
     expect(r.code).toBe(1);
-    expect(await containersOf(home, 'flaky')).toEqual(before);
+    expect(await containersOf(home, 'f-tests')).toEqual(before);
     await rm(dir, { recursive: true, force: true });
   }, 600_000);
 
   it('asks before a version that adds tools pinning would hold back, and approves them with --yes', async () => {
+    await ownFlaky('f-tools');
     npm.latest = '1.4.0';
-    const [check] = await json<UpdateCheck[]>(['update', '--check', 'flaky', '--tools']);
+    const [check] = await json<UpdateCheck[]>(['update', '--check', 'f-tools', '--tools']);
     expect(check).toMatchObject({ current: '1.0.0', available: '1.4.0', tools: { added: ['shout'], removed: [] } });
-    expect((await berth(['update', '--check', 'flaky', '--tools'])).stdout).toContain('flaky: adds shout');
-    const [asked] = await json<UpdateResult[]>(['update', 'flaky']);
+    expect((await berth(['update', '--check', 'f-tools', '--tools'])).stdout).toContain('f-tools: adds shout');
+    const [asked] = await json<UpdateResult[]>(['update', 'f-tools']);
     expect(asked).toMatchObject({ outcome: 'confirm', to: '1.4.0', tools: { added: ['shout'], removed: [] } });
-    expect((await home.server('flaky')).image).toBe('berth-test/flaky:1.0.0');
-    const [done] = await json<UpdateResult[]>(['update', 'flaky', '--yes']);
+    expect((await home.server('f-tools')).image).toBe('berth-test/flaky:1.0.0');
+    const [done] = await json<UpdateResult[]>(['update', 'f-tools', '--yes']);
     expect(done).toMatchObject({ outcome: 'updated', to: '1.4.0' });
-    expect((await home.server('flaky')).capabilities?.tools.map((t) => t.name)).toEqual(['echo', 'shout']);
+    expect((await home.server('f-tools')).capabilities?.tools.map((t) => t.name)).toEqual(['echo', 'shout']);
   }, 600_000);
 
   it('scheduled checks fire on their interval and show "update available"', async () => {
@@ -234,6 +242,8 @@ describe('registry images', () => {
   let repo: string;
   let oldDigest = '';
   let newDigest = '';
+  /** What `update --check` said before the tag moved. */
+  let same: UpdateCheck | undefined;
 
   beforeAll(async () => {
     home = await TestHome.create();
@@ -244,7 +254,29 @@ describe('registry images', () => {
     registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
     repo = `127.0.0.1:${port}/berth-test/moving`;
     await waitFor('the registry to answer', async () => (await fetch(`http://127.0.0.1:${port}/v2/`).catch(() => undefined))?.ok);
-  }, 120_000);
+    // Both tests need a tag that moved on the registry after the engine pulled it: made here, once.
+    // Two different images pushed under one tag, one after the other: the second push moves it.
+    await docker('docker', ['tag', FIXTURE_IMAGE, `${repo}:v1`]);
+    await docker('docker', ['push', `${repo}:v1`]);
+    await docker('docker', ['rmi', `${repo}:v1`]);
+    await docker('docker', ['pull', `${repo}:v1`]);
+    await home.writeSpecs(`servers:\n  moving:\n    image: ${repo}:v1\n    args: [/app/tools.js]\n    update: { watchSeconds: 3 }\n`);
+    [same] = await home.json<UpdateCheck[]>(['update', '--check', 'moving']);
+
+    // Another image under v2, then the registry's v1 tag pointed at it (a manifest PUT), the local v1 left as it was.
+    const moved = await mkdtemp(path.join(os.tmpdir(), 'berth-moved-'));
+    await writeFile(path.join(moved, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL berth-test.moved=yes\n`);
+    await docker('docker', ['build', '-q', '-t', `${repo}:v2`, moved]);
+    await rm(moved, { recursive: true, force: true });
+    await docker('docker', ['push', `${repo}:v2`]);
+    const manifests = `http://${repo.replace('/', '/v2/')}/manifests/`;
+    const v2 = await fetch(`${manifests}v2`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    const movedTo = v2.headers.get('docker-content-digest');
+    const put = await fetch(`${manifests}v1`, { method: 'PUT', headers: { 'content-type': v2.headers.get('content-type') ?? '' }, body: Buffer.from(await v2.arrayBuffer()) });
+    if (put.status !== 201) throw new Error(`moving the tag v1 on the registry answered ${put.status}`);
+    oldDigest = same!.current!;
+    newDigest = movedTo!;
+  }, 300_000);
 
   afterAll(async () => {
     registry?.kill();
@@ -258,53 +290,34 @@ describe('registry images', () => {
   });
 
   it('a tag that moves on the registry is reported by digest, without a pull', async () => {
-    // Two different images pushed under one tag, one after the other: the second push moves it.
-    await docker('docker', ['tag', FIXTURE_IMAGE, `${repo}:v1`]);
-    await docker('docker', ['push', `${repo}:v1`]);
-    await docker('docker', ['rmi', `${repo}:v1`]);
-    await docker('docker', ['pull', `${repo}:v1`]);
-    await home.writeSpecs(`servers:\n  moving:\n    image: ${repo}:v1\n    args: [/app/tools.js]\n    update: { watchSeconds: 3 }\n`);
-    const [same] = await home.json<UpdateCheck[]>(['update', '--check', 'moving']);
     expect(same).toMatchObject({ source: 'image' });
     expect(same!.available).toBeUndefined();
     expect(same!.current).toMatch(/^sha256:/);
-
-    // Another image under v2, then the registry's v1 tag pointed at it (a manifest PUT), the local v1 left as it was.
-    const moved = await mkdtemp(path.join(os.tmpdir(), 'berth-moved-'));
-    await writeFile(path.join(moved, 'Dockerfile'), `FROM ${FIXTURE_IMAGE}\nLABEL berth-test.moved=yes\n`);
-    await docker('docker', ['build', '-q', '-t', `${repo}:v2`, moved]);
-    await rm(moved, { recursive: true, force: true });
-    await docker('docker', ['push', `${repo}:v2`]);
-    const manifests = `http://${repo.replace('/', '/v2/')}/manifests/`;
-    const v2 = await fetch(`${manifests}v2`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
-    const movedTo = v2.headers.get('docker-content-digest');
-    const put = await fetch(`${manifests}v1`, { method: 'PUT', headers: { 'content-type': v2.headers.get('content-type') ?? '' }, body: Buffer.from(await v2.arrayBuffer()) });
-    expect(put.status).toBe(201);
-
     const [check] = await home.json<UpdateCheck[]>(['update', '--check', 'moving']);
-    expect(check).toMatchObject({ source: 'image', current: same!.current, available: movedTo, change: 'digest' });
+    expect(check).toMatchObject({ source: 'image', current: same!.current, available: newDigest, change: 'digest' });
     expect(check!.note).toMatch(/^the tag v1 moved: [a-f0-9]{12} → [a-f0-9]{12}$/);
     // Nothing was pulled: the engine's v1 is still the image it had.
     expect((await docker('docker', ['image', 'inspect', '-f', '{{index .RepoDigests 0}}', `${repo}:v1`])).stdout.trim()).toBe(`${repo}@${same!.current}`);
-    oldDigest = same!.current!;
-    newDigest = movedTo!;
   }, 300_000);
 
   it('an update pulls the new digest beside the running one and pins it; rollback brings back the old digest', async () => {
-    await home.ok(['start', 'moving']);
-    expect((await home.server('moving')).imageDigest).toBe(`${repo}@${oldDigest}`);
-    const [r] = await home.json<UpdateResult[]>(['update', 'moving', '--yes']);
+    // A server of its own on the engine's v1 (the old image), so the check above sees 'moving2' untouched.
+    await home.writeSpecs(`${await home.readSpecs()}  moving2:\n    image: ${repo}:v1\n    args: [/app/tools.js]\n    update: { watchSeconds: 3 }\n`);
+    await waitFor('moving2 in the spec', async () => (await home.status()).servers.some((x) => x.name === 'moving2'));
+    await home.ok(['start', 'moving2']);
+    expect((await home.server('moving2')).imageDigest).toBe(`${repo}@${oldDigest}`);
+    const [r] = await home.json<UpdateResult[]>(['update', 'moving2', '--yes']);
     expect(r).toMatchObject({ outcome: 'updated', from: oldDigest.slice(7, 19), to: newDigest.slice(7, 19) });
-    const [c] = (await home.containers()).filter((x) => x.server === 'moving');
-    expect((await home.containers()).filter((x) => x.server === 'moving')).toHaveLength(1);
+    const [c] = (await home.containers()).filter((x) => x.server === 'moving2');
+    expect((await home.containers()).filter((x) => x.server === 'moving2')).toHaveLength(1);
     expect(await imageOf(c!.id)).toBe(`${repo}:v1@${newDigest}`);
     expect(await home.readSpecs()).toContain(`image: ${repo}:v1@${newDigest}`);
-    expect((await home.server('moving')).phase).toBe('healthy');
+    expect((await home.server('moving2')).phase).toBe('healthy');
 
-    const back = await home.json<UpdateResult>(['rollback', 'moving']);
+    const back = await home.json<UpdateResult>(['rollback', 'moving2']);
     expect(back).toMatchObject({ outcome: 'updated', to: oldDigest.slice(7, 19) });
-    const [again] = (await home.containers()).filter((x) => x.server === 'moving');
+    const [again] = (await home.containers()).filter((x) => x.server === 'moving2');
     expect(await imageOf(again!.id)).toBe(`${repo}:v1@${oldDigest}`);
-    expect((await home.server('moving')).phase).toBe('healthy');
+    expect((await home.server('moving2')).phase).toBe('healthy');
   }, 300_000);
 });

@@ -188,7 +188,7 @@ describe("a server's requests go to the client whose call caused them", () => {
   });
 
   it('routes sampling and elicitation to the one waiting caller that can answer, past one that cannot', async () => {
-    const sup = sups[0]!;
+    const sup = await supervisor('router2', 'features.js');
     const a = asker('alice', ['sampling/createMessage', 'elicitation/create']);
     const mute = asker('mute', []);
     // A call from a client that cannot answer is in flight the whole time.
@@ -202,7 +202,9 @@ describe("a server's requests go to the client whose call caused them", () => {
   });
 
   it('once the server has asked, the calls of callers that can answer take turns, so each question reaches its own caller', async () => {
-    const sup = sups[0]!;
+    const sup = await supervisor('router3', 'features.js');
+    // The server asks once, of the only caller there is: from then on Berth knows that it asks.
+    await sup.callTool('ask', {}, { signal, client: 'first', asker: asker('first', ['sampling/createMessage']) });
     const a = asker('alice', ['sampling/createMessage']);
     const b = asker('bob', ['sampling/createMessage']);
     const t0 = Date.now();
