@@ -117,7 +117,8 @@ describe('berth test: scenario files against Berth servers', () => {
   });
 
   it('benchmarks a call and compares each run with the previous one', async () => {
-    const file = path.join(dir, 'bench.mcptest.yaml');
+    // A folder of its own: the other cases run every file under `dir`, in any order.
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'berth-mcptest-bench-')), 'bench.mcptest.yaml');
     await writeFile(file, 'server: ev\ncases:\n  - id: echo-bench\n    call: echo\n    args: { message: hi }\n    bench: { warmup: 5, iterations: 200, concurrency: 4 }\n');
     const first = await home.berth(['test', file]);
     expect(first.code).toBe(0);

@@ -22,7 +22,9 @@ function run(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; input: st
  * Servers on an SSH host, through the real daemon and CLI: a real sshd on loopback in front of a
  * second Docker engine. The daemon reads ~/.ssh from the HOME this file points at.
  */
-describe('servers on a remote Docker host over SSH', () => {
+// One host's life, told in order (added with its key, servers run, sshd and the engine killed,
+// adopted, removed): each case is the next chapter of the one before, so it runs in file order.
+describe('servers on a remote Docker host over SSH', { shuffle: false }, () => {
   let remote: RemoteHost;
   let home: TestHome;
   const saved = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };

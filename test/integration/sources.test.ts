@@ -135,8 +135,10 @@ describe('sources: git, folder and registry images', () => {
     });
 
     it('pulls an absent image with progress and records its digest', async () => {
-      // The image the folder test built, pushed under the registry's name and then untagged here, so it must be pulled back.
-      const source = (await home.server('from-folder')).image;
+      // An image built from the fixture folder here, pushed under the registry's name and then untagged, so it must be pulled back.
+      await home.ok(['add', 'pull-source', '--folder', PACKAGE]);
+      await home.ok(['build', 'pull-source']);
+      const source = (await home.server('pull-source')).image;
       const remote = `127.0.0.1:${port}/berth-test/source-server:1`;
       await run('docker', ['tag', source, remote]);
       const pushed = await run('docker', ['push', remote]);
