@@ -16,6 +16,7 @@ import { connectDaemon, type DaemonClient } from '../../daemon/client/client.js'
 import { MAX_SESSIONS_PER_CLIENT } from '../../daemon/gateway/sessionCaps.js';
 import { ServersCallTool, ServersGetPrompt, ServersReadResource } from '../../daemon/protocol/methods.js';
 import { SecretsForget, SecretsProvide } from '../../daemon/protocol/policy.js';
+import { TestsAcceptSnapshot, type TestRunResult } from '../../daemon/protocol/testRuns.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type CliResult } from '../support.js';
 
 const docker = promisify(execFile);
@@ -894,7 +895,7 @@ ${extra}`;
  */
 describe('security: an agent, a scenario, a catalog or an import gets no more than the user granted', () => {
   /** Every case below, so none drops out of the count unseen. */
-  const EXPECTED_AGENT_CASES = 19;
+  const EXPECTED_AGENT_CASES = 21;
   let home: TestHome;
   let tried = 0;
   let refused = 0;
@@ -933,6 +934,7 @@ describe('security: an agent, a scenario, a catalog or an import gets no more th
     return text;
   };
   const dockerOut = async (...args: string[]) => (await docker('docker', args)).stdout.trim();
+  const editor = () => connectDaemon(home.paths, 'security-agent-editor');
   const imageId = (ref: string) => dockerOut('image', 'inspect', '--format', '{{.Id}}', ref).catch(() => '');
 
   beforeAll(async () => {
@@ -1135,6 +1137,44 @@ describe('security: an agent, a scenario, a catalog or an import gets no more th
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/the client sent a line of over 8388608 bytes without a newline.*was closed/);
+  });
+
+  // Items 10, 11: a scenario file writes only beside itself, and a huge one is refused unread.
+  const scenarioRun = async (file: string, extra: string[] = []) => {
+    const r = await home.berth(['test', file, '--json', ...extra]);
+    return JSON.parse(r.stdout) as TestRunResult;
+  };
+  const snapshotFailure = (r: TestRunResult) => r.files[0]?.cases.find((c) => c.id === 'snapshot')?.steps[0]?.failures[0]?.message ?? '';
+
+  refuse("a scenario's snapshot.file outside its folder (by .., by a symlinked folder), with and without --update-snapshots, and through Accept Snapshot", async () => {
+    const repo = path.join(root, 'repo');
+    const outside = path.join(root, 'outside');
+    mkdirSync(repo, { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    symlinkSync(outside, path.join(repo, 'snaps'));
+    const victim = path.join(outside, 'config.json');
+    writeFileSync(victim, '{"auths":{}}\n');
+    for (const [name, target] of [['climb', '../outside/owned.json'], ['link', 'snaps/owned.json'], ['overwrite', '../outside/config.json']]) {
+      const file = path.join(repo, `${name}.mcptest.yaml`);
+      writeFileSync(file, `server: ${SERVER}\nsnapshot: { file: ${target} }\ncases:\n  - id: echo\n    call: echo\n    args: { message: hi }\n    expect: { equals: hi }\n`);
+      for (const extra of [[], ['--update-snapshots']]) expect(snapshotFailure(await scenarioRun(file, extra))).toMatch(new RegExp(`snapshot\\.file ".*" of ${name}\\.mcptest\\.yaml leads to .*, outside the scenario's folder`));
+      const c = await editor();
+      try {
+        await expect(c.request(TestsAcceptSnapshot, { file })).rejects.toThrow(/outside the scenario's folder/);
+      } finally {
+        c.close();
+      }
+    }
+    expect(await readdir(outside)).toEqual(['config.json']);
+    expect(await readFile(victim, 'utf8')).toBe('{"auths":{}}\n');
+  });
+
+  refuse('a 27 MB scenario file: refused unread, and the daemon keeps answering meanwhile', async () => {
+    const file = path.join(root, 'huge.mcptest.yaml');
+    writeFileSync(file, `server: ${SERVER}\ncases:\n${'  - id: c\n    call: echo\n    args: { message: hi }\n'.repeat(500_000)}`);
+    const [r, status] = await Promise.all([scenarioRun(file), home.berth(['status'])]);
+    expect(status.code).toBe(0);
+    expect(r.files[0]?.error).toMatch(/is 2\d\.\d MiB, over the 1 MiB a scenario file may be/);
   });
 
   it('counts: every hostile input tried was refused', () => {
