@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import net from 'node:net';
@@ -895,7 +895,7 @@ ${extra}`;
  */
 describe('security: an agent, a scenario, a catalog or an import gets no more than the user granted', () => {
   /** Every case below, so none drops out of the count unseen. */
-  const EXPECTED_AGENT_CASES = 21;
+  const EXPECTED_AGENT_CASES = 24;
   let home: TestHome;
   let tried = 0;
   let refused = 0;
@@ -1175,6 +1175,104 @@ describe('security: an agent, a scenario, a catalog or an import gets no more th
     const [r, status] = await Promise.all([scenarioRun(file), home.berth(['status'])]);
     expect(status.code).toBe(0);
     expect(r.files[0]?.error).toMatch(/is 2\d\.\d MiB, over the 1 MiB a scenario file may be/);
+  });
+
+  // Item 12: a registry's answer is capped, and its redirects stay on its host.
+  refuse('a registry answering 20 MB, or redirecting to another host: refused with a sentence, the other host never asked', async () => {
+    let elsewhere = 0;
+    const other = createServer((_req, res) => {
+      elsewhere++;
+      res.end('{"servers":[]}');
+    });
+    const registry = createServer((req, res) => {
+      if (req.url?.startsWith('/big/')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let sent = 0;
+        const more = () => {
+          while (sent < 20 && res.write(chunk)) sent++;
+          if (sent >= 20) res.end();
+          else res.once('drain', () => (sent++, more()));
+        };
+        res.on('error', () => undefined);
+        more();
+        return;
+      }
+      res.writeHead(302, { location: `http://127.0.0.1:${(other.address() as net.AddressInfo).port}/v0.1/servers` }).end();
+    });
+    await Promise.all([other, registry].map((srv) => new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))));
+    const base = `http://127.0.0.1:${(registry.address() as net.AddressInfo).port}`;
+    try {
+      const big = await home.berth(['catalog', 'add', `${base}/big`, '--name', 'big']);
+      expect(big.code).toBe(1);
+      oneLine(big, /the registry's answer to .* is over 8 MiB/);
+      const moved = await home.berth(['catalog', 'add', `${base}/moved`, '--name', 'moved']);
+      expect(moved.code).toBe(1);
+      oneLine(moved, /redirected to http:\/\/127\.0\.0\.1:\d+, another host, which Berth does not follow/);
+    } finally {
+      registry.close();
+      other.close();
+    }
+    expect(elsewhere).toBe(0);
+  });
+
+  // Item 13: one bad entry costs that entry, listed with why.
+  refuse("a catalog entry Berth cannot read (an odd allowHosts): that entry refused with its reason, the rest listed, `berth info` answers", async () => {
+    const file = path.join(root, 'odd-catalog.yaml');
+    writeFileSync(file, `registry:\n  fine:\n    image: ${FIXTURE_IMAGE}\n  odd:\n    image: ${FIXTURE_IMAGE}\n    allowHosts: 5\n`);
+    await home.ok(['catalog', 'add', file, '--name', 'odd']);
+    const listed = await home.json<{ entries: { id: string; unrunnable?: string }[] }>(['catalog']);
+    expect(listed.entries.find((e) => e.id === 'fine')?.unrunnable).toBeUndefined();
+    expect(listed.entries.find((e) => e.id === 'odd')?.unrunnable).toMatch(/^its entry is not valid \(allowHosts: /);
+    expect((await home.json<{ id: string }>(['info', 'fine'])).id).toBe('fine');
+    expect(await home.ok(['info', 'odd'])).toMatch(/runs: +no, its entry is not valid/);
+  });
+
+  // Item 14: an import never replaces a stored secret, keeps every backup private and dated, adds only what it reports ✓.
+  refuse('an import: an entry that cannot become a spec listed as skipped, a clashing secret not replaced, backups 0600 and dated, never overwritten', async () => {
+    const importer = await TestHome.create();
+    const userHome = path.join(importer.dir, 'user-home');
+    const env = { HOME: userHome, XDG_CONFIG_HOME: '' };
+    const file = path.join(userHome, '.config', 'Claude', 'claude_desktop_config.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const config = (extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        mcpServers: {
+          good: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory@2026.8.31'] },
+          evil: { command: 'npx', args: ['-y', '@x/y@$(id)'] },
+          gh: { command: 'docker', args: ['run', '-i', '--rm', '-e', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'ghcr.io/github/github-mcp-server:0.9'], env: { GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_fromclaude000000000000000000000000' } },
+          ...extra,
+        },
+      });
+    writeFileSync(file, config(), { mode: 0o644 });
+    try {
+      const stored = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [BERTH, 'secret', 'set', 'GITHUB_PERSONAL_ACCESS_TOKEN'], { env: { ...importer.env, ...env } });
+        child.on('close', resolve);
+        child.stdin.end('ghp_theoneinuse0000000000000000000000\n');
+      });
+      expect(stored).toBe(0);
+      const plan = await importer.berth(['import'], env);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toMatch(/claude-desktop\s+good\s+good\s+run npm/);
+      expect(plan.stdout).toMatch(/claude-desktop\s+evil\s+-\s+skip: /);
+      expect(plan.stdout).toMatch(/claude-desktop\s+gh\s+-\s+skip: Berth stores a secret GITHUB_PERSONAL_ACCESS_TOKEN already, with another value/);
+      const done = await importer.berth(['import', '--yes'], env);
+      expect(done.code, done.stderr).toBe(0);
+      expect((await importer.status()).servers.map((s) => s.name)).toEqual(['good']);
+      const after = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { command: string; env?: Record<string, string> }> };
+      expect(after.mcpServers.gh?.env?.GITHUB_PERSONAL_ACCESS_TOKEN).toBe('ghp_fromclaude000000000000000000000000');
+      // A second rewrite keeps the first backup: each is dated, 0600, never overwritten.
+      writeFileSync(file, config({ other: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything@2026.8.31'] } }));
+      expect((await importer.berth(['import', '--yes'], env)).code).toBe(0);
+      const backups = (await readdir(path.dirname(file))).filter((f) => f.startsWith('claude_desktop_config.json.berth-backup-')).sort();
+      expect(backups).toHaveLength(2);
+      for (const b of backups) expect(b).toMatch(/\.berth-backup-\d{8}T\d{6}Z(?:-\d+)?$/);
+      for (const b of backups) expect(statSync(path.join(path.dirname(file), b)).mode & 0o777).toBe(0o600);
+      expect(await Promise.all(backups.map((b) => readFile(path.join(path.dirname(file), b), 'utf8')))).toContain(config());
+    } finally {
+      await importer.dispose();
+    }
   });
 
   it('counts: every hostile input tried was refused', () => {

@@ -1,0 +1,23 @@
+import { CatalogItem } from '../protocol/catalog.js';
+import { describeIssue } from '../protocol/issue.js';
+import { serverNameOf } from './naming.js';
+
+/*
+ * A catalog is someone else's text: one odd entry (an allowHosts Berth cannot read, an npx
+ * package named `x@$(id)`) must cost that entry, listed with its reason, never the listing.
+ */
+
+/** An entry Berth cannot run, listed with why. */
+export function refusedEntry(id: string, catalog: string, reason: string): CatalogItem {
+  return { id: id.slice(0, 200), catalog, description: '', source: 'an entry Berth cannot read', serverName: serverNameOf(id), unrunnable: reason, inputs: [], secrets: [], mounts: [], network: 'none' };
+}
+
+/** The entry as the protocol carries it; one whose spec (or any field) the protocol would refuse becomes unrunnable, with the reason. */
+export function checkedItem(item: CatalogItem): CatalogItem {
+  const r = CatalogItem.safeParse(item);
+  if (r.success) return r.data;
+  const reason = `its entry cannot become a server spec (${describeIssue(r.error)})`;
+  const { spec: _spec, ...rest } = item;
+  const unrunnable = CatalogItem.safeParse({ ...rest, unrunnable: reason });
+  return unrunnable.success ? unrunnable.data : refusedEntry(String(item.id), item.catalog, reason);
+}
