@@ -17,6 +17,8 @@ import { MAX_SESSIONS_PER_CLIENT } from '../../daemon/gateway/sessionCaps.js';
 import { ServersCallTool, ServersGetPrompt, ServersReadResource } from '../../daemon/protocol/methods.js';
 import { SecretsForget, SecretsProvide } from '../../daemon/protocol/policy.js';
 import { TestsAcceptSnapshot, type TestRunResult } from '../../daemon/protocol/testRuns.js';
+import { isProcessAlive } from '../../daemon/processAlive.js';
+import { runningDaemonPid } from '../daemonPid.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type CliResult } from '../support.js';
 
 const docker = promisify(execFile);
@@ -895,7 +897,7 @@ ${extra}`;
  */
 describe('security: an agent, a scenario, a catalog or an import gets no more than the user granted', () => {
   /** Every case below, so none drops out of the count unseen. */
-  const EXPECTED_AGENT_CASES = 24;
+  const EXPECTED_AGENT_CASES = 26;
   let home: TestHome;
   let tried = 0;
   let refused = 0;
@@ -1272,6 +1274,47 @@ describe('security: an agent, a scenario, a catalog or an import gets no more th
       expect(await Promise.all(backups.map((b) => readFile(path.join(path.dirname(file), b), 'utf8')))).toContain(config());
     } finally {
       await importer.dispose();
+    }
+  });
+
+  // Also found by reading the code: an audit log that loses records says so; a thrown error ends the daemon, and the next call brings it back.
+  refuse('an audit log that cannot be written: its lost records counted and told in `berth status`', async () => {
+    const h = await TestHome.create();
+    try {
+      // A folder where the audit file should be: every write of it fails.
+      mkdirSync(path.join(h.paths.stateDir, 'audit.log'), { recursive: true, mode: 0o700 });
+      await h.writeSpecs(`servers:\n  a:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/tools.js]\n`);
+      await h.ok(['start', 'a']);
+      await h.ok(['call', 'a', 'echo', JSON.stringify({ message: 'hi' })]);
+      const notices = await waitFor('the lost audit records told', async () => {
+        const n = (await h.status()).notices.filter((x) => x.includes('audit log'));
+        return n.length ? n : undefined;
+      });
+      expect(notices[0]).toMatch(/could not write the audit log .*audit\.log .* its records are counted as lost until writing works again/);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  refuse('an uncaught exception in a daemon handler: logged, the daemon exits; the next CLI call answers, with the same containers', async () => {
+    const h = await TestHome.create();
+    try {
+      await h.writeSpecs(`servers:\n  a:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/tools.js]\n`);
+      // The daemon this call starts throws from its SIGUSR2 handler (a test-only switch it reads at start).
+      expect((await h.berth(['start', 'a'], { BERTH_TEST_THROW_ON_SIGUSR2: '1' })).code).toBe(0);
+      const before = await h.containers();
+      const pid = await runningDaemonPid(h.paths);
+      expect(pid).toBeDefined();
+      process.kill(pid as number, 'SIGUSR2');
+      await waitFor(`daemon ${pid} to exit`, async () => !isProcessAlive(pid as number), 60_000);
+      expect(await readFile(h.paths.daemonLog, 'utf8')).toMatch(/internal error, so the daemon exits .*thrown on SIGUSR2/);
+      const s = await h.server('a');
+      expect((await h.status()).daemon.pid).not.toBe(pid);
+      expect(await h.containers()).toEqual(before);
+      expect(s.containerId).toBe(before[0]?.id);
+      await waitFor('the adopted server healthy', async () => (await h.server('a')).phase === 'healthy');
+    } finally {
+      await h.dispose();
     }
   });
 
