@@ -12,12 +12,15 @@ export function refusedEntry(id: string, catalog: string, reason: string): Catal
   return { id: id.slice(0, 200), catalog, description: '', source: 'an entry Berth cannot read', serverName: serverNameOf(id), unrunnable: reason, inputs: [], secrets: [], mounts: [], network: 'none' };
 }
 
-/** The entry as the protocol carries it; one whose spec (or any field) the protocol would refuse becomes unrunnable, with the reason. */
+/** The entry as the protocol carries it; one whose spec (or any field) the protocol would refuse becomes unrunnable, with the reason (its own, when it already had one). */
 export function checkedItem(item: CatalogItem): CatalogItem {
   const r = CatalogItem.safeParse(item);
-  if (r.success) return r.data;
-  const reason = `its entry cannot become a server spec (${describeIssue(r.error)})`;
+  if (r.success) return item;
+  const reason = item.unrunnable ?? `its entry cannot become a server spec (${describeIssue(r.error)})`;
   const { spec: _spec, ...rest } = item;
-  const unrunnable = CatalogItem.safeParse({ ...rest, unrunnable: reason });
-  return unrunnable.success ? unrunnable.data : refusedEntry(String(item.id), item.catalog, reason);
+  // Without a spec, and with no network (an allowlist the protocol refuses is what it asked for), it is only listed.
+  for (const candidate of [{ ...rest, unrunnable: reason }, { ...rest, network: 'none' as const, unrunnable: reason }]) {
+    if (CatalogItem.safeParse(candidate).success) return candidate;
+  }
+  return refusedEntry(String(item.id), item.catalog, reason);
 }
