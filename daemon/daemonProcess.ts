@@ -40,10 +40,20 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
   const early: net.Socket[] = [];
   const holdEarly = (socket: net.Socket) => early.push(socket);
   const server = await listenExclusively(paths.socket, holdEarly);
-  // One bad path (a stream handler, a library's callback) must not end supervision for everyone:
-  // it is logged with its stack, and the daemon goes on.
-  process.on('uncaughtException', (e) => log(`internal error (the daemon goes on; please report it): ${e.stack ?? e.message}`));
+  // After an uncaught exception Node's state is undefined (a half-run handler, a lock held, a
+  // stream mid-write): the daemon logs it and exits. Containers outlive it; the next client starts
+  // a daemon, which adopts them by label. A rejected promise nobody awaited is logged only.
+  process.on('uncaughtException', (e) => {
+    log(`internal error, so the daemon exits (clients start it again, and it adopts the running servers); please report it: ${e.stack ?? e.message}`);
+    process.exit(1);
+  });
   process.on('unhandledRejection', (e) => log(`internal error (the daemon goes on; please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+  // Test-only, read once here: SIGUSR2 throws from a handler, as a bug would, so the suite can see the daemon exit and come back.
+  if (process.env.BERTH_TEST_THROW_ON_SIGUSR2 === '1') {
+    process.on('SIGUSR2', () => {
+      throw new Error('thrown on SIGUSR2, as BERTH_TEST_THROW_ON_SIGUSR2 asked');
+    });
+  }
   let shutdown: (why: string) => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     shutdown = (why) => {
@@ -73,6 +83,8 @@ export async function runDaemon(paths: BerthPaths): Promise<void> {
       metrics.record(entry);
       traces.record(entry);
     },
+    // In `berth status` as well as the daemon log: an audit that loses records must be seen.
+    (sentence) => (registry ? registry.notice(sentence) : log(sentence)),
   );
   registry = new Registry({
     rt,

@@ -296,6 +296,8 @@ export class ApiServer {
       imports: {
         has: (name) => registry.has(name),
         add: async (name, spec) => void (await registry.add(name, spec)),
+        remove: (name) => registry.remove(name),
+        storedSecret: (name) => this.ctx.security?.secrets.get(name),
         setSecret: (name, value) => {
           if (!this.ctx.security) throw new Error('this daemon keeps no secrets, so an entry with one cannot be imported');
           this.ctx.security.secrets.set(name, value);

@@ -72,7 +72,7 @@ function describe(tool: BerthTool): Capabilities['tools'][number] {
 function blocked(tool: BerthTool, s: BerthMcpSettings, hints: EnableHints): string | undefined {
   const q = JSON.stringify(tool.name);
   if (!tool.annotations.readOnlyHint && !s.allowWrite) return `tool ${q} changes things, and Berth's MCP server is read-only; ${hints.allowWrite}`;
-  if (tool.optIn && !s.enable.includes(tool.name)) return `tool ${q} reaches inside containers and is off unless enabled by name; ${hints.enable(tool.name)}`;
+  if (tool.optIn && !s.enable.includes(tool.name)) return `tool ${q} reaches inside containers (or, building, the host's files) and is off unless enabled by name; ${hints.enable(tool.name)}`;
   return policyBlock({ name: tool.name, annotations: { ...tool.annotations } }, s.tools, BERTH_SERVER_NAME);
 }
 

@@ -3,7 +3,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { CatalogItem, CatalogKind } from '../protocol/catalog.js';
 import { DockerCatalog, fromDockerCatalog } from './dockerCatalog.js';
-import { fromServerJson, RegistryList, ServerJson } from './serverJson.js';
+import { checkedItem } from './entryCheck.js';
+import { fromServerJson, ServerJson, serverJsonItems } from './serverJson.js';
 import { describeIssue } from '../protocol/issue.js';
 
 /** A catalog file is read whole; far above any real one (Docker's own catalog is about 1 MiB). */
@@ -21,9 +22,9 @@ export function parseCatalogText(text: string, file: string, catalog: string): {
     throw new Error(`${file} is neither JSON nor YAML (${(e as Error).message.split('\n')[0]}); give a server.json or a Docker catalog file`);
   }
   if (isObject(raw) && 'registry' in raw) return { kind: 'docker', entries: fromDockerCatalog(checked(DockerCatalog, raw, file), catalog) };
-  if (isObject(raw) && Array.isArray(raw.servers)) return { kind: 'server.json', entries: checked(RegistryList, raw, file).servers.map((s) => fromServerJson(s.server, catalog)) };
-  if (Array.isArray(raw)) return { kind: 'server.json', entries: checked(z.array(ServerJson), raw, file).map((s) => fromServerJson(s, catalog)) };
-  if (isObject(raw) && 'name' in raw) return { kind: 'server.json', entries: [fromServerJson(checked(ServerJson, raw, file), catalog)] };
+  if (isObject(raw) && Array.isArray(raw.servers)) return { kind: 'server.json', entries: serverJsonItems(raw.servers, catalog) };
+  if (Array.isArray(raw)) return { kind: 'server.json', entries: serverJsonItems(raw, catalog) };
+  if (isObject(raw) && 'name' in raw) return { kind: 'server.json', entries: [checkedItem(fromServerJson(checked(ServerJson, raw, file), catalog))] };
   throw new Error(`${file} is not a catalog Berth reads (a server.json, a list of them, or a Docker catalog with a "registry" map)`);
 }
 

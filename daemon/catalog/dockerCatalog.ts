@@ -5,6 +5,8 @@ import { SECRET_NAME } from '../protocol/names.js';
 import { ImageRef, type ServerSpecInput } from '../protocol/spec.js';
 import { serverNameOf } from './naming.js';
 import { remoteSpecOf } from './remoteEntry.js';
+import { checkedItem, refusedEntry } from './entryCheck.js';
+import { describeIssue } from '../protocol/issue.js';
 
 /**
  * Docker's MCP catalog format (`docker mcp catalog`, the docker/mcp-registry repository): a
@@ -42,7 +44,8 @@ export const DockerEntry = z
   .passthrough();
 export type DockerEntry = z.infer<typeof DockerEntry>;
 
-export const DockerCatalog = z.object({ registry: z.record(z.string(), DockerEntry) }).passthrough();
+/** Entries are read one by one (fromDockerCatalog), so one that does not parse costs only itself. */
+export const DockerCatalog = z.object({ registry: z.record(z.string(), z.unknown()) }).passthrough();
 
 const TEMPLATE = /\{\{\s*([^}|\s]+)[^}]*\}\}/;
 /** Every template of a header value, made the single-brace form remote entries share (remoteEntry.ts). */
@@ -113,5 +116,8 @@ function inputsOf(e: DockerEntry): CatalogInput[] {
 
 /** All entries of a Docker catalog document, in its order. */
 export function fromDockerCatalog(doc: z.infer<typeof DockerCatalog>, catalog: string): CatalogItem[] {
-  return Object.entries(doc.registry).map(([id, e]) => fromDockerEntry(id, e, catalog));
+  return Object.entries(doc.registry).map(([id, raw]) => {
+    const e = DockerEntry.safeParse(raw);
+    return checkedItem(e.success ? fromDockerEntry(id, e.data, catalog) : refusedEntry(id, catalog, `its entry is not valid (${describeIssue(e.error)})`));
+  });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CatalogItem } from '../protocol/catalog.js';
-import { fromServerJson, RegistryList } from './serverJson.js';
+import { checkedItem } from './entryCheck.js';
+import { fromServerJson, LaxRegistryList, RegistryList, serverJsonItems } from './serverJson.js';
 import { describeIssue } from '../protocol/issue.js';
 
 /**
@@ -21,23 +22,78 @@ export function registryBase(url: string): string {
   return u.toString().replace(/\/+$/, '').replace(/\/v0(?:\.\d+)?\/servers$/, '');
 }
 
-async function getList(url: string): Promise<z.infer<typeof RegistryList>> {
+/** One page of a registry's answer is a few hundred KiB; more is not a registry page (a 400 MB one cost the daemon 1.2 GB). */
+export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+
+/**
+ * GETs a registry URL, following redirects only within its origin (or from http to https on the
+ * same host): a registry must not send Berth's requests to another host, such as a service on
+ * the loopback or a cloud metadata address.
+ */
+async function registryGet(url: string): Promise<Response> {
+  const origin = new URL(url);
+  let at = origin;
+  for (let hop = 0; ; hop++) {
+    const res = await fetch(at, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (res.status < 300 || res.status >= 400 || !res.headers.has('location')) return res;
+    await res.body?.cancel();
+    const next = new URL(res.headers.get('location') ?? '', at);
+    const sameHost = next.hostname === origin.hostname;
+    if (!(next.origin === origin.origin || (sameHost && next.protocol === 'https:'))) {
+      throw new Error(`the registry at ${origin.origin} redirected to ${next.origin}, another host, which Berth does not follow; add the registry by the address it redirects to if you trust it`);
+    }
+    if (hop >= MAX_REDIRECTS) throw new Error(`the registry at ${origin.origin} redirected more than ${MAX_REDIRECTS} times; is it an MCP registry?`);
+    at = next;
+  }
+}
+
+/** The body as text, refused as soon as it grows past the cap. */
+async function cappedText(res: Response, url: string): Promise<string> {
+  const tooBig = () => new Error(`the registry's answer to ${url} is over ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, more than a registry page is; is it an MCP registry?`);
+  if (Number(res.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) {
+    await res.body?.cancel();
+    throw tooBig();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function getList<T extends typeof RegistryList | typeof LaxRegistryList>(url: string, schema: T): Promise<z.infer<T>> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await registryGet(url);
   } catch (e) {
+    if ((e as Error).message.startsWith('the registry at ')) throw e;
     throw new Error(`the registry at ${new URL(url).origin} does not answer (${(e as Error).message})`);
   }
-  if (!res.ok) throw new Error(`the registry answered ${url} with HTTP ${res.status}`);
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new Error(`the registry answered ${url} with HTTP ${res.status}`);
+  }
+  const text = await cappedText(res, url);
   let body: unknown;
   try {
-    body = await res.json();
+    body = JSON.parse(text);
   } catch {
     throw new Error(`the registry answered ${url} with something that is not JSON; is it an MCP registry?`);
   }
-  const parsed = RegistryList.safeParse(body);
+  const parsed = schema.safeParse(body);
   if (!parsed.success) throw new Error(`the registry's answer to ${url} is not a server list (${describeIssue(parsed.error)}); is it an MCP registry?`);
-  return parsed.data;
+  return parsed.data as z.infer<T>;
 }
 
 /** Every server's latest version matching the search (all when none), following the cursor. */
@@ -48,8 +104,8 @@ export async function searchRegistry(base: string, catalog: string, search: stri
     const q = new URLSearchParams({ limit: String(PAGE_SIZE), version: 'latest' });
     if (search) q.set('search', search);
     if (cursor) q.set('cursor', cursor);
-    const list = await getList(`${base}/v0.1/servers?${q.toString()}`);
-    items.push(...list.servers.map((s) => fromServerJson(s.server, catalog)));
+    const list = await getList(`${base}/v0.1/servers?${q.toString()}`, LaxRegistryList);
+    items.push(...serverJsonItems(list.servers, catalog));
     cursor = list.metadata?.nextCursor ?? undefined;
     if (!cursor) break;
   }
@@ -60,7 +116,7 @@ export async function searchRegistry(base: string, catalog: string, search: stri
 export async function registryEntry(base: string, catalog: string, name: string, version: string | undefined): Promise<CatalogItem | undefined> {
   let list: z.infer<typeof RegistryList>;
   try {
-    list = await getList(`${base}/v0.1/servers/${encodeURIComponent(name)}/versions`);
+    list = await getList(`${base}/v0.1/servers/${encodeURIComponent(name)}/versions`, RegistryList);
   } catch (e) {
     if (/HTTP 404\b/.test((e as Error).message)) return undefined;
     throw e;
@@ -70,5 +126,5 @@ export async function registryEntry(base: string, catalog: string, name: string,
   const latest = list.servers.find((s) => OfficialMeta.safeParse(s._meta?.[OFFICIAL_META]).data?.isLatest) ?? list.servers[list.servers.length - 1];
   const chosen = version === undefined ? latest : list.servers.find((s) => s.server.version === version);
   if (!chosen) throw new Error(`${name} has no version ${version} in the registry; it has ${versions.join(', ')}`);
-  return { ...fromServerJson(chosen.server, catalog), versions };
+  return checkedItem({ ...fromServerJson(chosen.server, catalog), versions });
 }

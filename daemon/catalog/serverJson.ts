@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { describeIssue } from '../protocol/issue.js';
+import { checkedItem, refusedEntry } from './entryCheck.js';
 import type { CatalogInput, CatalogItem } from '../protocol/catalog.js';
 import { ImageRef, pythonUnbuildable, type ServerSpecInput } from '../protocol/spec.js';
 import { SECRET_NAME } from '../protocol/names.js';
@@ -69,6 +71,27 @@ export const RegistryListEntry = z.object({
 });
 
 /** `GET /v0.1/servers` and `GET /v0.1/servers/{name}/versions`. */
+/** A list whose entries are read one by one (serverJsonItems), so one that does not parse costs only itself. */
+export const LaxRegistryList = z.object({
+  servers: z.array(z.unknown()),
+  metadata: z.object({ nextCursor: z.string().nullish(), count: z.number().optional() }).passthrough().optional(),
+});
+
+/** The entries of a list of server.json (bare, or as a registry lists them); one that does not parse is listed as refused, with why. */
+export function serverJsonItems(list: unknown[], catalog: string): CatalogItem[] {
+  return list.map((raw, i) => {
+    const entry = isServerWrapper(raw) ? raw.server : raw;
+    const s = ServerJson.safeParse(entry);
+    if (s.success) return checkedItem(fromServerJson(s.data, catalog));
+    const name = typeof (entry as { name?: unknown } | null)?.name === 'string' ? (entry as { name: string }).name : `entry ${i + 1}`;
+    return refusedEntry(name, catalog, `its server.json is not valid (${describeIssue(s.error)})`);
+  });
+}
+
+function isServerWrapper(v: unknown): v is { server: unknown } {
+  return typeof v === 'object' && v !== null && 'server' in v;
+}
+
 export const RegistryList = z.object({
   servers: z.array(RegistryListEntry),
   metadata: z.object({ nextCursor: z.string().nullish(), count: z.number().optional() }).passthrough().optional(),

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { writeUserFile } from '../atomicFile.js';
-import type { ImportCandidate, ImportEntryRef, ImportResult } from '../protocol/clients.js';
+import { ImportCandidate, type ImportEntryRef, type ImportResult } from '../protocol/clients.js';
+import { describeIssue } from '../protocol/issue.js';
 import type { ServerSpecInput } from '../protocol/spec.js';
 import { backUp } from './backup.js';
 import type { ClientDef } from './client.js';
@@ -16,7 +17,11 @@ import { ClientState } from './state.js';
 export interface ImportDeps {
   has(server: string): boolean;
   add(server: string, spec: z.input<typeof ServerSpecInput>): Promise<void>;
+  /** Takes back an add whose later steps failed, so what is reported ✗ is not there. */
+  remove(server: string): Promise<void>;
   setSecret(name: string, value: string): void;
+  /** The value Berth stores under a secret name, if any: an import never replaces a different one. */
+  storedSecret(name: string): string | undefined;
 }
 
 interface Planned {
@@ -30,7 +35,7 @@ interface Planned {
  * written to), with what Berth would make of it. One server imported from several clients is one
  * server: entries that would make the same spec under the same name share it.
  */
-export async function planImport(ctx: ClientsContext, deps: Pick<ImportDeps, 'has'>): Promise<{ planned: Planned[]; problems: string[] }> {
+export async function planImport(ctx: ClientsContext, deps: Pick<ImportDeps, 'has' | 'storedSecret'>): Promise<{ planned: Planned[]; problems: string[] }> {
   const state = await ClientState.load(ctx.stateFile);
   const targets = [
     ...CLIENTS.map((def) => ({ def, file: def.userFile(ctx.env), project: undefined as string | undefined })),
@@ -51,7 +56,9 @@ export async function planImport(ctx: ClientsContext, deps: Pick<ImportDeps, 'ha
     }
     for (const key of doc.keys()) {
       const { candidate, secretValues } = classifyEntry(key, doc.get(key));
-      const full: ImportCandidate = { client: t.def.id, label: t.def.label, file: t.file, scope: t.project === undefined ? 'user' : 'project', ...(t.project === undefined ? {} : { project: t.project }), ...candidate };
+      const full: ImportCandidate = checkedCandidate({ client: t.def.id, label: t.def.label, file: t.file, scope: t.project === undefined ? 'user' : 'project', ...(t.project === undefined ? {} : { project: t.project }), ...candidate });
+      const clash = full.skipped ? undefined : Object.entries(secretValues).find(([name, value]) => { const stored = deps.storedSecret(name); return stored !== undefined && stored !== value; });
+      if (clash) full.skipped = `Berth stores a secret ${clash[0]} already, with another value (a server may use it), and an import never replaces it; if this entry's value is the one you want, \`berth secret set ${clash[0]}\` first, then import again`;
       if (!full.skipped) {
         const before = chosen.get(full.server);
         if (chosen.has(full.server) && !deepEqual(before, full.spec)) full.skipped = `another entry imports something else as ${full.server}; rename one of them`;
@@ -62,6 +69,14 @@ export async function planImport(ctx: ClientsContext, deps: Pick<ImportDeps, 'ha
     }
   }
   return { planned, problems };
+}
+
+/** A candidate as the protocol carries it; one the protocol would refuse (an npx version like `$(id)`) is skipped with why, never the whole list. */
+function checkedCandidate(c: ImportCandidate): ImportCandidate {
+  const r = ImportCandidate.safeParse(c);
+  if (r.success) return c;
+  const { spec: _spec, ...rest } = c;
+  return { ...rest, skipped: `it cannot become a server spec (${describeIssue(r.error)})` };
 }
 
 /** Adds each importable server (once) and points its client entries at `berth connect NAME`, keeping a backup of each file changed. */
@@ -83,8 +98,13 @@ export async function applyImport(ctx: ClientsContext, deps: ImportDeps, only?: 
     if (!added.has(c.server)) {
       try {
         await deps.add(c.server, { ...c.spec, description: `imported from ${c.label} (${c.key})` });
-        // After the add, so a server that could not be added leaves no secret behind.
-        for (const [name, value] of Object.entries(p.secretValues)) deps.setSecret(name, value);
+        try {
+          // After the add, so a server that could not be added leaves no secret behind.
+          for (const [name, value] of Object.entries(p.secretValues)) deps.setSecret(name, value);
+        } catch (e) {
+          await deps.remove(c.server).catch(() => undefined);
+          throw e;
+        }
         added.set(c.server, undefined);
       } catch (e) {
         added.set(c.server, (e as Error).message);
@@ -114,7 +134,12 @@ export async function applyImport(ctx: ClientsContext, deps: ImportDeps, only?: 
       state.put(rec);
       for (const r of mine) if (backup) r.backup = backup;
     } catch (e) {
-      for (const r of mine) r.error = `the server was added, but ${file} was not changed: ${(e as Error).message}`;
+      // Reported ✗, so not left added: the client still runs its own entry.
+      for (const r of mine) {
+        await deps.remove(r.server).catch(() => undefined);
+        r.imported = false;
+        r.error = `${file} could not be changed, so ${r.server} was not added: ${(e as Error).message}`;
+      }
     }
   }
   await state.save();

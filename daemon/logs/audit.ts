@@ -49,12 +49,16 @@ export class AuditLog {
   private writing: Promise<void> | undefined;
   /** The open file and its size, from the first write on. */
   private out: { handle: FileHandle; size: number } | undefined;
+  /** Records a failing write lost since the last one that worked: counted, told once, and written down when writing works again. */
+  private lost: { records: number; from: number; to: number; error: string } | undefined;
 
   constructor(
     stateDir: string,
     private readonly redact: (text: string) => string = (text) => text,
     /** Sees each call as recorded (redacted): the call metrics, fed from this one place every path goes through. */
     private readonly observe: (entry: AuditEntry) => void = () => undefined,
+    /** Told once when records start being lost, and once when writing works again (the daemon log). */
+    private readonly notice: (sentence: string) => void = () => undefined,
   ) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.file = path.join(stateDir, 'audit.log');
@@ -74,6 +78,11 @@ export class AuditLog {
     this.writing ??= this.drain();
   }
 
+  /** Records lost to failing writes since the last write that worked. */
+  get dropped(): number {
+    return this.lost?.records ?? 0;
+  }
+
   /** Writes every line recorded so far, then lets go of the file; a later record opens it again. */
   async close(): Promise<void> {
     await this.writing;
@@ -84,14 +93,24 @@ export class AuditLog {
     // Lines recorded in this turn of the event loop go out in the same write.
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queued.length) {
-      const text = this.queued.join('');
+      const lines = this.queued;
       this.queued = [];
+      const lost = this.lost;
+      const note = lost ? [`${jsonText({ t: Date.now(), server: 'berth', action: 'audit-gap', outcome: `${lost.records} audit record${lost.records === 1 ? ' was' : 's were'} not written (${new Date(lost.from).toISOString()} to ${new Date(lost.to).toISOString()}): ${lost.error}` })}\n`] : [];
+      const text = [...note, ...lines].join('');
       try {
         const out = await this.opened();
         await out.handle.write(text);
         out.size += Buffer.byteLength(text);
-      } catch {
-        // Auditing must never fail a call; a full disk shows up elsewhere first. The file is opened afresh next time.
+        if (lost) this.notice(`writing the audit log ${this.file} works again; ${lost.records} record${lost.records === 1 ? ' was' : 's were'} lost meanwhile (the log says when)`);
+        this.lost = undefined;
+      } catch (e) {
+        // Auditing must never fail a call; the records are counted, and the gap written down once writing works again. The file is opened afresh next time.
+        const now = Date.now();
+        if (!this.lost) this.notice(`could not write the audit log ${this.file} (${(e as Error).message}); its records are counted as lost until writing works again (free some disk space)`);
+        this.lost ??= { records: 0, from: now, to: now, error: (e as Error).message };
+        this.lost.records += lines.length;
+        this.lost.to = now;
         await this.release();
       }
     }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { McpTestFile, Step } from '../protocol/mcptest.js';
-import { caseSteps, parseMcpTest, stepLabel } from '../protocol/mcptestYaml.js';
+import { caseSteps, stepLabel } from '../protocol/mcptestYaml.js';
+import { readScenario } from './scenarioFile.js';
 import { SNAPSHOT_CASE, type CaseResult, type FileResult, type StepResult, type TestEvent, type TestRunResult } from '../protocol/testRuns.js';
 import { recordBench, runBench } from './bench.js';
 import { substitute } from './captures.js';
@@ -64,9 +64,7 @@ async function runFile(deps: RunnerDeps, o: RunOptions, file: string, runId: str
     emit({ kind: 'file', result: r });
     return r;
   };
-  const text = await readFile(file, 'utf8').catch((e: Error) => e);
-  if (text instanceof Error) return done({ file, server: '', status: 'failed', error: `cannot read ${file}: ${text.message}`, cases: [] });
-  const parsed = parseMcpTest(text);
+  const parsed = await readScenario(file);
   if (!parsed.ok) return done({ file, server: '', status: 'failed', error: `${file}: ${parsed.error}`, cases: [] });
   const spec = parsed.file;
   const throwaway = /^(image|catalog):/.test(spec.server);
@@ -131,9 +129,11 @@ async function runFile(deps: RunnerDeps, o: RunOptions, file: string, runId: str
         // the running version's definitions stand in for it (none when it does not run: "no baseline").
         const running = candidate && deps.registry.has(spec.server) ? deps.registry.get(spec.server).offeredCapabilities : undefined;
         const missing = candidate ? { baseline: running && definitionsOf(running), server: spec.server } : 'write';
-        const step = await checkSnapshot(snapshotPath(file, spec.snapshot), spec.snapshot, definitionsOf(shared.offered()), o.updateSnapshots ?? false, missing).catch(
-          (e: Error): Omit<StepResult, 'durationMs'> => ({ label: 'snapshot', status: 'failed', failures: [{ message: e.message }], warnings: [] }),
-        );
+        const snap = spec.snapshot;
+        // snapshotPath throws for a path that leads outside the scenario's folder: a failed step, like any other.
+        const step = await Promise.resolve()
+          .then(() => checkSnapshot(snapshotPath(file, snap), snap, definitionsOf(shared.offered()), o.updateSnapshots ?? false, missing))
+          .catch((e: Error): Omit<StepResult, 'durationMs'> => ({ label: 'snapshot', status: 'failed', failures: [{ message: e.message }], warnings: [] }));
         const s: StepResult = { ...step, durationMs: Date.now() - started };
         emit({ kind: 'step', file, case: SNAPSHOT_CASE, step: 0, host, result: s });
         const r: CaseResult = { id: SNAPSHOT_CASE, host, status: s.status, durationMs: s.durationMs, steps: [s] };
@@ -257,17 +257,18 @@ async function runStep(
 
 /** Accept snapshot: the file's snapshot rewritten from its server as it is now. */
 export async function acceptSnapshot(deps: RunnerDeps, file: string): Promise<string> {
-  const parsed = parseMcpTest(await readFile(file, 'utf8'));
+  const parsed = await readScenario(file);
   if (!parsed.ok) throw new Error(`${file}: ${parsed.error}`);
   const spec: McpTestFile = parsed.file;
   if (!spec.snapshot) throw new Error(`${path.basename(file)} has no snapshot: to accept`);
+  // Refused before any server is started for it.
+  const out = snapshotPath(file, spec.snapshot);
   const runId = randomBytes(4).toString('hex');
   const end = beginRun(runId);
   const host = spec.hosts?.[0] ?? defaultHost(deps, spec);
   const throwaway = (spec.fresh ?? (/^(image|catalog):/.test(spec.server) ? 'per-file' : 'none')) !== 'none';
   const target = throwaway ? await throwawayTarget(deps, spec, file, host, runId, () => undefined) : await runningTarget(deps, spec, host, () => undefined);
   try {
-    const out = snapshotPath(file, spec.snapshot);
     await writeSnapshot(out, definitionsOf(target.offered()));
     return out;
   } finally {

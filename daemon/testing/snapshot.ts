@@ -1,14 +1,25 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isWithin, resolveExisting } from '../policy/mounts.js';
 import type { McpTestFile, SnapshotPolicy } from '../protocol/mcptest.js';
 import type { StepResult, TestFailure } from '../protocol/testRuns.js';
 import { diffDefinitions, type Definitions } from './snapshotDiff.js';
 
 type SnapshotSpec = NonNullable<McpTestFile['snapshot']>;
 
-/** Where a file's snapshot lives: its `snapshot.file`, relative to the scenario file. */
+/**
+ * Where a file's snapshot lives: its `snapshot.file`, relative to the scenario file, and inside
+ * that file's folder once every symlink is resolved. A scenario comes with a repository; its
+ * snapshot must not be a way to write (or, with --update-snapshots, overwrite) any JSON file of
+ * the user's, like ~/.docker/config.json.
+ */
 export function snapshotPath(testFile: string, spec: SnapshotSpec): string {
-  return path.resolve(path.dirname(testFile), spec.file);
+  const folder = resolveExisting(path.dirname(path.resolve(testFile)));
+  const target = resolveExisting(path.resolve(path.dirname(testFile), spec.file));
+  if (!isWithin(target, folder) || target === folder) {
+    throw new Error(`snapshot.file ${JSON.stringify(spec.file)} of ${path.basename(testFile)} leads to ${target}, outside the scenario's folder ${folder}; keep the snapshot beside the scenario (like __snapshots__/NAME.json)`);
+  }
+  return target;
 }
 
 export async function writeSnapshot(file: string, defs: Definitions): Promise<void> {

@@ -46,7 +46,8 @@ interface Session {
 
 /** A real SDK v2 client on Berth's tools, served by the same proxy the gateway uses, over an in-memory pair. */
 async function connect(settings: Partial<BerthMcpSettings>, capabilities: Record<string, unknown> = {}): Promise<Session> {
-  const s = BerthMcpSettings.parse(settings);
+  // The test's temporary folder is where the tools may mount and build from, as a user's mountRoots would say.
+  const s = BerthMcpSettings.parse({ mountRoots: [home], ...settings });
   const backend = berthBackend(deps, dockerTools, () => s, HINTS);
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   await createProxyServer(backend, { era: 'legacy', trips: new RoundTrips() }).connect(serverSide);
@@ -130,7 +131,7 @@ describe("Berth's Docker tools over MCP", () => {
   });
 
   it('describes every tool truthfully: output schemas, and annotations that mark removal, stopping and exec destructive', async () => {
-    const s = await connect({ allowWrite: true, enable: ['execute_command_in_container', 'copy_files_to_container', 'copy_files_from_container'] });
+    const s = await connect({ allowWrite: true, enable: ['execute_command_in_container', 'copy_files_to_container', 'copy_files_from_container', 'build_image'] });
     const { tools } = await s.client.listTools();
     expect(tools).toHaveLength(31);
     for (const t of tools) expect(t.outputSchema).toMatchObject({ type: 'object' });
@@ -199,7 +200,7 @@ describe("Berth's Docker tools over MCP", () => {
 
   it("leaves Berth's own server containers to their supervisor, in either scope", async () => {
     const server = `${P}-srv`;
-    await docker('create', '--name', server, '--network', 'none', '--label', 'berth.managed=true', '--label', `berth.instance=${P}`, '--label', `berth.server=${server}`, base, ...KEEP_RUNNING);
+    await docker('create', '--name', server, '--network', 'none', '--label', 'berth.managed=true', '--label', `berth.instance=${deps.registry.instance}`, '--label', `berth.server=${server}`, base, ...KEEP_RUNNING);
     await docker('start', server);
     for (const scope of ['managed', 'all'] as const) {
       const s = await connect({ ...WRITES, scope });
@@ -219,7 +220,7 @@ describe("Berth's Docker tools over MCP", () => {
     const setup = await connect(WRITES);
     await setup.ok('create_container', { image: base, name, command: KEEP_RUNNING, start: true });
     for (const tool of ['execute_command_in_container', 'copy_files_to_container', 'copy_files_from_container']) {
-      expect(await setup.fails(tool, { container: name, command: ['node', '-v'], host_path: '/tmp/x', container_path: '/tmp' })).toBe(`tool "${tool}" reaches inside containers and is off unless enabled by name; enable ${tool}`);
+      expect(await setup.fails(tool, { container: name, command: ['node', '-v'], host_path: '/tmp/x', container_path: '/tmp' })).toBe(`tool "${tool}" reaches inside containers (or, building, the host's files) and is off unless enabled by name; enable ${tool}`);
     }
     const s = await connect({ ...WRITES, enable: ['execute_command_in_container', 'copy_files_to_container', 'copy_files_from_container'] });
     expect(await s.ok('execute_command_in_container', { container: name, command: ['node', '-e', 'console.log(40 + 2); console.error("to stderr"); process.exit(3)'] })).toEqual({
@@ -257,7 +258,7 @@ describe("Berth's Docker tools over MCP", () => {
   });
 
   it('builds, lists, inspects and removes an image, with progress; refuses bad references and images it did not build', async () => {
-    const s = await connect(WRITES);
+    const s = await connect({ ...WRITES, enable: ['build_image'] });
     const ctx = await mkdtemp(path.join(home, 'ctx-'));
     await writeFile(path.join(ctx, 'Dockerfile'), `FROM ${base}\nCOPY hello.txt /app/hello.txt\nLABEL purpose=test\n`);
     await writeFile(path.join(ctx, 'hello.txt'), 'hi');

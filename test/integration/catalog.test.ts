@@ -196,7 +196,7 @@ describe('berth import through the CLI, in a temp HOME', () => {
   afterAll(() => home.dispose());
 
   it('lists, then with --yes adds the servers stopped and points the client at berth connect', async () => {
-    const { mkdir, readFile } = await import('node:fs/promises');
+    const { mkdir, readdir, readFile } = await import('node:fs/promises');
     const file = path.join(userHome, '.config', 'Claude', 'claude_desktop_config.json');
     await mkdir(path.dirname(file), { recursive: true });
     const original = await readFile(path.resolve('test', 'fixtures', 'clients', 'import-claude_desktop_config.json'), 'utf8');
@@ -217,7 +217,9 @@ describe('berth import through the CLI, in a temp HOME', () => {
     expect((await home.status()).servers.filter((s) => ['docs', 'github', 'memory'].includes(s.name)).map((s) => [s.name, s.kind, s.phase])).toEqual([['docs', 'remote', 'stopped'], ['github', undefined, 'stopped'], ['memory', undefined, 'stopped']]);
     const entry = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { args: string[] }> }).mcpServers.memory;
     expect(entry?.args.slice(-2)).toEqual(['connect', 'memory']);
-    expect(await readFile(`${file}.berth-backup`, 'utf8')).toBe(original);
+    const [backup, ...more] = (await readdir(path.dirname(file))).filter((f) => f.startsWith(`${path.basename(file)}.berth-backup-`));
+    expect(more).toEqual([]);
+    expect(await readFile(path.join(path.dirname(file), backup ?? ''), 'utf8')).toBe(original);
     const secrets = await home.json<{ name: string; sources: string[] }[]>(['secret', 'ls']);
     expect(secrets.find((s) => s.name === 'GITHUB_PERSONAL_ACCESS_TOKEN')?.sources).toEqual(['stored']);
     expect(secrets.find((s) => s.name === 'DOCS_AUTHORIZATION')?.sources).toEqual(['stored']);

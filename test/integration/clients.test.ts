@@ -40,7 +40,7 @@ describe('berth clients, through the real CLI, with HOME in a temp dir', () => {
   it('register claude-code writes a berth connect entry into ~/.claude.json, keeping the rest', async () => {
     await fresh(false);
     const r = await json<WriteResult>(['clients', 'register', 'claude-code', '--servers', 'ev']);
-    expect(r).toMatchObject({ client: 'claude-code', file: claudeJson, written: ['berth-ev'], backup: `${claudeJson}.berth-backup` });
+    expect(r).toMatchObject({ client: 'claude-code', file: claudeJson, written: ['berth-ev'], backup: expect.stringMatching(/\.berth-backup-\d{8}T\d{6}Z(?:-\d+)?$/) });
     const doc = JSON.parse(await readFile(claudeJson, 'utf8')) as { numStartups: number; mcpServers: Record<string, Entry> };
     expect(doc.numStartups).toBe(3);
     expect(doc.mcpServers.mine).toEqual({ type: 'stdio', command: 'my-server', args: [] });

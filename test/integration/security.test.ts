@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import net from 'node:net';
@@ -16,6 +16,9 @@ import { connectDaemon, type DaemonClient } from '../../daemon/client/client.js'
 import { MAX_SESSIONS_PER_CLIENT } from '../../daemon/gateway/sessionCaps.js';
 import { ServersCallTool, ServersGetPrompt, ServersReadResource } from '../../daemon/protocol/methods.js';
 import { SecretsForget, SecretsProvide } from '../../daemon/protocol/policy.js';
+import { TestsAcceptSnapshot, type TestRunResult } from '../../daemon/protocol/testRuns.js';
+import { isProcessAlive } from '../../daemon/processAlive.js';
+import { runningDaemonPid } from '../daemonPid.js';
 import { BERTH, FIXTURE_IMAGE, TestHome, waitFor, type CliResult } from '../support.js';
 import { Tally } from '../tally.js';
 
@@ -883,9 +886,10 @@ ${extra}`;
  * Issue 21: what an agent with writes on (`berth mcp --allow-write`), a scenario file, a catalog
  * or an import may not get. Counted apart from the suite above, and asserted to the case.
  */
-describe('security: an agent, a scenario, a catalog or an import gets no more than the user granted', () => {
-  /** Every case below is declared here, so none drops out of the count unseen (whatever order they run in). */
-  const agentCases = new Tally('hostile inputs from agents, scenarios, catalogs and imports', 19);
+// In file order, not shuffled: some cases use what an earlier one made (the agent's server, its home).
+describe('security: an agent, a scenario, a catalog or an import gets no more than the user granted', { shuffle: false }, () => {
+  /** Every case below is declared here, so none drops out of the count unseen. */
+  const agentCases = new Tally('hostile inputs from agents, scenarios, catalogs and imports', 26);
   let home: TestHome;
   const root = path.join(os.tmpdir(), `berth-sec-agent-${process.pid}`);
   const P = `secagent${process.pid}`;
@@ -917,6 +921,7 @@ describe('security: an agent, a scenario, a catalog or an import gets no more th
     return text;
   };
   const dockerOut = async (...args: string[]) => (await docker('docker', args)).stdout.trim();
+  const editor = () => connectDaemon(home.paths, 'security-agent-editor');
   const imageId = (ref: string) => dockerOut('image', 'inspect', '--format', '{{.Id}}', ref).catch(() => '');
 
   beforeAll(async () => {
@@ -1119,6 +1124,183 @@ describe('security: an agent, a scenario, a catalog or an import gets no more th
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/the client sent a line of over 8388608 bytes without a newline.*was closed/);
+  });
+
+  // Items 10, 11: a scenario file writes only beside itself, and a huge one is refused unread.
+  const scenarioRun = async (file: string, extra: string[] = []) => {
+    const r = await home.berth(['test', file, '--json', ...extra]);
+    return JSON.parse(r.stdout) as TestRunResult;
+  };
+  const snapshotFailure = (r: TestRunResult) => r.files[0]?.cases.find((c) => c.id === 'snapshot')?.steps[0]?.failures[0]?.message ?? '';
+
+  refuse("a scenario's snapshot.file outside its folder (by .., by a symlinked folder), with and without --update-snapshots, and through Accept Snapshot", async () => {
+    const repo = path.join(root, 'repo');
+    const outside = path.join(root, 'outside');
+    mkdirSync(repo, { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    symlinkSync(outside, path.join(repo, 'snaps'));
+    const victim = path.join(outside, 'config.json');
+    writeFileSync(victim, '{"auths":{}}\n');
+    for (const [name, target] of [['climb', '../outside/owned.json'], ['link', 'snaps/owned.json'], ['overwrite', '../outside/config.json']]) {
+      const file = path.join(repo, `${name}.mcptest.yaml`);
+      writeFileSync(file, `server: ${SERVER}\nsnapshot: { file: ${target} }\ncases:\n  - id: echo\n    call: echo\n    args: { message: hi }\n    expect: { equals: hi }\n`);
+      for (const extra of [[], ['--update-snapshots']]) expect(snapshotFailure(await scenarioRun(file, extra))).toMatch(new RegExp(`snapshot\\.file ".*" of ${name}\\.mcptest\\.yaml leads to .*, outside the scenario's folder`));
+      const c = await editor();
+      try {
+        await expect(c.request(TestsAcceptSnapshot, { file })).rejects.toThrow(/outside the scenario's folder/);
+      } finally {
+        c.close();
+      }
+    }
+    expect(await readdir(outside)).toEqual(['config.json']);
+    expect(await readFile(victim, 'utf8')).toBe('{"auths":{}}\n');
+  });
+
+  refuse('a 27 MB scenario file: refused unread, and the daemon keeps answering meanwhile', async () => {
+    const file = path.join(root, 'huge.mcptest.yaml');
+    writeFileSync(file, `server: ${SERVER}\ncases:\n${'  - id: c\n    call: echo\n    args: { message: hi }\n'.repeat(500_000)}`);
+    const [r, status] = await Promise.all([scenarioRun(file), home.berth(['status'])]);
+    expect(status.code).toBe(0);
+    expect(r.files[0]?.error).toMatch(/is 2\d\.\d MiB, over the 1 MiB a scenario file may be/);
+  });
+
+  // Item 12: a registry's answer is capped, and its redirects stay on its host.
+  refuse('a registry answering 20 MB, or redirecting to another host: refused with a sentence, the other host never asked', async () => {
+    let elsewhere = 0;
+    const other = createServer((_req, res) => {
+      elsewhere++;
+      res.end('{"servers":[]}');
+    });
+    const registry = createServer((req, res) => {
+      if (req.url?.startsWith('/big/')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let sent = 0;
+        const more = () => {
+          while (sent < 20 && res.write(chunk)) sent++;
+          if (sent >= 20) res.end();
+          else res.once('drain', () => (sent++, more()));
+        };
+        res.on('error', () => undefined);
+        more();
+        return;
+      }
+      res.writeHead(302, { location: `http://127.0.0.1:${(other.address() as net.AddressInfo).port}/v0.1/servers` }).end();
+    });
+    await Promise.all([other, registry].map((srv) => new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))));
+    const base = `http://127.0.0.1:${(registry.address() as net.AddressInfo).port}`;
+    try {
+      const big = await home.berth(['catalog', 'add', `${base}/big`, '--name', 'big']);
+      expect(big.code).toBe(1);
+      oneLine(big, /the registry's answer to .* is over 8 MiB/);
+      const moved = await home.berth(['catalog', 'add', `${base}/moved`, '--name', 'moved']);
+      expect(moved.code).toBe(1);
+      oneLine(moved, /redirected to http:\/\/127\.0\.0\.1:\d+, another host, which Berth does not follow/);
+    } finally {
+      registry.close();
+      other.close();
+    }
+    expect(elsewhere).toBe(0);
+  });
+
+  // Item 13: one bad entry costs that entry, listed with why.
+  refuse("a catalog entry Berth cannot read (an odd allowHosts): that entry refused with its reason, the rest listed, `berth info` answers", async () => {
+    const file = path.join(root, 'odd-catalog.yaml');
+    writeFileSync(file, `registry:\n  fine:\n    image: ${FIXTURE_IMAGE}\n  odd:\n    image: ${FIXTURE_IMAGE}\n    allowHosts: 5\n`);
+    await home.ok(['catalog', 'add', file, '--name', 'odd']);
+    const listed = await home.json<{ entries: { id: string; unrunnable?: string }[] }>(['catalog']);
+    expect(listed.entries.find((e) => e.id === 'fine')?.unrunnable).toBeUndefined();
+    expect(listed.entries.find((e) => e.id === 'odd')?.unrunnable).toMatch(/^its entry is not valid \(allowHosts: /);
+    expect((await home.json<{ id: string }>(['info', 'fine'])).id).toBe('fine');
+    expect(await home.ok(['info', 'odd'])).toMatch(/runs: +no, its entry is not valid/);
+  });
+
+  // Item 14: an import never replaces a stored secret, keeps every backup private and dated, adds only what it reports ✓.
+  refuse('an import: an entry that cannot become a spec listed as skipped, a clashing secret not replaced, backups 0600 and dated, never overwritten', async () => {
+    const importer = await TestHome.create();
+    const userHome = path.join(importer.dir, 'user-home');
+    const env = { HOME: userHome, XDG_CONFIG_HOME: '' };
+    const file = path.join(userHome, '.config', 'Claude', 'claude_desktop_config.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const config = (extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        mcpServers: {
+          good: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory@2026.8.31'] },
+          evil: { command: 'npx', args: ['-y', '@x/y@$(id)'] },
+          gh: { command: 'docker', args: ['run', '-i', '--rm', '-e', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'ghcr.io/github/github-mcp-server:0.9'], env: { GITHUB_PERSONAL_ACCESS_TOKEN: 'ghp_fromclaude000000000000000000000000' } },
+          ...extra,
+        },
+      });
+    writeFileSync(file, config(), { mode: 0o644 });
+    try {
+      const stored = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [BERTH, 'secret', 'set', 'GITHUB_PERSONAL_ACCESS_TOKEN'], { env: { ...importer.env, ...env } });
+        child.on('close', resolve);
+        child.stdin.end('ghp_theoneinuse0000000000000000000000\n');
+      });
+      expect(stored).toBe(0);
+      const plan = await importer.berth(['import'], env);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toMatch(/claude-desktop\s+good\s+good\s+run npm/);
+      expect(plan.stdout).toMatch(/claude-desktop\s+evil\s+-\s+skip: /);
+      expect(plan.stdout).toMatch(/claude-desktop\s+gh\s+-\s+skip: Berth stores a secret GITHUB_PERSONAL_ACCESS_TOKEN already, with another value/);
+      const done = await importer.berth(['import', '--yes'], env);
+      expect(done.code, done.stderr).toBe(0);
+      expect((await importer.status()).servers.map((s) => s.name)).toEqual(['good']);
+      const after = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { command: string; env?: Record<string, string> }> };
+      expect(after.mcpServers.gh?.env?.GITHUB_PERSONAL_ACCESS_TOKEN).toBe('ghp_fromclaude000000000000000000000000');
+      // A second rewrite keeps the first backup: each is dated, 0600, never overwritten.
+      writeFileSync(file, config({ other: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything@2026.8.31'] } }));
+      expect((await importer.berth(['import', '--yes'], env)).code).toBe(0);
+      const backups = (await readdir(path.dirname(file))).filter((f) => f.startsWith('claude_desktop_config.json.berth-backup-')).sort();
+      expect(backups).toHaveLength(2);
+      for (const b of backups) expect(b).toMatch(/\.berth-backup-\d{8}T\d{6}Z(?:-\d+)?$/);
+      for (const b of backups) expect(statSync(path.join(path.dirname(file), b)).mode & 0o777).toBe(0o600);
+      expect(await Promise.all(backups.map((b) => readFile(path.join(path.dirname(file), b), 'utf8')))).toContain(config());
+    } finally {
+      await importer.dispose();
+    }
+  });
+
+  // Also found by reading the code: an audit log that loses records says so; a thrown error ends the daemon, and the next call brings it back.
+  refuse('an audit log that cannot be written: its lost records counted and told in `berth status`', async () => {
+    const h = await TestHome.create();
+    try {
+      // A folder where the audit file should be: every write of it fails.
+      mkdirSync(path.join(h.paths.stateDir, 'audit.log'), { recursive: true, mode: 0o700 });
+      await h.writeSpecs(`servers:\n  a:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/tools.js]\n`);
+      await h.ok(['start', 'a']);
+      await h.ok(['call', 'a', 'echo', JSON.stringify({ message: 'hi' })]);
+      const notices = await waitFor('the lost audit records told', async () => {
+        const n = (await h.status()).notices.filter((x) => x.includes('audit log'));
+        return n.length ? n : undefined;
+      });
+      expect(notices[0]).toMatch(/could not write the audit log .*audit\.log .* its records are counted as lost until writing works again/);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  refuse('an uncaught exception in a daemon handler: logged, the daemon exits; the next CLI call answers, with the same containers', async () => {
+    const h = await TestHome.create();
+    try {
+      await h.writeSpecs(`servers:\n  a:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/tools.js]\n`);
+      // The daemon this call starts throws from its SIGUSR2 handler (a test-only switch it reads at start).
+      expect((await h.berth(['start', 'a'], { BERTH_TEST_THROW_ON_SIGUSR2: '1' })).code).toBe(0);
+      const before = await h.containers();
+      const pid = await runningDaemonPid(h.paths);
+      expect(pid).toBeDefined();
+      process.kill(pid as number, 'SIGUSR2');
+      await waitFor(`daemon ${pid} to exit`, async () => !isProcessAlive(pid as number), 60_000);
+      expect(await readFile(h.paths.daemonLog, 'utf8')).toMatch(/internal error, so the daemon exits .*thrown on SIGUSR2/);
+      const s = await h.server('a');
+      expect((await h.status()).daemon.pid).not.toBe(pid);
+      expect(await h.containers()).toEqual(before);
+      expect(s.containerId).toBe(before[0]?.id);
+      await waitFor('the adopted server healthy', async () => (await h.server('a')).phase === 'healthy');
+    } finally {
+      await h.dispose();
+    }
   });
 
   afterAll(() => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,5 +60,30 @@ describe('the audit log', () => {
     audit.record(entry(2));
     await audit.close();
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ tool: 'tool2' });
+  });
+});
+
+describe('the audit log on a disk that fails', () => {
+  it('counts the records it could not write, says so once, and writes the gap down when writing works again', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-audit-'));
+    const file = path.join(dir, 'audit.log');
+    // A folder where the file should be: every open of it fails.
+    mkdirSync(file);
+    const notices: string[] = [];
+    const audit = new AuditLog(dir, undefined, undefined, (s) => notices.push(s));
+    for (let i = 0; i < 3; i++) audit.record(entry(i));
+    await audit.close();
+    audit.record(entry(3));
+    await audit.close();
+    expect(audit.dropped).toBe(4);
+    expect(notices).toEqual([expect.stringMatching(/^could not write the audit log .*audit\.log \(.*\); its records are counted as lost until writing works again/)]);
+    rmSync(file, { recursive: true });
+    audit.record(entry(4));
+    await audit.close();
+    expect(audit.dropped).toBe(0);
+    expect(notices[1]).toMatch(/^writing the audit log .* works again; 4 records were lost meanwhile/);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([expect.objectContaining({ action: 'audit-gap', outcome: expect.stringMatching(/^4 audit records were not written \(/) }), expect.objectContaining({ tool: 'tool4' })]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -171,7 +171,7 @@ describe("the /berth endpoint's settings file", () => {
 
   it('is read-only with Berth containers only when absent, and reads what it says', async () => {
     const file = path.join(dir, 'mcp.yaml');
-    expect(readBerthMcpSettings(file)).toEqual({ settings: { allowWrite: false, scope: 'managed', enable: [], confirmDestructive: true } });
+    expect(readBerthMcpSettings(file)).toEqual({ settings: { allowWrite: false, scope: 'managed', enable: [], confirmDestructive: true, mountRoots: [] } });
     await writeFile(file, 'allowWrite: true\nscope: all\nenable: [execute_command_in_container]\n');
     expect(readBerthMcpSettings(file).settings).toMatchObject({ allowWrite: true, scope: 'all', enable: ['execute_command_in_container'] });
   });

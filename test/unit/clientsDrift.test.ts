@@ -66,7 +66,7 @@ describe('drift: what happened to the entries Berth wrote, and sync', () => {
     const moved = { ...ctx, launcher: { ...ctx.launcher, command: path.join(dir, 'new', 'node') } };
 
     const [r] = await sync(moved, {});
-    expect(r).toMatchObject({ client: 'cursor', written: ['berth-ev', 'berth-mem'], removed: ['berth-gone'], backup: `${file}.berth-backup` });
+    expect(r).toMatchObject({ client: 'cursor', written: ['berth-ev', 'berth-mem'], removed: ['berth-gone'], backup: expect.stringMatching(/\.berth-backup-\d{8}T\d{6}Z(?:-\d+)?$/) });
     const after = await read();
     expect(after['berth-ev']).toEqual({ command: moved.launcher.command, args: [...ctx.launcher.args, 'connect', 'ev'], autoApprove: ['echo'] });
     expect(after['berth-mem']).toEqual({ command: moved.launcher.command, args: [...ctx.launcher.args, 'connect', 'mem'] });

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -50,7 +50,8 @@ describe('client files: register then unregister round-trips each format', () =>
       const r = await register(ctx, { client: c.client, project, servers: ['ev', 'mem'] });
       expect(r.file).toBe(file);
       expect(r.written).toEqual(['berth-ev', 'berth-mem']);
-      expect(r.backup).toBe(`${file}.berth-backup`);
+      expect(r.backup).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.berth-backup-\\d{8}T\\d{6}Z$`));
+      expect((await stat(r.backup!)).mode & 0o777).toBe(0o600);
       expect(await readFile(r.backup!, 'utf8')).toBe(original);
 
       const text = await readFile(file, 'utf8');
@@ -136,7 +137,7 @@ describe('client files: register then unregister round-trips each format', () =>
     expect(lstatSync(file).isSymbolicLink()).toBe(true);
     expect(JSON.parse(await readFile(real, 'utf8'))).toHaveProperty(['mcpServers', 'berth-ev']);
     expect((await stat(real)).mode & 0o777).toBe(0o640);
-    expect(existsSync(`${real}.berth-backup`)).toBe(true);
+    expect(readdirSync(path.dirname(real)).some((f) => f.startsWith(`${path.basename(real)}.berth-backup-`))).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientDef } from '../../daemon/clients/clients.js';
@@ -8,6 +8,13 @@ import { applyImport, planImport, type ImportDeps } from '../../daemon/clients/i
 import { status, type ClientsContext } from '../../daemon/clients/registrations.js';
 import type { ServerSpecInput } from '../../daemon/protocol/spec.js';
 import { parseClientFile, tempContext } from '../fixtures/clients/context.js';
+
+/** The one dated backup Berth kept of a client file. */
+async function onlyBackup(file: string): Promise<string> {
+  const backups = (await readdir(path.dirname(file))).filter((f) => f.startsWith(`${path.basename(file)}.berth-backup-`));
+  expect(backups).toHaveLength(1);
+  return path.join(path.dirname(file), backups[0] ?? '');
+}
 
 const FIXTURES = path.resolve('test', 'fixtures', 'clients');
 const TOKEN = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
@@ -55,7 +62,9 @@ describe('import: every client file in a temp home, round-tripped', () => {
     deps = {
       has: (name) => added.has(name),
       add: async (name, spec) => void added.set(name, spec as ServerSpecInput),
+      remove: async (name) => void added.delete(name),
       setSecret: (name, value) => void secrets.set(name, value),
+      storedSecret: (name) => secrets.get(name),
     };
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -105,13 +114,13 @@ describe('import: every client file in a temp home, round-tripped', () => {
     expect(claude.docs).toEqual(connect('docs'));
     const original = parseClientFile('claude-desktop', claudeOriginal).mcpServers as Record<string, unknown>;
     for (const key of ['fetch', 'local-tool']) expect(claude[key], key).toEqual(original[key]);
-    expect(await readFile(`${claudeFile}.berth-backup`, 'utf8')).toBe(claudeOriginal);
+    expect(await readFile(await onlyBackup(claudeFile), 'utf8')).toBe(claudeOriginal);
 
     const cursorText = await readFile(cursorFile, 'utf8');
     expect(cursorText).toContain('// The same memory server as in Claude Desktop: one Berth server for both.');
     expect(cursorText).toContain('// a remote one');
     expect((parseClientFile('cursor', cursorText).mcpServers as Record<string, unknown>).memory).toEqual(connect('memory'));
-    expect(await readFile(`${cursorFile}.berth-backup`, 'utf8')).toBe(cursorOriginal);
+    expect(await readFile(await onlyBackup(cursorFile), 'utf8')).toBe(cursorOriginal);
 
     // Berth now owns those entries: in sync, and a second import finds them Berth's already.
     const files = await status({ ...ctx, servers: () => [...added.keys()] }, {});
