@@ -235,8 +235,8 @@ export class ApiServer {
 
     handle(connection, M.ServersRemove, async (p) => {
       await registry.sync();
-      await registry.remove(p.name);
-      return { removed: p.name };
+      const { keptVolume } = await registry.remove(p.name, p.volumes ?? false);
+      return { removed: p.name, ...(keptVolume && { keptVolume }) };
     });
 
     handle(connection, M.ServersBuild, async (p) => {

@@ -99,7 +99,12 @@ export const ServersAdd = request(
 export const ServersStart = request('servers/start', ByName.extend(WithProgress), ServerStatus);
 export const ServersStop = request('servers/stop', ByName, ServerStatus);
 export const ServersRestart = request('servers/restart', ByName.extend(WithProgress), ServerStatus);
-export const ServersRemove = request('servers/remove', ByName, z.object({ removed: z.string() }));
+export const ServersRemove = request(
+  'servers/remove',
+  z.object({ name: ServerName, volumes: z.boolean().optional() }).strict(),
+  /** `keptVolume`: its state volume, kept because `volumes` was not asked for. */
+  z.object({ removed: z.string(), keptVolume: z.string().optional() }),
+);
 export const ServersBuild = request('servers/build', ByName.extend({ force: z.boolean().optional(), ...WithProgress }), z.object({ image: z.string() }));
 export const ServersCapabilities = request('servers/capabilities', ByName, Capabilities);
 export const ServersCallTool = request(

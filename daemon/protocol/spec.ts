@@ -253,6 +253,8 @@ export const ServerSpecInput = z
     args: Argv.optional(),
     env: EnvMap.optional(),
     volumes: z.array(VolumeSpec).max(SPEC_LIMITS.volumes).optional(),
+    /** A folder in the container kept in a named volume of the server's own; `false` turns a catalog entry's off. */
+    state: z.union([z.string().min(1), z.literal(false)]).optional(),
     network: NetworkSpec.optional(),
     limits: optional(limitsShape).optional(),
     security: optional(securityShape).optional(),
@@ -286,6 +288,8 @@ export const ServerSpec = z.object({
   args: z.array(Arg),
   env: z.record(EnvKey, z.string()),
   volumes: z.array(VolumeSpec),
+  /** Where its named state volume is mounted: kept across restarts, updates, rollbacks and daemon restarts. */
+  state: z.string().optional(),
   network: NetworkSpec,
   limits: Limits,
   security: Security,

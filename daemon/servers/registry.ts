@@ -13,7 +13,7 @@ import { LOCAL_HOST } from '../protocol/hosts.js';
 import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { ServerStatus } from '../protocol/status.js';
 import { removeEgress } from '../network/egress.js';
-import { LABEL } from './labels.js';
+import { LABEL, stateVolumeName } from './labels.js';
 import { loadSpecs, resolveSpec, specFingerprint, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
 import { readStateFile } from '../stateFile.js';
 import { daemonLog } from '../daemonLog.js';
@@ -295,6 +295,8 @@ export class Registry {
       sup,
       dispose: async () => {
         await sup.remove();
+        // A throwaway's state is its own, never the real server's: it goes with it.
+        if (spec.state) await sup.runtime.removeVolume(stateVolumeName(this.o.instance, spec.name));
         await this.o.logs.remove(spec.name);
       },
     };
@@ -320,7 +322,11 @@ export class Registry {
     }
   }
 
-  async remove(name: string): Promise<void> {
+  /**
+   * Stops and forgets a server. Its state volume is removed only when asked (`volumes`); else it
+   * is kept, and named in the answer, so the same name added again finds its data.
+   */
+  async remove(name: string, volumes = false): Promise<{ keptVolume?: string }> {
     const sup = this.get(name);
     if (sup.spec.source !== this.o.userSpecFile) throw new ConflictError(`server "${name}" is defined in ${sup.spec.source}; remove it there`);
     await sup.remove();
@@ -331,6 +337,11 @@ export class Registry {
     await this.editSpecFile(() => writeServerEntry(this.o.userSpecFile, name, undefined));
     await this.o.logs.remove(name);
     this.changed();
+    const volume = stateVolumeName(this.o.instance, name);
+    const rt = sup.runtime;
+    if (volumes) await rt.removeVolume(volume);
+    else if (await rt.volumeExists(volume)) return { keptVolume: volume };
+    return {};
   }
 
   /**

@@ -152,6 +152,11 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     const mount = checkMount(v.source, policy);
     if (!mount.ok) return { error: `servers.${name}.volumes.${i}: ${mount.reason}` };
   }
+  const chosen = input.state ?? base.state;
+  const state = chosen === false ? undefined : chosen;
+  if (state !== undefined && (!path.posix.isAbsolute(state) || state.split('/').includes('..') || state === '/')) {
+    return { error: `servers.${name}.state: "${state}" must be an absolute folder in the container, not / and without ".."` };
+  }
   const argv = [...(input.command ?? base.command ?? []), ...(input.args ?? base.args ?? [])];
   const env = { ...base.env, ...input.env };
   const bytes = [...argv, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
@@ -187,6 +192,7 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     args: input.args ?? base.args ?? [],
     env: { ...base.env, ...input.env },
     volumes,
+    state,
     // An HTTP server is reached over the container's bridge address, so it needs a network.
     network: input.network ?? base.network ?? (input.transport === 'http' ? 'bridge' : 'none'),
     limits,
@@ -257,7 +263,8 @@ export function specHash(spec: ServerSpec): string {
   const secrets = spec.secrets.length ? { secrets: [...spec.secrets].sort() } : {};
   // Likewise a remote or external server's own part, present only for those.
   const outside = spec.remote ? { remote: spec.remote } : spec.external ? { external: spec.external } : {};
-  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport, http, ...secrets, ...outside });
+  const state = spec.state === undefined ? {} : { state: spec.state };
+  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport, http, ...secrets, ...outside, ...state });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 

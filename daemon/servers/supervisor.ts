@@ -19,7 +19,7 @@ import { backfillLogs, findOwnContainer, prepareNetwork, reusableContainer } fro
 import { containerOptions } from './containerOptions.js';
 import { HealthMonitor } from './healthMonitor.js';
 import { movedTagSentence, type ImagePins } from './imagePins.js';
-import { LABEL, containerName } from './labels.js';
+import { LABEL, containerName, stateVolumeName } from './labels.js';
 import { McpSession } from './mcpSession.js';
 import { CrashBackoff, engineAnswers, restartsAfterExit } from './restartPolicy.js';
 import { specHash } from './specFiles.js';
@@ -99,6 +99,11 @@ export class ServerSupervisor {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** The engine its container runs on. */
+  get runtime(): ContainerRuntime {
+    return this.deps.rt;
   }
 
   /** What clients see: the server's tools less those its tool policy blocks or pinning withholds. */
@@ -521,6 +526,10 @@ export class ServerSupervisor {
     const env = this.deps.security?.containerEnv(mounted) ?? this.spec.env;
     const options = containerOptions({ ...mounted, env }, this.deps.instance, hash);
     const labels = { ...options.labels, ...this.deps.labels };
+    if (this.spec.state) {
+      const { managed, instance, server } = LABEL;
+      await this.deps.rt.ensureVolume(stateVolumeName(this.deps.instance, this.name), { [managed]: 'true', [instance]: this.deps.instance, [server]: this.name, ...this.deps.labels });
+    }
     return this.deps.rt.create(name ? { ...options, labels, name } : { ...options, labels });
   }
 

@@ -29,7 +29,8 @@ describe('spec files', () => {
       image: expect.stringMatching(/^berth\/mcp-memory:/),
       build: { npm: '@modelcontextprotocol/server-memory' },
       network: 'none',
-      env: { MEMORY_FILE_PATH: '/tmp/memory.jsonl' },
+      env: { MEMORY_FILE_PATH: '/home/mcp/memory.jsonl' },
+      state: '/home/mcp',
       limits: { memory: '256m', cpus: '1', pids: 128 },
       security: { readOnlyRootfs: true, noNewPrivileges: true, user: '10001:10001', capAdd: [] },
       restart: 'on-failure',
@@ -58,9 +59,16 @@ describe('spec files', () => {
     );
   });
 
+  it("keeps a server's state in its own volume unless the spec says state: false; a state folder is absolute", () => {
+    const [off, own] = specs('servers:\n  mem:\n    catalog: memory\n    state: false\n  mine:\n    image: x/y:1\n    state: /data\n');
+    expect(off?.state).toBeUndefined();
+    expect(own?.state).toBe('/data');
+    expect(error('servers:\n  s:\n    image: x/y:1\n    state: data\n')).toBe(`${F}: servers.s.state: "data" must be an absolute folder in the container, not / and without ".."`);
+  });
+
   it('lets the user override catalog fields one by one', () => {
     const [s] = specs('servers:\n  mem:\n    catalog: memory\n    env: { EXTRA: "1" }\n    limits: { memory: 1g }\n    network: bridge\n');
-    expect(s?.env).toEqual({ MEMORY_FILE_PATH: '/tmp/memory.jsonl', EXTRA: '1' });
+    expect(s?.env).toEqual({ MEMORY_FILE_PATH: '/home/mcp/memory.jsonl', EXTRA: '1' });
     expect(s?.limits).toEqual({ memory: '1g', cpus: '1', pids: 128 });
     expect(s?.network).toBe('bridge');
   });
