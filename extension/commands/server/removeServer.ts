@@ -10,7 +10,7 @@ export async function removeServer(ctx: Ctx, node?: unknown, nodes?: unknown): P
   const files = [...new Set(names.map((n) => ctx.server(n)?.source).filter((f): f is string => f !== undefined))];
   const choice = await vscode.window.showWarningMessage(
     `Remove ${what}?`,
-    { modal: true, detail: `The container is stopped and removed, and the entry is deleted from ${files.join(', ') || 'its spec file'}.` },
+    { modal: true, detail: `The container is stopped and removed, and the entry is deleted from ${files.join(', ') || 'its spec file'}. A state volume (the data a server keeps) is kept; \`berth rm NAME --volumes\` removes it.` },
     'Remove',
   );
   if (choice !== 'Remove') return;
