@@ -6,7 +6,8 @@ import type { Gateway } from '../gateway/server.js';
 import type { ContainerRuntime } from '../hosts/runtime.js';
 import { compileGrep } from '../logs/grep.js';
 import type { LogStore } from '../logs/store.js';
-import { ConflictError, NotFoundError } from '../protocol/errors.js';
+import { ConflictError, InvalidSpecError, NotFoundError } from '../protocol/errors.js';
+import { missingSource } from '../policy/mounts.js';
 import * as M from '../protocol/methods.js';
 import { CATALOG, searchCatalog } from '../servers/catalog.js';
 import type { Registry } from '../servers/registry.js';
@@ -198,6 +199,9 @@ export class ApiServer {
       // Checked here too so the user reads about the flag they typed, not a spec-file path.
       if (p.memory !== undefined) parseMemory(p.memory);
       if (p.cpus !== undefined) parseCpus(p.cpus);
+      // Refused before anything is written: a typo must not become an entry whose start makes an empty folder.
+      const missing = (p.host ?? 'local') === 'local' ? missingSource(p.name, p.volumes ?? []) : undefined;
+      if (missing) throw new InvalidSpecError(missing);
       const limits = p.memory || p.cpus ? { ...(p.memory ? { memory: p.memory } : {}), ...(p.cpus ? { cpus: p.cpus } : {}) } : undefined;
       await registry.sync();
       const sup = await registry.add(p.name, {
@@ -211,7 +215,11 @@ export class ApiServer {
         limits,
         network: p.network,
       });
-      if (p.start) await sup.start(progress(p.progressToken));
+      if (p.start) {
+        await sup.start(progress(p.progressToken)).catch((e: Error) => {
+          throw new Error(`added ${p.name}, but ${e.message.replace(`server ${p.name} `, 'it ')}; fix that and \`berth start ${p.name}\`, or \`berth rm ${p.name}\` to remove it`, { cause: e });
+        });
+      }
       return sup.status();
     });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } from '@modelcontextprotocol/core';
 import { notification, request, WithProgress } from './define.js';
 import { HostName } from './hosts.js';
-import { EnvKey, FolderBuild, GitBuild, ImageRef, NetworkSpec, ServerName, VolumeSpec } from './spec.js';
+import { EnvKey, FolderBuild, GitBuild, ImageRef, NetworkSpec, NewServerName, ServerName, VolumeSpec } from './spec.js';
 import { Capabilities, CatalogEntryInfo, LogLine, ServerStatus } from './status.js';
 
 /**
@@ -83,7 +83,7 @@ export const ServersAdd = request(
   'servers/add',
   z
     .object({
-      name: ServerName,
+      name: NewServerName,
       catalog: z.string().max(100).optional(),
       image: ImageRef.optional(),
       /** A git repository or a folder to build the server from (the image is named after the server). */

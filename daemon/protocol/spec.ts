@@ -8,6 +8,17 @@ import { UpdatePolicy, UpdatePolicyInput } from './updatePolicy.js';
 export const ServerName = Name;
 
 /**
+ * Names Berth uses itself, beside the servers': the daemon's own log (`logs/daemon.log`), Berth's
+ * own MCP endpoint, and `berth tools approve|pending`. A server may not take one.
+ */
+export const RESERVED_SERVER_NAMES = ['daemon', 'berth', 'approve', 'pending'] as const;
+
+/** The name of a server being added or declared: any name but Berth's own. */
+export const NewServerName = ServerName.refine((n) => !(RESERVED_SERVER_NAMES as readonly string[]).includes(n), {
+  message: `is one of Berth's own names (${RESERVED_SERVER_NAMES.join(', ')}); pick another`,
+});
+
+/**
  * Docker's reference grammar (registry/path:tag@digest), strict enough that nothing shell-shaped
  * (`;`, `$(…)`, backticks, spaces) or flag-shaped (`-x`) gets through.
  */

@@ -255,6 +255,10 @@ export class Registry {
 
   get(name: string): ServerSupervisor {
     const sup = this.byName.get(name);
+    if (!sup && this.specErrors.length) {
+      // The name may well be in the file: nothing in it applies while it has an error.
+      throw new NotFoundError(`server "${name}" is not loaded, because a spec file has an error and nothing in it applies until that is fixed: ${this.specErrors[0]}`);
+    }
     if (!sup) throw new NotFoundError(`there is no server named "${name}"; run \`berth status\` to see them, or \`berth add\` to add one`);
     return sup;
   }
@@ -279,7 +283,11 @@ export class Registry {
       if ('error' in resolved) throw new InvalidSpecError(resolved.error);
       await writeServerEntry(this.o.userSpecFile, name, input);
       await this.reload();
-      return this.get(name);
+      const added = this.byName.get(name);
+      if (!added && this.specErrors.length) {
+        throw new InvalidSpecError(`wrote ${name} to ${this.o.userSpecFile}, but it does not apply yet (and was not started): nothing in the spec files applies until this error is fixed: ${this.specErrors[0]}`);
+      }
+      return added ?? this.get(name);
     });
   }
 

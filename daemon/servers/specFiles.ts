@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { headerSecrets, Health, Limits, pythonUnbuildable, Security, ServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
+import { headerSecrets, Health, Limits, pythonUnbuildable, Security, NewServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
 import { resolveAlerts } from '../protocol/alerts.js';
 import { UpdatePolicy } from '../protocol/updatePolicy.js';
 import { checkMount, mountPolicy } from '../policy/mounts.js';
@@ -121,7 +121,7 @@ function specsOf(yaml: YamlResult, file: string): { specs: ServerSpec[] } | { er
 
 /** Applies catalog defaults and checks what zod cannot (units, required mounts). */
 export function resolveSpec(name: string, input: ServerSpecInput, source: string): { spec: ServerSpec } | { error: string } {
-  const nameCheck = ServerName.safeParse(name);
+  const nameCheck = NewServerName.safeParse(name);
   if (!nameCheck.success) return { error: `servers.${name}: the name ${nameCheck.error.issues[0]?.message}` };
   const entry = input.catalog === undefined ? undefined : findCatalogEntry(input.catalog);
   if (input.catalog !== undefined && !entry) return { error: `servers.${name}.catalog: there is no catalog entry "${input.catalog}"; run \`berth catalog\` to see them` };

@@ -9,7 +9,7 @@ import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import type { CallContext, UpstreamListener } from '../mcp/callContext.js';
 import type { SecurityContext } from '../policy/context.js';
-import { resolveExisting } from '../policy/mounts.js';
+import { missingSource, resolveExisting } from '../policy/mounts.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase, Provenance, ServerStatus } from '../protocol/status.js';
@@ -521,6 +521,8 @@ export class ServerSupervisor {
   private async createContainer(hash: string, name?: string): Promise<string> {
     // Bind what is checked: a symlink's target as it is now, not the link, which Docker would
     // follow anew at every start of the container (and the link may point elsewhere by then).
+    const missing = this.spec.host === LOCAL_HOST ? missingSource(this.name, this.spec.volumes) : undefined;
+    if (missing) throw new Error(missing);
     const volumes = this.spec.host === LOCAL_HOST ? this.spec.volumes.map((v) => ({ ...v, source: resolveExisting(v.source) })) : this.spec.volumes;
     const mounted = { ...this.spec, volumes };
     const env = this.deps.security?.containerEnv(mounted) ?? this.spec.env;

@@ -84,6 +84,10 @@ describe('spec files', () => {
     expect(error('servers:\n  x:\n    image: ok\n    colour: red\n')).toMatch(new RegExp(`^${F}: servers\\.x: .*colour`));
     expect(error('servers:\n  x:\n    catalog: nope\n')).toBe(`${F}: servers.x.catalog: there is no catalog entry "nope"; run \`berth catalog\` to see them`);
     expect(error('servers:\n  Bad:\n    image: ok\n')).toMatch(/servers\.Bad: the name must be/);
+    // Berth's own names (its log, its MCP endpoint, `berth tools approve|pending`) are not servers' (issue 22 item 14).
+    for (const own of ['daemon', 'berth', 'approve', 'pending']) {
+      expect(error(`servers:\n  ${own}:\n    image: ok\n`)).toBe(`${F}: servers.${own}: the name is one of Berth's own names (daemon, berth, approve, pending); pick another`);
+    }
     expect(error('servers:\n  x: {}\n')).toMatch(/needs "image", "catalog" or "build"/);
     expect(error('servers:\n  x:\n    image: ok\n    limits: { memory: lots }\n')).toMatch(/servers\.x\.limits: memory limit "lots"/);
     expect(error('servers:\n  fs:\n    catalog: filesystem\n')).toMatch(/needs a folder at \/data; mount the folder/);
