@@ -178,6 +178,15 @@ export class ServerSupervisor {
       if (this.running) return;
       this.wanted = wantRunning || existing.state === 'running';
       this.containerId = existing.id;
+      const missing = this.deps.security?.missingSecrets(this.spec) ?? [];
+      if (existing.labels[LABEL.specHash] !== this.containerHash() && missing.length && existing.state === 'running') {
+        // Its secret was removed, not its spec changed: what runs keeps the value it started with.
+        await this.run(existing, () => undefined, true);
+        this.message = `secret ${missing.join(', ')} was removed after its container was made; it goes on running with the value it started with, and will not start again until \`berth secret set ${missing[0]}\``;
+        this.log(this.message);
+        this.deps.onChange();
+        return;
+      }
       if (existing.labels[LABEL.specHash] !== this.containerHash()) {
         this.log(`spec changed since container ${existing.id.slice(0, 12)} was made; recreating it`);
         await this.deps.rt.remove(existing.id);
@@ -369,7 +378,7 @@ export class ServerSupervisor {
   }
 
   /** One run of the server: image, container, attach, MCP initialize, health and stats. */
-  private async run(existing: ContainerSummary | undefined, progress: Progress): Promise<void> {
+  private async run(existing: ContainerSummary | undefined, progress: Progress, keepAsIs = false): Promise<void> {
     this.cancel();
     const gen = this.generation;
     const current = () => gen === this.generation;
@@ -394,7 +403,7 @@ export class ServerSupervisor {
       this.provenance = provenanceOf(image, this.spec.build !== undefined, await rt.imageLabels(image), this.imageDigest);
       const hash = this.containerHash();
       const known = existing?.id ?? this.containerId ?? (await findOwnContainer(rt, this.deps.instance, this.name));
-      let id = await reusableContainer(rt, known, hash, imageId, (text) => this.log(text));
+      let id = keepAsIs ? known : await reusableContainer(rt, known, hash, imageId, (text) => this.log(text));
       const egressLog = await prepareNetwork(rt, this.deps.instance, this.spec, !id, progress);
       if (egressLog) {
         this.egressLog = this.keep(gen, egressLog);
