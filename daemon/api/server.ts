@@ -6,8 +6,7 @@ import type { Gateway } from '../gateway/server.js';
 import type { ContainerRuntime } from '../hosts/runtime.js';
 import { compileGrep } from '../logs/grep.js';
 import type { LogStore } from '../logs/store.js';
-import { ConflictError, InvalidSpecError, NotFoundError } from '../protocol/errors.js';
-import { missingSource } from '../policy/mounts.js';
+import { ConflictError, NotFoundError } from '../protocol/errors.js';
 import * as M from '../protocol/methods.js';
 import { CATALOG, searchCatalog } from '../servers/catalog.js';
 import type { Registry } from '../servers/registry.js';
@@ -199,9 +198,6 @@ export class ApiServer {
       // Checked here too so the user reads about the flag they typed, not a spec-file path.
       if (p.memory !== undefined) parseMemory(p.memory);
       if (p.cpus !== undefined) parseCpus(p.cpus);
-      // Refused before anything is written: a typo must not become an entry whose start makes an empty folder.
-      const missing = (p.host ?? 'local') === 'local' ? missingSource(p.name, p.volumes ?? []) : undefined;
-      if (missing) throw new InvalidSpecError(missing);
       const limits = p.memory || p.cpus ? { ...(p.memory ? { memory: p.memory } : {}), ...(p.cpus ? { cpus: p.cpus } : {}) } : undefined;
       await registry.sync();
       const sup = await registry.add(p.name, {

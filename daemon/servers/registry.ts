@@ -16,6 +16,7 @@ import { removeEgress } from '../network/egress.js';
 import { LABEL, stateVolumeName } from './labels.js';
 import { loadSpecs, resolveSpec, specFingerprint, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
 import { readStateFile } from '../stateFile.js';
+import { missingSource } from '../policy/mounts.js';
 import { daemonLog } from '../daemonLog.js';
 import { watchEngine } from '../hosts/engineWatch.js';
 import { ServerSupervisor } from './supervisor.js';
@@ -281,6 +282,9 @@ export class Registry {
       if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
       const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
       if ('error' in resolved) throw new InvalidSpecError(resolved.error);
+      // After the mount policy (a sensitive path is refused as such): a typo must not become an entry whose start makes an empty folder.
+      const missing = resolved.spec.host === LOCAL_HOST ? missingSource(name, resolved.spec.volumes) : undefined;
+      if (missing) throw new InvalidSpecError(missing);
       await writeServerEntry(this.o.userSpecFile, name, input);
       await this.reload();
       const added = this.byName.get(name);
