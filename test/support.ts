@@ -151,6 +151,9 @@ export class TestHome {
     if (ids.length) await run('docker', ['rm', '-f', ...ids]).catch(() => undefined);
     const networks = (await run('docker', ['network', 'ls', '-q', '--filter', `label=berth.instance=${this.paths.instance}`])).stdout.split('\n').filter(Boolean);
     if (networks.length) await run('docker', ['network', 'rm', ...networks]).catch(() => undefined);
+    // State volumes (`state:`) outlive their containers by design; a test home's go with it.
+    const volumes = (await run('docker', ['volume', 'ls', '-q', '--filter', `label=berth.instance=${this.paths.instance}`])).stdout.split('\n').filter(Boolean);
+    if (volumes.length) await run('docker', ['volume', 'rm', '-f', ...volumes]).catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -213,7 +213,11 @@ export class ApiServer {
         limits,
         network: p.network,
       });
-      if (p.start) await sup.start(progress(p.progressToken));
+      if (p.start) {
+        await sup.start(progress(p.progressToken)).catch((e: Error) => {
+          throw new Error(`added ${p.name}, but ${e.message.replace(`server ${p.name} `, 'it ')}; fix that and \`berth start ${p.name}\`, or \`berth rm ${p.name}\` to remove it`, { cause: e });
+        });
+      }
       return sup.status();
     });
 
@@ -237,8 +241,8 @@ export class ApiServer {
 
     handle(connection, M.ServersRemove, async (p) => {
       await registry.sync();
-      await registry.remove(p.name);
-      return { removed: p.name };
+      const { keptVolume } = await registry.remove(p.name, p.volumes ?? false);
+      return { removed: p.name, ...(keptVolume && { keptVolume }) };
     });
 
     handle(connection, M.ServersBuild, async (p) => {
@@ -296,7 +300,7 @@ export class ApiServer {
       imports: {
         has: (name) => registry.has(name),
         add: async (name, spec) => void (await registry.add(name, spec)),
-        remove: (name) => registry.remove(name),
+        remove: async (name) => void (await registry.remove(name)),
         storedSecret: (name) => this.ctx.security?.secrets.get(name),
         setSecret: (name, value) => {
           if (!this.ctx.security) throw new Error('this daemon keeps no secrets, so an entry with one cannot be imported');

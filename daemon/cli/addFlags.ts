@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { z } from 'zod';
 import type { NetworkSpec, VolumeSpec } from '../protocol/spec.js';
@@ -36,6 +37,17 @@ export function addFlagOptions(cmd: Command): Command {
     .option('--allow <host[:port]>', 'egress allowlist: reachable only through a proxy that opens these (host, *.domain, IPv4, CIDR; repeatable)', collect);
 }
 
+/**
+ * A local volume's relative source (`./data:/data`) is taken from the current folder, as `--folder`
+ * is; a remote host's paths are its own, so there a relative one stays and is refused as such.
+ */
+function fromHere(volume: string, host: string | undefined): string {
+  if ((host !== undefined && host !== 'local') || volume.startsWith('/') || volume.startsWith('-') || /^[A-Za-z]:[\\/]/.test(volume)) return volume;
+  const colon = volume.indexOf(':');
+  if (colon <= 0) return volume;
+  return `${path.resolve(volume.slice(0, colon))}${volume.slice(colon)}`;
+}
+
 /** The flags as request params; a value that does not parse throws with the parser's sentence (the caller makes it bad usage). */
 export function addFlagParams(o: AddFlags): {
   env: Record<string, string>;
@@ -52,7 +64,7 @@ export function addFlagParams(o: AddFlags): {
   if (o.cpus !== undefined) parseCpus(o.cpus);
   return {
     env: Object.fromEntries((o.env ?? []).map(parseEnvPair)),
-    volumes: (o.volume ?? []).map(parseVolume).map((v) => (o.allowSensitiveMount ? { ...v, allowSensitive: true } : v)),
+    volumes: (o.volume ?? []).map((v) => parseVolume(fromHere(v, o.host))).map((v) => (o.allowSensitiveMount ? { ...v, allowSensitive: true } : v)),
     network: o.allow ? { allow: o.allow } : o.network,
     memory: o.memory,
     cpus: o.cpus,

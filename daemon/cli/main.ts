@@ -147,11 +147,16 @@ function buildProgram(loadDaemon: LoadDaemon): Command {
 
   program
     .command('rm <name>')
-    .description('stop a server, remove its container and its entry in the spec file')
+    .description('stop a server, remove its container and its entry in the spec file (its state volume only with --volumes)')
+    .option('--volumes', "also remove the server's state volume (the data it keeps, such as memory's graph)")
     .addOption(json)
-    .action(async (name: string, o: { json?: boolean }) => {
-      const r = await withDaemon((c) => c.request(M.ServersRemove, { name }));
-      print(o.json ?? false, r, () => `removed ${r.removed}`);
+    .action(async (name: string, o: { json?: boolean; volumes?: boolean }) => {
+      const r = await withDaemon((c) => c.request(M.ServersRemove, { name, volumes: o.volumes ?? false }));
+      print(o.json ?? false, r, () =>
+        r.keptVolume
+          ? `removed ${r.removed}; kept its state volume ${r.keptVolume} (adding ${r.removed} again uses it; \`berth rm ${r.removed} --volumes\` would have removed it, \`docker volume rm ${r.keptVolume}\` removes it now)`
+          : `removed ${r.removed}`,
+      );
     });
 
   program

@@ -58,7 +58,11 @@ export function registerSecretCommands(program: Command, deps: SecretCliDeps): v
     .action(async (name: string, o: { json?: boolean }) => {
       checkName(name);
       const r = await deps.withDaemon((c) => c.request(SecretsRemove, { name }));
-      deps.print(o.json ?? false, r, () => `removed ${r.removed}`);
+      deps.print(o.json ?? false, r, () =>
+        r.servers?.length
+          ? `removed ${r.removed}; ${r.servers.join(', ')} use${r.servers.length === 1 ? 's' : ''} it: a running one keeps the value it started with, and none starts again until it is set (\`berth secret set ${r.removed}\`) or taken out of its spec`
+          : `removed ${r.removed}`,
+      );
     });
 }
 

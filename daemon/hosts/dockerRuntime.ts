@@ -319,6 +319,34 @@ export class DockerRuntime implements ContainerRuntime {
     });
   }
 
+  ensureVolume(name: string, labels: Record<string, string>) {
+    return engine(async () => {
+      await this.docker.createVolume({ Name: name, Labels: labels });
+    });
+  }
+
+  removeVolume(name: string) {
+    return engine(async () => {
+      try {
+        await this.docker.getVolume(name).remove();
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+      }
+    });
+  }
+
+  volumeExists(name: string) {
+    return engine(async () => {
+      try {
+        await this.docker.getVolume(name).inspect();
+        return true;
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return false;
+        throw e;
+      }
+    });
+  }
+
   networkGateways(name: string) {
     return engine(async () => (await this.inspectNetwork(name))?.IPAM.Config?.flatMap((c) => (c.Gateway ? [c.Gateway] : [])) ?? []);
   }

@@ -35,6 +35,11 @@ export interface ContainerRuntime {
    */
   ensureIsolatedNetwork(name: string, labels: Record<string, string>): Promise<{ subnet: string }>;
   removeNetwork(name: string): Promise<void>;
+  /** Creates a named volume unless it exists. */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** Removes a named volume; one that is not there is no error. */
+  removeVolume(name: string): Promise<void>;
+  volumeExists(name: string): Promise<boolean>;
   /** The gateway addresses of a network: how its containers would reach the host. */
   networkGateways(name: string): Promise<string[]>;
   connectNetwork(network: string, containerId: string): Promise<void>;

@@ -15,6 +15,8 @@ import type { ContainerRuntime } from '../hosts/runtime.js';
  */
 
 export const MCP_UID = 10001;
+/** The home of the image's user, owned by it: a volume mounted there starts owned by it too. */
+export const MCP_HOME = '/home/mcp';
 
 const CHANGES = ['ENV PATH=/usr/local/bin:/usr/bin:/bin', 'WORKDIR /app', `USER ${MCP_UID}:${MCP_UID}`];
 
@@ -65,7 +67,7 @@ async function planRootfs(nodeBinary: string): Promise<RootfsEntry[]> {
     { kind: 'text', name: '/etc/group', content: GROUP, mode: 0o644 },
     { kind: 'dir', name: '/tmp', mode: 0o1777, uid: 0 },
     { kind: 'dir', name: '/root', mode: 0o700, uid: 0 },
-    { kind: 'dir', name: '/home/mcp', mode: 0o755, uid: MCP_UID },
+    { kind: 'dir', name: MCP_HOME, mode: 0o755, uid: MCP_UID },
     { kind: 'dir', name: '/app', mode: 0o755, uid: 0 },
   );
   return [...parentDirectories(leaves), ...leaves];

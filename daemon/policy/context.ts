@@ -159,6 +159,11 @@ export class SecurityContext {
     return fp === undefined ? '\u0000missing' : `\u0000editor:${fp}`;
   }
 
+  /** The secrets a spec names that are set nowhere (stored, handed in, or known by an editor's fingerprint). */
+  missingSecrets(spec: PolicySpec): string[] {
+    return (spec.secrets ?? []).filter((n) => this.hashInput(n) === '\u0000missing');
+  }
+
   /** The container's spec hash with the secrets' fingerprint folded in. */
   containerHash(specHash: string, spec: PolicySpec): string {
     const fp = this.secretsFingerprint(spec);

@@ -37,7 +37,10 @@ export function registerPolicyHandlers(connection: MessageConnection, ctx: Polic
   handle(connection, P.SecretsList, () => security.listSecrets(ctx.namedSecrets()).map((s) => ({ ...s, servers: ctx.secretUsers(s.name) })));
 
   handle(connection, P.SecretsRemove, (p) => {
-    if (security.secrets.remove(p.name)) return { removed: p.name };
+    if (security.secrets.remove(p.name)) {
+      const servers = ctx.secretUsers(p.name);
+      return servers.length ? { removed: p.name, servers } : { removed: p.name };
+    }
     if (security.editorSecrets.get(p.name) !== undefined) {
       throw new ConflictError(`secret ${p.name} is not stored by Berth: its value was handed in by VS Code; delete it there with "Berth: Delete Secret…"`);
     }

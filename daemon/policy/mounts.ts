@@ -1,4 +1,4 @@
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { berthPaths } from '../protocol/paths.js';
@@ -102,6 +102,15 @@ export function isWithin(child: string, parent: string): boolean {
  * The realpath of the longest existing prefix, with the rest appended as written. A dangling
  * symlink is followed by hand, since Docker would follow it too once its target appears.
  */
+/**
+ * The sentence for a local volume whose source is missing: the engine would make an empty
+ * root-owned folder in its place, and a typo would become an empty server.
+ */
+export function missingSource(server: string, volumes: readonly { source: string }[]): string | undefined {
+  const missing = volumes.find((v) => !existsSync(v.source));
+  return missing && `the volume source ${missing.source} of ${server} does not exist on this machine; create it or correct the path (Berth does not let the engine make an empty folder in its place)`;
+}
+
 export function resolveExisting(p: string, depth = 0): string {
   const abs = path.resolve(p);
   let head = abs;

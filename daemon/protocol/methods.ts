@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema } from '@modelcontextprotocol/core';
 import { notification, request, WithProgress } from './define.js';
 import { HostName } from './hosts.js';
-import { EnvKey, FolderBuild, GitBuild, ImageRef, NetworkSpec, ServerName, VolumeSpec } from './spec.js';
+import { EnvKey, FolderBuild, GitBuild, ImageRef, NetworkSpec, NewServerName, ServerName, VolumeSpec } from './spec.js';
 import { Capabilities, CatalogEntryInfo, LogLine, ServerStatus } from './status.js';
 import { ApprovedServer } from './trust.js';
 
@@ -94,7 +94,7 @@ export const ServersAdd = request(
   'servers/add',
   z
     .object({
-      name: ServerName,
+      name: NewServerName,
       catalog: z.string().max(100).optional(),
       image: ImageRef.optional(),
       /** A git repository or a folder to build the server from (the image is named after the server). */
@@ -110,7 +110,12 @@ export const ServersAdd = request(
 export const ServersStart = request('servers/start', ByName.extend(WithProgress), ServerStatus);
 export const ServersStop = request('servers/stop', ByName, ServerStatus);
 export const ServersRestart = request('servers/restart', ByName.extend(WithProgress), ServerStatus);
-export const ServersRemove = request('servers/remove', ByName, z.object({ removed: z.string() }));
+export const ServersRemove = request(
+  'servers/remove',
+  z.object({ name: ServerName, volumes: z.boolean().optional() }).strict(),
+  /** `keptVolume`: its state volume, kept because `volumes` was not asked for. */
+  z.object({ removed: z.string(), keptVolume: z.string().optional() }),
+);
 export const ServersBuild = request('servers/build', ByName.extend({ force: z.boolean().optional(), ...WithProgress }), z.object({ image: z.string() }));
 export const ServersCapabilities = request('servers/capabilities', ByName, Capabilities);
 export const ServersCallTool = request(

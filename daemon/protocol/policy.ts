@@ -49,7 +49,12 @@ export const SecretsList = request(
   z.array(z.object({ name: z.string(), sources: z.array(SecretSource), updated: z.number().optional(), servers: z.array(z.string()) })),
 );
 
-export const SecretsRemove = request('secrets/remove', z.object({ name: SecretName }).strict(), z.object({ removed: z.string() }));
+export const SecretsRemove = request(
+  'secrets/remove',
+  z.object({ name: SecretName }).strict(),
+  /** `servers`: those whose spec names it (running ones keep the value they started with). */
+  z.object({ removed: z.string(), servers: z.array(z.string()).optional() }),
+);
 
 const PinnedTool = z.object({ name: z.string(), description: z.string().optional(), inputSchema: z.unknown().optional(), annotations: z.unknown().optional() });
 

@@ -8,6 +8,17 @@ import { UpdatePolicy, UpdatePolicyInput } from './updatePolicy.js';
 export const ServerName = Name;
 
 /**
+ * Names Berth uses itself, beside the servers': the daemon's own log (`logs/daemon.log`), Berth's
+ * own MCP endpoint, and `berth tools approve|pending`. A server may not take one.
+ */
+export const RESERVED_SERVER_NAMES = ['daemon', 'berth', 'approve', 'pending'] as const;
+
+/** The name of a server being added or declared: any name but Berth's own. */
+export const NewServerName = ServerName.refine((n) => !(RESERVED_SERVER_NAMES as readonly string[]).includes(n), {
+  message: `is one of Berth's own names (${RESERVED_SERVER_NAMES.join(', ')}); pick another`,
+});
+
+/**
  * Docker's reference grammar (registry/path:tag@digest), strict enough that nothing shell-shaped
  * (`;`, `$(…)`, backticks, spaces) or flag-shaped (`-x`) gets through.
  */
@@ -253,6 +264,8 @@ export const ServerSpecInput = z
     args: Argv.optional(),
     env: EnvMap.optional(),
     volumes: z.array(VolumeSpec).max(SPEC_LIMITS.volumes).optional(),
+    /** A folder in the container kept in a named volume of the server's own; `false` turns a catalog entry's off. */
+    state: z.union([z.string().min(1), z.literal(false)]).optional(),
     network: NetworkSpec.optional(),
     limits: optional(limitsShape).optional(),
     security: optional(securityShape).optional(),
@@ -286,6 +299,8 @@ export const ServerSpec = z.object({
   args: z.array(Arg),
   env: z.record(EnvKey, z.string()),
   volumes: z.array(VolumeSpec),
+  /** Where its named state volume is mounted: kept across restarts, updates, rollbacks and daemon restarts. */
+  state: z.string().optional(),
   network: NetworkSpec,
   limits: Limits,
   security: Security,

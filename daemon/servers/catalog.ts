@@ -1,4 +1,5 @@
 import type { ServerSpecInput } from '../protocol/spec.js';
+import { MCP_HOME } from '../images/baseImage.js';
 
 export interface CatalogEntry {
   id: string;
@@ -11,7 +12,7 @@ export interface CatalogEntry {
 
 const OFFICIAL_VERSION = '2026.8.31';
 
-function official(id: string, description: string, extra: Pick<ServerSpecInput, 'env' | 'args'> = {}): CatalogEntry {
+function official(id: string, description: string, extra: Pick<ServerSpecInput, 'env' | 'args' | 'state'> = {}): CatalogEntry {
   const npm = `@modelcontextprotocol/server-${id}`;
   return {
     id,
@@ -30,9 +31,11 @@ function official(id: string, description: string, extra: Pick<ServerSpecInput, 
 /** The built-in catalog: the official reference servers published on npm. */
 export const CATALOG: readonly CatalogEntry[] = [
   official('everything', 'Reference server exercising every MCP feature: tools, prompts, resources, sampling.'),
-  official('memory', 'A knowledge graph the agent can write to and query, kept in the container.', {
-    // The root filesystem is read-only; keep the graph on the container's tmpfs.
-    env: { MEMORY_FILE_PATH: '/tmp/memory.jsonl' },
+  official('memory', 'A knowledge graph the agent can write to and query, kept in a volume of its own.', {
+    // The root filesystem is read-only and /tmp is lost with the container: the graph lives in the
+    // server's state volume, at the base image's home of its user (so the volume starts owned by it).
+    env: { MEMORY_FILE_PATH: `${MCP_HOME}/memory.jsonl` },
+    state: MCP_HOME,
   }),
   {
     ...official('filesystem', 'Read and search files in one mounted folder (read-only unless mounted rw).', { args: ['/data'] }),

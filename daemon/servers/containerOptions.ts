@@ -1,7 +1,7 @@
 import type { CreateOptions } from '../hosts/runtime.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import { egressNetworkName, proxyEnv } from '../network/egress.js';
-import { LABEL, containerName } from './labels.js';
+import { LABEL, containerName, stateVolumeName } from './labels.js';
 import { imageOf } from './kind.js';
 import { parseCpus, parseMemory } from './units.js';
 
@@ -27,7 +27,7 @@ export function containerOptions(spec: ServerSpec, instance: string, hash: strin
     env: typeof spec.network === 'string' ? spec.env : { ...spec.env, ...proxyEnv() },
     user: s.user,
     openStdin: spec.transport === 'stdio',
-    binds: spec.volumes.map((v) => `${v.source}:${v.target}:${v.readOnly ? 'ro' : 'rw'}`),
+    binds: [...spec.volumes.map((v) => `${v.source}:${v.target}:${v.readOnly ? 'ro' : 'rw'}`), ...(spec.state ? [`${stateVolumeName(instance, spec.name)}:${spec.state}:rw`] : [])],
     tmpfs: { '/tmp': 'rw,noexec,nosuid,size=64m' },
     networkMode: typeof spec.network === 'string' ? spec.network : egressNetworkName(instance, spec.name),
     readonlyRootfs: s.readOnlyRootfs,

@@ -16,3 +16,8 @@ export const LABEL = {
 export function containerName(instance: string, server: string): string {
   return `berth-${instance}-${server}`;
 }
+
+/** The named volume that holds a server's `state:` folder. */
+export function stateVolumeName(instance: string, server: string): string {
+  return `berth-${instance}-${server}-state`;
+}

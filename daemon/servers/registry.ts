@@ -13,9 +13,10 @@ import { LOCAL_HOST } from '../protocol/hosts.js';
 import { ServerSpecInput, type ServerSpec } from '../protocol/spec.js';
 import type { ServerStatus } from '../protocol/status.js';
 import { removeEgress } from '../network/egress.js';
-import { LABEL } from './labels.js';
+import { LABEL, stateVolumeName } from './labels.js';
 import { loadSpecs, resolveSpec, specFingerprint, specHash, workspaceSpecFile, writeServerEntry } from './specFiles.js';
 import { readStateFile } from '../stateFile.js';
+import { missingSource } from '../policy/mounts.js';
 import { daemonLog } from '../daemonLog.js';
 import { watchEngine } from '../hosts/engineWatch.js';
 import { ServerSupervisor } from './supervisor.js';
@@ -313,6 +314,10 @@ export class Registry {
 
   get(name: string): ServerSupervisor {
     const sup = this.byName.get(name);
+    if (!sup && this.specErrors.length) {
+      // The name may well be in the file: nothing in it applies while it has an error.
+      throw new NotFoundError(`server "${name}" is not loaded, because a spec file has an error and nothing in it applies until that is fixed: ${this.specErrors[0]}`);
+    }
     if (!sup) throw new NotFoundError(`there is no server named "${name}"; run \`berth status\` to see them, or \`berth add\` to add one`);
     return sup;
   }
@@ -335,9 +340,16 @@ export class Registry {
       if (!this.o.hosts.names().includes(parsed.data.host)) throw new NotFoundError(`there is no host named "${parsed.data.host}"; \`berth host ls\` lists them, \`berth host add\` adds one`);
       const resolved = resolveSpec(name, parsed.data, this.o.userSpecFile);
       if ('error' in resolved) throw new InvalidSpecError(resolved.error);
+      // After the mount policy (a sensitive path is refused as such): a typo must not become an entry whose start makes an empty folder.
+      const missing = resolved.spec.host === LOCAL_HOST ? missingSource(name, resolved.spec.volumes) : undefined;
+      if (missing) throw new InvalidSpecError(missing);
       await writeServerEntry(this.o.userSpecFile, name, input);
       await this.reload();
-      return this.get(name);
+      const added = this.byName.get(name);
+      if (!added && this.specErrors.length) {
+        throw new InvalidSpecError(`wrote ${name} to ${this.o.userSpecFile}, but it does not apply yet (and was not started): nothing in the spec files applies until this error is fixed: ${this.specErrors[0]}`);
+      }
+      return added ?? this.get(name);
     });
   }
 
@@ -353,6 +365,8 @@ export class Registry {
       sup,
       dispose: async () => {
         await sup.remove();
+        // A throwaway's state is its own, never the real server's: it goes with it.
+        if (spec.state) await sup.runtime.removeVolume(stateVolumeName(this.o.instance, spec.name));
         await this.o.logs.remove(spec.name);
       },
     };
@@ -378,7 +392,11 @@ export class Registry {
     }
   }
 
-  async remove(name: string): Promise<void> {
+  /**
+   * Stops and forgets a server. Its state volume is removed only when asked (`volumes`); else it
+   * is kept, and named in the answer, so the same name added again finds its data.
+   */
+  async remove(name: string, volumes = false): Promise<{ keptVolume?: string }> {
     const sup = this.get(name);
     if (sup.spec.source !== this.o.userSpecFile) throw new ConflictError(`server "${name}" is defined in ${sup.spec.source}; remove it there`);
     await sup.remove();
@@ -389,6 +407,11 @@ export class Registry {
     await this.editSpecFile(() => writeServerEntry(this.o.userSpecFile, name, undefined));
     await this.o.logs.remove(name);
     this.changed();
+    const volume = stateVolumeName(this.o.instance, name);
+    const rt = sup.runtime;
+    if (volumes) await rt.removeVolume(volume);
+    else if (await rt.volumeExists(volume)) return { keptVolume: volume };
+    return {};
   }
 
   /**

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { headerSecrets, Health, Limits, pythonUnbuildable, Security, ServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
+import { headerSecrets, Health, Limits, pythonUnbuildable, Security, NewServerName, ServerSpec, ServerSpecInput, SPEC_LIMITS, SpecFile } from '../protocol/spec.js';
 import { resolveAlerts } from '../protocol/alerts.js';
 import { UpdatePolicy } from '../protocol/updatePolicy.js';
 import { checkMount, mountPolicy } from '../policy/mounts.js';
@@ -116,7 +116,7 @@ function specsOf(yaml: YamlResult, file: string): { specs: ServerSpec[] } | { er
 
 /** Applies catalog defaults and checks what zod cannot (units, required mounts). */
 export function resolveSpec(name: string, input: ServerSpecInput, source: string): { spec: ServerSpec } | { error: string } {
-  const nameCheck = ServerName.safeParse(name);
+  const nameCheck = NewServerName.safeParse(name);
   if (!nameCheck.success) return { error: `servers.${name}: the name ${nameCheck.error.issues[0]?.message}` };
   const entry = input.catalog === undefined ? undefined : findCatalogEntry(input.catalog);
   if (input.catalog !== undefined && !entry) return { error: `servers.${name}.catalog: there is no catalog entry "${input.catalog}"; run \`berth catalog\` to see them` };
@@ -144,6 +144,11 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     const policy = input.host === LOCAL_HOST ? mountPolicy(process.env, v.allowSensitive ?? false) : { allowSensitive: v.allowSensitive ?? false, home: '', resolveSymlinks: false };
     const mount = checkMount(v.source, policy);
     if (!mount.ok) return { error: `servers.${name}.volumes.${i}: ${mount.reason}` };
+  }
+  const chosen = input.state ?? base.state;
+  const state = chosen === false ? undefined : chosen;
+  if (state !== undefined && (!path.posix.isAbsolute(state) || state.split('/').includes('..') || state === '/')) {
+    return { error: `servers.${name}.state: "${state}" must be an absolute folder in the container, not / and without ".."` };
   }
   const argv = [...(input.command ?? base.command ?? []), ...(input.args ?? base.args ?? [])];
   const env = { ...base.env, ...input.env };
@@ -180,6 +185,7 @@ export function resolveSpec(name: string, input: ServerSpecInput, source: string
     args: input.args ?? base.args ?? [],
     env: { ...base.env, ...input.env },
     volumes,
+    state,
     // An HTTP server is reached over the container's bridge address, so it needs a network.
     network: input.network ?? base.network ?? (input.transport === 'http' ? 'bridge' : 'none'),
     limits,
@@ -250,7 +256,8 @@ export function specHash(spec: ServerSpec): string {
   const secrets = spec.secrets.length ? { secrets: [...spec.secrets].sort() } : {};
   // Likewise a remote or external server's own part, present only for those.
   const outside = spec.remote ? { remote: spec.remote } : spec.external ? { external: spec.external } : {};
-  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport, http, ...secrets, ...outside });
+  const state = spec.state === undefined ? {} : { state: spec.state };
+  const canonical = JSON.stringify({ image, command, args, env: sortKeys(env), volumes, network, limits, security, transport, http, ...secrets, ...outside, ...state });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 

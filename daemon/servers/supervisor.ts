@@ -9,7 +9,7 @@ import type { AuditLog } from '../logs/audit.js';
 import type { LogStore } from '../logs/store.js';
 import type { CallContext, UpstreamListener } from '../mcp/callContext.js';
 import type { SecurityContext } from '../policy/context.js';
-import { resolveExisting } from '../policy/mounts.js';
+import { missingSource, resolveExisting } from '../policy/mounts.js';
 import { LOCAL_HOST } from '../protocol/hosts.js';
 import type { ServerSpec } from '../protocol/spec.js';
 import type { Capabilities, Phase, Provenance, ServerStatus } from '../protocol/status.js';
@@ -19,7 +19,7 @@ import { backfillLogs, findOwnContainer, prepareNetwork, reusableContainer } fro
 import { containerOptions } from './containerOptions.js';
 import { HealthMonitor } from './healthMonitor.js';
 import { movedTagSentence, type ImagePins } from './imagePins.js';
-import { LABEL, containerName } from './labels.js';
+import { LABEL, containerName, stateVolumeName } from './labels.js';
 import { McpSession } from './mcpSession.js';
 import { CrashBackoff, engineAnswers, restartsAfterExit } from './restartPolicy.js';
 import { specHash } from './specFiles.js';
@@ -104,6 +104,11 @@ export class ServerSupervisor {
     return this.spec.name;
   }
 
+  /** The engine its container runs on. */
+  get runtime(): ContainerRuntime {
+    return this.deps.rt;
+  }
+
   /** What clients see: the server's tools less those its tool policy blocks or pinning withholds. */
   get capabilities(): Capabilities | undefined {
     return this.mcp.capabilities;
@@ -183,6 +188,15 @@ export class ServerSupervisor {
       if (this.running) return;
       this.wanted = wantRunning || existing.state === 'running';
       this.containerId = existing.id;
+      const missing = this.deps.security?.missingSecrets(this.spec) ?? [];
+      if (existing.labels[LABEL.specHash] !== this.containerHash() && missing.length && existing.state === 'running') {
+        // Its secret was removed, not its spec changed: what runs keeps the value it started with.
+        await this.run(existing, () => undefined, true);
+        this.message = `secret ${missing.join(', ')} was removed after its container was made; it goes on running with the value it started with, and will not start again until \`berth secret set ${missing[0]}\``;
+        this.log(this.message);
+        this.deps.onChange();
+        return;
+      }
       if (existing.labels[LABEL.specHash] !== this.containerHash()) {
         this.log(`spec changed since container ${existing.id.slice(0, 12)} was made; recreating it`);
         await this.deps.rt.remove(existing.id);
@@ -378,7 +392,7 @@ export class ServerSupervisor {
   }
 
   /** One run of the server: image, container, attach, MCP initialize, health and stats. */
-  private async run(existing: ContainerSummary | undefined, progress: Progress): Promise<void> {
+  private async run(existing: ContainerSummary | undefined, progress: Progress, keepAsIs = false): Promise<void> {
     this.cancel();
     const barred = this.barred();
     if (barred) {
@@ -410,7 +424,7 @@ export class ServerSupervisor {
       this.provenance = provenanceOf(image, this.spec.build !== undefined, await rt.imageLabels(image), this.imageDigest);
       const hash = this.containerHash();
       const known = existing?.id ?? this.containerId ?? (await findOwnContainer(rt, this.deps.instance, this.name));
-      let id = await reusableContainer(rt, known, hash, imageId, (text) => this.log(text));
+      let id = keepAsIs ? known : await reusableContainer(rt, known, hash, imageId, (text) => this.log(text));
       const egressLog = await prepareNetwork(rt, this.deps.instance, this.spec, !id, progress);
       if (egressLog) {
         this.egressLog = this.keep(gen, egressLog);
@@ -537,11 +551,17 @@ export class ServerSupervisor {
   private async createContainer(hash: string, name?: string): Promise<string> {
     // Bind what is checked: a symlink's target as it is now, not the link, which Docker would
     // follow anew at every start of the container (and the link may point elsewhere by then).
+    const missing = this.spec.host === LOCAL_HOST ? missingSource(this.name, this.spec.volumes) : undefined;
+    if (missing) throw new Error(missing);
     const volumes = this.spec.host === LOCAL_HOST ? this.spec.volumes.map((v) => ({ ...v, source: resolveExisting(v.source) })) : this.spec.volumes;
     const mounted = { ...this.spec, volumes };
     const env = this.deps.security?.containerEnv(mounted) ?? this.spec.env;
     const options = containerOptions({ ...mounted, env }, this.deps.instance, hash);
     const labels = { ...options.labels, ...this.deps.labels };
+    if (this.spec.state) {
+      const { managed, instance, server } = LABEL;
+      await this.deps.rt.ensureVolume(stateVolumeName(this.deps.instance, this.name), { [managed]: 'true', [instance]: this.deps.instance, [server]: this.name, ...this.deps.labels });
+    }
     return this.deps.rt.create(name ? { ...options, labels, name } : { ...options, labels });
   }
 

@@ -29,7 +29,8 @@ describe('spec files', () => {
       image: expect.stringMatching(/^berth\/mcp-memory:/),
       build: { npm: '@modelcontextprotocol/server-memory' },
       network: 'none',
-      env: { MEMORY_FILE_PATH: '/tmp/memory.jsonl' },
+      env: { MEMORY_FILE_PATH: '/home/mcp/memory.jsonl' },
+      state: '/home/mcp',
       limits: { memory: '256m', cpus: '1', pids: 128 },
       security: { readOnlyRootfs: true, noNewPrivileges: true, user: '10001:10001', capAdd: [] },
       restart: 'on-failure',
@@ -58,9 +59,16 @@ describe('spec files', () => {
     );
   });
 
+  it("keeps a server's state in its own volume unless the spec says state: false; a state folder is absolute", () => {
+    const [off, own] = specs('servers:\n  mem:\n    catalog: memory\n    state: false\n  mine:\n    image: x/y:1\n    state: /data\n');
+    expect(off?.state).toBeUndefined();
+    expect(own?.state).toBe('/data');
+    expect(error('servers:\n  s:\n    image: x/y:1\n    state: data\n')).toBe(`${F}: servers.s.state: "data" must be an absolute folder in the container, not / and without ".."`);
+  });
+
   it('lets the user override catalog fields one by one', () => {
     const [s] = specs('servers:\n  mem:\n    catalog: memory\n    env: { EXTRA: "1" }\n    limits: { memory: 1g }\n    network: bridge\n');
-    expect(s?.env).toEqual({ MEMORY_FILE_PATH: '/tmp/memory.jsonl', EXTRA: '1' });
+    expect(s?.env).toEqual({ MEMORY_FILE_PATH: '/home/mcp/memory.jsonl', EXTRA: '1' });
     expect(s?.limits).toEqual({ memory: '1g', cpus: '1', pids: 128 });
     expect(s?.network).toBe('bridge');
   });
@@ -76,6 +84,10 @@ describe('spec files', () => {
     expect(error('servers:\n  x:\n    image: ok\n    colour: red\n')).toMatch(new RegExp(`^${F}: servers\\.x: .*colour`));
     expect(error('servers:\n  x:\n    catalog: nope\n')).toBe(`${F}: servers.x.catalog: there is no catalog entry "nope"; run \`berth catalog\` to see them`);
     expect(error('servers:\n  Bad:\n    image: ok\n')).toMatch(/servers\.Bad: the name must be/);
+    // Berth's own names (its log, its MCP endpoint, `berth tools approve|pending`) are not servers' (issue 22 item 14).
+    for (const own of ['daemon', 'berth', 'approve', 'pending']) {
+      expect(error(`servers:\n  ${own}:\n    image: ok\n`)).toBe(`${F}: servers.${own}: the name is one of Berth's own names (daemon, berth, approve, pending); pick another`);
+    }
     expect(error('servers:\n  x: {}\n')).toMatch(/needs "image", "catalog" or "build"/);
     expect(error('servers:\n  x:\n    image: ok\n    limits: { memory: lots }\n')).toMatch(/servers\.x\.limits: memory limit "lots"/);
     expect(error('servers:\n  fs:\n    catalog: filesystem\n')).toMatch(/needs a folder at \/data; mount the folder/);

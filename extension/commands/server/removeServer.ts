@@ -11,7 +11,10 @@ export async function removeServer(ctx: Ctx, node?: unknown, nodes?: unknown): P
   const files = [...new Set(names.map((n) => ctx.server(n)?.source).filter((f): f is string => f !== undefined))];
   const choice = await vscode.window.showWarningMessage(
     inert(`Remove ${what}?`),
-    { modal: true, detail: inert(`The container is stopped and removed, and the entry is deleted from ${files.join(', ') || 'its spec file'}.`) },
+    {
+      modal: true,
+      detail: inert(`The container is stopped and removed, and the entry is deleted from ${files.join(', ') || 'its spec file'}. A state volume (the data a server keeps) is kept; \`berth rm NAME --volumes\` removes it.`),
+    },
     'Remove',
   );
   if (choice !== 'Remove') return;
