@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsState } from '../../daemon/protocol/alerts.js';
 import { FIXTURE_IMAGE, TestHome, waitFor } from '../support.js';
 
-describe('a server that exits before initialize: a crash loop that backs off', () => {
+// One crash loop, told in order: the second case watches the loop the first one started, so this
+// describe runs in file order.
+describe('a server that exits before initialize: a crash loop that backs off', { shuffle: false }, () => {
   let home: TestHome;
 
   beforeAll(async () => {

@@ -14,7 +14,9 @@ async function volumeExists(name: string): Promise<boolean> {
   );
 }
 
-describe("a catalog server's state lives in a named volume of its own", () => {
+// The life of one server's data, told in order (written, kept across restarts, kept by rm, found
+// again, removed): the second case reads what the first wrote, so this describe runs in file order.
+describe("a catalog server's state lives in a named volume of its own", { shuffle: false }, () => {
   let home: TestHome;
   let volume: string;
 
