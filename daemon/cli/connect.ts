@@ -53,9 +53,12 @@ export async function runConnect(open: McpOpenParams): Promise<void> {
   let ended = false;
   const done = new Promise<void>((resolve, reject) => {
     void input.ended.then(async () => {
+      // Already closed (a line cut at the cap): its stdin ending is this process's own doing.
+      if (ended) return;
       ended = true;
       if (inFlight.size) await new Promise<void>((r) => (settled = r));
-      await connection.sendNotification(McpClose.method, { channel }).finally(resolve);
+      await connection.sendNotification(McpClose.method, { channel }).catch(() => undefined);
+      resolve();
     });
     void input.overflowed.then(async () => {
       ended = true;
