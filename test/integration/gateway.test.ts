@@ -115,7 +115,10 @@ describe('gateway: one container serves every client', () => {
       return text.includes('"client":"auditor"') && text;
     });
     const mine = audit.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.client === 'auditor');
-    expect(mine).toEqual([{ t: expect.any(Number), client: 'auditor', server: 'ev', tool: 'echo', ms: expect.any(Number), outcome: 'ok' }]);
+    // The call's span ids (W3C Trace Context) find it among the collector's traces; a call that named no parent started a trace.
+    expect(mine).toEqual([
+      { t: expect.any(Number), client: 'auditor', server: 'ev', tool: 'echo', ms: expect.any(Number), outcome: 'ok', traceId: expect.stringMatching(/^[0-9a-f]{32}$/), spanId: expect.stringMatching(/^[0-9a-f]{16}$/) },
+    ]);
     expect(audit).not.toContain('do-not-store-this-value');
   });
 
