@@ -50,19 +50,23 @@ export async function runConnect(open: McpOpenParams): Promise<void> {
     if (id !== undefined && inFlight.delete(id) && inFlight.size === 0) settled?.();
   });
 
+  /** Set once this bridge is closing (stdin ended, a line cut, the daemon gone): nothing more is sent on the connection. */
   let ended = false;
+  /** Tells the daemon this channel is done; the connection may already be gone, which ends it as well. */
+  const closeChannel = () => Promise.resolve().then(() => connection.sendNotification(McpClose.method, { channel })).catch(() => undefined);
   const done = new Promise<void>((resolve, reject) => {
     void input.ended.then(async () => {
-      // Already closed (a line cut at the cap): its stdin ending is this process's own doing.
+      // Already closing: stdin ending then is this process's own doing.
       if (ended) return;
       ended = true;
       if (inFlight.size) await new Promise<void>((r) => (settled = r));
-      await connection.sendNotification(McpClose.method, { channel }).catch(() => undefined);
+      await closeChannel();
       resolve();
     });
     void input.overflowed.then(async () => {
+      if (ended) return;
       ended = true;
-      await connection.sendNotification(McpClose.method, { channel }).catch(() => undefined);
+      await closeChannel();
       reject(
         new Error(
           `the client sent a line of over ${input.maxLine} bytes without a newline, more than one MCP message may be, so the connection to ${what} was closed; check that the client speaks MCP over stdio (one JSON message per line)`,
@@ -70,7 +74,9 @@ export async function runConnect(open: McpOpenParams): Promise<void> {
       );
     });
     connection.onClose(() => {
-      if (!ended) reject(new Error(`the Berth daemon went away (it stopped or restarted), so the connection to ${what} ended; restart the MCP server in your client to connect again`));
+      const closing = ended;
+      ended = true;
+      if (!closing) reject(new Error(`the Berth daemon went away (it stopped or restarted), so the connection to ${what} ended; restart the MCP server in your client to connect again`));
       resolve();
     });
   });
