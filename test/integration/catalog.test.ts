@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDaemon } from '../../daemon/client/client.js';
@@ -199,7 +200,9 @@ describe('berth import through the CLI, in a temp HOME', () => {
     const { mkdir, readdir, readFile } = await import('node:fs/promises');
     const file = path.join(userHome, '.config', 'Claude', 'claude_desktop_config.json');
     await mkdir(path.dirname(file), { recursive: true });
-    const original = await readFile(path.resolve('test', 'fixtures', 'clients', 'import-claude_desktop_config.json'), 'utf8');
+    // The github entry mounts a folder, which must exist on this machine to be imported: one of the test's own.
+    const notes = await mkdtemp(path.join(os.tmpdir(), 'berth-import-notes-'));
+    const original = (await readFile(path.resolve('test', 'fixtures', 'clients', 'import-claude_desktop_config.json'), 'utf8')).replaceAll('/srv/notes', notes);
     await writeFile(file, original);
     const env = { HOME: userHome, XDG_CONFIG_HOME: '' };
     const plan = await home.berth(['import'], env);
@@ -225,6 +228,7 @@ describe('berth import through the CLI, in a temp HOME', () => {
     expect(secrets.find((s) => s.name === 'DOCS_AUTHORIZATION')?.sources).toEqual(['stored']);
     expect(await home.readSpecs()).not.toContain('ghp_');
     expect(await home.readSpecs()).not.toContain('docs-0123456789abcdef');
+    await rm(notes, { recursive: true, force: true });
   });
 
   it('imports only the entries chosen (as the extension does), leaving the others and their files alone', async () => {
@@ -251,5 +255,7 @@ describe('berth import through the CLI, in a temp HOME', () => {
     const after = (JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, { args: string[] }> }).mcpServers;
     expect(after.thinking?.args.slice(-2)).toEqual(['connect', 'thinking']);
     expect(after.everything).toEqual(entry('@modelcontextprotocol/server-everything'));
+    // The other case imports every client of this HOME, in any order: this client's file goes.
+    await rm(path.dirname(file), { recursive: true, force: true });
   });
 });

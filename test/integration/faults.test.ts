@@ -170,11 +170,11 @@ describe('faults on the local engine', () => {
     const r = await start;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/late2 failed to start/);
-    const s = await healthy(home, 'late');
+    const s = await healthy(home, 'late2');
     expect(s.containerId).not.toBe(c!.id);
     expect(s.restartCount).toBeGreaterThan(0);
-    expect((await home.containers()).filter((x) => x.server === 'late')).toHaveLength(1);
-    await home.ok(['rm', 'late']);
+    expect((await home.containers()).filter((x) => x.server === 'late2')).toHaveLength(1);
+    await home.ok(['rm', 'late2']);
     await stateKept();
   });
 });

@@ -81,6 +81,8 @@ describe('berth test: scenario files against Berth servers', () => {
   afterAll(async () => {
     await home.dispose();
   });
+  /** A file in a folder of its own: two cases run every file under `dir`, in any order. */
+  const ownFile = async (name: string) => path.join(await mkdtemp(path.join(os.tmpdir(), 'berth-mcptest-own-')), name);
 
   it('passes passing files (starting their servers), prints each case and the summary, exits 0', async () => {
     const r = await home.berth(['test', path.join(dir, 'pass')]);
@@ -117,8 +119,7 @@ describe('berth test: scenario files against Berth servers', () => {
   });
 
   it('benchmarks a call and compares each run with the previous one', async () => {
-    // A folder of its own: the other cases run every file under `dir`, in any order.
-    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'berth-mcptest-bench-')), 'bench.mcptest.yaml');
+    const file = await ownFile('bench.mcptest.yaml');
     await writeFile(file, 'server: ev\ncases:\n  - id: echo-bench\n    call: echo\n    args: { message: hi }\n    bench: { warmup: 5, iterations: 200, concurrency: 4 }\n');
     const first = await home.berth(['test', file]);
     expect(first.code).toBe(0);
@@ -153,7 +154,7 @@ describe('berth test: scenario files against Berth servers', () => {
   });
 
   it('runs a throwaway on each of its hosts, side by side; a host that does not exist fails its own cases', async () => {
-    const file = path.join(dir, 'hosts.mcptest.yaml');
+    const file = await ownFile('hosts.mcptest.yaml');
     await writeFile(file, 'server: catalog:everything\nhosts: [local, elsewhere]\ncases:\n  - id: echo\n    call: echo\n    args: { message: hi }\n    expect: { contains: hi }\n');
     const r = await home.berth(['test', file, '--json']);
     expect(r.code).toBe(1);
@@ -166,7 +167,7 @@ describe('berth test: scenario files against Berth servers', () => {
   });
 
   it('says which line of a file is wrong', async () => {
-    const bad = path.join(dir, 'bad.mcptest.yaml');
+    const bad = await ownFile('bad.mcptest.yaml');
     await writeFile(bad, 'server: ev\ncases:\n  - id: x\n    call: echo\n    listTools: true\n');
     const r = await home.berth(['test', bad]);
     expect(r.code).toBe(1);
