@@ -88,6 +88,8 @@ function instructions(s: BerthMcpSettings, hints: EnableHints): string {
 
 async function call(deps: BerthMcpDeps, tool: BerthTool, args: Record<string, unknown>, ctx: CallContext, s: BerthMcpSettings, hints: EnableHints): Promise<Result> {
   const t = Date.now();
+  /** The host a call ran on, once known: a failure there names it (an SSH error names only the address). */
+  let onHost: string | undefined;
   const outcome = (ok: boolean, error?: string) =>
     deps.audit.record({ t, client: ctx.client, server: BERTH_SERVER_NAME, tool: tool.name, ms: Date.now() - t, outcome: ok ? 'ok' : 'tool-error', error });
   try {
@@ -98,6 +100,7 @@ async function call(deps: BerthMcpDeps, tool: BerthTool, args: Record<string, un
     const { host: namedHost, ...rest } = parsed.data as Record<string, unknown> & { host?: string };
     const host = namedHost ?? 'local';
     if (!deps.hosts.names().includes(host)) throw new ToolFailure(`there is no host named ${JSON.stringify(host)}; known hosts: ${deps.hosts.names().join(', ')}`);
+    if (host !== 'local') onHost = host;
     let step = 0;
     const progress = (message: string) => ctx.onprogress?.({ progress: ++step, message });
     const run = { deps, host, namedHost, settings: s, call: ctx, progress };
@@ -109,7 +112,8 @@ async function call(deps: BerthMcpDeps, tool: BerthTool, args: Record<string, un
     return { content: [{ type: 'text', text: result.text }], structuredContent: structured };
   } catch (e) {
     // A client that gave up hears nothing more; the audit log still says what happened.
-    const message = e instanceof Error ? e.message : String(e);
+    const said = e instanceof Error ? e.message : String(e);
+    const message = onHost && !said.includes(`host ${onHost}`) ? `${said} (host ${onHost})` : said;
     outcome(false, message);
     if (ctx.signal.aborted) throw e;
     return { content: [{ type: 'text', text: message }], isError: true };
