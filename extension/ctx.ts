@@ -120,6 +120,13 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.loadWorkspaceSpecs()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.loadWorkspaceSpecs()),
     );
+    // A spec file that appears after the window opened (a pull, a new file) is handed over too; the
+    // daemon follows its edits from then on.
+    const specs = vscode.workspace.createFileSystemWatcher('**/.berth/servers.yaml', false, true, true);
+    this.subscriptions.push(
+      specs,
+      specs.onDidCreate(() => void this.loadWorkspaceSpecs()),
+    );
     this.renderStatus();
     this.statusBar.show();
   }
