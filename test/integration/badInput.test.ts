@@ -169,10 +169,11 @@ describe('failures of the environment and of servers', () => {
   });
 
   it('the daemon dying mid-request: the CLI says so at once instead of hanging', async () => {
-    await home.writeSpecs(`servers:\n  mute:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/silent.js]\n    health: { initializeTimeoutSeconds: 60 }\n`);
-    await home.ok(['status']);
-    const start = home.berth(['start', 'mute']);
-    await waitFor('container running', async () => (await home.containers(false)).some((x) => x.server === 'mute'));
+    // A name of its own: no container of another case can be taken for the one this start makes.
+    await home.writeSpecs(`servers:\n  dying:\n    image: ${FIXTURE_IMAGE}\n    args: [/app/silent.js]\n    health: { initializeTimeoutSeconds: 60 }\n`);
+    await waitFor('spec reloaded', async () => (await home.status()).servers.some((s) => s.name === 'dying'));
+    const start = home.berth(['start', 'dying']);
+    await waitFor('container running', async () => (await home.containers(false)).some((x) => x.server === 'dying'));
     const t0 = Date.now();
     await home.killDaemon();
     const r = await start;
