@@ -52,7 +52,11 @@ const LEGACY_KINDS: Kind[] = ['v1', 'v2 legacy'];
 const sampled = (who: string) => ({ role: 'assistant' as const, model: 'test-model', content: { type: 'text' as const, text: `answered by ${who}` } });
 const WAYS: Way[] = ['per-server', 'aggregate', 'connect'];
 
-describe('gateway v2: both MCP eras, every feature, on every way in', () => {
+// In file order, not shuffled: every case shares the daemon's one session with `everything`, whose
+// toggles (subscriber updates, simulated logging) and learned questions carry from case to case; with
+// seed 282048 the aggregate subscription case fails. Making each case independent of that session's
+// state is open work (issue 23).
+describe('gateway v2: both MCP eras, every feature, on every way in', { shuffle: false }, () => {
   let home: TestHome;
   const probes: Probe[] = [];
 
