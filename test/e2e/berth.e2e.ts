@@ -189,6 +189,16 @@ async function waitForRow(wb: Workbench, what: string, test: (row: Row) => boole
   throw new Error(`no tree row ${what}; rows: ${JSON.stringify(rows)}`);
 }
 
+/** Collapses the side-bar row labelled `label` if it is expanded. */
+async function collapseRow(wb: Workbench, label: string): Promise<void> {
+  const expanded = wb.page.locator('.part.sidebar .monaco-list-row[aria-expanded="true"]');
+  const n = await expanded.count();
+  for (let i = 0; i < n; i++) {
+    const row = expanded.nth(i);
+    if ((await textOf(row, '.label-name')) === label) return void (await row.click());
+  }
+}
+
 /** Clicks the first side-bar row that satisfies `test` (expands it if it has children). */
 async function clickRow(wb: Workbench, test: (row: Row) => boolean): Promise<void> {
   const rows = wb.page.locator('.part.sidebar .monaco-list-row');
@@ -654,6 +664,8 @@ async function main(): Promise<void> {
       fs.writeFileSync(wsFile, spec(`{ source: ${data}, target: /data }`));
       try {
         await w.openViewContainer('Berth');
+        // Earlier steps leave the other server expanded, and its tools push this row out of the rendered part of the tree.
+        await collapseRow(w, SERVER);
         await waitForRow(w, `"${WS_SERVER}" needs approval`, (r) => r.label === WS_SERVER && r.description.startsWith('needs approval:') && r.description.includes('network: bridge'));
         await w.screenshot('workspace-server-needs-approval');
         await w.runCommand('Berth: Approve Workspace Server…');
