@@ -102,7 +102,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('servers that are no container: remote and external', () => {
+// In file order, not shuffled: the insecure-off-loopback case writes a spec the others must not
+// inherit (seed 875965 ran it first and every later case met its spec error); open work (issue 23).
+describe('servers that are no container: remote and external', { shuffle: false }, () => {
   let home: TestHome;
 
   beforeAll(async () => {
